@@ -1,0 +1,5 @@
+"""`python -m crisisctl`."""
+
+from crisisctl.entry import main
+
+raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""The typer application and the one boundary where failures become messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from crisisctl import __version__
+from crisisctl.cli.context import AppContext
+from crisisctl.cli.crash import write_crash_report
+from crisisctl.cli.playbook import playbook_app
+from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
+from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
+
+app = typer.Typer(
+    name="crisisctl",
+    help="Run customer-facing crises from versioned playbooks, with a tamper-evident log.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(playbook_app, name="playbook")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"crisisctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", envvar=ENV_DB, help="The incident log (SQLite file).", metavar="PATH")] = None,
+    playbooks: Annotated[str, typer.Option("--playbooks", envvar=ENV_PLAYBOOKS, help="Where playbooks are found.", metavar="DIR")] = "playbooks",
+    templates: Annotated[str, typer.Option("--templates", envvar=ENV_TEMPLATES, help="Where templates are found.", metavar="DIR")] = "templates",
+    actor: Annotated[str | None, typer.Option("--as", envvar=ENV_USER, help="Who is acting; recorded on every event (default: login name).", metavar="PERSON")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Run customer-facing crises from versioned playbooks, with a tamper-evident log.
+
+    Example: crisisctl playbook validate
+    """
+    ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor)
+
+
+def run(args: list[str]) -> int:
+    """Run one command; every failure ends here as one message and a documented exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="crisisctl", standalone_mode=True)
+    except SystemExit as done:
+        return _exit_status(done.code)
+    except CrisisError as error:
+        _print_error(error)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("crisisctl: interrupted; everything already answered is saved", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the one place that turns surprises into a report
+        report = write_crash_report(error, args)
+        print(f"crisisctl: internal error ({type(error).__name__}); details in {report}", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+    return int(result) if isinstance(result, int) else 0
+
+
+def _exit_status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _print_error(error: CrisisError) -> None:
+    from crisisctl.output.console import make_console
+    from crisisctl.output.safetext import inert
+
+    console = make_console(stderr=True)
+    console.print(f"crisisctl: {inert(error.message, keep_newlines=False)}", style="bold red")
+    if isinstance(error, InvalidFileError):
+        from crisisctl.output.problems import report_text
+        from crisisctl.playbook.catalog import CatalogReport
+
+        report_text(CatalogReport(files=1, problems=error.problems), console)
+    if error.hint:
+        console.print(f"  hint: {inert(error.hint, keep_newlines=False)}", style="cyan")

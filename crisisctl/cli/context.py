@@ -1,0 +1,62 @@
+"""AppContext: what every command needs, built once from the global options."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from crisisctl.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclass
+class AppContext:
+    """Settings, consoles and terminal facts; tests build their own."""
+
+    settings: Settings
+    stdin_is_tty: bool = field(default_factory=lambda: sys.stdin.isatty())
+    _out: Console | None = None
+    _err: Console | None = None
+
+    @classmethod
+    def create(cls, *, db: str | None, playbooks: str, templates: str, actor: str | None) -> AppContext:
+        settings = Settings(
+            playbooks=Path(playbooks),
+            templates=Path(templates),
+            db_flag=Path(db) if db else None,
+            actor_flag=actor,
+        )
+        return cls(settings)
+
+    @property
+    def out(self) -> Console:
+        if self._out is None:
+            from crisisctl.output.console import make_console
+
+            self._out = make_console()
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        if self._err is None:
+            from crisisctl.output.console import make_console
+
+            self._err = make_console(stderr=True)
+        return self._err
+
+    def today(self) -> dt.date:
+        return dt.date.today()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The AppContext of the running command."""
+    root = ctx.find_root()
+    assert isinstance(root.obj, AppContext)
+    return root.obj

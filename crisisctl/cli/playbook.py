@@ -1,0 +1,127 @@
+"""`crisisctl playbook list|show|validate|schema`."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crisisctl.cli.context import AppContext, app_context
+from crisisctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from crisisctl.playbook.catalog import TemplateCheck
+
+playbook_app = typer.Typer(
+    help="List, show, validate playbooks and print their JSON Schema.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+def _template_check(context: AppContext) -> TemplateCheck:
+    from crisisctl.render.templatecheck import TemplateChecker
+
+    return TemplateChecker(context.settings.templates).check
+
+
+@playbook_app.command("validate")
+def validate_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders (default: the playbook folder).", show_default=False)] = None,
+    report_format: Annotated[ReportFormat, typer.Option("--format", help="text, json, github (workflow annotations) or sarif.")] = ReportFormat.text,
+) -> None:
+    """Check playbooks against format v1; exit 1 if any is invalid.
+
+    Every problem in every file is reported with file:line:column, the field
+    path, a rule id and a hint. Overdue reviews are warnings and never fail.
+
+    Example: crisisctl playbook validate playbooks/ --format github
+    """
+    from crisisctl.output.problems import REPORTER_BY_NAME
+    from crisisctl.playbook.catalog import discover, validate_files
+
+    context = app_context(ctx)
+    files = discover(paths or [context.settings.playbooks])
+    report = validate_files(files, context.today(), _template_check(context))
+    REPORTER_BY_NAME[report_format.value](report, context.out)
+    if not report.ok:
+        raise typer.Exit(int(ExitCode.NO))
+
+
+@playbook_app.command("list")
+def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List the playbooks in the playbook folder, marking invalid ones.
+
+    Example: crisisctl playbook list --json
+    """
+    from crisisctl.output.payloads import playbook_summary
+    from crisisctl.output.views import playbook_table, print_json
+    from crisisctl.playbook.catalog import discover, validate_files
+
+    context = app_context(ctx)
+    report = validate_files(discover([context.settings.playbooks]), context.today())
+    if as_json:
+        rows = []
+        for result in report.results:
+            entry = playbook_summary(result.playbook) if result.playbook else {"id": result.playbook_id, "file": result.file}
+            entry["valid"] = result.playbook is not None
+            entry["problems"] = len(result.problems)
+            entry["review_overdue"] = any(w.rule == "review-overdue" for w in result.warnings)
+            rows.append(entry)
+        print_json(context.out, rows)
+        return
+    table_rows = []
+    for result in report.results:
+        note = f"invalid: {len(result.problems)} problem(s)" if result.playbook is None else ""
+        if any(w.rule == "review-overdue" for w in result.warnings):
+            note = (note + "; " if note else "") + "review overdue"
+        table_rows.append((result.playbook, result.file, note))
+    context.out.print(playbook_table(table_rows))
+
+
+@playbook_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    playbook_id: Annotated[str, typer.Argument(metavar="ID", help="The playbook's id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one playbook: roles, steps with deadlines, communications.
+
+    Example: crisisctl playbook show data-leak
+    """
+    from crisisctl.output.payloads import playbook_detail
+    from crisisctl.output.views import playbook_view, print_json
+    from crisisctl.playbook.catalog import find_playbook
+
+    context = app_context(ctx)
+    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today())
+    if as_json:
+        print_json(context.out, playbook_detail(playbook))
+    else:
+        context.out.print(playbook_view(playbook))
+
+
+@playbook_app.command("schema")
+def schema_command(ctx: typer.Context) -> None:
+    """Print the JSON Schema (draft 2020-12) of the playbook format.
+
+    Point your editor at it for completion and checks while writing playbooks.
+
+    Example: crisisctl playbook schema > playbook-v1.json
+    """
+    from crisisctl.playbook.format import playbook_json_schema
+
+    app_context(ctx).out.out(json.dumps(playbook_json_schema(), indent=2), highlight=False)

@@ -1,0 +1,1 @@
+"""Turning results into terminal text or JSON; user text is always made inert."""

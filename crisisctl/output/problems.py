@@ -1,0 +1,143 @@
+"""Validation reporters by name: text, json, github and sarif."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from crisisctl import __version__
+from crisisctl.errors import Problem
+from crisisctl.output.safetext import inert
+from crisisctl.playbook.catalog import CatalogReport
+
+Reporter = Callable[[CatalogReport, Console], None]
+
+
+
+def problem_payload(problem: Problem) -> dict[str, Any]:
+    """The JSON shape promised in docs/cli.md, plus the hint."""
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "path": problem.path,
+        "rule": problem.rule,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+def report_json(report: CatalogReport, console: Console) -> None:
+    payload = {
+        "files": report.files,
+        "playbooks": len(report.playbooks),
+        "errors": [problem_payload(problem) for problem in report.problems],
+        "warnings": [problem_payload(problem) for problem in report.warnings],
+    }
+    console.out(json.dumps(payload, ensure_ascii=True, indent=2), highlight=False)
+
+
+def _github_escape(text: str, is_property: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if is_property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def report_github(report: CatalogReport, console: Console) -> None:
+    for level, problems in (("error", report.problems), ("warning", report.warnings)):
+        for problem in problems:
+            message = f"[{problem.rule}] {_where(problem)}{problem.message}"
+            if problem.hint:
+                message += f" ({problem.hint})"
+            console.out(
+                f"::{level} file={_github_escape(problem.file, True)},line={problem.line},"
+                f"col={problem.column}::{_github_escape(inert(message))}",
+                highlight=False,
+            )
+
+
+def _where(problem: Problem) -> str:
+    return f"{problem.path}: " if problem.path else ""
+
+
+def report_sarif(report: CatalogReport, console: Console) -> None:
+    rules = sorted({problem.rule for problem in (*report.problems, *report.warnings)})
+    results = [
+        _sarif_result(problem, level, rules)
+        for level, problems in (("error", report.problems), ("warning", report.warnings))
+        for problem in problems
+    ]
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "crisisctl",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/crisisctl/",
+                        "rules": [{"id": rule, "shortDescription": {"text": rule}} for rule in rules],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    console.out(json.dumps(sarif, ensure_ascii=True, indent=2), highlight=False)
+
+
+def _sarif_result(problem: Problem, level: str, rules: list[str]) -> dict[str, Any]:
+    message = _where(problem) + problem.message + (f" ({problem.hint})" if problem.hint else "")
+    return {
+        "ruleId": problem.rule,
+        "ruleIndex": rules.index(problem.rule),
+        "level": level,
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": problem.file or "."},
+                    "region": {"startLine": problem.line, "startColumn": problem.column},
+                }
+            }
+        ],
+    }
+
+
+def report_text(report: CatalogReport, console: Console) -> None:
+    findings = [(problem, "error") for problem in report.problems] + [(problem, "warning") for problem in report.warnings]
+    findings.sort(key=lambda item: item[0].sort_key())
+    for file, group in groupby(findings, key=lambda item: item[0].file):
+        console.print(Text(inert(file or "crisisctl", keep_newlines=False), style="bold underline"))
+        for problem, level in group:
+            line = Text("  ")
+            line.append(f"{problem.line}:{problem.column}", style="dim")
+            line.append("  ")
+            line.append(level, style="bold red" if level == "error" else "yellow")
+            line.append(f"  {_where(problem)}{inert(problem.message, keep_newlines=False)}")
+            line.append(f"  [{problem.rule}]", style="dim")
+            console.print(line)
+            if problem.hint:
+                console.print(Text(f"      hint: {inert(problem.hint, keep_newlines=False)}", style="cyan"))
+    errors, warnings = len(report.problems), len(report.warnings)
+    verdict = Text("✗ " if errors else "✓ ", style="bold red" if errors else "bold green")
+    verdict.append(
+        f"{report.files} file(s), {len(report.playbooks)} valid playbook(s): "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
+    console.print(verdict)
+
+
+REPORTER_BY_NAME: dict[str, Reporter] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+    "sarif": report_sarif,
+}

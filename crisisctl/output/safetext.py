@@ -1,0 +1,20 @@
+"""Make user text inert on a terminal: control, escape and bidi characters shown, not obeyed."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the
+# bidirectional overrides and isolates that can make text read differently than stored.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str, keep_newlines: bool = True) -> str:
+    """Replace characters a terminal would act on with visible escapes."""
+    text = _UNSAFE.sub(_visible, text)
+    return text if keep_newlines else text.replace("\n", "\\n")

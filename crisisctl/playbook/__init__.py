@@ -1,0 +1,1 @@
+"""Playbook format v1: files in, validated frozen models out."""

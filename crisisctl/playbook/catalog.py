@@ -1,0 +1,118 @@
+"""A playbook set from files and folders: discovery, set-level rules, lookup by id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crisisctl.errors import InvalidFileError, Problem, UsageError
+from crisisctl.playbook.fields import did_you_mean
+from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.validate import TemplateUse, ValidatedPlaybook, validate_playbook
+from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
+
+PLAYBOOK_SUFFIXES = (".yaml", ".yml")
+
+TemplateCheck = Callable[[Sequence[TemplateUse], Playbook | None, Path], list[Problem]]
+
+
+@dataclass
+class CatalogReport:
+    """Everything known about a set of playbook files after validation."""
+
+    files: int = 0
+    results: list[ValidatedPlaybook] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def playbooks(self) -> list[Playbook]:
+        return [result.playbook for result in self.results if result.playbook is not None]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Playbook files named directly, or found at the top of the named folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(child for child in path.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
+    return found
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def validate_files(
+    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None
+) -> CatalogReport:
+    """Validate each file, then the rules that span the set (unique ids)."""
+    report = CatalogReport(files=len(files))
+    first_by_id: dict[str, ValidatedPlaybook] = {}
+    for path in files:
+        result = validate_playbook(_load(path), today)
+        if template_check is not None and result.templates and not _has_fatal(result):
+            result.problems.extend(template_check(result.templates, result.playbook, path.parent))
+            if result.problems:
+                result.playbook = None
+        if result.playbook_id is not None:
+            first = first_by_id.setdefault(result.playbook_id, result)
+            if first is not result:
+                line, column = result.id_position
+                result.problems.append(Problem(result.file, line, column, "id", "duplicate-playbook-id",
+                                               f"playbook id `{result.playbook_id}` is also used by {first.file}",
+                                               "playbook ids must be unique across the set; rename one"))
+                result.playbook = None
+        report.results.append(result)
+        report.problems.extend(result.problems)
+        report.warnings.extend(result.warnings)
+    if not HAS_LIBYAML and files:
+        report.warnings.append(Problem("", 1, 1, "", "libyaml-missing",
+                                       "PyYAML was built without libyaml; loading is about 8x slower",
+                                       "reinstall PyYAML from a wheel that bundles libyaml"))
+    return report
+
+
+def _load(path: Path) -> LoadedYaml:
+    return load_file(path, _display(path))
+
+
+def _has_fatal(result: ValidatedPlaybook) -> bool:
+    return any(problem.rule in ("api-version", "kind") for problem in result.problems)
+
+
+def find_playbook(
+    folder: Path, playbook_id: str, today: dt.date, template_check: TemplateCheck | None = None
+) -> Playbook:
+    """The valid playbook with this id; exit 2 if unknown, exit 1 listing problems if invalid."""
+    if not folder.is_dir():
+        raise UsageError(f"playbook folder {folder} does not exist", "pass --playbooks DIR or set CRISISCTL_PLAYBOOKS")
+    files = discover([folder])
+    likely = [path for path in files if path.stem == playbook_id]
+    for group in (likely, [path for path in files if path not in likely]):
+        for path in group:
+            result = validate_playbook(_load(path), today)
+            if result.playbook_id != playbook_id:
+                continue
+            if template_check is not None and not result.problems:
+                result.problems.extend(template_check(result.templates, result.playbook, path.parent))
+            if result.problems:
+                raise InvalidFileError(f"playbook `{playbook_id}` is not valid ({len(result.problems)} problem(s))", result.problems)
+            assert result.playbook is not None
+            return result.playbook
+    known = [path.stem for path in files]
+    raise UsageError(f"no playbook with id `{playbook_id}` in {folder}",
+                     did_you_mean(playbook_id, known) or "run `crisisctl playbook list` to see the ids")

@@ -1,0 +1,117 @@
+"""Condition trees of format v1, evaluated as data: nothing in a playbook runs as code."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+OPERATORS = (">", ">=", "<", "<=", "==", "!=", "in", "contains")
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda left, right: left in right,
+    "contains": lambda left, right: right in left,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scaled:
+    """Another metric multiplied by a factor: a baseline such as three times normal."""
+
+    metric: str
+    times: float
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """Compare one metric (triggers) or input (steps) with a value."""
+
+    source: str  # "metric" | "input"
+    name: str
+    op: str
+    value: Any  # scalar, tuple for `in`, or Scaled
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotOf:
+    item: Condition
+
+
+Condition: TypeAlias = Leaf | AllOf | AnyOf | NotOf
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Whether a condition holds, and which names it needed but did not get."""
+
+    holds: bool
+    missing: frozenset[str]
+
+
+def condition_from_data(data: Mapping[str, Any]) -> Condition:
+    """Build a condition from validated plain data."""
+    if "all" in data:
+        return AllOf(tuple(condition_from_data(item) for item in data["all"]))
+    if "any" in data:
+        return AnyOf(tuple(condition_from_data(item) for item in data["any"]))
+    if "not" in data:
+        return NotOf(condition_from_data(data["not"]))
+    source = "metric" if "metric" in data else "input"
+    value = data["value"]
+    if isinstance(value, Mapping):
+        value = Scaled(value["metric"], float(value["times"]))
+    elif isinstance(value, list):
+        value = tuple(value)
+    return Leaf(source, data[source], data["op"], value)
+
+
+def evaluate(condition: Condition, values: Mapping[str, Any]) -> Evaluation:
+    """Evaluate against metric or input values; a missing name makes its leaf false."""
+    if isinstance(condition, Leaf):
+        return _evaluate_leaf(condition, values)
+    if isinstance(condition, NotOf):
+        inner = evaluate(condition.item, values)
+        return Evaluation(not inner.holds, inner.missing)
+    results = [evaluate(item, values) for item in condition.items]
+    missing = frozenset().union(*(result.missing for result in results))
+    combine = all if isinstance(condition, AllOf) else any
+    return Evaluation(combine(result.holds for result in results), missing)
+
+
+def _evaluate_leaf(leaf: Leaf, values: Mapping[str, Any]) -> Evaluation:
+    missing: set[str] = set()
+    left = values.get(leaf.name)
+    if left is None:
+        missing.add(leaf.name)
+    right = leaf.value
+    if isinstance(right, Scaled):
+        base = values.get(right.metric)
+        if base is None:
+            missing.add(right.metric)
+            right = None
+        else:
+            right = base * right.times
+    if left is None or (right is None and isinstance(leaf.value, Scaled)):
+        return Evaluation(False, frozenset(missing))
+    try:
+        holds = bool(_COMPARE[leaf.op](left, right))
+    except TypeError:
+        holds = False
+    return Evaluation(holds, frozenset(missing))

@@ -1,0 +1,372 @@
+"""Field kinds: one declaration of the format that both checks files and emits JSON Schema.
+
+Each kind checks a located YAML node, reporting problems with the node's
+position, and describes itself as a JSON Schema fragment. `format.py` composes
+them into the playbook and scenario formats, so the validator and the published
+schema cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crisisctl.errors import Problem
+from crisisctl.playbook.durations import DURATION_PATTERN
+from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq
+
+JsonSchema = dict[str, Any]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate, phrased as a hint, or None."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{matches[0]}`?" if matches else None
+
+
+def join_path(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+class Checker:
+    """Collects problems for one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def report(self, node: YNode | None, path: str, rule: str, message: str, hint: str | None = None) -> None:
+        line, column = (node.line, node.column) if node is not None else (1, 1)
+        self.problems.append(Problem(self.file, line, column, path, rule, message, hint))
+
+
+def describe(node: YNode) -> str:
+    """What YAML made of a node, in words a playbook author understands."""
+    if isinstance(node, YMap):
+        return "a mapping"
+    if isinstance(node, YSeq):
+        return "a list"
+    value = node.value
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "text"
+
+
+def surprise_hint(node: YScalar) -> str | None:
+    """Explain YAML 1.1's reading of an unquoted value when text was meant."""
+    if not node.plain or isinstance(node.value, str):
+        return None
+    raw = node.raw
+    value = node.value
+    if isinstance(value, bool):
+        reading = f"the boolean {str(value).lower()}"
+    elif isinstance(value, int) and re.fullmatch(r"[-+]?0[0-7_]+", raw):
+        reading = f"an octal number ({value})"
+    elif isinstance(value, int | float) and ":" in raw:
+        reading = f"a base-60 number ({value})"
+    elif isinstance(value, float):
+        reading = f"the number {value}"
+    elif isinstance(value, int):
+        reading = f"the number {value}"
+    elif isinstance(value, dt.date):
+        reading = "a date"
+    else:
+        return None
+    return f'YAML 1.1 reads unquoted `{raw}` as {reading}; write "{raw}" in quotes if you mean the text'
+
+
+class Kind:
+    """A kind of value in the format."""
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        raise NotImplementedError
+
+    def schema(self) -> JsonSchema:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Kind):
+    """A string, optionally matching a pattern or one of a set of words."""
+
+    pattern: str | None = None
+    rule: str = "pattern"
+    expected: str = "text"
+    choices: tuple[str, ...] = ()
+    non_empty: bool = True
+    description: str = ""
+    hint: str | None = None
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if not isinstance(node, YScalar) or not isinstance(node.value, str):
+            hint = surprise_hint(node) if isinstance(node, YScalar) else None
+            rule = "yaml11-surprise" if hint else "type"
+            checker.report(node, path, rule, f"expected {self.expected}, found {describe(node)}", hint or _quote_hint(self))
+            return False
+        value = node.value
+        if self.non_empty and not value.strip():
+            checker.report(node, path, "empty-value", f"{self.expected} must not be empty", "write a value")
+            return False
+        if self.choices and value not in self.choices:
+            hint = did_you_mean(value, self.choices) or "one of: " + ", ".join(self.choices)
+            checker.report(node, path, "enum", f"`{value}` is not {self.expected}", hint)
+            return False
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            checker.report(node, path, self.rule, f"`{value}` is not {self.expected}", self.hint or f"it must match {self.pattern}")
+            return False
+        return True
+
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {"type": "string"}
+        if self.choices:
+            out["enum"] = list(self.choices)
+        if self.pattern:
+            out["pattern"] = f"^(?:{self.pattern})$"
+        if self.non_empty and not self.choices and not self.pattern:
+            out["minLength"] = 1
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+def _quote_hint(kind: Text) -> str:
+    if kind.choices:
+        return "one of: " + ", ".join(kind.choices)
+    return f"write {kind.expected}"
+
+
+@dataclass(frozen=True)
+class Const(Kind):
+    """Exactly one string."""
+
+    value: str
+    rule: str
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if isinstance(node, YScalar) and node.value == self.value:
+            return True
+        found = f"`{node.raw}`" if isinstance(node, YScalar) else describe(node)
+        checker.report(node, path, self.rule, f"{path} must be `{self.value}`, found {found}", f"write `{path}: {self.value}`")
+        return False
+
+    def schema(self) -> JsonSchema:
+        return {"const": self.value}
+
+
+@dataclass(frozen=True)
+class Scalar(Kind):
+    """A boolean, integer or number."""
+
+    type_name: str  # "boolean" | "integer" | "number"
+    minimum: float | None = None
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        value = node.value if isinstance(node, YScalar) else None
+        ok = isinstance(node, YScalar) and _fits_scalar(self.type_name, value)
+        if not ok:
+            hint = "quote nothing; write true or false" if self.type_name == "boolean" else f"write a {self.type_name}"
+            checker.report(node, path, "type", f"expected a {self.type_name}, found {describe(node)}", hint)
+            return False
+        if self.minimum is not None and value < self.minimum:
+            checker.report(node, path, "range", f"{value} is below the minimum {self.minimum:g}", None)
+            return False
+        return True
+
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {"type": self.type_name}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        return out
+
+
+def _fits_scalar(type_name: str, value: Any) -> bool:
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if type_name == "integer":
+        return isinstance(value, int)
+    return isinstance(value, int | float)
+
+
+@dataclass(frozen=True)
+class Date(Kind):
+    """A calendar date YYYY-MM-DD, quoted or not."""
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if isinstance(node, YScalar):
+            if isinstance(node.value, dt.date) and not isinstance(node.value, dt.datetime):
+                return True
+            if isinstance(node.value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node.value):
+                try:
+                    dt.date.fromisoformat(node.value)
+                    return True
+                except ValueError:
+                    pass
+        checker.report(node, path, "date", f"expected a date YYYY-MM-DD, found {describe(node)}", "for example 2026-09-30")
+        return False
+
+    def schema(self) -> JsonSchema:
+        return {"type": "string", "format": "date"}
+
+
+@dataclass(frozen=True)
+class AnyValue(Kind):
+    """A scalar or a list of scalars (defaults, condition values)."""
+
+    allow_list: bool = True
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if isinstance(node, YScalar):
+            return True
+        if isinstance(node, YSeq) and self.allow_list and all(isinstance(item, YScalar) for item in node.items):
+            return True
+        checker.report(node, path, "type", f"expected a value or a list of values, found {describe(node)}", None)
+        return False
+
+    def schema(self) -> JsonSchema:
+        scalar: JsonSchema = {"type": ["string", "number", "boolean", "null"]}
+        if not self.allow_list:
+            return scalar
+        return {"anyOf": [scalar, {"type": "array", "items": scalar}]}
+
+
+@dataclass(frozen=True)
+class ListOf(Kind):
+    """A list whose items are all of one kind."""
+
+    item: Kind
+    min_items: int = 0
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if not isinstance(node, YSeq):
+            checker.report(node, path, "type", f"expected a list, found {describe(node)}", "write a YAML list (`- item` lines or `[a, b]`)")
+            return False
+        if len(node.items) < self.min_items:
+            checker.report(node, path, "min-items", f"needs at least {self.min_items} item(s)", None)
+            return False
+        ok = True
+        for index, item in enumerate(node.items):
+            ok = self.item.check(item, join_path(path, index), checker) and ok
+        return ok
+
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {"type": "array", "items": self.item.schema()}
+        if self.min_items:
+            out["minItems"] = self.min_items
+        return out
+
+
+@dataclass(frozen=True)
+class MapOf(Kind):
+    """A mapping from free names to values of one kind."""
+
+    key: Text
+    value: Kind
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if not isinstance(node, YMap):
+            checker.report(node, path, "type", f"expected a mapping, found {describe(node)}", None)
+            return False
+        ok = True
+        for name, value in node.items.items():
+            key_path = join_path(path, name)
+            ok = self.key.check(node.keys[name], key_path, checker) and ok
+            ok = self.value.check(value, key_path, checker) and ok
+        return ok
+
+    def schema(self) -> JsonSchema:
+        return {
+            "type": "object",
+            "propertyNames": self.key.schema(),
+            "additionalProperties": self.value.schema(),
+        }
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: Kind
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Obj(Kind):
+    """A mapping with a fixed set of keys; unknown keys are errors unless they start with x-."""
+
+    name: str
+    fields: dict[str, Field] = field(default_factory=dict)
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        if not isinstance(node, YMap):
+            where = path or "the top level"
+            checker.report(node, path, "type", f"{where} must be a mapping, found {describe(node)}", f"write the {self.name} as `key: value` lines")
+            return False
+        ok = True
+        for name, key_node in node.keys.items():
+            if name in self.fields or name.startswith("x-"):
+                continue
+            hint = did_you_mean(name, self.fields) or "known keys: " + ", ".join(self.fields)
+            checker.report(key_node, join_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint)
+            ok = False
+        for name, spec in self.fields.items():
+            value = node.items.get(name)
+            if value is None:
+                if spec.required:
+                    checker.report(node, join_path(path, name), "missing-key", f"{self.name} is missing the required key `{name}`", f"add `{name}:`")
+                    ok = False
+                continue
+            ok = spec.kind.check(value, join_path(path, name), checker) and ok
+        return ok
+
+    def schema(self) -> JsonSchema:
+        properties: JsonSchema = {}
+        for name, spec in self.fields.items():
+            fragment = dict(spec.kind.schema())
+            if spec.description:
+                fragment["description"] = spec.description
+            properties[name] = fragment
+        out: JsonSchema = {
+            "type": "object",
+            "properties": properties,
+            "patternProperties": {"^x-": {}},
+            "additionalProperties": False,
+        }
+        required = [name for name, spec in self.fields.items() if spec.required]
+        if required:
+            out["required"] = required
+        return out
+
+
+@dataclass(frozen=True)
+class Ref(Kind):
+    """A named definition, emitted once under $defs; `target` is filled in lazily for recursion."""
+
+    name: str
+    target: Callable[[], Kind]
+
+    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+        return self.target().check(node, path, checker)
+
+    def schema(self) -> JsonSchema:
+        return {"$ref": f"#/$defs/{self.name}"}
+
+
+@dataclass(frozen=True)
+class Duration(Text):
+    pattern: str | None = DURATION_PATTERN
+    rule: str = "duration"
+    expected: str = "a duration such as 30m, 2h, 3d or 1w"
+    hint: str | None = "write a whole number and one unit (s, m, h, d, w): 45m, not `45 minutes` or `1h30m`"

@@ -1,0 +1,126 @@
+"""Frozen models of format v1: what the rest of crisisctl sees of a playbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from crisisctl.playbook.conditions import Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    id: str
+    name: str
+    description: str = ""
+
+
+DEFAULT_SEVERITIES = (
+    Severity("sev1", "Critical"),
+    Severity("sev2", "Major"),
+    Severity("sev3", "Minor"),
+    Severity("sev4", "Low"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    id: str
+    when: Condition
+    description: str = ""
+    severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    id: str
+    type: str
+    prompt: str = ""
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    title: str
+    responsibilities: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    title: str
+    phase: str
+    role: str
+    due: dt.timedelta | None = None
+    depends_on: tuple[str, ...] = ()
+    when: Condition | None = None
+    checklist: tuple[str, ...] = ()
+    communication: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Communication:
+    id: str
+    title: str
+    audience: str
+    channel: str
+    template: str
+    approvals: tuple[str, ...] = ()
+    locales: tuple[str, ...] = ()
+    due: dt.timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Postmortem:
+    template: str | None = None
+    kpis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """How often a playbook is reviewed or drilled, and when it last was reviewed."""
+
+    every: dt.timedelta | None = None
+    last_reviewed: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    id: str
+    version: str
+    title: str
+    category: str
+    roles: tuple[Role, ...]
+    steps: tuple[Step, ...]
+    summary: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    review: Cadence = Cadence()
+    drill: Cadence = Cadence()
+    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
+    triggers: tuple[Trigger, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    communications: tuple[Communication, ...] = ()
+    postmortem: Postmortem = Postmortem()
+    source: str = ""
+    sha256: str = ""
+
+    def role(self, role_id: str) -> Role | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def communication(self, communication_id: str) -> Communication | None:
+        return next((comm for comm in self.communications if comm.id == communication_id), None)
+
+    def severity_rank(self, severity_id: str) -> int:
+        """Position in the playbook's own severities list; first is most severe."""
+        ids = [severity.id for severity in self.severities]
+        return ids.index(severity_id) if severity_id in ids else len(ids)

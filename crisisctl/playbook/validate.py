@@ -1,0 +1,375 @@
+"""Every rule of format v1 for one playbook file: all problems in one run, then a frozen model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from crisisctl.errors import Problem
+from crisisctl.playbook.conditions import condition_from_data
+from crisisctl.playbook.durations import parse_duration
+from crisisctl.playbook.fields import Checker, did_you_mean, join_path
+from crisisctl.playbook.format import PLAYBOOK
+from crisisctl.playbook.model import (
+    DEFAULT_SEVERITIES,
+    Cadence,
+    Communication,
+    Input,
+    Playbook,
+    Postmortem,
+    Role,
+    Severity,
+    Step,
+    Trigger,
+)
+from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, plain_value
+
+_LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateUse:
+    """A template named by a playbook, with the place that names it."""
+
+    name: str
+    file: str
+    line: int
+    column: int
+    path: str
+    purpose: str  # "notice" | "report"
+    locales: tuple[str, ...] = ()
+
+
+@dataclass
+class ValidatedPlaybook:
+    """One file's outcome: the model when it is valid, every problem otherwise."""
+
+    file: str
+    playbook: Playbook | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    templates: list[TemplateUse] = field(default_factory=list)
+    playbook_id: str | None = None
+    id_position: tuple[int, int] = (1, 1)
+
+
+def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
+    """Check structure, then references and types, then build the model if nothing is wrong."""
+    result = ValidatedPlaybook(loaded.file, None, list(loaded.problems))
+    document = loaded.document
+    if document is None:
+        return result
+    checker = Checker(loaded.file)
+    if not _check_header(document, checker):
+        result.problems.extend(checker.problems)
+        return result
+    PLAYBOOK.check(document, "", checker)
+    id_node = document.items.get("id")
+    if isinstance(id_node, YScalar) and isinstance(id_node.value, str):
+        result.playbook_id = id_node.value
+        result.id_position = (id_node.line, id_node.column)
+    _References(document, checker).check_all()
+    result.problems.extend(checker.problems)
+    result.warnings.extend(_review_warnings(document, loaded.file, today))
+    result.templates.extend(_template_uses(document, loaded.file))
+    if not result.problems:
+        digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
+        result.playbook = build_playbook(plain_value(document), loaded.file, digest)
+    result.problems.sort(key=Problem.sort_key)
+    return result
+
+
+def _check_header(document: YMap, checker: Checker) -> bool:
+    """apiVersion and kind come first: a file of another format gets one clear message."""
+    api = document.items.get("apiVersion")
+    kind = document.items.get("kind")
+    if api is None or kind is None:
+        missing = "apiVersion" if api is None else "kind"
+        checker.report(document, missing, "missing-key", f"playbook is missing the required key `{missing}`",
+                       "start the file with `apiVersion: crisisctl/v1` and `kind: Playbook`")
+        return False
+    if not isinstance(api, YScalar) or api.value != "crisisctl/v1":
+        found = api.raw if isinstance(api, YScalar) else "a structure"
+        checker.report(api, "apiVersion", "api-version", f"apiVersion `{found}` is not supported",
+                       "this crisisctl reads `apiVersion: crisisctl/v1`")
+        return False
+    if not isinstance(kind, YScalar) or kind.value != "Playbook":
+        found = kind.raw if isinstance(kind, YScalar) else "a structure"
+        checker.report(kind, "kind", "kind", f"kind `{found}` is not a playbook",
+                       "write `kind: Playbook` (scenarios belong in a scenarios/ folder)")
+        return False
+    return True
+
+
+def _entries(document: YMap, section: str) -> Iterator[tuple[int, YMap]]:
+    node = document.items.get(section)
+    if isinstance(node, YSeq):
+        for index, item in enumerate(node.items):
+            if isinstance(item, YMap):
+                yield index, item
+
+
+def _text(node: YNode | None) -> str | None:
+    return node.value if isinstance(node, YScalar) and isinstance(node.value, str) else None
+
+
+class _References:
+    """Cross-references within a playbook: unique ids, known names, no dependency cycles."""
+
+    def __init__(self, document: YMap, checker: Checker) -> None:
+        self.document = document
+        self.checker = checker
+        self.ids: dict[str, list[str]] = {section: self._unique_ids(section) for section in _LIST_SECTIONS}
+        if "severities" not in document.items:
+            self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
+
+    def check_all(self) -> None:
+        for index, trigger in _entries(self.document, "triggers"):
+            self._reference(trigger, f"triggers[{index}]", "severity", "severities", "severity")
+        for index, step in _entries(self.document, "steps"):
+            path = f"steps[{index}]"
+            self._reference(step, path, "role", "roles", "role")
+            self._reference(step, path, "communication", "communications", "communication")
+            self._reference_list(step, path, "depends_on", "steps", "step")
+            self._condition_inputs(step.items.get("when"), join_path(path, "when"))
+        for index, comm in _entries(self.document, "communications"):
+            self._reference_list(comm, f"communications[{index}]", "approvals", "roles", "role")
+        for index, item in _entries(self.document, "inputs"):
+            self._input_values(item, f"inputs[{index}]")
+        self._cycles()
+
+    def _unique_ids(self, section: str) -> list[str]:
+        seen: dict[str, YScalar] = {}
+        for index, item in _entries(self.document, section):
+            node = item.items.get("id")
+            value = _text(node)
+            if value is None:
+                continue
+            assert isinstance(node, YScalar)
+            if value in seen:
+                self.checker.report(node, f"{section}[{index}].id", "duplicate-id",
+                                    f"id `{value}` is used twice in {section} (first at line {seen[value].line})",
+                                    "give every entry its own id")
+            else:
+                seen[value] = node
+        return list(seen)
+
+    def _reference(self, item: YMap, path: str, key: str, section: str, noun: str) -> None:
+        node = item.items.get(key)
+        self._known(node, join_path(path, key), section, noun)
+
+    def _reference_list(self, item: YMap, path: str, key: str, section: str, noun: str) -> None:
+        node = item.items.get(key)
+        if isinstance(node, YSeq):
+            for index, entry in enumerate(node.items):
+                self._known(entry, f"{join_path(path, key)}[{index}]", section, noun)
+
+    def _known(self, node: YNode | None, path: str, section: str, noun: str) -> None:
+        value = _text(node)
+        if value is None or value in self.ids[section]:
+            return
+        known = self.ids[section]
+        hint = did_you_mean(value, known) or (f"declared {section}: " + ", ".join(known) if known else f"declare it under `{section}`")
+        self.checker.report(node, path, "unknown-ref", f"unknown {noun} `{value}`", hint)
+
+    def _condition_inputs(self, node: YNode | None, path: str) -> None:
+        if not isinstance(node, YMap):
+            return
+        for group in ("all", "any"):
+            inner = node.items.get(group)
+            if isinstance(inner, YSeq):
+                for index, item in enumerate(inner.items):
+                    self._condition_inputs(item, f"{join_path(path, group)}[{index}]")
+        if "not" in node.items:
+            self._condition_inputs(node.items["not"], join_path(path, "not"))
+        if "input" in node.items:
+            self._known(node.items["input"], join_path(path, "input"), "inputs", "input")
+
+    def _input_values(self, item: YMap, path: str) -> None:
+        type_name = _text(item.items.get("type"))
+        if type_name is None:
+            return
+        choices = item.items.get("choices")
+        if isinstance(choices, YSeq):
+            for index, choice in enumerate(choices.items):
+                self._fits(choice, type_name, f"{join_path(path, 'choices')}[{index}]", element=type_name == "list")
+        default = item.items.get("default")
+        if default is not None:
+            self._fits(default, type_name, join_path(path, "default"))
+            if isinstance(choices, YSeq) and isinstance(default, YScalar):
+                allowed = [plain_value(choice) for choice in choices.items]
+                if default.value not in allowed:
+                    self.checker.report(default, join_path(path, "default"), "input-default",
+                                        f"default `{default.raw}` is not one of the choices", "pick a listed choice")
+
+    def _fits(self, node: YNode, type_name: str, path: str, element: bool = False) -> None:
+        if fits_input_type(plain_value(node), "string" if element else type_name):
+            return
+        self.checker.report(node, path, "input-default", f"`{plain_value(node)}` does not fit the input type {type_name}",
+                            "make the value match the declared type")
+
+    def _cycles(self) -> None:
+        graph: dict[str, list[tuple[str, YNode, str]]] = {}
+        for index, step in _entries(self.document, "steps"):
+            step_id = _text(step.items.get("id"))
+            depends = step.items.get("depends_on")
+            if step_id is None:
+                continue
+            graph[step_id] = (
+                [(_text(node) or "", node, f"steps[{index}].depends_on[{position}]") for position, node in enumerate(depends.items)]
+                if isinstance(depends, YSeq)
+                else []
+            )
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(step_id: str, trail: list[str]) -> None:
+            state[step_id] = 1
+            for target, node, path in graph.get(step_id, []):
+                if target not in graph:
+                    continue
+                if state.get(target) == 1:
+                    cycle = trail[trail.index(target):] + [target] if target in trail else [step_id, target]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.checker.report(node, path, "dependency-cycle",
+                                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                                            "remove one of these depends_on entries")
+                elif state.get(target) is None:
+                    visit(target, [*trail, target])
+            state[step_id] = 2
+
+        for step_id in graph:
+            if step_id not in state:
+                visit(step_id, [step_id])
+
+
+def fits_input_type(value: Any, type_name: str) -> bool:
+    """Whether a plain value is acceptable for an input of the given declared type."""
+    if type_name == "list":
+        return isinstance(value, list)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if type_name == "integer":
+        return isinstance(value, int)
+    if type_name == "number":
+        return isinstance(value, int | float)
+    if type_name == "date":
+        if isinstance(value, dt.date):
+            return True
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, str)
+
+
+def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]:
+    review = document.items.get("review")
+    if not isinstance(review, YMap):
+        return []
+    every, last = review.items.get("every"), review.items.get("last_reviewed")
+    try:
+        interval = parse_duration(_text(every) or "")
+        last_date = last.value if isinstance(last, YScalar) and isinstance(last.value, dt.date) else dt.date.fromisoformat(str(_text(last)))
+    except (ValueError, TypeError):
+        return []
+    due = last_date + interval
+    if due >= today:
+        return []
+    assert isinstance(last, YScalar)
+    return [Problem(file, last.line, last.column, "review.last_reviewed", "review-overdue",
+                    f"review overdue since {due.isoformat()} (last reviewed {last_date.isoformat()}, every {_text(every)})",
+                    "review the playbook with its owner and update review.last_reviewed")]
+
+
+def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
+    uses: list[TemplateUse] = []
+    for index, comm in _entries(document, "communications"):
+        node = comm.items.get("template")
+        name = _text(node)
+        if name is None:
+            continue
+        assert isinstance(node, YScalar)
+        locales = comm.items.get("locales")
+        locale_names = tuple(_text(item) or "" for item in locales.items) if isinstance(locales, YSeq) else ()
+        uses.append(TemplateUse(name, file, node.line, node.column, f"communications[{index}].template", "notice", locale_names))
+    postmortem = document.items.get("postmortem")
+    if isinstance(postmortem, YMap):
+        node = postmortem.items.get("template")
+        name = _text(node)
+        if name is not None:
+            assert isinstance(node, YScalar)
+            uses.append(TemplateUse(name, file, node.line, node.column, "postmortem.template", "report"))
+    return uses
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _duration_or_none(value: str | None) -> dt.timedelta | None:
+    return parse_duration(value) if value else None
+
+
+def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
+    """Turn validated plain data into the frozen model."""
+    review = data.get("review") or {}
+    drill = data.get("drill") or {}
+    severities = tuple(Severity(item["id"], item["name"], item.get("description", "")) for item in data.get("severities", []))
+    postmortem = data.get("postmortem") or {}
+    return Playbook(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        category=data["category"],
+        summary=data.get("summary", ""),
+        owner=data.get("owner", ""),
+        tags=tuple(data.get("tags", [])),
+        review=Cadence(_duration_or_none(review.get("every")), _date_or_none(review.get("last_reviewed"))),
+        drill=Cadence(_duration_or_none(drill.get("every"))),
+        severities=severities or DEFAULT_SEVERITIES,
+        triggers=tuple(
+            Trigger(item["id"], condition_from_data(item["when"]), item.get("description", ""), item.get("severity"))
+            for item in data.get("triggers", [])
+        ),
+        inputs=tuple(
+            Input(item["id"], item["type"], item.get("prompt", ""), bool(item.get("required", False)),
+                  item.get("default"), tuple(item.get("choices", [])))
+            for item in data.get("inputs", [])
+        ),
+        roles=tuple(
+            Role(item["id"], item["title"], tuple(item.get("responsibilities", [])), bool(item.get("required", False)))
+            for item in data["roles"]
+        ),
+        steps=tuple(
+            Step(
+                id=item["id"], title=item["title"], phase=item["phase"], role=item["role"],
+                due=_duration_or_none(item.get("due")), depends_on=tuple(item.get("depends_on", [])),
+                when=condition_from_data(item["when"]) if "when" in item else None,
+                checklist=tuple(item.get("checklist", [])), communication=item.get("communication"),
+                description=item.get("description", ""),
+            )
+            for item in data["steps"]
+        ),
+        communications=tuple(
+            Communication(
+                id=item["id"], title=item["title"], audience=item["audience"], channel=item["channel"],
+                template=item["template"], approvals=tuple(item.get("approvals", [])),
+                locales=tuple(item.get("locales", [])), due=_duration_or_none(item.get("due")),
+            )
+            for item in data.get("communications", [])
+        ),
+        postmortem=Postmortem(postmortem.get("template"), tuple(postmortem.get("kpis", []))),
+        source=source,
+        sha256=sha256,
+    )

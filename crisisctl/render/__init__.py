@@ -1,0 +1,1 @@
+"""Jinja rendering of notices and reports, always sandboxed."""

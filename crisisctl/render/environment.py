@@ -1,0 +1,92 @@
+"""The only Jinja entry point: a sandboxed environment whose templates stay inside their roots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from crisisctl.errors import UsageError
+from crisisctl.render.filters import FILTERS
+
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+_UNSAFE_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "cr_frame", "f_globals"})
+
+
+class TemplateNameError(UsageError):
+    """A template name that could reach outside the template roots."""
+
+
+class TemplateOutsideRootError(UsageError):
+    """A template whose real path (symlinks resolved) lies outside every root."""
+
+
+def check_template_name(name: str) -> None:
+    """Refuse names with `..`, absolute paths or characters outside a safe set."""
+    if not TEMPLATE_NAME.fullmatch(name) or any(part == ".." for part in name.split("/")):
+        raise TemplateNameError(
+            f"template name `{name}` is not allowed",
+            "use a relative path of letters, digits, `.`, `_`, `-` and `/`, without `..`",
+        )
+
+
+def resolve_template(name: str, roots: Sequence[Path]) -> Path | None:
+    """The first root's file for `name`, symlinks resolved, refusing escapes from the root."""
+    check_template_name(name)
+    for root in roots:
+        candidate = root / name
+        if not candidate.exists():
+            continue
+        real = candidate.resolve()
+        if not real.is_relative_to(root.resolve()):
+            raise TemplateOutsideRootError(
+                f"template `{name}` resolves to {real}, outside the template folder {root}",
+                "copy the template into the template folder instead of linking to it",
+            )
+        if real.is_file():
+            return real
+    return None
+
+
+class RootedLoader(BaseLoader):
+    """Loads templates by checked name from a list of roots, never from outside them."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self.roots = list(roots)
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = resolve_template(template, self.roots)
+        if path is None:
+            raise TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+class CrisisSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, also refusing str.format and friends on any object."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr in _UNSAFE_ATTRIBUTES:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+def make_environment(roots: Sequence[Path]) -> CrisisSandbox:
+    """A sandboxed environment with StrictUndefined and HTML autoescaping by file name."""
+    environment = CrisisSandbox(
+        loader=RootedLoader(roots),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(FILTERS)
+    return environment

@@ -1,0 +1,140 @@
+"""Check the templates a playbook names: inside the roots, compiling, using only known names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+
+from crisisctl.errors import Problem, UsageError
+from crisisctl.playbook.fields import did_you_mean
+from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.validate import TemplateUse
+from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_NAMES
+from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
+
+
+def localized_name(name: str, locale: str) -> str:
+    """`dir/notice.md.j2` for locale zh is `dir/notice.zh.md.j2`."""
+    folder, _, base = name.rpartition("/")
+    stem, dot, rest = base.partition(".")
+    localized = f"{stem}.{locale}{dot}{rest}" if dot else f"{stem}.{locale}"
+    return f"{folder}/{localized}" if folder else localized
+
+
+@dataclass(frozen=True, slots=True)
+class _Usage:
+    """What one template file refers to, found once and reused for every playbook naming it."""
+
+    syntax_error: tuple[int, str] | None
+    top_names: dict[str, int]  # name -> first template line using it
+    attributes: frozenset[tuple[str, str, int]]  # (object, attribute, template line)
+
+
+class TemplateChecker:
+    """Checks template uses; caches each file's analysis so a thousand playbooks stay fast."""
+
+    def __init__(self, template_dir: Path) -> None:
+        self.template_dir = template_dir
+        self._environment: CrisisSandbox | None = None
+        self._cache: dict[Path, _Usage] = {}
+
+    @property
+    def environment(self) -> CrisisSandbox:
+        if self._environment is None:
+            self._environment = make_environment([self.template_dir])
+        return self._environment
+
+    def check(self, uses: Iterable[TemplateUse], playbook: Playbook | None, playbook_dir: Path) -> list[Problem]:
+        """Problems for each use; name checks need the playbook's declared inputs and roles."""
+        problems: list[Problem] = []
+        roots = [self.template_dir, playbook_dir]
+        for use in uses:
+            names = [use.name] + [localized_name(use.name, locale) for locale in use.locales]
+            for index, name in enumerate(names):
+                try:
+                    path = resolve_template(name, roots)
+                except UsageError as error:
+                    problems.append(self._problem(use, "template-path", error.message, error.hint))
+                    break
+                if path is None:
+                    if index == 0:
+                        where = " or ".join(str(root) for root in roots)
+                        problems.append(self._problem(use, "template-missing", f"template `{name}` not found in {where}",
+                                                      "create it, or correct the path (relative to the template folder)"))
+                        break
+                    continue
+                problems.extend(self._check_file(use, name, path, playbook))
+        return problems
+
+    def _problem(self, use: TemplateUse, rule: str, message: str, hint: str | None) -> Problem:
+        return Problem(use.file, use.line, use.column, use.path, rule, message, hint)
+
+    def _check_file(self, use: TemplateUse, name: str, path: Path, playbook: Playbook | None) -> list[Problem]:
+        usage = self._analyse(path)
+        if usage.syntax_error is not None:
+            line, message = usage.syntax_error
+            return [self._problem(use, "template-syntax", f"{name}:{line}: {message}", "fix the Jinja syntax in the template")]
+        allowed = (REPORT_NAMES if use.purpose == "report" else NOTICE_NAMES) | frozenset(self.environment.globals)
+        problems = [
+            self._problem(use, "template-variable", f"{name}:{line} uses `{top}`, which templates are not given",
+                          did_you_mean(top, allowed) or "see docs/templates.md for the names templates can use")
+            for top, line in sorted(usage.top_names.items())
+            if top not in allowed
+        ]
+        if playbook is None:
+            return problems
+        known = {
+            "inputs": frozenset(item.id for item in playbook.inputs),
+            "roles": frozenset(role.id for role in playbook.roles),
+            **FIELDS_BY_NAME,
+        }
+        for owner, attribute, line in sorted(usage.attributes):
+            if owner not in known or attribute in known[owner]:
+                continue
+            declared_in_playbook = owner in ("inputs", "roles")
+            what = f"the playbook's {owner}" if declared_in_playbook else f"the {owner} fields"
+            fallback = f"declare it under `{owner}:`" if declared_in_playbook else "known: " + ", ".join(sorted(known[owner]))
+            problems.append(self._problem(use, "template-variable",
+                                          f"{name}:{line} uses `{owner}.{attribute}`, which is not among {what}",
+                                          did_you_mean(attribute, known[owner]) or fallback))
+        return problems
+
+    def _analyse(self, path: Path) -> _Usage:
+        cached = self._cache.get(path)
+        if cached is not None:
+            return cached
+        source = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree = self.environment.parse(source, filename=str(path))
+            self.environment.compile(tree, filename=str(path))
+        except TemplateSyntaxError as error:
+            usage = _Usage((error.lineno, error.message or "syntax error"), {}, frozenset())
+        else:
+            undeclared = meta.find_undeclared_variables(tree)
+            usage = _Usage(None, _first_lines(tree, undeclared), frozenset(_attributes(tree)))
+        self._cache[path] = usage
+        return usage
+
+
+def _first_lines(tree: nodes.Template, names: set[str]) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for node in tree.find_all(nodes.Name):
+        if node.name in names and node.name not in lines:
+            lines[node.name] = node.lineno
+    return lines
+
+
+def _attributes(tree: nodes.Template) -> Sequence[tuple[str, str, int]]:
+    found: list[tuple[str, str, int]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not isinstance(target, nodes.Name):
+            continue
+        if isinstance(node, nodes.Getattr):
+            found.append((target.name, node.attr, node.lineno))
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            found.append((target.name, node.arg.value, node.lineno))
+    return found
