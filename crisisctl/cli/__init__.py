@@ -35,11 +35,27 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", envvar=ENV_DB, help="The incident log (SQLite file).", metavar="PATH")] = None,
-    playbooks: Annotated[str, typer.Option("--playbooks", envvar=ENV_PLAYBOOKS, help="Where playbooks are found.", metavar="DIR")] = "playbooks",
-    templates: Annotated[str, typer.Option("--templates", envvar=ENV_TEMPLATES, help="Where templates are found.", metavar="DIR")] = "templates",
-    actor: Annotated[str | None, typer.Option("--as", envvar=ENV_USER, help="Who is acting; recorded on every event (default: login name).", metavar="PERSON")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False,
+    db: Annotated[
+        str | None, typer.Option("--db", envvar=ENV_DB, help="The incident log (SQLite file).", metavar="PATH")
+    ] = None,
+    playbooks: Annotated[
+        str, typer.Option("--playbooks", envvar=ENV_PLAYBOOKS, help="Where playbooks are found.", metavar="DIR")
+    ] = "playbooks",
+    templates: Annotated[
+        str, typer.Option("--templates", envvar=ENV_TEMPLATES, help="Where templates are found.", metavar="DIR")
+    ] = "templates",
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar=ENV_USER,
+            help="Who is acting; recorded on every event (default: login name).",
+            metavar="PERSON",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Run customer-facing crises from versioned playbooks, with a tamper-evident log.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +24,7 @@ playbook_app = typer.Typer(
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -40,8 +40,13 @@ def _template_check(context: AppContext) -> TemplateCheck:
 @playbook_app.command("validate")
 def validate_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(help="Playbook files or folders (default: the playbook folder).", show_default=False)] = None,
-    report_format: Annotated[ReportFormat, typer.Option("--format", help="text, json, github (workflow annotations) or sarif.")] = ReportFormat.text,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Playbook files or folders (default: the playbook folder).", show_default=False),
+    ] = None,
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", help="text, json, github (workflow annotations) or sarif.")
+    ] = ReportFormat.text,
 ) -> None:
     """Check playbooks against format v1; exit 1 if any is invalid.
 
@@ -76,7 +81,11 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         rows = []
         for result in report.results:
-            entry = playbook_summary(result.playbook) if result.playbook else {"id": result.playbook_id, "file": result.file}
+            entry = (
+                playbook_summary(result.playbook)
+                if result.playbook
+                else {"id": result.playbook_id, "file": result.file}
+            )
             entry["valid"] = result.playbook is not None
             entry["problems"] = len(result.problems)
             entry["review_overdue"] = any(w.rule == "review-overdue" for w in result.warnings)

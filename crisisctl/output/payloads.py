@@ -58,8 +58,14 @@ def playbook_detail(playbook: Playbook) -> dict[str, Any]:
             for t in playbook.triggers
         ],
         "inputs": [
-            {"id": i.id, "type": i.type, "prompt": i.prompt, "required": i.required, "default": _jsonable(i.default),
-             "choices": [_jsonable(c) for c in i.choices]}
+            {
+                "id": i.id,
+                "type": i.type,
+                "prompt": i.prompt,
+                "required": i.required,
+                "default": _jsonable(i.default),
+                "choices": [_jsonable(c) for c in i.choices],
+            }
             for i in playbook.inputs
         ],
         "roles": [
@@ -67,14 +73,30 @@ def playbook_detail(playbook: Playbook) -> dict[str, Any]:
             for r in playbook.roles
         ],
         "steps": [
-            {"id": s.id, "title": s.title, "phase": s.phase, "role": s.role, "due_s": _seconds(s.due),
-             "depends_on": list(s.depends_on), "when": condition_payload(s.when), "checklist": list(s.checklist),
-             "communication": s.communication}
+            {
+                "id": s.id,
+                "title": s.title,
+                "phase": s.phase,
+                "role": s.role,
+                "due_s": _seconds(s.due),
+                "depends_on": list(s.depends_on),
+                "when": condition_payload(s.when),
+                "checklist": list(s.checklist),
+                "communication": s.communication,
+            }
             for s in playbook.steps
         ],
         "communications": [
-            {"id": c.id, "title": c.title, "audience": c.audience, "channel": c.channel, "template": c.template,
-             "approvals": list(c.approvals), "locales": list(c.locales), "due_s": _seconds(c.due)}
+            {
+                "id": c.id,
+                "title": c.title,
+                "audience": c.audience,
+                "channel": c.channel,
+                "template": c.template,
+                "approvals": list(c.approvals),
+                "locales": list(c.locales),
+                "due_s": _seconds(c.due),
+            }
             for c in playbook.communications
         ],
     }

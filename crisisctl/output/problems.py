@@ -18,7 +18,6 @@ from crisisctl.playbook.catalog import CatalogReport
 Reporter = Callable[[CatalogReport, Console], None]
 
 
-
 def problem_payload(problem: Problem) -> dict[str, Any]:
     """The JSON shape promised in docs/cli.md, plus the hint."""
     return {
@@ -112,7 +111,9 @@ def _sarif_result(problem: Problem, level: str, rules: list[str]) -> dict[str, A
 
 
 def report_text(report: CatalogReport, console: Console) -> None:
-    findings = [(problem, "error") for problem in report.problems] + [(problem, "warning") for problem in report.warnings]
+    findings = [(problem, "error") for problem in report.problems] + [
+        (problem, "warning") for problem in report.warnings
+    ]
     findings.sort(key=lambda item: item[0].sort_key())
     for file, group in groupby(findings, key=lambda item: item[0].file):
         console.print(Text(inert(file or "crisisctl", keep_newlines=False), style="bold underline"))
@@ -129,8 +130,7 @@ def report_text(report: CatalogReport, console: Console) -> None:
     errors, warnings = len(report.problems), len(report.warnings)
     verdict = Text("✗ " if errors else "✓ ", style="bold red" if errors else "bold green")
     verdict.append(
-        f"{report.files} file(s), {len(report.playbooks)} valid playbook(s): "
-        f"{errors} error(s), {warnings} warning(s)"
+        f"{report.files} file(s), {len(report.playbooks)} valid playbook(s): {errors} error(s), {warnings} warning(s)"
     )
     console.print(verdict)
 

@@ -24,8 +24,13 @@ def playbook_table(rows: list[tuple[Playbook | None, str, str]]) -> Table:
         if playbook is None:
             table.add_row(_cell(file), "", "", "", Text(note, style="red"))
         else:
-            table.add_row(_cell(playbook.id), _cell(playbook.version), playbook.category, _cell(playbook.title),
-                          Text(note, style="yellow"))
+            table.add_row(
+                _cell(playbook.id),
+                _cell(playbook.version),
+                playbook.category,
+                _cell(playbook.title),
+                Text(note, style="yellow"),
+            )
     return table
 
 
@@ -46,15 +51,26 @@ def playbook_view(playbook: Playbook) -> Group:
     for column in ("phase", "step", "role", "due", "after", "notice"):
         steps.add_column(column)
     for step in playbook.steps:
-        steps.add_row(step.phase, _cell(f"{step.id}: {step.title}"), _cell(step.role),
-                      format_duration(step.due) if step.due else "", _cell(", ".join(step.depends_on)),
-                      _cell(step.communication or ""))
+        steps.add_row(
+            step.phase,
+            _cell(f"{step.id}: {step.title}"),
+            _cell(step.role),
+            format_duration(step.due) if step.due else "",
+            _cell(", ".join(step.depends_on)),
+            _cell(step.communication or ""),
+        )
     comms = Table(title="Communications", title_justify="left", show_edge=False, header_style="bold")
     for column in ("id", "audience", "channel", "approvals", "locales", "due"):
         comms.add_column(column)
     for comm in playbook.communications:
-        comms.add_row(_cell(comm.id), comm.audience, comm.channel, _cell(", ".join(comm.approvals)),
-                      _cell(", ".join(comm.locales)), format_duration(comm.due) if comm.due else "")
+        comms.add_row(
+            _cell(comm.id),
+            comm.audience,
+            comm.channel,
+            _cell(", ".join(comm.approvals)),
+            _cell(", ".join(comm.locales)),
+            format_duration(comm.due) if comm.due else "",
+        )
     parts.extend([roles, steps, comms])
     return Group(*parts)  # type: ignore[arg-type]
 

@@ -41,7 +41,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(child for child in path.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file()))
+            found.extend(
+                sorted(child for child in path.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -56,9 +58,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def validate_files(
-    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None
-) -> CatalogReport:
+def validate_files(files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None) -> CatalogReport:
     """Validate each file, then the rules that span the set (unique ids)."""
     report = CatalogReport(files=len(files))
     first_by_id: dict[str, ValidatedPlaybook] = {}
@@ -72,17 +72,33 @@ def validate_files(
             first = first_by_id.setdefault(result.playbook_id, result)
             if first is not result:
                 line, column = result.id_position
-                result.problems.append(Problem(result.file, line, column, "id", "duplicate-playbook-id",
-                                               f"playbook id `{result.playbook_id}` is also used by {first.file}",
-                                               "playbook ids must be unique across the set; rename one"))
+                result.problems.append(
+                    Problem(
+                        result.file,
+                        line,
+                        column,
+                        "id",
+                        "duplicate-playbook-id",
+                        f"playbook id `{result.playbook_id}` is also used by {first.file}",
+                        "playbook ids must be unique across the set; rename one",
+                    )
+                )
                 result.playbook = None
         report.results.append(result)
         report.problems.extend(result.problems)
         report.warnings.extend(result.warnings)
     if not HAS_LIBYAML and files:
-        report.warnings.append(Problem("", 1, 1, "", "libyaml-missing",
-                                       "PyYAML was built without libyaml; loading is about 8x slower",
-                                       "reinstall PyYAML from a wheel that bundles libyaml"))
+        report.warnings.append(
+            Problem(
+                "",
+                1,
+                1,
+                "",
+                "libyaml-missing",
+                "PyYAML was built without libyaml; loading is about 8x slower",
+                "reinstall PyYAML from a wheel that bundles libyaml",
+            )
+        )
     return report
 
 
@@ -110,9 +126,13 @@ def find_playbook(
             if template_check is not None and not result.problems:
                 result.problems.extend(template_check(result.templates, result.playbook, path.parent))
             if result.problems:
-                raise InvalidFileError(f"playbook `{playbook_id}` is not valid ({len(result.problems)} problem(s))", result.problems)
+                raise InvalidFileError(
+                    f"playbook `{playbook_id}` is not valid ({len(result.problems)} problem(s))", result.problems
+                )
             assert result.playbook is not None
             return result.playbook
     known = [path.stem for path in files]
-    raise UsageError(f"no playbook with id `{playbook_id}` in {folder}",
-                     did_you_mean(playbook_id, known) or "run `crisisctl playbook list` to see the ids")
+    raise UsageError(
+        f"no playbook with id `{playbook_id}` in {folder}",
+        did_you_mean(playbook_id, known) or "run `crisisctl playbook list` to see the ids",
+    )

@@ -76,9 +76,7 @@ def surprise_hint(node: YScalar) -> str | None:
         reading = f"an octal number ({value})"
     elif isinstance(value, int | float) and ":" in raw:
         reading = f"a base-60 number ({value})"
-    elif isinstance(value, float):
-        reading = f"the number {value}"
-    elif isinstance(value, int):
+    elif isinstance(value, int | float):
         reading = f"the number {value}"
     elif isinstance(value, dt.date):
         reading = "a date"
@@ -113,7 +111,9 @@ class Text(Kind):
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
             hint = surprise_hint(node) if isinstance(node, YScalar) else None
             rule = "yaml11-surprise" if hint else "type"
-            checker.report(node, path, rule, f"expected {self.expected}, found {describe(node)}", hint or _quote_hint(self))
+            checker.report(
+                node, path, rule, f"expected {self.expected}, found {describe(node)}", hint or _quote_hint(self)
+            )
             return False
         value = node.value
         if self.non_empty and not value.strip():
@@ -124,7 +124,9 @@ class Text(Kind):
             checker.report(node, path, "enum", f"`{value}` is not {self.expected}", hint)
             return False
         if self.pattern and not re.fullmatch(self.pattern, value):
-            checker.report(node, path, self.rule, f"`{value}` is not {self.expected}", self.hint or f"it must match {self.pattern}")
+            checker.report(
+                node, path, self.rule, f"`{value}` is not {self.expected}", self.hint or f"it must match {self.pattern}"
+            )
             return False
         return True
 
@@ -158,7 +160,9 @@ class Const(Kind):
         if isinstance(node, YScalar) and node.value == self.value:
             return True
         found = f"`{node.raw}`" if isinstance(node, YScalar) else describe(node)
-        checker.report(node, path, self.rule, f"{path} must be `{self.value}`, found {found}", f"write `{path}: {self.value}`")
+        checker.report(
+            node, path, self.rule, f"{path} must be `{self.value}`, found {found}", f"write `{path}: {self.value}`"
+        )
         return False
 
     def schema(self) -> JsonSchema:
@@ -215,7 +219,9 @@ class Date(Kind):
                     return True
                 except ValueError:
                     pass
-        checker.report(node, path, "date", f"expected a date YYYY-MM-DD, found {describe(node)}", "for example 2026-09-30")
+        checker.report(
+            node, path, "date", f"expected a date YYYY-MM-DD, found {describe(node)}", "for example 2026-09-30"
+        )
         return False
 
     def schema(self) -> JsonSchema:
@@ -252,7 +258,13 @@ class ListOf(Kind):
 
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         if not isinstance(node, YSeq):
-            checker.report(node, path, "type", f"expected a list, found {describe(node)}", "write a YAML list (`- item` lines or `[a, b]`)")
+            checker.report(
+                node,
+                path,
+                "type",
+                f"expected a list, found {describe(node)}",
+                "write a YAML list (`- item` lines or `[a, b]`)",
+            )
             return False
         if len(node.items) < self.min_items:
             checker.report(node, path, "min-items", f"needs at least {self.min_items} item(s)", None)
@@ -312,7 +324,13 @@ class Obj(Kind):
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         if not isinstance(node, YMap):
             where = path or "the top level"
-            checker.report(node, path, "type", f"{where} must be a mapping, found {describe(node)}", f"write the {self.name} as `key: value` lines")
+            checker.report(
+                node,
+                path,
+                "type",
+                f"{where} must be a mapping, found {describe(node)}",
+                f"write the {self.name} as `key: value` lines",
+            )
             return False
         ok = True
         for name, key_node in node.keys.items():
@@ -325,7 +343,13 @@ class Obj(Kind):
             value = node.items.get(name)
             if value is None:
                 if spec.required:
-                    checker.report(node, join_path(path, name), "missing-key", f"{self.name} is missing the required key `{name}`", f"add `{name}:`")
+                    checker.report(
+                        node,
+                        join_path(path, name),
+                        "missing-key",
+                        f"{self.name} is missing the required key `{name}`",
+                        f"add `{name}:`",
+                    )
                     ok = False
                 continue
             ok = spec.kind.check(value, join_path(path, name), checker) and ok

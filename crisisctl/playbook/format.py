@@ -31,22 +31,43 @@ SNAKE_PATTERN = r"[a-z][a-z0-9_]*"
 SEMVER_PATTERN = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
 
 CATEGORIES = (
-    "complaint-surge", "service-outage", "data-leak", "product-quality", "pr-crisis",
-    "customer-churn", "contract-dispute", "natural-disaster", "market-shock", "other",
+    "complaint-surge",
+    "service-outage",
+    "data-leak",
+    "product-quality",
+    "pr-crisis",
+    "customer-churn",
+    "contract-dispute",
+    "natural-disaster",
+    "market-shock",
+    "other",
 )
 PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
 CHANNELS = ("email", "sms", "social", "web", "hotline-script", "press", "letter")
 KPIS = (
-    "time_to_acknowledge", "time_to_first_notice", "time_to_resolve",
-    "complaint_resolution_rate", "steps_on_time_ratio", "customer_satisfaction", "churn_rate",
+    "time_to_acknowledge",
+    "time_to_first_notice",
+    "time_to_resolve",
+    "complaint_resolution_rate",
+    "steps_on_time_ratio",
+    "customer_satisfaction",
+    "churn_rate",
 )
 
-SLUG = Text(pattern=SLUG_PATTERN, rule="slug", expected="a slug (lower-case letters, digits, hyphens)",
-            hint="use lower-case letters, digits and hyphens, starting with a letter or digit: customer-notice")
-SNAKE = Text(pattern=SNAKE_PATTERN, rule="snake-case", expected="a snake_case name",
-             hint="use lower-case letters, digits and underscores, starting with a letter: affected_customers")
+SLUG = Text(
+    pattern=SLUG_PATTERN,
+    rule="slug",
+    expected="a slug (lower-case letters, digits, hyphens)",
+    hint="use lower-case letters, digits and hyphens, starting with a letter or digit: customer-notice",
+)
+SNAKE = Text(
+    pattern=SNAKE_PATTERN,
+    rule="snake-case",
+    expected="a snake_case name",
+    hint="use lower-case letters, digits and underscores, starting with a letter: affected_customers",
+)
 PLAIN_TEXT = Text()
 TEXT_LIST = ListOf(PLAIN_TEXT)
 SLUG_LIST = ListOf(SLUG)
@@ -64,7 +85,13 @@ class ConditionKind(Kind):
 
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         if not isinstance(node, YMap):
-            checker.report(node, path, "condition", f"expected a condition mapping, found {describe(node)}", _condition_hint(self.source))
+            checker.report(
+                node,
+                path,
+                "condition",
+                f"expected a condition mapping, found {describe(node)}",
+                _condition_hint(self.source),
+            )
             return False
         groups = [key for key in ("all", "any", "not") if key in node.items]
         if groups:
@@ -74,7 +101,13 @@ class ConditionKind(Kind):
     def _check_group(self, node: YMap, groups: list[str], path: str, checker: Checker) -> bool:
         extra = [key for key in node.items if key not in groups]
         if len(groups) > 1 or extra:
-            checker.report(node, path, "condition", "a condition group holds exactly one of all, any or not", "nest groups instead of combining them")
+            checker.report(
+                node,
+                path,
+                "condition",
+                "a condition group holds exactly one of all, any or not",
+                "nest groups instead of combining them",
+            )
             return False
         group = groups[0]
         inner = node.items[group]
@@ -88,7 +121,9 @@ class ConditionKind(Kind):
         if other in node.items and self.source not in node.items:
             where = "trigger" if self.source == "metric" else "step"
             checker.report(
-                node.keys[other], join_path(path, other), "condition-source",
+                node.keys[other],
+                join_path(path, other),
+                "condition-source",
                 f"{where} conditions use `{self.source}` leaves, not `{other}`",
                 "triggers compare signals (metric); steps compare the incident's facts (input)",
             )
@@ -106,7 +141,9 @@ class ConditionKind(Kind):
         op = node.items["op"].value  # type: ignore[union-attr]
         value = node.items["value"]
         if op == "in" and not isinstance(value, YSeq):
-            checker.report(value, join_path(path, "value"), "condition", "`in` compares with a list", "write value: [a, b]")
+            checker.report(
+                value, join_path(path, "value"), "condition", "`in` compares with a list", "write value: [a, b]"
+            )
             return False
         return True
 
@@ -153,7 +190,13 @@ class _LeafValue(Kind):
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         if isinstance(node, YMap):
             if not self.allow_scaled:
-                checker.report(node, path, "condition", "a step condition compares with a plain value", "baselines ({metric, times}) belong in triggers")
+                checker.report(
+                    node,
+                    path,
+                    "condition",
+                    "a step condition compares with a plain value",
+                    "baselines ({metric, times}) belong in triggers",
+                )
                 return False
             return SCALED.check(node, path, checker)
         return AnyValue().check(node, path, checker)
@@ -172,77 +215,119 @@ def _leaf_value(source: str) -> Kind:
 METRIC_CONDITION = ConditionKind("metric")
 INPUT_CONDITION = ConditionKind("input")
 
-SEVERITY = Obj("severity", {
-    "id": Field(SLUG, required=True),
-    "name": Field(PLAIN_TEXT, required=True),
-    "description": Field(PLAIN_TEXT),
-})
-TRIGGER = Obj("trigger", {
-    "id": Field(SLUG, required=True),
-    "description": Field(PLAIN_TEXT),
-    "when": Field(METRIC_CONDITION, required=True),
-    "severity": Field(SLUG),
-})
-INPUT = Obj("input", {
-    "id": Field(SNAKE, required=True, description="snake_case, so templates can use it as inputs.ID"),
-    "type": Field(Text(choices=INPUT_TYPES, expected="an input type"), required=True),
-    "prompt": Field(PLAIN_TEXT),
-    "required": Field(Scalar("boolean")),
-    "default": Field(AnyValue()),
-    "choices": Field(ListOf(AnyValue(allow_list=False), min_items=1)),
-})
-ROLE = Obj("role", {
-    "id": Field(SLUG, required=True),
-    "title": Field(PLAIN_TEXT, required=True),
-    "responsibilities": Field(TEXT_LIST),
-    "required": Field(Scalar("boolean")),
-})
-STEP = Obj("step", {
-    "id": Field(SLUG, required=True),
-    "title": Field(PLAIN_TEXT, required=True),
-    "phase": Field(Text(choices=PHASES, expected="a phase"), required=True),
-    "role": Field(SLUG, required=True),
-    "due": Field(Duration(), description="measured from the declaration of the incident"),
-    "depends_on": Field(SLUG_LIST),
-    "when": Field(INPUT_CONDITION),
-    "checklist": Field(TEXT_LIST),
-    "communication": Field(SLUG),
-    "description": Field(PLAIN_TEXT),
-})
-COMMUNICATION = Obj("communication", {
-    "id": Field(SLUG, required=True),
-    "title": Field(PLAIN_TEXT, required=True),
-    "audience": Field(Text(choices=AUDIENCES, expected="an audience"), required=True),
-    "channel": Field(Text(choices=CHANNELS, expected="a channel"), required=True),
-    "template": Field(PLAIN_TEXT, required=True, description="path relative to the template directory or the playbook's folder"),
-    "approvals": Field(SLUG_LIST),
-    "locales": Field(ListOf(Text(pattern=r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*", rule="locale", expected="a locale such as en or zh-CN"), min_items=1)),
-    "due": Field(Duration()),
-})
-PLAYBOOK = Obj("playbook", {
-    "apiVersion": Field(Const(API_VERSION, "api-version"), required=True),
-    "kind": Field(Const("Playbook", "kind"), required=True),
-    "id": Field(SLUG, required=True),
-    "version": Field(Text(pattern=SEMVER_PATTERN, rule="semver", expected="a semantic version MAJOR.MINOR.PATCH",
-                         hint='write three numbers, quoted: "1.2.0"'), required=True),
-    "title": Field(PLAIN_TEXT, required=True),
-    "summary": Field(PLAIN_TEXT),
-    "owner": Field(PLAIN_TEXT),
-    "category": Field(Text(choices=CATEGORIES, expected="a category"), required=True),
-    "tags": Field(TEXT_LIST),
-    "review": Field(Obj("review", {"every": Field(Duration()), "last_reviewed": Field(Date())})),
-    "drill": Field(Obj("drill", {"every": Field(Duration())})),
-    "severities": Field(ListOf(Ref("Severity", lambda: SEVERITY), min_items=1)),
-    "triggers": Field(ListOf(Ref("Trigger", lambda: TRIGGER))),
-    "inputs": Field(ListOf(Ref("Input", lambda: INPUT))),
-    "roles": Field(ListOf(Ref("Role", lambda: ROLE), min_items=1), required=True),
-    "steps": Field(ListOf(Ref("Step", lambda: STEP), min_items=1), required=True),
-    "communications": Field(ListOf(Ref("Communication", lambda: COMMUNICATION))),
-    "postmortem": Field(Obj("postmortem", {
-        "template": Field(PLAIN_TEXT),
-        "kpis": Field(ListOf(Text(choices=KPIS, expected="a known KPI"))),
-    })),
-})
+SEVERITY = Obj(
+    "severity",
+    {
+        "id": Field(SLUG, required=True),
+        "name": Field(PLAIN_TEXT, required=True),
+        "description": Field(PLAIN_TEXT),
+    },
+)
+TRIGGER = Obj(
+    "trigger",
+    {
+        "id": Field(SLUG, required=True),
+        "description": Field(PLAIN_TEXT),
+        "when": Field(METRIC_CONDITION, required=True),
+        "severity": Field(SLUG),
+    },
+)
+INPUT = Obj(
+    "input",
+    {
+        "id": Field(SNAKE, required=True, description="snake_case, so templates can use it as inputs.ID"),
+        "type": Field(Text(choices=INPUT_TYPES, expected="an input type"), required=True),
+        "prompt": Field(PLAIN_TEXT),
+        "required": Field(Scalar("boolean")),
+        "default": Field(AnyValue()),
+        "choices": Field(ListOf(AnyValue(allow_list=False), min_items=1)),
+    },
+)
+ROLE = Obj(
+    "role",
+    {
+        "id": Field(SLUG, required=True),
+        "title": Field(PLAIN_TEXT, required=True),
+        "responsibilities": Field(TEXT_LIST),
+        "required": Field(Scalar("boolean")),
+    },
+)
+STEP = Obj(
+    "step",
+    {
+        "id": Field(SLUG, required=True),
+        "title": Field(PLAIN_TEXT, required=True),
+        "phase": Field(Text(choices=PHASES, expected="a phase"), required=True),
+        "role": Field(SLUG, required=True),
+        "due": Field(Duration(), description="measured from the declaration of the incident"),
+        "depends_on": Field(SLUG_LIST),
+        "when": Field(INPUT_CONDITION),
+        "checklist": Field(TEXT_LIST),
+        "communication": Field(SLUG),
+        "description": Field(PLAIN_TEXT),
+    },
+)
+COMMUNICATION = Obj(
+    "communication",
+    {
+        "id": Field(SLUG, required=True),
+        "title": Field(PLAIN_TEXT, required=True),
+        "audience": Field(Text(choices=AUDIENCES, expected="an audience"), required=True),
+        "channel": Field(Text(choices=CHANNELS, expected="a channel"), required=True),
+        "template": Field(
+            PLAIN_TEXT, required=True, description="path relative to the template directory or the playbook's folder"
+        ),
+        "approvals": Field(SLUG_LIST),
+        "locales": Field(
+            ListOf(
+                Text(
+                    pattern=r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*", rule="locale", expected="a locale such as en or zh-CN"
+                ),
+                min_items=1,
+            )
+        ),
+        "due": Field(Duration()),
+    },
+)
+PLAYBOOK = Obj(
+    "playbook",
+    {
+        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True),
+        "kind": Field(Const("Playbook", "kind"), required=True),
+        "id": Field(SLUG, required=True),
+        "version": Field(
+            Text(
+                pattern=SEMVER_PATTERN,
+                rule="semver",
+                expected="a semantic version MAJOR.MINOR.PATCH",
+                hint='write three numbers, quoted: "1.2.0"',
+            ),
+            required=True,
+        ),
+        "title": Field(PLAIN_TEXT, required=True),
+        "summary": Field(PLAIN_TEXT),
+        "owner": Field(PLAIN_TEXT),
+        "category": Field(Text(choices=CATEGORIES, expected="a category"), required=True),
+        "tags": Field(TEXT_LIST),
+        "review": Field(Obj("review", {"every": Field(Duration()), "last_reviewed": Field(Date())})),
+        "drill": Field(Obj("drill", {"every": Field(Duration())})),
+        "severities": Field(ListOf(Ref("Severity", lambda: SEVERITY), min_items=1)),
+        "triggers": Field(ListOf(Ref("Trigger", lambda: TRIGGER))),
+        "inputs": Field(ListOf(Ref("Input", lambda: INPUT))),
+        "roles": Field(ListOf(Ref("Role", lambda: ROLE), min_items=1), required=True),
+        "steps": Field(ListOf(Ref("Step", lambda: STEP), min_items=1), required=True),
+        "communications": Field(ListOf(Ref("Communication", lambda: COMMUNICATION))),
+        "postmortem": Field(
+            Obj(
+                "postmortem",
+                {
+                    "template": Field(PLAIN_TEXT),
+                    "kpis": Field(ListOf(Text(choices=KPIS, expected="a known KPI"))),
+                },
+            )
+        ),
+    },
+)
 
 _DEFINITIONS: dict[str, Kind] = {
     "Severity": SEVERITY,

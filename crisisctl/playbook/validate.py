@@ -88,18 +88,33 @@ def _check_header(document: YMap, checker: Checker) -> bool:
     kind = document.items.get("kind")
     if api is None or kind is None:
         missing = "apiVersion" if api is None else "kind"
-        checker.report(document, missing, "missing-key", f"playbook is missing the required key `{missing}`",
-                       "start the file with `apiVersion: crisisctl/v1` and `kind: Playbook`")
+        checker.report(
+            document,
+            missing,
+            "missing-key",
+            f"playbook is missing the required key `{missing}`",
+            "start the file with `apiVersion: crisisctl/v1` and `kind: Playbook`",
+        )
         return False
     if not isinstance(api, YScalar) or api.value != "crisisctl/v1":
         found = api.raw if isinstance(api, YScalar) else "a structure"
-        checker.report(api, "apiVersion", "api-version", f"apiVersion `{found}` is not supported",
-                       "this crisisctl reads `apiVersion: crisisctl/v1`")
+        checker.report(
+            api,
+            "apiVersion",
+            "api-version",
+            f"apiVersion `{found}` is not supported",
+            "this crisisctl reads `apiVersion: crisisctl/v1`",
+        )
         return False
     if not isinstance(kind, YScalar) or kind.value != "Playbook":
         found = kind.raw if isinstance(kind, YScalar) else "a structure"
-        checker.report(kind, "kind", "kind", f"kind `{found}` is not a playbook",
-                       "write `kind: Playbook` (scenarios belong in a scenarios/ folder)")
+        checker.report(
+            kind,
+            "kind",
+            "kind",
+            f"kind `{found}` is not a playbook",
+            "write `kind: Playbook` (scenarios belong in a scenarios/ folder)",
+        )
         return False
     return True
 
@@ -150,9 +165,13 @@ class _References:
                 continue
             assert isinstance(node, YScalar)
             if value in seen:
-                self.checker.report(node, f"{section}[{index}].id", "duplicate-id",
-                                    f"id `{value}` is used twice in {section} (first at line {seen[value].line})",
-                                    "give every entry its own id")
+                self.checker.report(
+                    node,
+                    f"{section}[{index}].id",
+                    "duplicate-id",
+                    f"id `{value}` is used twice in {section} (first at line {seen[value].line})",
+                    "give every entry its own id",
+                )
             else:
                 seen[value] = node
         return list(seen)
@@ -172,7 +191,9 @@ class _References:
         if value is None or value in self.ids[section]:
             return
         known = self.ids[section]
-        hint = did_you_mean(value, known) or (f"declared {section}: " + ", ".join(known) if known else f"declare it under `{section}`")
+        hint = did_you_mean(value, known) or (
+            f"declared {section}: " + ", ".join(known) if known else f"declare it under `{section}`"
+        )
         self.checker.report(node, path, "unknown-ref", f"unknown {noun} `{value}`", hint)
 
     def _condition_inputs(self, node: YNode | None, path: str) -> None:
@@ -202,14 +223,24 @@ class _References:
             if isinstance(choices, YSeq) and isinstance(default, YScalar):
                 allowed = [plain_value(choice) for choice in choices.items]
                 if default.value not in allowed:
-                    self.checker.report(default, join_path(path, "default"), "input-default",
-                                        f"default `{default.raw}` is not one of the choices", "pick a listed choice")
+                    self.checker.report(
+                        default,
+                        join_path(path, "default"),
+                        "input-default",
+                        f"default `{default.raw}` is not one of the choices",
+                        "pick a listed choice",
+                    )
 
     def _fits(self, node: YNode, type_name: str, path: str, element: bool = False) -> None:
         if fits_input_type(plain_value(node), "string" if element else type_name):
             return
-        self.checker.report(node, path, "input-default", f"`{plain_value(node)}` does not fit the input type {type_name}",
-                            "make the value match the declared type")
+        self.checker.report(
+            node,
+            path,
+            "input-default",
+            f"`{plain_value(node)}` does not fit the input type {type_name}",
+            "make the value match the declared type",
+        )
 
     def _cycles(self) -> None:
         graph: dict[str, list[tuple[str, YNode, str]]] = {}
@@ -219,7 +250,10 @@ class _References:
             if step_id is None:
                 continue
             graph[step_id] = (
-                [(_text(node) or "", node, f"steps[{index}].depends_on[{position}]") for position, node in enumerate(depends.items)]
+                [
+                    (_text(node) or "", node, f"steps[{index}].depends_on[{position}]")
+                    for position, node in enumerate(depends.items)
+                ]
                 if isinstance(depends, YSeq)
                 else []
             )
@@ -232,13 +266,17 @@ class _References:
                 if target not in graph:
                     continue
                 if state.get(target) == 1:
-                    cycle = trail[trail.index(target):] + [target] if target in trail else [step_id, target]
+                    cycle = [*trail[trail.index(target) :], target] if target in trail else [step_id, target]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        self.checker.report(node, path, "dependency-cycle",
-                                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
-                                            "remove one of these depends_on entries")
+                        self.checker.report(
+                            node,
+                            path,
+                            "dependency-cycle",
+                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                            "remove one of these depends_on entries",
+                        )
                 elif state.get(target) is None:
                     visit(target, [*trail, target])
             state[step_id] = 2
@@ -278,16 +316,28 @@ def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]
     every, last = review.items.get("every"), review.items.get("last_reviewed")
     try:
         interval = parse_duration(_text(every) or "")
-        last_date = last.value if isinstance(last, YScalar) and isinstance(last.value, dt.date) else dt.date.fromisoformat(str(_text(last)))
+        last_date = (
+            last.value
+            if isinstance(last, YScalar) and isinstance(last.value, dt.date)
+            else dt.date.fromisoformat(str(_text(last)))
+        )
     except (ValueError, TypeError):
         return []
     due = last_date + interval
     if due >= today:
         return []
     assert isinstance(last, YScalar)
-    return [Problem(file, last.line, last.column, "review.last_reviewed", "review-overdue",
-                    f"review overdue since {due.isoformat()} (last reviewed {last_date.isoformat()}, every {_text(every)})",
-                    "review the playbook with its owner and update review.last_reviewed")]
+    return [
+        Problem(
+            file,
+            last.line,
+            last.column,
+            "review.last_reviewed",
+            "review-overdue",
+            f"review overdue since {due.isoformat()} (last reviewed {last_date.isoformat()}, every {_text(every)})",
+            "review the playbook with its owner and update review.last_reviewed",
+        )
+    ]
 
 
 def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
@@ -300,7 +350,9 @@ def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
         assert isinstance(node, YScalar)
         locales = comm.items.get("locales")
         locale_names = tuple(_text(item) or "" for item in locales.items) if isinstance(locales, YSeq) else ()
-        uses.append(TemplateUse(name, file, node.line, node.column, f"communications[{index}].template", "notice", locale_names))
+        uses.append(
+            TemplateUse(name, file, node.line, node.column, f"communications[{index}].template", "notice", locale_names)
+        )
     postmortem = document.items.get("postmortem")
     if isinstance(postmortem, YMap):
         node = postmortem.items.get("template")
@@ -325,7 +377,9 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
     """Turn validated plain data into the frozen model."""
     review = data.get("review") or {}
     drill = data.get("drill") or {}
-    severities = tuple(Severity(item["id"], item["name"], item.get("description", "")) for item in data.get("severities", []))
+    severities = tuple(
+        Severity(item["id"], item["name"], item.get("description", "")) for item in data.get("severities", [])
+    )
     postmortem = data.get("postmortem") or {}
     return Playbook(
         id=data["id"],
@@ -343,8 +397,14 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
             for item in data.get("triggers", [])
         ),
         inputs=tuple(
-            Input(item["id"], item["type"], item.get("prompt", ""), bool(item.get("required", False)),
-                  item.get("default"), tuple(item.get("choices", [])))
+            Input(
+                item["id"],
+                item["type"],
+                item.get("prompt", ""),
+                bool(item.get("required", False)),
+                item.get("default"),
+                tuple(item.get("choices", [])),
+            )
             for item in data.get("inputs", [])
         ),
         roles=tuple(
@@ -353,19 +413,29 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
         ),
         steps=tuple(
             Step(
-                id=item["id"], title=item["title"], phase=item["phase"], role=item["role"],
-                due=_duration_or_none(item.get("due")), depends_on=tuple(item.get("depends_on", [])),
+                id=item["id"],
+                title=item["title"],
+                phase=item["phase"],
+                role=item["role"],
+                due=_duration_or_none(item.get("due")),
+                depends_on=tuple(item.get("depends_on", [])),
                 when=condition_from_data(item["when"]) if "when" in item else None,
-                checklist=tuple(item.get("checklist", [])), communication=item.get("communication"),
+                checklist=tuple(item.get("checklist", [])),
+                communication=item.get("communication"),
                 description=item.get("description", ""),
             )
             for item in data["steps"]
         ),
         communications=tuple(
             Communication(
-                id=item["id"], title=item["title"], audience=item["audience"], channel=item["channel"],
-                template=item["template"], approvals=tuple(item.get("approvals", [])),
-                locales=tuple(item.get("locales", [])), due=_duration_or_none(item.get("due")),
+                id=item["id"],
+                title=item["title"],
+                audience=item["audience"],
+                channel=item["channel"],
+                template=item["template"],
+                approvals=tuple(item.get("approvals", [])),
+                locales=tuple(item.get("locales", [])),
+                due=_duration_or_none(item.get("due")),
             )
             for item in data.get("communications", [])
         ),

@@ -24,14 +24,14 @@ MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 10_000
 
 SAFE_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
 _STR_TAG = "tag:yaml.org,2002:str"
 # Scalars constructed into non-string values; other resolved tags (merge, value) stay text.
-_SCALAR_TAGS = frozenset(
-    "tag:yaml.org,2002:" + name for name in ("int", "float", "bool", "null", "timestamp")
-)
+_SCALAR_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("int", "float", "bool", "null", "timestamp"))
+
+_FLATTEN = "flatten the structure"
+_SYNTAX_HINT = "check indentation and quoting around this position"
 
 HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 _Loader: type = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
@@ -129,9 +129,7 @@ def load_bytes(data: bytes, file: str) -> LoadedYaml:
 
 def load_text(text: str, file: str) -> LoadedYaml:
     """Parse YAML text into a located tree; the top level must be one mapping."""
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return _fatal(file, text, 1, 1, "empty", "the file is empty", "write a playbook mapping")
     builder = _TreeBuilder(file)
     try:
@@ -142,10 +140,10 @@ def load_text(text: str, file: str) -> LoadedYaml:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
-        problem = Problem(
-            file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}",
-            "check indentation and quoting around this position",
-        )
+        if "nesting depth" in message:  # libyaml's own limit, met while scanning ahead
+            problem = Problem(file, line, column, "", "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
+        else:
+            problem = Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _SYNTAX_HINT)
         return LoadedYaml(file, text, None, [*builder.problems, problem])
     except yaml.YAMLError as error:
         problem = Problem(file, 1, 1, "", "yaml-syntax", f"YAML syntax error: {error}", None)
@@ -156,7 +154,11 @@ def load_text(text: str, file: str) -> LoadedYaml:
     if not isinstance(root, YMap):
         kind = "a list" if isinstance(root, YSeq) else "a single value"
         return _fatal(
-            file, text, root.line, root.column, "not-a-mapping",
+            file,
+            text,
+            root.line,
+            root.column,
+            "not-a-mapping",
             f"the top level is {kind}, not a mapping",
             "start the file with `apiVersion: crisisctl/v1` and the other fields as keys",
         )
@@ -168,9 +170,7 @@ class _Abort(Exception):
         self.problem = problem
 
 
-def _fatal(
-    file: str, text: str, line: int, column: int, rule: str, message: str, hint: str | None
-) -> LoadedYaml:
+def _fatal(file: str, text: str, line: int, column: int, rule: str, message: str, hint: str | None) -> LoadedYaml:
     return LoadedYaml(file, text, None, [Problem(file, line, column, "", rule, message, hint)])
 
 
@@ -183,7 +183,7 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 
 
 class _Frame:
-    __slots__ = ("node", "anchor", "pending_key", "size", "merges")
+    __slots__ = ("anchor", "merges", "node", "pending_key", "size")
 
     def __init__(self, node: YMap | YSeq, anchor: str | None) -> None:
         self.node = node
@@ -224,7 +224,8 @@ class _TreeBuilder:
                 self.documents += 1
                 if self.documents > 1:
                     self._abort(
-                        event.start_mark, "several-documents",
+                        event.start_mark,
+                        "several-documents",
                         "the file holds more than one YAML document",
                         "keep one playbook per file; remove the `---` separator",
                     )
@@ -237,7 +238,9 @@ class _TreeBuilder:
         if tag is None or tag == "!" or tag in SAFE_TAGS:
             return
         self._abort(
-            event.start_mark, "unsafe-tag", f"the tag {tag} is not allowed",
+            event.start_mark,
+            "unsafe-tag",
+            f"the tag {tag} is not allowed",
             "playbooks are data: remove the tag and write a plain value",
         )
 
@@ -245,8 +248,10 @@ class _TreeBuilder:
         self._check_tag(event)
         if len(self.stack) >= MAX_DEPTH:
             self._abort(
-                event.start_mark, "too-deep", f"nesting deeper than {MAX_DEPTH} levels",
-                "flatten the structure",
+                event.start_mark,
+                "too-deep",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                _FLATTEN,
             )
         self.stack.append(_Frame(node, event.anchor))
 
@@ -265,11 +270,7 @@ class _TreeBuilder:
         plain = not event.style  # libyaml reports "" for plain scalars, pure Python None
         tag = event.tag
         if tag is None or tag == "!":
-            tag = (
-                self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-                if tag is None
-                else _STR_TAG
-            )
+            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit) if tag is None else _STR_TAG
         value: Any = event.value
         if tag != _STR_TAG and tag in _SCALAR_TAGS:
             node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
@@ -277,7 +278,9 @@ class _TreeBuilder:
                 value = self.constructor.yaml_constructors[tag](self.constructor, node)
             except (ValueError, yaml.YAMLError):
                 self._abort(
-                    mark, "bad-scalar", f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
+                    mark,
+                    "bad-scalar",
+                    f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
                     "quote the value or correct it",
                 )
         scalar = YScalar(value, mark.line + 1, mark.column + 1, event.value, plain)
@@ -289,14 +292,17 @@ class _TreeBuilder:
         anchored = self.anchors.get(event.anchor)
         if anchored is None:
             self._abort(
-                event.start_mark, "yaml-syntax", f"unknown alias *{event.anchor}",
+                event.start_mark,
+                "yaml-syntax",
+                f"unknown alias *{event.anchor}",
                 "define the anchor (&name) before using it",
             )
         node, size = anchored  # type: ignore[misc]
         self.expanded += size
         if self.expanded > MAX_ALIAS_EXPANSION:
             self._abort(
-                event.start_mark, "alias-bomb",
+                event.start_mark,
+                "alias-bomb",
                 f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes",
                 "write the values out, or use fewer nested aliases",
             )
@@ -316,7 +322,9 @@ class _TreeBuilder:
         if key is None:
             if not isinstance(node, YScalar):
                 self._abort(
-                    _Mark(node.line, node.column), "bad-key", "a mapping key must be plain text",
+                    _Mark(node.line, node.column),
+                    "bad-key",
+                    "a mapping key must be plain text",
                     "use a simple word as the key",
                 )
             frame.pending_key = node  # type: ignore[assignment]
@@ -330,7 +338,11 @@ class _TreeBuilder:
         if first is not None:
             self.problems.append(
                 Problem(
-                    self.file, key.line, key.column, name, "duplicate-key",
+                    self.file,
+                    key.line,
+                    key.column,
+                    name,
+                    "duplicate-key",
                     f"duplicate key `{name}` (first at line {first.line}, again at line {key.line})",
                     "YAML would silently keep only the last one; remove or rename one of them",
                 )
@@ -347,7 +359,8 @@ class _TreeBuilder:
             for source in sources:
                 if not isinstance(source, YMap):
                     self._abort(
-                        _Mark(source.line, source.column), "bad-merge",
+                        _Mark(source.line, source.column),
+                        "bad-merge",
                         "`<<` must merge a mapping or a list of mappings",
                         "point the merge key at an anchored mapping",
                     )

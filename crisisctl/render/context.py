@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-INCIDENT_FIELDS = frozenset(
-    {"id", "title", "severity", "severity_name", "status", "declared_at", "drill", "summary"}
-)
+INCIDENT_FIELDS = frozenset({"id", "title", "severity", "severity_name", "status", "declared_at", "drill", "summary"})
 PLAYBOOK_FIELDS = frozenset({"id", "title", "version", "owner", "category"})
 COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel"})
 
-NOTICE_NAMES = frozenset(
-    {"incident", "playbook", "inputs", "roles", "locale", "now", "communication", "steps"}
-)
+NOTICE_NAMES = frozenset({"incident", "playbook", "inputs", "roles", "locale", "now", "communication", "steps"})
 REPORT_NAMES = NOTICE_NAMES | frozenset(
     {"timeline", "communications", "severity_history", "kpis", "lessons", "actions", "draft"}
 )

@@ -58,9 +58,7 @@ class RootedLoader(BaseLoader):
     def __init__(self, roots: Sequence[Path]) -> None:
         self.roots = list(roots)
 
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         path = resolve_template(template, self.roots)
         if path is None:
             raise TemplateNotFound(template)

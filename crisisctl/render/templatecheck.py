@@ -62,8 +62,14 @@ class TemplateChecker:
                 if path is None:
                     if index == 0:
                         where = " or ".join(str(root) for root in roots)
-                        problems.append(self._problem(use, "template-missing", f"template `{name}` not found in {where}",
-                                                      "create it, or correct the path (relative to the template folder)"))
+                        problems.append(
+                            self._problem(
+                                use,
+                                "template-missing",
+                                f"template `{name}` not found in {where}",
+                                "create it, or correct the path (relative to the template folder)",
+                            )
+                        )
                         break
                     continue
                 problems.extend(self._check_file(use, name, path, playbook))
@@ -76,11 +82,19 @@ class TemplateChecker:
         usage = self._analyse(path)
         if usage.syntax_error is not None:
             line, message = usage.syntax_error
-            return [self._problem(use, "template-syntax", f"{name}:{line}: {message}", "fix the Jinja syntax in the template")]
+            return [
+                self._problem(
+                    use, "template-syntax", f"{name}:{line}: {message}", "fix the Jinja syntax in the template"
+                )
+            ]
         allowed = (REPORT_NAMES if use.purpose == "report" else NOTICE_NAMES) | frozenset(self.environment.globals)
         problems = [
-            self._problem(use, "template-variable", f"{name}:{line} uses `{top}`, which templates are not given",
-                          did_you_mean(top, allowed) or "see docs/templates.md for the names templates can use")
+            self._problem(
+                use,
+                "template-variable",
+                f"{name}:{line} uses `{top}`, which templates are not given",
+                did_you_mean(top, allowed) or "see docs/templates.md for the names templates can use",
+            )
             for top, line in sorted(usage.top_names.items())
             if top not in allowed
         ]
@@ -96,10 +110,17 @@ class TemplateChecker:
                 continue
             declared_in_playbook = owner in ("inputs", "roles")
             what = f"the playbook's {owner}" if declared_in_playbook else f"the {owner} fields"
-            fallback = f"declare it under `{owner}:`" if declared_in_playbook else "known: " + ", ".join(sorted(known[owner]))
-            problems.append(self._problem(use, "template-variable",
-                                          f"{name}:{line} uses `{owner}.{attribute}`, which is not among {what}",
-                                          did_you_mean(attribute, known[owner]) or fallback))
+            fallback = (
+                f"declare it under `{owner}:`" if declared_in_playbook else "known: " + ", ".join(sorted(known[owner]))
+            )
+            problems.append(
+                self._problem(
+                    use,
+                    "template-variable",
+                    f"{name}:{line} uses `{owner}.{attribute}`, which is not among {what}",
+                    did_you_mean(attribute, known[owner]) or fallback,
+                )
+            )
         return problems
 
     def _analyse(self, path: Path) -> _Usage:

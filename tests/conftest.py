@@ -1,0 +1,54 @@
+"""Test isolation: no test may touch the user's real data, cache or config directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_REAL_DIRS = [
+    platformdirs.user_data_path("crisisctl", appauthor=False),
+    platformdirs.user_cache_path("crisisctl", appauthor=False),
+    platformdirs.user_config_path("crisisctl", appauthor=False),
+]
+
+
+def _snapshot() -> dict[Path, float | None]:
+    return {path: (path.stat().st_mtime if path.exists() else None) for path in _REAL_DIRS}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME and the XDG folders at a fresh folder; fail if the real ones changed."""
+    home = tmp_path_factory.mktemp("home")
+    before = _snapshot()
+    monkeypatch.setenv("HOME", str(home))
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(variable, str(home / variable.lower()))
+    for variable in ("CRISISCTL_DB", "CRISISCTL_PLAYBOOKS", "CRISISCTL_TEMPLATES", "CRISISCTL_USER", "NO_COLOR"):
+        monkeypatch.delenv(variable, raising=False)
+    yield home
+    assert _snapshot() == before, "a test touched the real crisisctl data, cache or config folder"
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run with the repository as working directory, so ./playbooks and ./templates are the samples."""
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The current (isolated) environment for a child crisisctl process."""
+    env = dict(os.environ)
+    env.update(extra)
+    return env

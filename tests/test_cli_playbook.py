@@ -1,0 +1,199 @@
+"""The playbook commands through the real entry point: output formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import subprocess_env
+
+from crisisctl import __version__
+from crisisctl.entry import main
+
+CORPUS = Path(__file__).parent / "corpus"
+BASE = (CORPUS / "base-playbook.yaml").read_text(encoding="utf-8")
+
+
+def crisisctl(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crisisctl", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env=subprocess_env(**env),
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "\x1b[" not in result.stderr + result.stdout
+
+
+def test_version_prints_the_version() -> None:
+    result = crisisctl("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"crisisctl {__version__}"
+
+
+def test_help_lists_the_commands_and_global_options() -> None:
+    result = crisisctl("--help")
+    assert result.returncode == 0
+    for word in ("playbook", "--db", "--playbooks", "--templates", "--as", "--version"):
+        assert word in result.stdout
+
+
+def test_bundled_samples_are_valid(in_repo: Path) -> None:
+    result = crisisctl("playbook", "validate", "--format", "json", cwd=in_repo)
+    assert result.returncode == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    assert report["files"] == report["playbooks"] >= 7
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = crisisctl("playbook", "validate", str(tmp_path / "nowhere"))
+    assert_clean_failure(result, 2)
+    assert "nowhere does not exist" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert_clean_failure(crisisctl("playbook", "validate", "--formt", "json"), 2)
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    assert_clean_failure(crisisctl("playbook", "validate", "--format", "xml"), 2)
+
+
+def test_invalid_playbook_exits_1_in_every_format(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("category: service-outage", "category: outage"), encoding="utf-8")
+    for report_format in ("text", "json", "github", "sarif"):
+        result = crisisctl(
+            "--templates", str(CORPUS / "templates"), "playbook", "validate", str(bad), "--format", report_format
+        )
+        assert_clean_failure(result, 1)
+        assert "service-outage" in result.stdout  # the did-you-mean hint
+
+
+def test_all_errors_in_a_file_are_reported_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = BASE.replace("category: service-outage", "category: outage").replace("due: 30m", "due: 30 minutes")
+    bad.write_text(text.replace("role: comms-lead", "role: comms"), encoding="utf-8")
+    assert main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(bad), "--format", "json"]) == 1
+    rules = sorted(error["rule"] for error in json.loads(capsys.readouterr().out)["errors"])
+    assert rules == ["duration", "enum", "unknown-ref"]
+
+
+def test_duplicate_playbook_ids_across_files_are_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(BASE, encoding="utf-8")
+    assert (
+        main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(tmp_path), "--format", "json"]) == 1
+    )
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert [(e["rule"], Path(e["file"]).name, e["line"], e["column"]) for e in errors] == [
+        ("duplicate-playbook-id", "b.yaml", 3, 5)
+    ]
+
+
+def test_overdue_review_is_a_warning_and_never_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = BASE.replace(
+        "category: service-outage", "category: service-outage\nreview:\n  every: 30d\n  last_reviewed: 2020-01-31"
+    )
+    (tmp_path / "old.yaml").write_text(text, encoding="utf-8")
+    assert (
+        main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(tmp_path), "--format", "json"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == []
+    assert [w["rule"] for w in report["warnings"]] == ["review-overdue"]
+    assert (
+        main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(tmp_path), "--format", "github"])
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("::warning file=")
+
+
+def test_github_annotations_escape_newlines_and_commas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    odd = tmp_path / "a,b.yaml"
+    odd.write_text("- not a mapping\n", encoding="utf-8")
+    assert main(["playbook", "validate", str(odd), "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "a%2Cb.yaml" in out and out.count("\n") == 1
+
+
+def test_sarif_is_2_1_0_with_one_result_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("phase: detect", "phase: detection"), encoding="utf-8")
+    assert main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(bad), "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "enum" and result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 20, "startColumn": 12}
+
+
+def test_list_and_show_in_json(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["playbook", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["id"] for row in rows} >= {"data-leak", "service-outage", "product-recall"}
+    assert all(row["valid"] for row in rows)
+    assert main(["playbook", "show", "data-leak", "--json"]) == 0
+    detail = json.loads(capsys.readouterr().out)
+    assert detail["id"] == "data-leak" and detail["steps"] and detail["roles"]
+
+
+def test_show_unknown_playbook_suggests_the_closest(in_repo: Path) -> None:
+    result = crisisctl("playbook", "show", "data-leek", cwd=in_repo)
+    assert_clean_failure(result, 2)
+    assert "data-leak" in result.stderr
+
+
+def test_show_invalid_playbook_lists_its_problems(tmp_path: Path) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    (folder / "base.yaml").write_text(BASE.replace("due: 2h", "due: soon"), encoding="utf-8")
+    result = crisisctl("--playbooks", str(folder), "playbook", "show", "base")
+    assert_clean_failure(result, 1)
+    assert "steps[1].due" in result.stderr
+
+
+def test_titles_are_shown_as_inert_text(tmp_path: Path) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    hostile = 'title: "Outage \\e[2J\\e]0;owned\\a [bold red]RESOLVED[/] \\u202e"'
+    (folder / "base.yaml").write_text(
+        BASE.replace("title: Base playbook for the defect corpus", hostile), encoding="utf-8"
+    )
+    result = crisisctl("--playbooks", str(folder), "playbook", "list", COLUMNS="300")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[2J" in result.stdout and "[bold red]RESOLVED[/]" in result.stdout
+
+
+def test_unexpected_error_writes_a_crash_report_and_exits_3(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import crisisctl.playbook.catalog as catalog
+        def broken(*args, **kwargs):
+            raise RuntimeError("simulated defect")
+        catalog.discover = broken
+        from crisisctl.entry import main
+        sys.exit(main(["playbook", "validate"]))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" in lines[0]
+    report = Path(lines[0].rsplit(" ", 1)[-1])
+    body = report.read_text(encoding="utf-8")
+    assert "simulated defect" in body and "Traceback" in body and f"crisisctl {__version__}" in body

@@ -1,0 +1,100 @@
+"""The published JSON Schema is valid, current, and agrees with the validator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from test_corpus import CASES, expectation
+
+from crisisctl.playbook.format import playbook_json_schema
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA_FILE = REPO / "docs" / "schema" / "playbook-v1.json"
+SAMPLES = sorted((REPO / "playbooks").glob("*.yaml"))
+
+# Rules the schema can express; the others (references, templates, the loader's own limits)
+# need the whole file or the file system.
+SCHEMA_RULES = {
+    "api-version",
+    "kind",
+    "unknown-key",
+    "missing-key",
+    "type",
+    "enum",
+    "slug",
+    "snake-case",
+    "semver",
+    "duration",
+    "min-items",
+    "empty-value",
+    "yaml11-surprise",
+    "condition",
+    "condition-source",
+    "locale",
+}
+
+
+def as_editor_sees(path: Path) -> Any:
+    """YAML as a schema-checking editor reads it: dates stay text."""
+
+    def stringify(value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {key: stringify(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [stringify(item) for item in value]
+        return value
+
+    return stringify(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = playbook_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_schema_is_valid_draft_2020_12(validator: jsonschema.Draft202012Validator) -> None:
+    assert validator.schema["$schema"].endswith("2020-12/schema")
+
+
+def test_published_schema_file_matches_the_code() -> None:
+    published = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert published == playbook_json_schema(), "run: crisisctl playbook schema > docs/schema/playbook-v1.json"
+
+
+def test_there_are_samples() -> None:
+    assert len(SAMPLES) >= 7
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[path.name for path in SAMPLES])
+def test_schema_accepts_every_sample(sample: Path, validator: jsonschema.Draft202012Validator) -> None:
+    errors = [error.message for error in validator.iter_errors(as_editor_sees(sample))]
+    assert errors == []
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[path.name for path in SAMPLES])
+def test_every_sample_points_editors_at_the_schema(sample: Path) -> None:
+    assert sample.read_text(encoding="utf-8").splitlines()[0] == (
+        "# yaml-language-server: $schema=../docs/schema/playbook-v1.json"
+    )
+
+
+def test_schema_accepts_the_corpus_base(validator: jsonschema.Draft202012Validator) -> None:
+    assert list(validator.iter_errors(as_editor_sees(REPO / "tests" / "corpus" / "base-playbook.yaml"))) == []
+
+
+STRUCTURAL = [case for case in CASES if expectation(case)[0] in SCHEMA_RULES]
+
+
+@pytest.mark.parametrize("case", STRUCTURAL, ids=[case.name for case in STRUCTURAL])
+def test_schema_rejects_what_the_validator_rejects(case: Path, validator: jsonschema.Draft202012Validator) -> None:
+    assert list(validator.iter_errors(as_editor_sees(case))), f"the schema accepts {case.name}"

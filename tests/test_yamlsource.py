@@ -1,0 +1,159 @@
+"""The YAML entry point refuses hostile input quickly, with positions, and never runs code."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crisisctl.playbook.yamlsource import MAX_FILE_BYTES, load_bytes, load_file, load_text, plain_value
+
+
+def rules(result) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    return [(problem.rule, problem.line, problem.column) for problem in result.problems]
+
+
+def test_python_tags_are_refused_and_not_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f"title: !!python/object/apply:os.system ['touch {marker}']\n"
+    result = load_text(text, "evil.yaml")
+    assert result.document is None
+    assert rules(result) == [("unsafe-tag", 1, 8)]
+    assert not marker.exists()
+
+
+def test_custom_tags_are_refused_with_position() -> None:
+    result = load_text("a: 1\nb: !include other.yaml\n", "t.yaml")
+    assert rules(result) == [("unsafe-tag", 2, 4)]
+
+
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+)
+
+
+def test_alias_bomb_is_refused_within_a_second_and_50_mb() -> None:
+    code = (
+        "import resource, time, sys\n"
+        "from crisisctl.playbook.yamlsource import load_text\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "start = time.perf_counter()\n"
+        f"result = load_text({BILLION_LAUGHS!r}, 'bomb.yaml')\n"
+        "elapsed = time.perf_counter() - start\n"
+        "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before\n"
+        "print(result.problems[0].rule, elapsed, grown)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "alias-bomb"
+    assert float(out[1]) < 1.0
+    assert int(out[2]) < 50 * 1024  # KiB
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: [" + b"1," * (5 * 1024 * 1024) + b"1]\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = load_file(big)
+    assert rules(result) == [("file-too-large", 1, 1)]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 20 * 1024
+
+
+def test_file_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "edge.yaml"
+    body = b"a: '" + b"x" * (MAX_FILE_BYTES - 6) + b"'\n"
+    assert len(body) == MAX_FILE_BYTES
+    path.write_bytes(body)
+    assert load_file(path).problems == []
+
+
+def test_deep_nesting_gives_a_clean_error() -> None:
+    result = load_text("a: " + "[" * 1000 + "]" * 1000 + "\n", "deep.yaml")
+    assert [rule for rule, _, _ in rules(result)] == ["too-deep"]
+
+
+def test_duplicate_keys_name_both_lines() -> None:
+    result = load_text("title: one\nsummary: x\ntitle: two\n", "dup.yaml")
+    assert rules(result) == [("duplicate-key", 3, 1)]
+    assert "line 1" in result.problems[0].message and "line 3" in result.problems[0].message
+
+
+def test_duplicate_keys_are_all_reported_not_only_the_first() -> None:
+    result = load_text("a: 1\na: 2\nb:\n  c: 1\n  c: 2\n", "dup.yaml")
+    assert rules(result) == [("duplicate-key", 2, 1), ("duplicate-key", 5, 3)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("NO", False), ("on", True), ("0755", 493), ("1:30", 90), ("1.10", 1.1), ("yes", True)],
+)
+def test_yaml_11_surprises_keep_the_written_text(raw: str, value: object) -> None:
+    result = load_text(f"title: {raw}\n", "s.yaml")
+    assert result.document is not None
+    node = result.document.items["title"]
+    assert node.value == value
+    assert node.raw == raw and node.plain
+
+
+def test_quoted_values_stay_text() -> None:
+    result = load_text("title: 'no'\nversion: \"1.10\"\n", "q.yaml")
+    assert plain_value(result.document) == {"title": "no", "version": "1.10"}  # type: ignore[arg-type]
+
+
+def test_positions_are_one_based() -> None:
+    result = load_text("a:\n  b: [x, y]\n", "p.yaml")
+    assert result.document is not None
+    b = result.document.items["a"].items["b"]  # type: ignore[union-attr]
+    assert (b.line, b.column) == (2, 6)
+    assert (b.items[1].line, b.items[1].column) == (2, 10)
+
+
+@pytest.mark.parametrize(
+    ("data", "rule"),
+    [
+        (b"", "empty"),
+        (b"# only a comment\n", "empty"),
+        (b"- a\n- b\n", "not-a-mapping"),
+        (b"just text\n", "not-a-mapping"),
+        (b"a: 1\n---\nb: 2\n", "several-documents"),
+        (b"a: \xff\n", "encoding"),
+        (b"a: [1,\n", "yaml-syntax"),
+        (b"a: *nowhere\n", "yaml-syntax"),
+    ],
+)
+def test_malformed_files_are_refused_with_one_problem(data: bytes, rule: str) -> None:
+    result = load_bytes(data, "bad.yaml")
+    assert result.document is None
+    assert [problem.rule for problem in result.problems] == [rule]
+
+
+def test_utf8_bom_is_accepted() -> None:
+    assert load_bytes("\ufeffa: ü\n".encode(), "bom.yaml").problems == []
+
+
+def test_merge_keys_merge_and_explicit_keys_win() -> None:
+    result = load_text("base: &b {x: 1, y: 2}\nitem:\n  <<: *b\n  y: 3\n", "m.yaml")
+    assert plain_value(result.document)["item"] == {"x": 1, "y": 3}  # type: ignore[index]
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.binary(max_size=2048))
+def test_any_bytes_give_problems_or_a_document_never_an_exception(data: bytes) -> None:
+    start = time.perf_counter()
+    result = load_bytes(data, "fuzz.yaml")
+    if result.document is None:
+        assert result.problems
+    else:
+        assert all(problem.rule == "duplicate-key" for problem in result.problems)
+    assert time.perf_counter() - start < 1.0
+
+
+@settings(max_examples=300, deadline=1000)
+@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#\n ,?1.%@`")), max_size=300))
+def test_yaml_like_text_never_escapes_as_an_exception(text: str) -> None:
+    load_text(text, "fuzz.yaml")
