@@ -17,7 +17,7 @@ from typing import Any
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import DURATION_PATTERN
-from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq
+from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq, join_path
 
 JsonSchema = dict[str, Any]
 
@@ -26,12 +26,6 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate, phrased as a hint, or None."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else None
-
-
-def join_path(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
 
 
 class Checker:
@@ -65,18 +59,26 @@ def describe(node: YNode) -> str:
 
 
 def surprise_hint(node: YScalar) -> str | None:
-    """Explain YAML 1.1's reading of an unquoted value when text was meant."""
+    """Explain YAML 1.1's reading of an unquoted value that was probably meant as text.
+
+    Only readings that lose what was written count: `no` as false, `0755` as 493,
+    `1:30` as 90, `1.10` as 1.1, `2026-01-01` as a date. A plain `90` is just a number.
+    """
     if not node.plain or isinstance(node.value, str):
         return None
     raw = node.raw
     value = node.value
     if isinstance(value, bool):
+        if raw.lower() in ("true", "false"):
+            return None
         reading = f"the boolean {str(value).lower()}"
-    elif isinstance(value, int) and re.fullmatch(r"[-+]?0[0-7_]+", raw):
-        reading = f"an octal number ({value})"
     elif isinstance(value, int | float) and ":" in raw:
         reading = f"a base-60 number ({value})"
+    elif isinstance(value, int) and re.fullmatch(r"[-+]?0[0-7_]+", raw):
+        reading = f"an octal number ({value})"
     elif isinstance(value, int | float):
+        if str(value) == raw:
+            return None
         reading = f"the number {value}"
     elif isinstance(value, dt.date):
         reading = "a date"
@@ -110,10 +112,15 @@ class Text(Kind):
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
             hint = surprise_hint(node) if isinstance(node, YScalar) else None
-            rule = "yaml11-surprise" if hint else "type"
-            checker.report(
-                node, path, rule, f"expected {self.expected}, found {describe(node)}", hint or _quote_hint(self)
-            )
+            if hint:
+                checker.report(node, path, "yaml11-surprise", f"expected {self.expected}, found {describe(node)}", hint)
+            elif isinstance(node, YScalar) and node.value is not None and (self.pattern or self.choices):
+                rule = "enum" if self.choices else self.rule
+                checker.report(node, path, rule, f"`{node.raw}` is not {self.expected}", self.hint or _quote_hint(self))
+            else:
+                checker.report(
+                    node, path, "type", f"expected {self.expected}, found {describe(node)}", _quote_hint(self)
+                )
             return False
         value = node.value
         if self.non_empty and not value.strip():
@@ -218,7 +225,8 @@ class Date(Kind):
                     dt.date.fromisoformat(node.value)
                     return True
                 except ValueError:
-                    pass
+                    checker.report(node, path, "date", f"`{node.value}` is not a real date", "check the month and day")
+                    return False
         checker.report(
             node, path, "date", f"expected a date YYYY-MM-DD, found {describe(node)}", "for example 2026-09-30"
         )

@@ -28,6 +28,7 @@ from crisisctl.playbook.yamlsource import YMap, YNode, YSeq
 API_VERSION = "crisisctl/v1"
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
 SNAKE_PATTERN = r"[a-z][a-z0-9_]*"
+LOCALE_PATTERN = r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
 SEMVER_PATTERN = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
 
 CATEGORIES = (
@@ -80,6 +81,18 @@ class ConditionKind(Kind):
     source: str  # "metric" | "input"
 
     @property
+    def leaf(self) -> Obj:
+        """A single comparison: {metric|input: NAME, op: OP, value: V}."""
+        return Obj(
+            f"{self.source} condition",
+            {
+                self.source: Field(SNAKE, required=True),
+                "op": Field(Text(choices=OPERATORS, expected="a comparison operator"), required=True),
+                "value": Field(_leaf_value(self.source), required=True),
+            },
+        )
+
+    @property
     def definition(self) -> str:
         return f"{self.source.capitalize()}Condition"
 
@@ -128,15 +141,7 @@ class ConditionKind(Kind):
                 "triggers compare signals (metric); steps compare the incident's facts (input)",
             )
             return False
-        leaf = Obj(
-            f"{self.source} condition",
-            {
-                self.source: Field(SNAKE, required=True),
-                "op": Field(Text(choices=OPERATORS, expected="a comparison operator"), required=True),
-                "value": Field(_leaf_value(self.source), required=True),
-            },
-        )
-        if not leaf.check(node, path, checker):
+        if not self.leaf.check(node, path, checker):
             return False
         op = node.items["op"].value  # type: ignore[union-attr]
         value = node.items["value"]
@@ -152,14 +157,10 @@ class ConditionKind(Kind):
 
     def definition_schema(self) -> JsonSchema:
         ref = self.schema()
-        leaf = Obj(
-            f"{self.source} condition",
-            {
-                self.source: Field(SNAKE, required=True),
-                "op": Field(Text(choices=OPERATORS), required=True),
-                "value": Field(_leaf_value(self.source), required=True),
-            },
-        ).schema()
+        leaf = self.leaf.schema()
+        # `in` compares with a list, as _check_leaf insists.
+        leaf["if"] = {"properties": {"op": {"const": "in"}}}
+        leaf["then"] = {"properties": {"value": {"type": "array"}}}
         return {
             "oneOf": [
                 leaf,
@@ -280,9 +281,7 @@ COMMUNICATION = Obj(
         "approvals": Field(SLUG_LIST),
         "locales": Field(
             ListOf(
-                Text(
-                    pattern=r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*", rule="locale", expected="a locale such as en or zh-CN"
-                ),
+                Text(pattern=LOCALE_PATTERN, rule="locale", expected="a locale such as en or zh-CN"),
                 min_items=1,
             )
         ),

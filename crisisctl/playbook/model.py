@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.playbook.conditions import Condition
@@ -110,6 +110,7 @@ class Playbook:
     postmortem: Postmortem = Postmortem()
     source: str = ""
     sha256: str = ""
+    text: str = field(default="", repr=False, compare=False)
 
     def role(self, role_id: str) -> Role | None:
         return next((role for role in self.roles if role.id == role_id), None)

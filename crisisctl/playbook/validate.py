@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from crisisctl.errors import Problem
 from crisisctl.playbook.conditions import condition_from_data
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, did_you_mean, join_path
-from crisisctl.playbook.format import PLAYBOOK
+from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Cadence,
@@ -77,7 +78,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
     result.templates.extend(_template_uses(document, loaded.file))
     if not result.problems:
         digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
-        result.playbook = build_playbook(plain_value(document), loaded.file, digest)
+        result.playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
     result.problems.sort(key=Problem.sort_key)
     return result
 
@@ -137,7 +138,12 @@ class _References:
     def __init__(self, document: YMap, checker: Checker) -> None:
         self.document = document
         self.checker = checker
-        self.ids: dict[str, list[str]] = {section: self._unique_ids(section) for section in _LIST_SECTIONS}
+        # A section that is not a list has no usable ids (None): references to it are not checked,
+        # since its own type error already says what is wrong.
+        self.ids: dict[str, list[str] | None] = {
+            section: self._unique_ids(section) if isinstance(document.items.get(section, YSeq(0, 0)), YSeq) else None
+            for section in _LIST_SECTIONS
+        }
         if "severities" not in document.items:
             self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
 
@@ -188,9 +194,9 @@ class _References:
 
     def _known(self, node: YNode | None, path: str, section: str, noun: str) -> None:
         value = _text(node)
-        if value is None or value in self.ids[section]:
-            return
         known = self.ids[section]
+        if value is None or known is None or value in known:
+            return
         hint = did_you_mean(value, known) or (
             f"declared {section}: " + ", ".join(known) if known else f"declare it under `{section}`"
         )
@@ -349,7 +355,11 @@ def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
             continue
         assert isinstance(node, YScalar)
         locales = comm.items.get("locales")
-        locale_names = tuple(_text(item) or "" for item in locales.items) if isinstance(locales, YSeq) else ()
+        locale_names = (
+            tuple(name for item in locales.items if (name := _text(item)) and re.fullmatch(LOCALE_PATTERN, name))
+            if isinstance(locales, YSeq)
+            else ()
+        )
         uses.append(
             TemplateUse(name, file, node.line, node.column, f"communications[{index}].template", "notice", locale_names)
         )
@@ -373,7 +383,7 @@ def _duration_or_none(value: str | None) -> dt.timedelta | None:
     return parse_duration(value) if value else None
 
 
-def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
+def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) -> Playbook:
     """Turn validated plain data into the frozen model."""
     review = data.get("review") or {}
     drill = data.get("drill") or {}
@@ -442,4 +452,5 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str) -> Playbook:
         postmortem=Postmortem(postmortem.get("template"), tuple(postmortem.get("kpis", []))),
         source=source,
         sha256=sha256,
+        text=text,
     )

@@ -80,6 +80,13 @@ class LoadedYaml:
     problems: list[Problem]
 
 
+def join_path(path: str, key: str | int) -> str:
+    """Field paths as users read them: steps[3].depends_on[0]."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
 def plain_value(node: YNode) -> Any:
     """The node as ordinary Python data, positions dropped."""
     if isinstance(node, YScalar):
@@ -183,11 +190,12 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 
 
 class _Frame:
-    __slots__ = ("anchor", "merges", "node", "pending_key", "size")
+    __slots__ = ("anchor", "merges", "node", "path", "pending_key", "size")
 
-    def __init__(self, node: YMap | YSeq, anchor: str | None) -> None:
+    def __init__(self, node: YMap | YSeq, anchor: str | None, path: str) -> None:
         self.node = node
         self.anchor = anchor
+        self.path = path
         self.pending_key: YScalar | None = None
         self.size = 1
         self.merges: list[YNode] = []
@@ -231,7 +239,17 @@ class _TreeBuilder:
                     )
 
     def _abort(self, mark: Any, rule: str, message: str, hint: str) -> None:
-        raise _Abort(Problem(self.file, mark.line + 1, mark.column + 1, "", rule, message, hint))
+        raise _Abort(Problem(self.file, mark.line + 1, mark.column + 1, self._next_path(), rule, message, hint))
+
+    def _next_path(self) -> str:
+        """The field path of the node about to be added, for error messages."""
+        if not self.stack:
+            return ""
+        frame = self.stack[-1]
+        if isinstance(frame.node, YSeq):
+            return join_path(frame.path, len(frame.node.items))
+        key = frame.pending_key
+        return join_path(frame.path, key.raw) if key is not None else frame.path
 
     def _check_tag(self, event: Any) -> None:
         tag = event.tag
@@ -253,7 +271,7 @@ class _TreeBuilder:
                 f"nesting deeper than {MAX_DEPTH} levels",
                 _FLATTEN,
             )
-        self.stack.append(_Frame(node, event.anchor))
+        self.stack.append(_Frame(node, event.anchor, self._next_path()))
 
     def _end(self) -> None:
         frame = self.stack.pop()
@@ -277,12 +295,15 @@ class _TreeBuilder:
             try:
                 value = self.constructor.yaml_constructors[tag](self.constructor, node)
             except (ValueError, yaml.YAMLError):
-                self._abort(
-                    mark,
-                    "bad-scalar",
-                    f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
-                    "quote the value or correct it",
-                )
+                if tag.endswith(":timestamp"):  # 2026-13-40 looks like a date but is none: keep the text
+                    value = event.value
+                else:
+                    self._abort(
+                        mark,
+                        "bad-scalar",
+                        f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
+                        "quote the value or correct it",
+                    )
         scalar = YScalar(value, mark.line + 1, mark.column + 1, event.value, plain)
         if event.anchor is not None:
             self.anchors[event.anchor] = (scalar, 1)
@@ -341,7 +362,7 @@ class _TreeBuilder:
                     self.file,
                     key.line,
                     key.column,
-                    name,
+                    join_path(frame.path, name),
                     "duplicate-key",
                     f"duplicate key `{name}` (first at line {first.line}, again at line {key.line})",
                     "YAML would silently keep only the last one; remove or rename one of them",
