@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from crisisctl import __version__
+from crisisctl.cli import incident
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
+from crisisctl.cli.log import db_app, verify_command
 from crisisctl.cli.playbook import playbook_app
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
 from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
@@ -24,6 +26,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(playbook_app, name="playbook")
+incident.register(app)
+app.command("verify")(verify_command)
+app.add_typer(db_app, name="db")
 
 
 def _show_version(value: bool) -> None:
@@ -66,8 +71,8 @@ def main_options(
 
 def run(args: list[str]) -> int:
     """Run one command; every failure ends here as one message and a documented exit code."""
-    command = typer.main.get_command(app)
     try:
+        command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="crisisctl", standalone_mode=True)
     except SystemExit as done:
         return _exit_status(done.code)

@@ -15,6 +15,10 @@ from crisisctl.settings import Settings
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from crisisctl.clock import Clock
+    from crisisctl.incident.service import IncidentService
+    from crisisctl.store.log import IncidentLog
+
 
 @dataclass
 class AppContext:
@@ -24,6 +28,8 @@ class AppContext:
     stdin_is_tty: bool = field(default_factory=lambda: sys.stdin.isatty())
     _out: Console | None = None
     _err: Console | None = None
+    _log: IncidentLog | None = None
+    clock: Clock | None = None
 
     @classmethod
     def create(cls, *, db: str | None, playbooks: str, templates: str, actor: str | None) -> AppContext:
@@ -53,6 +59,29 @@ class AppContext:
 
     def today(self) -> dt.date:
         return dt.date.today()
+
+    def now(self) -> dt.datetime:
+        return self.get_clock().now()
+
+    def get_clock(self) -> Clock:
+        if self.clock is None:
+            from crisisctl.clock import SystemClock
+
+            self.clock = SystemClock()
+        return self.clock
+
+    @property
+    def log(self) -> IncidentLog:
+        if self._log is None:
+            from crisisctl.store.log import IncidentLog
+
+            self._log = IncidentLog(self.settings.db)
+        return self._log
+
+    def service(self) -> IncidentService:
+        from crisisctl.incident.service import IncidentService
+
+        return IncidentService(self.log, self.get_clock(), self.settings.actor)
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -31,7 +31,7 @@ class ReportFormat(StrEnum):
     sarif = "sarif"
 
 
-def _template_check(context: AppContext) -> TemplateCheck:
+def template_check(context: AppContext) -> TemplateCheck:
     from crisisctl.render.templatecheck import TemplateChecker
 
     return TemplateChecker(context.settings.templates).check
@@ -60,7 +60,7 @@ def validate_command(
 
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks])
-    report = validate_files(files, context.today(), _template_check(context))
+    report = validate_files(files, context.today(), template_check(context))
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))

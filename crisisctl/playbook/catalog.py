@@ -136,3 +136,21 @@ def find_playbook(
         f"no playbook with id `{playbook_id}` in {folder}",
         did_you_mean(playbook_id, known) or "run `crisisctl playbook list` to see the ids",
     )
+
+
+def file_sha256(folder: Path, playbook_id: str) -> str | None:
+    """The sha256 of the file that now holds this playbook id, or None if none does."""
+    import hashlib
+
+    if not folder.is_dir():
+        return None
+    files = discover([folder])
+    ordered = [path for path in files if path.stem == playbook_id] + [
+        path for path in files if path.stem != playbook_id
+    ]
+    for path in ordered:
+        loaded = _load(path)
+        node = loaded.document.items.get("id") if loaded.document else None
+        if node is not None and getattr(node, "value", None) == playbook_id:
+            return hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
+    return None

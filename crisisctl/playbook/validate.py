@@ -356,7 +356,7 @@ def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
         assert isinstance(node, YScalar)
         locales = comm.items.get("locales")
         locale_names = (
-            tuple(name for item in locales.items if (name := _text(item)) and re.fullmatch(LOCALE_PATTERN, name))
+            tuple(locale for item in locales.items if (locale := _text(item)) and re.fullmatch(LOCALE_PATTERN, locale))
             if isinstance(locales, YSeq)
             else ()
         )

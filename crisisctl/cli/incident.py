@@ -1,0 +1,296 @@
+"""Running an incident: declare, incidents, show, next, step, assign, note, severity, resolve, close, timeline."""
+
+from typing import Annotated
+
+import typer
+
+from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag
+from crisisctl.errors import UsageError
+from crisisctl.incident.state import IncidentState
+
+step_app = typer.Typer(
+    help="Record progress on a step: start, done, skip, block.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {flag} affected_customers=1200")
+        pairs[name.strip()] = text
+    return pairs
+
+
+def _confirm(context: AppContext, state: IncidentState, what: str) -> None:
+    from crisisctl.output.safetext import inert
+
+    context.out.print(f"{state.id}: {inert(what, keep_newlines=False)} (event {state.last_seq})")
+
+
+def declare(
+    ctx: typer.Context,
+    playbook_id: Annotated[str, typer.Argument(metavar="PLAYBOOK", help="The playbook id.")],
+    title: Annotated[str | None, typer.Option("--title", help="A short title (default: the playbook's).")] = None,
+    severity: Annotated[
+        str | None, typer.Option("--severity", help="Severity id (default: the playbook's most severe).")
+    ] = None,
+    drill: Annotated[bool, typer.Option("--drill", help="A rehearsal: kept apart from live figures.")] = False,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", metavar="NAME=VALUE", help="A fact for the playbook's inputs; repeat."),
+    ] = None,
+    assign: Annotated[
+        list[str] | None, typer.Option("--assign", metavar="ROLE=PERSON", help="Who holds a role; repeat.")
+    ] = None,
+    at: AtTime = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Declare an incident from a playbook; the playbook text is pinned in the log.
+
+    Required inputs missing from --input are asked for at a terminal, and are an
+    error (exit 2) when standard input is not one.
+
+    Example: crisisctl declare data-leak --input affected_customers=1200 --assign incident-lead=alice
+    """
+    from crisisctl.cli.playbook import template_check
+    from crisisctl.cli.prompts import ask_inputs
+    from crisisctl.incident.inputs import resolve_inputs
+    from crisisctl.incident.service import Declaration
+    from crisisctl.output.incidents import incident_summary_payload
+    from crisisctl.output.views import print_json
+    from crisisctl.playbook.catalog import find_playbook
+
+    context = app_context(ctx)
+    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
+    values, missing = resolve_inputs(playbook, _pairs(inputs, "--input"))
+    values.update(ask_inputs(missing, context.stdin_is_tty))
+    declaration = Declaration(
+        playbook=playbook,
+        title=title or playbook.title,
+        severity=severity or playbook.severities[0].id,
+        drill=drill,
+        inputs=values,
+        roles=_pairs(assign, "--assign"),
+        at=at,
+    )
+    state = context.service().declare(declaration)
+    if as_json:
+        print_json(context.out, incident_summary_payload(state))
+    else:
+        kind = "drill" if state.drill else "incident"
+        _confirm(context, state, f"{kind} declared from {playbook.id} {playbook.version}, {state.severity}")
+        context.out.print(f"next: crisisctl next {state.id}")
+
+
+def incidents(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help="Include closed incidents.")] = False,
+    drill: Annotated[bool, typer.Option("--drill", help="Only drills.")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Only live incidents.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List incidents, newest first (open and resolved ones unless --all).
+
+    Example: crisisctl incidents --live --json
+    """
+    from crisisctl.output.incidents import incident_row_payload, incidents_table
+    from crisisctl.output.views import print_json
+
+    if drill and live:
+        raise UsageError("--drill and --live exclude each other", "pass one of them, or neither for both")
+    context = app_context(ctx)
+    rows = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
+    if as_json:
+        print_json(context.out, [incident_row_payload(row) for row in rows])
+    elif rows:
+        context.out.print(incidents_table(rows))
+    else:
+        context.out.print("no incidents" + ("" if show_all else " open (add --all to include closed ones)"))
+
+
+def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:
+    """Show an incident: roles and holders, steps with owners and deadlines, inputs.
+
+    Example: crisisctl show INC-7
+    """
+    from crisisctl.output.incidents import incident_detail_payload, incident_panel
+    from crisisctl.output.views import print_json
+    from crisisctl.playbook.catalog import file_sha256
+
+    context = app_context(ctx)
+    state, playbook = context.service().load(incident)
+    on_disk = file_sha256(context.settings.playbooks, playbook.id)
+    moved_on = on_disk is not None and on_disk != playbook.sha256
+    now = context.now()
+    if as_json:
+        print_json(context.out, incident_detail_payload(state, playbook, now, moved_on))
+    else:
+        context.out.print(incident_panel(state, playbook, now, moved_on))
+
+
+def next_steps_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:
+    """The steps that can be worked on now, soonest due first.
+
+    Example: crisisctl next INC-7
+    """
+    from crisisctl.incident.state import next_steps
+    from crisisctl.output.incidents import step_payload, steps_table
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    state, playbook = context.service().load(incident)
+    now = context.now()
+    ready = next_steps(state, playbook, now)
+    if as_json:
+        print_json(context.out, [step_payload(view) for view in ready])
+    elif ready:
+        context.out.print(steps_table(ready, now, title=f"{state.id}: next steps"))
+    else:
+        context.out.print(f"{state.id}: nothing can be started now (all done, blocked or waiting on other steps)")
+
+
+def _step_command(action: str, summary: str, example: str) -> None:
+    note_help = "Why (required)." if action in ("skip", "block") else "A note recorded with the step."
+
+    def command(
+        ctx: typer.Context,
+        incident: IncidentId,
+        step: Annotated[str, typer.Argument(metavar="STEP", help="The step id.")],
+        note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help=note_help)] = None,
+        at: AtTime = None,
+        force: ForceFlag = False,
+    ) -> None:
+        context = app_context(ctx)
+        state = context.service().step(incident, step, action, note=note, force=force, at=at)
+        record = state.steps[step]
+        _confirm(context, state, f"step {step} {record.status}{' (forced)' if record.forced else ''}")
+
+    command.__doc__ = f"{summary}\n\nExample: {example}"
+    step_app.command(action)(command)
+
+
+_step_command("start", "Mark a step in progress.", "crisisctl step start INC-7 assess-scope")
+_step_command(
+    "done",
+    "Mark a step done; refused while its dependencies are open, unless --force.",
+    "crisisctl step done INC-7 contain --note 'endpoint closed'",
+)
+_step_command(
+    "skip", "Skip a step, saying why (--note).", "crisisctl step skip INC-7 notify-regulator --note 'no EU data'"
+)
+_step_command(
+    "block",
+    "Mark a step blocked, saying why (--note).",
+    "crisisctl step block INC-7 contain --note 'waiting for vendor'",
+)
+
+
+def assign_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="The role id.")],
+    person: Annotated[str, typer.Argument(metavar="PERSON", help="Who takes the role.")],
+    at: AtTime = None,
+) -> None:
+    """Give a role to a person.
+
+    Example: crisisctl assign INC-7 comms-lead bob
+    """
+    context = app_context(ctx)
+    state = context.service().assign(incident, role, person, at=at)
+    _confirm(context, state, f"{person} holds {role}")
+
+
+def note_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="The note; start with `lesson:` or `action:` for the post-mortem.")
+    ],
+    at: AtTime = None,
+) -> None:
+    """Add a note to the timeline.
+
+    Example: crisisctl note INC-7 'CDN provider confirms the misconfiguration' --at -10m
+    """
+    context = app_context(ctx)
+    state = context.service().note(incident, text, at=at)
+    _confirm(context, state, "note added")
+
+
+def severity_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    level: Annotated[str, typer.Argument(metavar="LEVEL", help="A severity id of the playbook, e.g. sev2.")],
+    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why the severity changes (required).")],
+    at: AtTime = None,
+) -> None:
+    """Change the severity, saying why.
+
+    Example: crisisctl severity INC-7 sev1 --note 'regulator involved'
+    """
+    context = app_context(ctx)
+    state = context.service().change_severity(incident, level, note=note, at=at)
+    _confirm(context, state, f"severity now {state.severity}")
+
+
+def resolve_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    summary: Annotated[
+        str | None, typer.Option("--summary", metavar="TEXT", help="What was done, for the record.")
+    ] = None,
+    at: AtTime = None,
+) -> None:
+    """Mark the incident resolved (customers no longer affected).
+
+    Example: crisisctl resolve INC-7 --summary 'endpoint closed, customers notified'
+    """
+    context = app_context(ctx)
+    state = context.service().resolve(incident, summary=summary, at=at)
+    _confirm(context, state, "resolved")
+
+
+def close_command(ctx: typer.Context, incident: IncidentId, at: AtTime = None, force: ForceFlag = False) -> None:
+    """Close a resolved incident; refused while applicable steps are open, unless --force.
+
+    Example: crisisctl close INC-7
+    """
+    context = app_context(ctx)
+    state = context.service().close(incident, force=force, at=at)
+    _confirm(context, state, "closed" + (" (forced)" if force else ""))
+
+
+def timeline_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:
+    """Every event of the incident, oldest first by stated time.
+
+    Example: crisisctl timeline INC-7 --json
+    """
+    from crisisctl.output.incidents import event_payload, timeline_table
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    state, _ = context.service().load(incident)
+    events = sorted(state.events, key=lambda event: (event.at, event.seq))
+    if as_json:
+        print_json(context.out, [event_payload(event) for event in events])
+    else:
+        context.out.print(timeline_table(events))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the incident commands to the application."""
+    app.command("declare")(declare)
+    app.command("incidents")(incidents)
+    app.command("show")(show)
+    app.command("next")(next_steps_command)
+    app.add_typer(step_app, name="step")
+    app.command("assign")(assign_command)
+    app.command("note")(note_command)
+    app.command("severity")(severity_command)
+    app.command("resolve")(resolve_command)
+    app.command("close")(close_command)
+    app.command("timeline")(timeline_command)

@@ -1,0 +1,70 @@
+"""Time for crisisctl: the system clock, a fixed clock for tests, and parsing of --at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from crisisctl.errors import UsageError
+from crisisctl.playbook.durations import parse_duration
+
+_RELATIVE = re.compile(r"([+-])([0-9]+[smhdw])")
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """The machine's clock, always timezone-aware UTC."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock that always says the same time."""
+
+    instant: dt.datetime
+
+    def now(self) -> dt.datetime:
+        return self.instant
+
+
+def to_utc(moment: dt.datetime) -> dt.datetime:
+    """Naive times are local times, as a person typing them means."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(dt.UTC)
+
+
+def format_time(moment: dt.datetime) -> str:
+    """The stored form: UTC, ISO 8601, microseconds, `Z`."""
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> dt.datetime:
+    """Parse a stored time."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt.datetime:
+    """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration)."""
+    match = _RELATIVE.fullmatch(text.strip())
+    if match:
+        delta = parse_duration(match.group(2))
+        if match.group(1) == "-":
+            return now - delta
+        if declared_at is None:
+            raise UsageError("`+DURATION` counts from the incident's declaration", "use an ISO time or -15m here")
+        return declared_at + delta
+    try:
+        return to_utc(dt.datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise UsageError(
+            f"`{text}` is not a time",
+            "write an ISO 8601 time (2026-11-25T14:05), -15m (ago) or +35m (after declaration)",
+        ) from None

@@ -1,0 +1,32 @@
+"""The event vocabulary of the log: every change to an incident is one of these."""
+
+from __future__ import annotations
+
+DECLARED = "incident.declared"
+ROLE_ASSIGNED = "role.assigned"
+STEP_STARTED = "step.started"
+STEP_DONE = "step.done"
+STEP_SKIPPED = "step.skipped"
+STEP_BLOCKED = "step.blocked"
+NOTE_ADDED = "note.added"
+SEVERITY_CHANGED = "severity.changed"
+RESOLVED = "incident.resolved"
+CLOSED = "incident.closed"
+
+STEP_EVENT_BY_ACTION = {
+    "start": STEP_STARTED,
+    "done": STEP_DONE,
+    "skip": STEP_SKIPPED,
+    "block": STEP_BLOCKED,
+}
+STEP_STATUS_BY_EVENT = {
+    STEP_STARTED: "in-progress",
+    STEP_DONE: "done",
+    STEP_SKIPPED: "skipped",
+    STEP_BLOCKED: "blocked",
+}
+
+# Status words promised to scripts (docs/cli.md).
+INCIDENT_STATUSES = ("open", "resolved", "closed")
+STEP_STATUSES = ("pending", "in-progress", "done", "skipped", "blocked", "not-applicable")
+FINISHED_STEP_STATUSES = frozenset({"done", "skipped", "not-applicable"})

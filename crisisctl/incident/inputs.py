@@ -1,0 +1,97 @@
+"""Reading incident inputs typed by the playbook, from flags and prompts alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from crisisctl.errors import UsageError
+from crisisctl.playbook.model import Input, Playbook
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def parse_input_value(declared: Input, text: str) -> Any:
+    """A typed, JSON-ready value; raises UsageError naming the input and its type."""
+    text = text.strip()
+    try:
+        value = _parse(declared.type, text)
+    except ValueError:
+        raise UsageError(
+            f"`{text}` is not a valid {declared.type} for input {declared.id}", _TYPE_HINTS[declared.type]
+        ) from None
+    chosen = value if declared.type == "list" else [value]
+    outside = [item for item in chosen if declared.choices and item not in declared.choices]
+    if outside:
+        raise UsageError(
+            f"`{outside[0]}` is not one of the choices for input {declared.id}",
+            "choose from: " + ", ".join(str(choice) for choice in declared.choices),
+        )
+    return value
+
+
+_TYPE_HINTS = {
+    "string": "write any text",
+    "integer": "write a whole number, e.g. 1200",
+    "number": "write a number, e.g. 3.5",
+    "boolean": "write true or false",
+    "date": "write a date as YYYY-MM-DD",
+    "list": 'write comma-separated values (a, b) or a JSON array (["a", "b"])',
+}
+
+
+def _parse(type_name: str, text: str) -> Any:
+    if type_name == "integer":
+        return int(text.replace("_", "").replace(",", ""))
+    if type_name == "number":
+        number = float(text)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(text)
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if type_name == "boolean":
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(text)
+    if type_name == "date":
+        return dt.date.fromisoformat(text).isoformat()
+    if type_name == "list":
+        if text.startswith("["):
+            value = json.loads(text)
+            if not isinstance(value, list) or any(isinstance(item, dict | list) for item in value):
+                raise ValueError(text)
+            return value
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if not text:
+        raise ValueError(text)
+    return text
+
+
+def json_default(declared: Input) -> Any:
+    """A declared default as stored in the log."""
+    value = declared.default
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def resolve_inputs(playbook: Playbook, given: dict[str, str]) -> tuple[dict[str, Any], list[Input]]:
+    """Typed values for the given inputs plus defaults, and the required inputs still missing."""
+    declared_by_id = {declared.id: declared for declared in playbook.inputs}
+    values: dict[str, Any] = {}
+    for name, text in given.items():
+        declared = declared_by_id.get(name)
+        if declared is None:
+            from crisisctl.incident.rules import unknown
+
+            raise unknown("input", name, declared_by_id, "this playbook declares no inputs")
+        values[name] = parse_input_value(declared, text)
+    for declared in playbook.inputs:
+        if declared.id not in values and declared.default is not None:
+            values[declared.id] = json_default(declared)
+    missing = [declared for declared in playbook.inputs if declared.required and declared.id not in values]
+    return values, missing

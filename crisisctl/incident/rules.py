@@ -1,0 +1,110 @@
+"""Guards that refuse actions, each saying why and what to do; a refusal writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from crisisctl.errors import RefusedError, UsageError
+from crisisctl.incident.state import IncidentState, StepView, unmet_dependencies
+from crisisctl.playbook.fields import did_you_mean
+from crisisctl.playbook.model import Playbook, Step
+
+# A stated time may run a little ahead of this machine's clock (another machine's clock,
+# a scribe rounding up), but not into the future.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+class UnknownIdError(UsageError):
+    """An id that the playbook or the log does not know."""
+
+
+def unknown(kind: str, value: str, known: Iterable[str], listing: str) -> UnknownIdError:
+    known = list(known)
+    hint = did_you_mean(value, known) or (f"known {kind}s: " + ", ".join(known) if known else listing)
+    return UnknownIdError(f"unknown {kind} `{value}`", hint)
+
+
+def require_step(playbook: Playbook, step_id: str) -> Step:
+    step = playbook.step(step_id)
+    if step is None:
+        raise unknown("step", step_id, (s.id for s in playbook.steps), "the playbook has no steps")
+    return step
+
+
+def require_role(playbook: Playbook, role_id: str) -> None:
+    if playbook.role(role_id) is None:
+        raise unknown("role", role_id, (r.id for r in playbook.roles), "the playbook has no roles")
+
+
+def require_severity(playbook: Playbook, level: str) -> None:
+    if level not in [s.id for s in playbook.severities]:
+        raise unknown("severity", level, (s.id for s in playbook.severities), "")
+
+
+def ensure_not_closed(state: IncidentState) -> None:
+    if state.status == "closed":
+        raise RefusedError(
+            f"{state.id} is closed; closed incidents take no more events",
+            "declare a new incident, or add to the post-mortem instead",
+        )
+
+
+def ensure_not_before_declaration(state: IncidentState, at: dt.datetime) -> None:
+    if at < state.declared_at:
+        raise RefusedError(
+            f"the stated time {at:%Y-%m-%d %H:%M} UTC is before {state.id} was declared",
+            "use a later --at, or +DURATION to count from the declaration",
+        )
+
+
+def ensure_not_future(at: dt.datetime, now: dt.datetime) -> None:
+    if at > now + FUTURE_TOLERANCE:
+        raise UsageError(
+            f"the stated time {at:%Y-%m-%d %H:%M} UTC is in the future",
+            "--at records when something happened; it cannot be later than now",
+        )
+
+
+def check_step_action(
+    state: IncidentState, step: Step, action: str, views: list[StepView], note: str | None, force: bool
+) -> None:
+    """Refuse a step change that breaks the rules; --force lets some through, recorded as forced."""
+    view = next(v for v in views if v.step.id == step.id)
+    if action in ("skip", "block") and not (note and note.strip()):
+        verb = "Skipping" if action == "skip" else "Blocking"
+        raise RefusedError(f"{verb} a step needs a reason", f"add --note TEXT saying why {step.id} is {action}ped")
+    if view.status == "done":
+        raise RefusedError(f"step {step.id} is already done", "record a note if something about it changed")
+    if view.status == "in-progress" and action == "start":
+        raise RefusedError(
+            f"step {step.id} is already in progress", f"mark it done with `step done {state.id} {step.id}`"
+        )
+    if view.status == "not-applicable" and not force:
+        raise RefusedError(
+            f"step {step.id} does not apply to this incident (its `when` is false for the inputs)",
+            "add --force to record it anyway",
+        )
+    if action == "done" and not force:
+        waiting = unmet_dependencies(step, views)
+        if waiting:
+            raise RefusedError(
+                f"step {step.id} depends on {', '.join(waiting)}, not done yet",
+                "finish those first, or add --force (recorded in the log) if they were handled another way",
+            )
+
+
+def check_resolve(state: IncidentState) -> None:
+    if state.status != "open":
+        raise RefusedError(f"{state.id} is already {state.status}", "only an open incident can be resolved")
+
+
+def check_close(state: IncidentState, views: list[StepView], force: bool) -> None:
+    if state.status == "open":
+        raise RefusedError(f"{state.id} is still open", f"resolve it first: crisisctl resolve {state.id}")
+    unfinished = [v.step.id for v in views if v.status not in ("done", "skipped", "not-applicable")]
+    if unfinished and not force:
+        raise RefusedError(
+            f"{len(unfinished)} applicable step(s) are neither done nor skipped: {', '.join(unfinished)}",
+            "finish or skip them (skip --note says why), or add --force to close anyway (recorded)",
+        )

@@ -1,0 +1,209 @@
+"""Use cases: load an incident, check the rules, append its events in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crisisctl.clock import Clock, format_time, parse_at
+from crisisctl.errors import LogError
+from crisisctl.incident import events as ev
+from crisisctl.incident import rules
+from crisisctl.incident.state import IncidentState, fold, step_views
+from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.validate import validate_playbook
+from crisisctl.playbook.yamlsource import load_text
+from crisisctl.store.eventlog import NewEvent
+from crisisctl.store.log import IncidentLog, IncidentRow
+
+INCIDENT_PREFIX = "INC-"
+
+
+def normalise_incident_id(text: str) -> str:
+    """Ids are accepted in any case and with or without the prefix: inc-7, INC-7 and 7 are one incident."""
+    text = text.strip().upper()
+    return text if text.startswith(INCIDENT_PREFIX) else INCIDENT_PREFIX + text
+
+
+def pinned_playbook(text: str, sha256: str) -> Playbook:
+    """The playbook exactly as it was when the incident was declared."""
+    result = validate_playbook(load_text(text, f"pinned:{sha256[:12]}"), dt.date.min)
+    if result.playbook is None:
+        raise LogError(f"the pinned playbook {sha256[:12]} in the log no longer loads", "run `crisisctl verify`")
+    return result.playbook
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What an incident lead states when declaring."""
+
+    playbook: Playbook
+    title: str
+    severity: str
+    drill: bool
+    inputs: dict[str, Any]
+    roles: dict[str, str]
+    at: str | None = None
+
+
+# What a recording use case adds: given the state, its playbook and the stated time, the events.
+EventsFor = Callable[[IncidentState, Playbook, dt.datetime], list[NewEvent]]
+
+
+class IncidentService:
+    """Every change to an incident goes through here, one transaction per command."""
+
+    def __init__(self, log: IncidentLog, clock: Clock, actor: str) -> None:
+        self.log = log
+        self.clock = clock
+        self.actor = actor
+        self._playbooks: dict[str, Playbook] = {}
+
+    def playbook_for(self, state: IncidentState) -> Playbook:
+        cached = self._playbooks.get(state.playbook_sha256)
+        if cached is None:
+            text = self.log.playbook_text(state.playbook_sha256)
+            if text is None:
+                raise LogError(f"the log lacks the playbook pinned by {state.id}", "run `crisisctl verify`")
+            cached = self._playbooks[state.playbook_sha256] = pinned_playbook(text, state.playbook_sha256)
+        return cached
+
+    def load(self, incident_id: str) -> tuple[IncidentState, Playbook]:
+        """The incident's state and its pinned playbook; exit 2 for an unknown id."""
+        incident_id = normalise_incident_id(incident_id)
+        events = self.log.events_of(incident_id)
+        if not events:
+            raise self._unknown_incident(incident_id)
+        state = fold(events)
+        return state, self.playbook_for(state)
+
+    def _unknown_incident(self, incident_id: str) -> rules.UnknownIdError:
+        return rules.unknown(
+            "incident", incident_id, self.log.incident_ids(), "run `crisisctl incidents --all` to list them"
+        )
+
+    def declare(self, declaration: Declaration) -> IncidentState:
+        playbook = declaration.playbook
+        rules.require_severity(playbook, declaration.severity)
+        for role in declaration.roles:
+            rules.require_role(playbook, role)
+        now = self.clock.now()
+        at = parse_at(declaration.at, now, None) if declaration.at else now
+        rules.ensure_not_future(at, now)
+        with self.log.write() as writer:
+            number = writer.next_incident_number()
+            incident_id = f"{INCIDENT_PREFIX}{number}"
+            writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text)
+            data = {
+                "number": number,
+                "playbook": playbook.id,
+                "playbook_version": playbook.version,
+                "playbook_sha256": playbook.sha256,
+                "title": declaration.title,
+                "severity": declaration.severity,
+                "drill": declaration.drill,
+                "inputs": declaration.inputs,
+                "roles": declaration.roles,
+            }
+            stored = writer.append(
+                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)], format_time(now)
+            )
+            state = fold(stored)
+            self._playbooks[playbook.sha256] = playbook
+            writer.save_incident(incident_row(state))
+        return state
+
+    def record(self, incident_id: str, at_text: str | None, events_for: EventsFor) -> IncidentState:
+        """The one write path after declaration: rules are checked inside the write lock."""
+        incident_id = normalise_incident_id(incident_id)
+        with self.log.write() as writer:
+            history = writer.events_of(incident_id)
+            if not history:
+                raise self._unknown_incident(incident_id)
+            state = fold(history)
+            playbook = self.playbook_for(state)
+            rules.ensure_not_closed(state)
+            now = self.clock.now()
+            at = parse_at(at_text, now, state.declared_at) if at_text else now
+            rules.ensure_not_future(at, now)
+            rules.ensure_not_before_declaration(state, at)
+            new_events = events_for(state, playbook, at)
+            stored = writer.append(new_events, format_time(now))
+            state = fold([*history, *stored])
+            writer.save_incident(incident_row(state))
+        return state
+
+    def step(
+        self, incident_id: str, step_id: str, action: str, *, note: str | None, force: bool, at: str | None
+    ) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            step = rules.require_step(playbook, step_id)
+            views = step_views(state, playbook, when)
+            rules.check_step_action(state, step, action, views, note, force)
+            data: dict[str, Any] = {"step": step.id}
+            if note:
+                data["note"] = note
+            if force:
+                data["forced"] = True
+            return [NewEvent(state.id, format_time(when), ev.STEP_EVENT_BY_ACTION[action], self.actor, data)]
+
+        return self.record(incident_id, at, events_for)
+
+    def assign(self, incident_id: str, role: str, person: str, *, at: str | None) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            rules.require_role(playbook, role)
+            if state.roles.get(role) == person:
+                raise rules.RefusedError(f"{person} already holds {role} in {state.id}", "nothing to change")
+            return [
+                NewEvent(state.id, format_time(when), ev.ROLE_ASSIGNED, self.actor, {"role": role, "person": person})
+            ]
+
+        return self.record(incident_id, at, events_for)
+
+    def note(self, incident_id: str, text: str, *, at: str | None) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            return [NewEvent(state.id, format_time(when), ev.NOTE_ADDED, self.actor, {"text": text})]
+
+        return self.record(incident_id, at, events_for)
+
+    def change_severity(self, incident_id: str, level: str, *, note: str, at: str | None) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            rules.require_severity(playbook, level)
+            if state.severity == level:
+                raise rules.RefusedError(f"{state.id} is already {level}", "nothing to change")
+            data = {"from": state.severity, "to": level, "note": note}
+            return [NewEvent(state.id, format_time(when), ev.SEVERITY_CHANGED, self.actor, data)]
+
+        return self.record(incident_id, at, events_for)
+
+    def resolve(self, incident_id: str, *, summary: str | None, at: str | None) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            rules.check_resolve(state)
+            return [NewEvent(state.id, format_time(when), ev.RESOLVED, self.actor, {"summary": summary or ""})]
+
+        return self.record(incident_id, at, events_for)
+
+    def close(self, incident_id: str, *, force: bool, at: str | None) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            rules.check_close(state, step_views(state, playbook, when), force)
+            data = {"forced": True} if force else {}
+            return [NewEvent(state.id, format_time(when), ev.CLOSED, self.actor, data)]
+
+        return self.record(incident_id, at, events_for)
+
+
+def incident_row(state: IncidentState) -> IncidentRow:
+    return IncidentRow(
+        id=state.id,
+        number=state.number,
+        playbook=state.playbook_id,
+        playbook_version=state.playbook_version,
+        title=state.title,
+        severity=state.severity,
+        status=state.status,
+        drill=state.drill,
+        declared_at=format_time(state.declared_at),
+        last_seq=state.last_seq,
+    )

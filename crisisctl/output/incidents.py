@@ -1,0 +1,247 @@
+"""Incidents for people and for scripts: tables, the incident panel, the timeline, and --json shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from crisisctl.clock import format_time
+from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
+from crisisctl.output.safetext import inert
+from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.model import Playbook
+from crisisctl.store.eventlog import StoredEvent
+from crisisctl.store.log import IncidentRow
+
+SOON = dt.timedelta(hours=1)
+
+
+def _text(value: str, style: str = "") -> Text:
+    return Text(inert(value, keep_newlines=False), style=style)
+
+
+def local(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def due_text(view: StepView, now: dt.datetime) -> Text:
+    """`in 25m`, `overdue 1h 5m`, or the finish time, coloured by urgency."""
+    if view.due_at is None:
+        return Text("")
+    if view.status in ("done", "skipped", "not-applicable"):
+        return Text(local(view.due_at), style="dim")
+    left = view.due_at - now
+    if left < dt.timedelta(0):
+        return Text(f"OVERDUE {format_duration(-left)}", style="bold red")
+    return Text(f"in {format_duration(left)}", style="yellow" if left <= SOON else "")
+
+
+_STATUS_STYLE = {
+    "done": "green",
+    "skipped": "dim",
+    "not-applicable": "dim",
+    "blocked": "bold magenta",
+    "in-progress": "cyan",
+}
+
+
+def steps_table(views: list[StepView], now: dt.datetime, title: str = "Steps") -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    for column in ("step", "phase", "status", "owner", "due", "note"):
+        table.add_column(column)
+    for view in views:
+        dim = "dim" if view.status == "not-applicable" else ""
+        owner = (
+            _text(f"{view.holder} ({view.step.role})") if view.holder else _text(f"unfilled ({view.step.role})", "red")
+        )
+        note = view.record.note if view.record else ""
+        forced = " [forced]" if view.record and view.record.forced else ""
+        table.add_row(
+            _text(f"{view.step.id}: {view.step.title}", dim),
+            Text(view.step.phase, style=dim),
+            Text(view.status + forced, style=_STATUS_STYLE.get(view.status, "")),
+            owner,
+            due_text(view, now),
+            _text(note),
+        )
+    return table
+
+
+def incident_panel(
+    state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool
+) -> RenderableType:
+    """`crisisctl show`: header, roles, steps, inputs."""
+    header = Text()
+    header.append(f"{state.id}  ", style="bold")
+    header.append(inert(state.title, keep_newlines=False), style="bold")
+    if state.drill:
+        header.append("  [DRILL]", style="bold yellow")
+    meta = Text(
+        f"{state.status} · {state.severity} · playbook {playbook.id} {playbook.version}"
+        f" · declared {local(state.declared_at)} by {inert(state.declared_by, keep_newlines=False)}",
+        style="dim",
+    )
+    parts: list[RenderableType] = [header, meta]
+    if playbook_moved_on:
+        parts.append(
+            Text(
+                "The playbook file has changed since declaration; this incident keeps the pinned version.",
+                style="yellow",
+            )
+        )
+    missing = unfilled_required_roles(state, playbook)
+    if missing:
+        parts.append(
+            Text(
+                "UNFILLED REQUIRED ROLES: " + ", ".join(missing) + f" — crisisctl assign {state.id} ROLE PERSON",
+                style="bold red",
+            )
+        )
+    roles = Table(title="Roles", title_justify="left", show_edge=False, header_style="bold")
+    for column in ("role", "title", "holder"):
+        roles.add_column(column)
+    for role in playbook.roles:
+        holder = state.roles.get(role.id)
+        roles.add_row(
+            _text(role.id),
+            _text(role.title),
+            _text(holder)
+            if holder
+            else Text("unfilled" + (" (required)" if role.required else ""), style="red" if role.required else "dim"),
+        )
+    parts.append(roles)
+    parts.append(steps_table(step_views(state, playbook, now), now))
+    if state.inputs:
+        inputs = Table(title="Inputs", title_justify="left", show_edge=False, header_style="bold")
+        inputs.add_column("input")
+        inputs.add_column("value")
+        for name, value in state.inputs.items():
+            inputs.add_row(_text(name), _text(", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+        parts.append(inputs)
+    return Group(*parts)
+
+
+def incidents_table(rows: list[IncidentRow]) -> Table:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("id", "status", "severity", "playbook", "title", "declared"):
+        table.add_column(column)
+    for row in rows:
+        title = inert(row.title, keep_newlines=False) + ("  [DRILL]" if row.drill else "")
+        declared = dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))
+        table.add_row(row.id, row.status, row.severity, _text(row.playbook), Text(title), local(declared))
+    return table
+
+
+def describe_event(event: StoredEvent) -> str:
+    """One line saying what an event recorded."""
+    data = event.data
+    kind = event.type
+    if kind == "incident.declared":
+        return f"declared from {data['playbook']} {data['playbook_version']}: {data['title']} ({data['severity']})"
+    if kind.startswith("step."):
+        words = kind.split(".", 1)[1]
+        extra = f" — {data['note']}" if data.get("note") else ""
+        return f"step {data['step']} {words}{' (forced)' if data.get('forced') else ''}{extra}"
+    if kind == "role.assigned":
+        return f"{data['person']} holds {data['role']}"
+    if kind == "note.added":
+        return str(data["text"])
+    if kind == "severity.changed":
+        return f"severity {data['from']} -> {data['to']}: {data['note']}"
+    if kind == "incident.resolved":
+        return "resolved" + (f": {data['summary']}" if data.get("summary") else "")
+    if kind == "incident.closed":
+        return "closed" + (" (forced)" if data.get("forced") else "")
+    return kind
+
+
+def timeline_table(events: list[StoredEvent]) -> Table:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("seq", "at", "who", "what"):
+        table.add_column(column)
+    for event in events:
+        at = dt.datetime.fromisoformat(event.at.replace("Z", "+00:00"))
+        table.add_row(str(event.seq), local(at), _text(event.actor), Text(inert(describe_event(event))))
+    return table
+
+
+def incident_summary_payload(state: IncidentState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "playbook": state.playbook_id,
+        "playbook_version": state.playbook_version,
+        "title": state.title,
+        "severity": state.severity,
+        "status": state.status,
+        "drill": state.drill,
+        "declared_at": format_time(state.declared_at),
+    }
+
+
+def incident_row_payload(row: IncidentRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "playbook": row.playbook,
+        "title": row.title,
+        "severity": row.severity,
+        "status": row.status,
+        "drill": row.drill,
+        "declared_at": row.declared_at,
+    }
+
+
+def step_payload(view: StepView) -> dict[str, Any]:
+    return {
+        "id": view.step.id,
+        "title": view.step.title,
+        "phase": view.step.phase,
+        "role": view.step.role,
+        "holder": view.holder,
+        "status": view.status,
+        "due_at": format_time(view.due_at) if view.due_at else None,
+        "overdue": view.overdue,
+        "forced": bool(view.record and view.record.forced),
+        "note": view.record.note if view.record else "",
+    }
+
+
+def incident_detail_payload(
+    state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool
+) -> dict[str, Any]:
+    return {
+        **incident_summary_payload(state),
+        "playbook_sha256": state.playbook_sha256,
+        "playbook_changed_on_disk": playbook_moved_on,
+        "summary": state.summary,
+        "inputs": state.inputs,
+        "roles": [
+            {"id": role.id, "title": role.title, "required": role.required, "holder": state.roles.get(role.id)}
+            for role in playbook.roles
+        ],
+        "unfilled_required_roles": unfilled_required_roles(state, playbook),
+        "steps": [step_payload(view) for view in step_views(state, playbook, now)],
+        "communications": [
+            {
+                "id": comm.id,
+                "status": "pending",
+                "approvals": [{"role": role, "approved": False} for role in comm.approvals],
+            }
+            for comm in playbook.communications
+        ],
+    }
+
+
+def event_payload(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "recorded_at": event.recorded_at,
+        "type": event.type,
+        "actor": event.actor,
+        "data": event.data,
+        "hash": event.hash,
+    }

@@ -1,0 +1,1 @@
+"""The incident log: the only package that speaks SQL."""

@@ -1,0 +1,149 @@
+"""Opening the log: pragmas that make acknowledged writes durable, migrations, clean errors."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from crisisctl.errors import LogError
+from crisisctl.store.migrations import MIGRATIONS, migrate
+
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+ENV_BUSY_TIMEOUT = "CRISISCTL_BUSY_TIMEOUT_MS"
+APPLICATION_ID = 0x43524953  # "CRIS": marks a file as a crisisctl log
+
+
+class LogBusyError(LogError):
+    """Another writer held the log past the busy timeout."""
+
+
+def busy_timeout_ms() -> int:
+    raw = os.environ.get(ENV_BUSY_TIMEOUT)
+    if raw is None:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
+
+
+def translate(error: sqlite3.Error, path: Path) -> LogError:
+    """A sqlite3 error as the user should read it."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return LogBusyError(
+            f"the log {path} is busy: another crisisctl held it longer than {busy_timeout_ms() / 1000:g} s",
+            "try again in a moment; nothing was written",
+        )
+    if "readonly" in text or "read-only" in text:
+        return LogError(
+            f"the log {path} is read-only", "check the file's and its folder's permissions; nothing was written"
+        )
+    if "disk is full" in text or "disk i/o" in text:
+        return LogError(
+            f"the log {path} could not be written: {error}", "free disk space and try again; nothing was written"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return LogError(
+            f"{path} is not a readable crisisctl log ({error})",
+            "restore it from a backup (crisisctl db backup) or point --db at the right file",
+        )
+    if "unable to open" in text:
+        return LogError(f"the log {path} cannot be opened", "check that its folder exists and is writable")
+    return LogError(f"the log {path} failed: {error}", "run `crisisctl verify` to check the log")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the log readable by its owner only: it holds customer data."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection | None:
+    """An open, migrated log; None when the file does not exist and create is False."""
+    if not path.exists():
+        if not create:
+            return None
+        try:
+            _create_private_file(path)
+        except OSError as error:
+            raise LogError(
+                f"cannot create the log {path}: {error.strerror}", "check the folder's permissions"
+            ) from None
+    try:
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=busy_timeout_ms() / 1000, check_same_thread=False
+        )
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    try:
+        _configure(connection, path)
+    except sqlite3.Error as error:
+        connection.close()
+        raise translate(error, path) from None
+    except LogError:
+        connection.close()
+        raise
+    return connection
+
+
+def _configure(connection: sqlite3.Connection, path: Path) -> None:
+    connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+    application_id, version = connection.execute("PRAGMA application_id").fetchone()[0], _user_version(connection)
+    if application_id not in (0, APPLICATION_ID) or (application_id == 0 and _has_foreign_tables(connection)):
+        raise LogError(f"{path} is not a crisisctl log", "point --db at a crisisctl log, or a new file name")
+    if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+        if mode != "wal":
+            raise LogError(
+                f"the log {path} cannot use write-ahead logging (journal mode stays {mode})",
+                "keep the log on a local file system, not a network share",
+            )
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA trusted_schema = OFF")
+    if version < len(MIGRATIONS):
+        with transaction(connection, path):
+            if _user_version(connection) < len(MIGRATIONS):
+                migrate(connection)
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    elif version > len(MIGRATIONS):
+        raise LogError(
+            f"the log {path} was written by a newer crisisctl (schema {version})",
+            "upgrade crisisctl to read it",
+        )
+
+
+def _user_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _has_foreign_tables(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+@contextlib.contextmanager
+def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT: the write lock first, so concurrent writers queue instead of failing."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise translate(error, path) from None
+    try:
+        yield connection
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        _rollback(connection)
+        raise translate(error, path) from None
+    except BaseException:
+        _rollback(connection)
+        raise
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        connection.execute("ROLLBACK")

@@ -1,0 +1,142 @@
+"""The append-only event table and its hash chain: append, read, verify."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from crisisctl.store.canonical import HASH_PREFIX, canonical_json
+
+GENESIS_HASH = HASH_PREFIX + "0" * 64
+_EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One recorded event, as it stands in the log."""
+
+    seq: int
+    incident: str
+    at: str
+    recorded_at: str
+    type: str
+    actor: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def _quote(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def chain_hash(
+    seq: int, incident: str, at: str, recorded_at: str, event_type: str, actor: str, data_json: str, prev_hash: str
+) -> str:
+    """sha256 over the canonical JSON of the event; `data_json` is already canonical.
+
+    Equal to `event_hash` of the same fields as a dict, written out by hand with the
+    keys in canonical order because verify runs it a million times.
+    """
+    text = (
+        f'{{"actor":{_quote(actor)},"at":{_quote(at)},"data":{data_json},"incident":{_quote(incident)},'
+        f'"prev_hash":{_quote(prev_hash)},"recorded_at":{_quote(recorded_at)},"seq":{seq},"type":{_quote(event_type)}}}'
+    )
+    return HASH_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended."""
+
+    incident: str
+    at: str
+    type: str
+    actor: str
+    data: dict[str, Any]
+
+
+def append(connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str) -> list[StoredEvent]:
+    """Append events after the newest one, chaining their hashes; the caller holds the write lock."""
+    last = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    stored: list[StoredEvent] = []
+    for event in events:
+        seq += 1
+        data_json = canonical_json(event.data)
+        digest = chain_hash(seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash)
+        connection.execute(
+            f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash, digest),
+        )
+        stored.append(
+            StoredEvent(
+                seq, event.incident, event.at, recorded_at, event.type, event.actor, event.data, prev_hash, digest
+            )
+        )
+        prev_hash = digest
+    return stored
+
+
+def _row_event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8])
+
+
+def events_of(connection: sqlite3.Connection, incident: str) -> list[StoredEvent]:
+    """Every event of one incident, oldest first."""
+    rows = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? ORDER BY seq", (incident,))
+    return [_row_event(row) for row in rows]
+
+
+def newest(connection: sqlite3.Connection) -> tuple[int, str] | None:
+    row = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of re-deriving the chain."""
+
+    ok: bool
+    events: int
+    anchor: str | None
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
+    cursor = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq")
+    while batch := cursor.fetchmany(4096):
+        yield from batch
+
+
+def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Verification:
+    """Recompute every hash and link; name the first event that does not fit."""
+    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
+    anchor_seen = anchor is None
+    for seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev, stored_hash in _rows(connection):
+        count += 1
+        if seq != expected_seq:
+            return Verification(False, count, None, expected_seq, f"event {expected_seq} is missing (next is {seq})")
+        if stored_prev != prev_hash:
+            return Verification(False, count, None, seq, f"event {seq} does not follow event {seq - 1} (chain broken)")
+        if chain_hash(seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev) != stored_hash:
+            return Verification(False, count, None, seq, f"event {seq} was altered after it was recorded")
+        if anchor is not None and seq == anchor[0]:
+            if stored_hash != anchor[1]:
+                return Verification(False, count, None, seq, f"event {seq} differs from the anchor (log rewritten)")
+            anchor_seen = True
+        prev_hash, expected_seq = stored_hash, seq + 1
+    newest_anchor = f"{expected_seq - 1}:{prev_hash}" if count else None
+    if not anchor_seen:
+        assert anchor is not None
+        return Verification(
+            False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by the anchor is missing (log cut short)"
+        )
+    return Verification(True, count, newest_anchor)

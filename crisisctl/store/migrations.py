@@ -1,0 +1,80 @@
+"""Append-only, named schema migrations; each runs once, inside the opening transaction.
+
+Never edit a migration once shipped: add `mNNN_what` at the end of MIGRATIONS.
+`PRAGMA user_version` records how many have run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+_APPEND_ONLY = """
+CREATE TRIGGER {table}_append_only_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, 'crisisctl log: {table} are append-only; record a correction instead'); END;
+CREATE TRIGGER {table}_append_only_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, 'crisisctl log: {table} are append-only; record a correction instead'); END;
+"""
+
+
+def m001_event_log(db: Database) -> None:
+    """Events with their hash chain, pinned playbook texts, and the incident list."""
+    db["events"].create(
+        {
+            "seq": int,
+            "incident": str,
+            "at": str,
+            "recorded_at": str,
+            "type": str,
+            "actor": str,
+            "data": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="seq",
+        not_null={"incident", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash"},
+    )
+    db["events"].create_index(["incident", "seq"])
+    db["playbook_snapshots"].create(
+        {"sha256": str, "playbook": str, "version": str, "text": str},
+        pk="sha256",
+        not_null={"playbook", "version", "text"},
+    )
+    db["incidents"].create(
+        {
+            "id": str,
+            "number": int,
+            "playbook": str,
+            "playbook_version": str,
+            "title": str,
+            "severity": str,
+            "status": str,
+            "drill": int,
+            "declared_at": str,
+            "last_seq": int,
+        },
+        pk="id",
+        not_null={"number", "playbook", "playbook_version", "title", "severity", "status", "drill", "declared_at"},
+    )
+    db["incidents"].create_index(["number"], unique=True)
+    db["incidents"].create_index(["status", "drill"])
+    for table in ("events", "playbook_snapshots"):
+        db.executescript(_APPEND_ONLY.format(table=table))
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log]
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Run the migrations this log has not had, in order, inside the caller's transaction."""
+    from sqlite_utils import Database
+
+    db = Database(connection)
+    done = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    for number, migration in enumerate(MIGRATIONS[done:], start=done + 1):
+        migration(db)
+        connection.execute(f"PRAGMA user_version = {number}")
