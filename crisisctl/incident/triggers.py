@@ -1,0 +1,41 @@
+"""Which playbooks' triggers fire for a set of signals, most severe first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crisisctl.playbook.conditions import evaluate
+from crisisctl.playbook.model import Playbook, Trigger
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerMatch:
+    playbook: Playbook
+    trigger: Trigger
+    severity: str | None
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    matches: list[TriggerMatch]
+    missing_metrics: list[str]
+
+
+def check_signals(playbooks: Sequence[Playbook], signals: Mapping[str, Any]) -> CheckResult:
+    """Evaluate every trigger as data; rank by the playbook's own severity order, then listing order."""
+    found: list[tuple[int, int, int, TriggerMatch]] = []
+    missing: set[str] = set()
+    for playbook_index, playbook in enumerate(playbooks):
+        for trigger_index, trigger in enumerate(playbook.triggers):
+            result = evaluate(trigger.when, signals)
+            missing |= result.missing
+            if result.holds:
+                severity = trigger.severity or None
+                rank = playbook.severity_rank(severity) if severity else len(playbook.severities)
+                match = TriggerMatch(playbook, trigger, severity, rank)
+                found.append((rank, playbook_index, trigger_index, match))
+    found.sort(key=lambda item: item[:3])
+    return CheckResult([item[3] for item in found], sorted(missing))
