@@ -52,3 +52,45 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+class Workspace:
+    """A playbook folder, templates and a log in a temporary directory, driven through the real entry point."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.playbooks = root / "playbooks"
+        self.templates = REPO / "tests" / "corpus" / "templates"
+        self.db = root / "log" / "incidents.sqlite3"
+        self.capsys = capsys
+        self.playbooks.mkdir()
+        (self.playbooks / "base.yaml").write_text(
+            (REPO / "tests" / "corpus" / "base-playbook.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+
+    def args(self) -> list[str]:
+        return ["--db", str(self.db), "--playbooks", str(self.playbooks), "--templates", str(self.templates)]
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        from crisisctl.entry import main
+
+        self.capsys.readouterr()
+        code = main([*self.args(), *args])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def ok(self, *args: str) -> str:
+        code, out, err = self.run(*args)
+        assert code == 0, f"{args} exited {code}: {err}"
+        return out
+
+    def json(self, *args: str) -> object:
+        import json
+
+        return json.loads(self.ok(*args, "--json"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("COLUMNS", "200")  # tables wide enough that assertions see whole cells
+    return Workspace(tmp_path, capsys)

@@ -1,0 +1,346 @@
+"""The incident lifecycle through the real entry point: JSON shapes, rules and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Workspace
+
+
+def declare(ws: Workspace, *extra: str) -> str:
+    payload = ws.json("declare", "base", "--input", "affected_customers=1200", *extra)
+    assert isinstance(payload, dict)
+    return str(payload["id"])
+
+
+def event_count(ws: Workspace, incident: str) -> int:
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list)
+    return len(events)
+
+
+def test_declare_prints_the_promised_fields(workspace: Workspace) -> None:
+    payload = workspace.json("declare", "base", "--input", "affected_customers=1200", "--title", "Checkout down")
+    assert payload == {
+        "id": "INC-1",
+        "playbook": "base",
+        "playbook_version": "1.0.0",
+        "title": "Checkout down",
+        "severity": "sev1",
+        "status": "open",
+        "drill": False,
+        "declared_at": payload["declared_at"],  # type: ignore[index]
+    }
+    assert declare(workspace) == "INC-2"
+
+
+def test_declare_unknown_playbook_suggests_the_closest(workspace: Workspace) -> None:
+    code, _, err = workspace.run("declare", "bsae")
+    assert code == 2
+    assert "did you mean `base`" in err
+
+
+def test_invalid_playbook_cannot_be_declared_but_others_can(workspace: Workspace) -> None:
+    (workspace.playbooks / "broken.yaml").write_text(
+        (workspace.playbooks / "base.yaml")
+        .read_text()
+        .replace("id: base", "id: broken")
+        .replace("due: 2h", "due: soon")
+    )
+    code, _, err = workspace.run("declare", "broken", "--input", "affected_customers=1")
+    assert code == 1
+    assert "steps[1].due" in err
+    assert not workspace.db.exists()
+    assert declare(workspace) == "INC-1"
+
+
+def test_missing_required_input_without_terminal_names_the_flag(workspace: Workspace) -> None:
+    code, _, err = workspace.run("declare", "base")
+    assert code == 2
+    assert "--input affected_customers=VALUE" in err
+    assert not workspace.db.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("affected_customers=many", "not a valid integer"),
+        ("affected_custmers=3", "did you mean `affected_customers`"),
+        ("affected_customers", "expects NAME=VALUE"),
+    ],
+)
+def test_bad_inputs_are_usage_errors(workspace: Workspace, flag: str, message: str) -> None:
+    code, _, err = workspace.run("declare", "base", "--input", flag)
+    assert code == 2
+    assert message in err
+
+
+def test_incidents_lists_open_ones_and_filters_drills(workspace: Workspace) -> None:
+    live = declare(workspace)
+    drill = declare(workspace, "--drill")
+    rows = workspace.json("incidents")
+    assert [row["id"] for row in rows] == [drill, live]  # type: ignore[union-attr]
+    assert set(rows[0]) == {"id", "playbook", "title", "severity", "status", "drill", "declared_at"}  # type: ignore[index]
+    assert [row["id"] for row in workspace.json("incidents", "--drill")] == [drill]  # type: ignore[union-attr]
+    assert [row["id"] for row in workspace.json("incidents", "--live")] == [live]  # type: ignore[union-attr]
+    code, _, _ = workspace.run("incidents", "--drill", "--live")
+    assert code == 2
+
+
+def test_closed_incidents_are_listed_only_with_all(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("resolve", incident)
+    workspace.ok("close", incident, "--force")
+    assert workspace.json("incidents") == []
+    assert [row["status"] for row in workspace.json("incidents", "--all")] == ["closed"]  # type: ignore[union-attr]
+
+
+def test_reading_a_missing_log_creates_nothing(workspace: Workspace) -> None:
+    assert workspace.json("incidents") == []
+    assert not workspace.db.exists()
+
+
+def test_show_reports_roles_steps_due_and_overdue(workspace: Workspace) -> None:
+    incident = declare(workspace, "--at", "-45m", "--assign", "incident-lead=alice")
+    detail = workspace.json("show", incident)
+    assert isinstance(detail, dict)
+    for key in (
+        "id",
+        "status",
+        "severity",
+        "drill",
+        "playbook",
+        "playbook_version",
+        "roles",
+        "steps",
+        "communications",
+    ):
+        assert key in detail
+    assert {"id": "incident-lead", "holder": "alice"}.items() <= detail["roles"][0].items()
+    assert detail["unfilled_required_roles"] == []
+    assess, notify = detail["steps"]
+    assert assess["id"] == "assess" and assess["status"] == "pending" and assess["overdue"] is True
+    assert notify["overdue"] is False and notify["due_at"].endswith("Z")
+    assert detail["communications"][0]["id"] == "customer-notice"
+
+
+def test_unfilled_required_roles_are_flagged(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    assert workspace.json("show", incident)["unfilled_required_roles"] == ["incident-lead"]  # type: ignore[index]
+    assert "UNFILLED REQUIRED ROLES: incident-lead" in workspace.ok("show", incident)
+
+
+def test_next_offers_steps_whose_dependencies_are_met(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    assert [step["id"] for step in workspace.json("next", incident)] == ["assess"]  # type: ignore[union-attr]
+    workspace.ok("step", "done", incident, "assess")
+    assert [step["id"] for step in workspace.json("next", incident)] == ["notify"]  # type: ignore[union-attr]
+
+
+def test_done_with_unmet_dependency_is_refused_and_writes_nothing(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("step", "done", incident, "notify")
+    assert code == 1
+    assert "depends on assess" in err and "--force" in err
+    assert event_count(workspace, incident) == before
+
+
+def test_force_is_recorded(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("step", "done", incident, "notify", "--force")
+    step = workspace.json("show", incident)["steps"][1]  # type: ignore[index]
+    assert step["status"] == "done" and step["forced"] is True
+    assert workspace.json("timeline", incident)[-1]["data"] == {"step": "notify", "forced": True}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("action", ["skip", "block"])
+def test_skip_and_block_need_a_note(workspace: Workspace, action: str) -> None:
+    incident = declare(workspace)
+    code, _, err = workspace.run("step", action, incident, "assess")
+    assert code == 1
+    assert "--note" in err
+    workspace.ok("step", action, incident, "assess", "--note", "handled by the vendor")
+
+
+def test_done_steps_stay_done(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("step", "done", incident, "assess")
+    code, _, err = workspace.run("step", "start", incident, "assess")
+    assert code == 1 and "already done" in err
+
+
+def test_unknown_ids_are_usage_errors_with_suggestions(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    for args, suggestion in [
+        (("step", "done", incident, "asess"), "assess"),
+        (("assign", incident, "comms", "bob"), "comms-lead"),
+        (("severity", incident, "sev9", "--note", "x"), "sev"),
+        (("note", "INC-11", "x"), "INC-1"),
+    ]:
+        code, _, err = workspace.run(*args)
+        assert code == 2, args
+        assert suggestion in err, (args, err)
+
+
+def test_incident_ids_are_accepted_in_any_case(workspace: Workspace) -> None:
+    declare(workspace)
+    assert workspace.json("show", "inc-1")["id"] == "INC-1"  # type: ignore[index]
+    assert workspace.json("show", "1")["id"] == "INC-1"  # type: ignore[index]
+
+
+def test_lifecycle_open_resolved_closed(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    code, _, err = workspace.run("close", incident)
+    assert code == 1 and "resolve it first" in err
+    workspace.ok("resolve", incident, "--summary", "fixed")
+    code, _, err = workspace.run("resolve", incident)
+    assert code == 1
+    code, _, err = workspace.run("close", incident)
+    assert code == 1 and "assess, notify" in err
+    workspace.ok("step", "done", incident, "assess")
+    workspace.ok("step", "skip", incident, "notify", "--note", "no customer saw it")
+    workspace.ok("close", incident)
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("note", incident, "late thought")
+    assert code == 1 and "closed" in err
+    assert event_count(workspace, incident) == before
+
+
+def test_stated_times(workspace: Workspace) -> None:
+    incident = declare(workspace, "--at", "-2h")
+    declared = workspace.json("show", incident)["declared_at"]  # type: ignore[index]
+    workspace.ok("note", incident, "called the vendor", "--at", "+35m")
+    workspace.ok("note", incident, "vendor called back", "--at", "-15m")
+    events = workspace.json("timeline", incident)
+    assert isinstance(events, list)
+    note_35 = events[1]
+    assert note_35["data"] == {"text": "called the vendor"}
+    import datetime as dt
+
+    def parse(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    assert parse(note_35["at"]) - parse(declared) == dt.timedelta(minutes=35)
+    assert parse(events[2]["recorded_at"]) - parse(events[2]["at"]) >= dt.timedelta(minutes=15)
+    code, _, err = workspace.run("note", incident, "x", "--at", "+3h")
+    assert code == 2 and "future" in err
+    code, _, err = workspace.run("note", incident, "x", "--at", "2001-01-01T00:00")
+    assert code == 1 and "before" in err
+    code, _, err = workspace.run("note", incident, "x", "--at", "yesterday")
+    assert code == 2 and "ISO 8601" in err
+
+
+def test_timeline_shape_and_actor(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("--as", "scribe-sam", "note", incident, "hello")
+    events = workspace.json("timeline", incident)
+    assert isinstance(events, list)
+    assert [event["type"] for event in events] == ["incident.declared", "note.added"]
+    assert {"seq", "at", "recorded_at", "type", "actor", "data"} <= set(events[1])
+    assert events[1]["actor"] == "scribe-sam"
+
+
+def test_playbook_is_pinned_at_declaration(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    path = workspace.playbooks / "base.yaml"
+    path.write_text(path.read_text().replace("title: Assess impact", "title: Assess the impact"))
+    detail = workspace.json("show", incident)
+    assert detail["playbook_changed_on_disk"] is True  # type: ignore[index]
+    assert "changed since declaration" in workspace.ok("show", incident)
+    path.unlink()
+    assert workspace.json("show", incident)["steps"][0]["title"] == "Assess impact"  # type: ignore[index]
+
+
+def test_user_text_is_inert_in_human_output(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    hostile = "\x1b[2J\x1b]0;owned\x07 \x9b31m [bold red]RESOLVED[/] \u202eevil"
+    workspace.ok("note", incident, hostile)
+    out = workspace.ok("timeline", incident)
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in out
+    assert "[bold red]RESOLVED[/]" in out
+    assert workspace.json("timeline", incident)[-1]["data"]["text"] == hostile  # type: ignore[index]
+
+
+def test_verify_gives_an_anchor_that_later_verifies(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    result = workspace.json("verify")
+    assert isinstance(result, dict)
+    assert result["ok"] is True and result["events"] == 1
+    anchor = result["anchor"]
+    workspace.ok("note", incident, "more")
+    assert workspace.json("verify", "--anchor", anchor)["ok"] is True  # type: ignore[index]
+    code, _, err = workspace.run("verify", "--anchor", "nonsense")
+    assert code == 2 and "SEQ:sha256:HEX" in err
+
+
+def test_db_path_and_backup(workspace: Workspace, tmp_path: Path) -> None:
+    declare(workspace)
+    assert workspace.ok("db", "path").strip() == str(workspace.db)
+    copy = tmp_path / "copy.sqlite3"
+    workspace.ok("db", "backup", str(copy))
+    code, _, _ = workspace.run("--db", str(copy), "verify")
+    assert code == 0
+    code, _, err = workspace.run("db", "backup", str(copy))
+    assert code == 2 and "already exists" in err
+
+
+SIGNALS = "complaints_per_hour: 240\ncomplaints_per_hour_baseline: 10\n"
+
+
+def add_triggered_playbook(ws: Workspace) -> None:
+    text = (
+        (ws.playbooks / "base.yaml")
+        .read_text()
+        .replace("id: base", "id: surge")
+        .replace(
+            "category: service-outage",
+            "category: complaint-surge\n"
+            "triggers:\n"
+            "  - id: threefold\n"
+            "    severity: sev2\n"
+            "    when: {metric: complaints_per_hour, op: '>',\n"
+            "           value: {metric: complaints_per_hour_baseline, times: 3}}\n"
+            "  - id: tenfold\n"
+            "    severity: sev1\n"
+            "    when: {all: [{metric: complaints_per_hour, op: '>',\n"
+            "                  value: {metric: complaints_per_hour_baseline, times: 10}},\n"
+            "                 {metric: refunds, op: '>', value: 5}]}\n",
+        )
+    )
+    (ws.playbooks / "surge.yaml").write_text(text)
+
+
+def test_check_ranks_matches_and_lists_missing_metrics(workspace: Workspace) -> None:
+    add_triggered_playbook(workspace)
+    signals = workspace.root / "signals.yaml"
+    signals.write_text(SIGNALS)
+    result = workspace.json("check", str(signals))
+    assert result == {
+        "matches": [{"playbook": "surge", "trigger": "threefold", "severity": "sev2", "description": ""}],
+        "missing_metrics": ["refunds"],
+    }
+    signals.write_text(SIGNALS + "refunds: 9\n")
+    matches = workspace.json("check", str(signals))["matches"]  # type: ignore[index]
+    assert [match["trigger"] for match in matches] == ["tenfold", "threefold"]
+
+
+def test_check_declare_opens_the_most_severe_match(workspace: Workspace) -> None:
+    add_triggered_playbook(workspace)
+    signals = workspace.root / "signals.json"
+    signals.write_text(json.dumps({"complaints_per_hour": 240, "complaints_per_hour_baseline": 10, "refunds": 9}))
+    workspace.ok("check", str(signals), "--declare", "--input", "affected_customers=3")
+    (row,) = workspace.json("incidents")  # type: ignore[misc]
+    assert row["playbook"] == "surge" and row["severity"] == "sev1"
+
+
+def test_check_with_a_bad_signals_file(workspace: Workspace) -> None:
+    code, _, err = workspace.run("check", str(workspace.root / "none.yaml"))
+    assert code == 2
+    bad = workspace.root / "bad.yaml"
+    bad.write_text("complaints: [1, 2]\n")
+    code, _, err = workspace.run("check", str(bad))
+    assert code == 1 and "bad.yaml" in err and "1:13" in err

@@ -1,0 +1,94 @@
+"""Typed --input values and --at times: what is accepted and what is refused."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crisisctl.clock import format_time, parse_at, parse_time
+from crisisctl.errors import UsageError
+from crisisctl.incident.inputs import parse_input_value
+from crisisctl.playbook.model import Input
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+DECLARED = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text", "value"),
+    [
+        ("integer", "1200", 1200),
+        ("integer", "1,200", 1200),
+        ("number", "3.5", 3.5),
+        ("number", "7", 7),
+        ("boolean", "true", True),
+        ("boolean", "No", False),
+        ("date", "2026-11-25", "2026-11-25"),
+        ("list", "email, phone", ["email", "phone"]),
+        ("list", '["a, b", "c"]', ["a, b", "c"]),
+        ("string", " S3 bucket ", "S3 bucket"),
+    ],
+)
+def test_values_are_read_by_their_declared_type(type_name: str, text: str, value: object) -> None:
+    assert parse_input_value(Input("x", type_name), text) == value
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text"),
+    [
+        ("integer", "1.5"),
+        ("integer", "many"),
+        ("number", "nan"),
+        ("boolean", "maybe"),
+        ("date", "25/11/2026"),
+        ("list", "[{}]"),
+        ("string", "  "),
+    ],
+)
+def test_values_that_do_not_fit_are_usage_errors(type_name: str, text: str) -> None:
+    with pytest.raises(UsageError, match="input x"):
+        parse_input_value(Input("x", type_name), text)
+
+
+def test_choices_are_enforced_per_list_item() -> None:
+    declared = Input("kinds", "list", choices=("email", "phone"))
+    assert parse_input_value(declared, "email,phone") == ["email", "phone"]
+    with pytest.raises(UsageError, match="`fax` is not one of the choices"):
+        parse_input_value(declared, "email,fax")
+
+
+@given(st.text(max_size=40))
+def test_any_text_gives_a_value_or_a_usage_error(text: str) -> None:
+    for type_name in ("string", "integer", "number", "boolean", "date", "list"):
+        with contextlib.suppress(UsageError):
+            parse_input_value(Input("x", type_name), text)
+
+
+def test_at_accepts_iso_relative_and_after_declaration() -> None:
+    assert parse_at("2026-11-25T11:30:00+00:00", NOW, DECLARED) == dt.datetime(2026, 11, 25, 11, 30, tzinfo=dt.UTC)
+    assert parse_at("-15m", NOW, DECLARED) == NOW - dt.timedelta(minutes=15)
+    assert parse_at("+35m", NOW, DECLARED) == DECLARED + dt.timedelta(minutes=35)
+
+
+def test_plus_duration_needs_a_declaration() -> None:
+    with pytest.raises(UsageError, match="declaration"):
+        parse_at("+35m", NOW, None)
+
+
+@given(st.text(max_size=30))
+def test_any_at_text_gives_a_time_or_a_usage_error(text: str) -> None:
+    try:
+        result = parse_at(text, NOW, DECLARED)
+    except UsageError:
+        return
+    assert result.tzinfo is not None
+
+
+def test_stored_times_round_trip() -> None:
+    moment = dt.datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    assert format_time(moment) == "2026-11-25T10:00:00.123456Z"
+    assert parse_time(format_time(moment)) == moment
