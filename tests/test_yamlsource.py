@@ -157,3 +157,9 @@ def test_any_bytes_give_problems_or_a_document_never_an_exception(data: bytes) -
 @given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#\n ,?1.%@`")), max_size=300))
 def test_yaml_like_text_never_escapes_as_an_exception(text: str) -> None:
     load_text(text, "fuzz.yaml")
+
+
+@pytest.mark.parametrize("text", ["a: !!bool maybe\n", "a: !!timestamp abc\n", "a: !!int x1\n", "a: !!float pi\n"])
+def test_explicit_tags_with_unreadable_values_are_problems(text: str) -> None:
+    result = load_text(text, "t.yaml")
+    assert [problem.rule for problem in result.problems] == ["bad-scalar"]

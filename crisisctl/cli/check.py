@@ -61,7 +61,7 @@ def check_command(
     Metrics a trigger needed but the signals lacked are listed: such a leaf is
     false, never an error. Invalid playbooks are skipped with a warning.
 
-    Example: echo '{complaints_per_hour: 240, complaints_per_hour_baseline: 40}' | crisisctl check -
+    Example: crisisctl check signals.yaml --json   (or: ... | crisisctl check -)
     """
     from crisisctl.cli.incident import declare as declare_command
     from crisisctl.incident.triggers import check_signals

@@ -33,7 +33,7 @@ def due_text(view: StepView, now: dt.datetime) -> Text:
     if view.due_at is None:
         return Text("")
     if view.status in ("done", "skipped", "not-applicable"):
-        return Text(local(view.due_at), style="dim")
+        return Text("")
     left = view.due_at - now
     if left < dt.timedelta(0):
         return Text(f"OVERDUE {format_duration(-left)}", style="bold red")
@@ -51,22 +51,24 @@ _STATUS_STYLE = {
 
 def steps_table(views: list[StepView], now: dt.datetime, title: str = "Steps") -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
-    for column in ("step", "phase", "status", "owner", "due", "note"):
-        table.add_column(column)
+    table.add_column("step", no_wrap=True)
+    table.add_column("status")
+    table.add_column("owner", min_width=8)
+    table.add_column("due", no_wrap=True)
+    table.add_column("what", ratio=1, min_width=16)
     for view in views:
         dim = "dim" if view.status == "not-applicable" else ""
-        owner = (
-            _text(f"{view.holder} ({view.step.role})") if view.holder else _text(f"unfilled ({view.step.role})", "red")
-        )
-        note = view.record.note if view.record else ""
-        forced = " [forced]" if view.record and view.record.forced else ""
+        owner = _text(view.holder) if view.holder else _text(f"unfilled {view.step.role}", "red")
+        what = _text(view.step.title, dim)
+        if view.record and view.record.note:
+            what.append(" — " + inert(view.record.note, keep_newlines=False), style="italic")
+        forced = " (forced)" if view.record and view.record.forced else ""
         table.add_row(
-            _text(f"{view.step.id}: {view.step.title}", dim),
-            Text(view.step.phase, style=dim),
+            _text(view.step.id, dim),
             Text(view.status + forced, style=_STATUS_STYLE.get(view.status, "")),
             owner,
             due_text(view, now),
-            _text(note),
+            what,
         )
     return table
 

@@ -116,7 +116,9 @@ class Text(Kind):
                 checker.report(node, path, "yaml11-surprise", f"expected {self.expected}, found {describe(node)}", hint)
             elif isinstance(node, YScalar) and node.value is not None and (self.pattern or self.choices):
                 rule = "enum" if self.choices else self.rule
-                checker.report(node, path, rule, f"`{node.raw}` is not {self.expected}", self.hint or _quote_hint(self))
+                fits_as_text = self.pattern is not None and re.fullmatch(self.pattern, node.raw)
+                hint = f'write it in quotes: "{node.raw}"' if fits_as_text else self.hint or _quote_hint(self)
+                checker.report(node, path, rule, f"`{node.raw}` is not {self.expected}", hint)
             else:
                 checker.report(
                     node, path, "type", f"expected {self.expected}, found {describe(node)}", _quote_hint(self)
@@ -181,7 +183,6 @@ class Scalar(Kind):
     """A boolean, integer or number."""
 
     type_name: str  # "boolean" | "integer" | "number"
-    minimum: float | None = None
 
     def check(self, node: YNode, path: str, checker: Checker) -> bool:
         value = node.value if isinstance(node, YScalar) else None
@@ -190,16 +191,10 @@ class Scalar(Kind):
             hint = "quote nothing; write true or false" if self.type_name == "boolean" else f"write a {self.type_name}"
             checker.report(node, path, "type", f"expected a {self.type_name}, found {describe(node)}", hint)
             return False
-        if self.minimum is not None and value < self.minimum:
-            checker.report(node, path, "range", f"{value} is below the minimum {self.minimum:g}", None)
-            return False
         return True
 
     def schema(self) -> JsonSchema:
-        out: JsonSchema = {"type": self.type_name}
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        return out
+        return {"type": self.type_name}
 
 
 def _fits_scalar(type_name: str, value: Any) -> bool:

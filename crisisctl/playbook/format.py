@@ -112,7 +112,7 @@ class ConditionKind(Kind):
         return self._check_leaf(node, path, checker)
 
     def _check_group(self, node: YMap, groups: list[str], path: str, checker: Checker) -> bool:
-        extra = [key for key in node.items if key not in groups]
+        extra = [key for key in node.items if key not in groups and not key.startswith("x-")]
         if len(groups) > 1 or extra:
             checker.report(
                 node,
@@ -172,7 +172,13 @@ class ConditionKind(Kind):
 
 
 def _group_schema(name: str, inner: JsonSchema) -> JsonSchema:
-    return {"type": "object", "properties": {name: inner}, "required": [name], "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {name: inner},
+        "patternProperties": {"^x-": {}},
+        "required": [name],
+        "additionalProperties": False,
+    }
 
 
 def _condition_hint(source: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from crisisctl.errors import Problem
 from crisisctl.playbook.conditions import condition_from_data
 from crisisctl.playbook.durations import parse_duration
-from crisisctl.playbook.fields import Checker, did_you_mean, join_path
+from crisisctl.playbook.fields import Checker, did_you_mean, join_path, surprise_hint
 from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
@@ -216,37 +216,50 @@ class _References:
             self._known(node.items["input"], join_path(path, "input"), "inputs", "input")
 
     def _input_values(self, item: YMap, path: str) -> None:
+        """Choices and defaults must fit the declared type; a list's items must be among the choices."""
         type_name = _text(item.items.get("type"))
         if type_name is None:
             return
+        element_type = "string" if type_name == "list" else type_name
         choices = item.items.get("choices")
+        allowed: list[Any] | None = None
         if isinstance(choices, YSeq):
+            allowed = [plain_value(choice) for choice in choices.items]
             for index, choice in enumerate(choices.items):
-                self._fits(choice, type_name, f"{join_path(path, 'choices')}[{index}]", element=type_name == "list")
+                self._fits(choice, element_type, f"{join_path(path, 'choices')}[{index}]")
         default = item.items.get("default")
-        if default is not None:
-            self._fits(default, type_name, join_path(path, "default"))
-            if isinstance(choices, YSeq) and isinstance(default, YScalar):
-                allowed = [plain_value(choice) for choice in choices.items]
-                if default.value not in allowed:
-                    self.checker.report(
-                        default,
-                        join_path(path, "default"),
-                        "input-default",
-                        f"default `{default.raw}` is not one of the choices",
-                        "pick a listed choice",
-                    )
-
-    def _fits(self, node: YNode, type_name: str, path: str, element: bool = False) -> None:
-        if fits_input_type(plain_value(node), "string" if element else type_name):
+        if default is None:
             return
+        default_path = join_path(path, "default")
+        if not self._fits(default, type_name, default_path):
+            return
+        members = list(enumerate(default.items)) if isinstance(default, YSeq) else [(None, default)]
+        for index, member in members:
+            member_path = default_path if index is None else f"{default_path}[{index}]"
+            if index is not None and not self._fits(member, element_type, member_path):
+                continue
+            if allowed is not None and isinstance(member, YScalar) and member.value not in allowed:
+                self.checker.report(
+                    member,
+                    member_path,
+                    "input-default",
+                    f"`{member.raw}` is not one of the choices",
+                    "pick a listed choice",
+                )
+
+    def _fits(self, node: YNode, type_name: str, path: str) -> bool:
+        if fits_input_type(plain_value(node), type_name):
+            return True
+        surprise = surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
+        shown = node.raw if isinstance(node, YScalar) else plain_value(node)
         self.checker.report(
             node,
             path,
-            "input-default",
-            f"`{plain_value(node)}` does not fit the input type {type_name}",
-            "make the value match the declared type",
+            "yaml11-surprise" if surprise else "input-default",
+            f"`{shown}` does not fit the input type {type_name}",
+            surprise or "make the value match the declared type",
         )
+        return False
 
     def _cycles(self) -> None:
         graph: dict[str, list[tuple[str, YNode, str]]] = {}

@@ -294,8 +294,10 @@ class _TreeBuilder:
             node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
             try:
                 value = self.constructor.yaml_constructors[tag](self.constructor, node)
-            except (ValueError, yaml.YAMLError):
-                if tag.endswith(":timestamp"):  # 2026-13-40 looks like a date but is none: keep the text
+            except (ValueError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+                if (
+                    tag.endswith(":timestamp") and event.tag is None
+                ):  # 2026-13-40 looks like a date but is none: keep the text
                     value = event.value
                 else:
                     self._abort(

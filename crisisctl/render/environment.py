@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from crisisctl.errors import UsageError
@@ -75,13 +75,25 @@ class CrisisSandbox(ImmutableSandboxedEnvironment):
             return False
         return super().is_safe_attribute(obj, attr, value)
 
+    def wrap_str_format(self, value: Any) -> None:
+        """Refuse str.format outright instead of wrapping it: templates have filters for formatting."""
+        return None
+
+
+def escapes_html(name: str | None) -> bool:
+    """HTML and XML templates escape every value: `report.html.j2` as well as `report.html`."""
+    if name is None:
+        return False
+    base = name.removesuffix(".j2").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[-1].lower() in ("html", "htm", "xml")
+
 
 def make_environment(roots: Sequence[Path]) -> CrisisSandbox:
     """A sandboxed environment with StrictUndefined and HTML autoescaping by file name."""
     environment = CrisisSandbox(
         loader=RootedLoader(roots),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        autoescape=escapes_html,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
