@@ -10,6 +10,7 @@ import typer
 from crisisctl import __version__
 from crisisctl.cli import incident
 from crisisctl.cli.check import check_command
+from crisisctl.cli.comms import comms_app
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
 from crisisctl.cli.log import db_app, verify_command
@@ -30,6 +31,7 @@ app.add_typer(playbook_app, name="playbook")
 app.command("check")(check_command)
 incident.register(app)
 app.command("verify")(verify_command)
+app.add_typer(comms_app, name="comms")
 app.add_typer(db_app, name="db")
 
 

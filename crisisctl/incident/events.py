@@ -12,6 +12,10 @@ NOTE_ADDED = "note.added"
 SEVERITY_CHANGED = "severity.changed"
 RESOLVED = "incident.resolved"
 CLOSED = "incident.closed"
+COMM_DRAFTED = "communication.drafted"
+COMM_APPROVED = "communication.approved"
+COMM_SENT = "communication.sent"
+COMM_DELIVERY_FAILED = "communication.delivery_failed"
 
 STEP_EVENT_BY_ACTION = {
     "start": STEP_STARTED,
@@ -30,3 +34,4 @@ STEP_STATUS_BY_EVENT = {
 INCIDENT_STATUSES = ("open", "resolved", "closed")
 STEP_STATUSES = ("pending", "in-progress", "done", "skipped", "blocked", "not-applicable")
 FINISHED_STEP_STATUSES = frozenset({"done", "skipped", "not-applicable"})
+COMMUNICATION_STATUSES = ("pending", "drafted", "approved", "sent")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.clock import Clock, format_time, parse_at
-from crisisctl.errors import LogError
+from crisisctl.errors import LogError, RefusedError
+from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
-from crisisctl.incident.state import IncidentState, fold, step_views
-from crisisctl.playbook.model import Playbook
+from crisisctl.incident.state import Draft, IncidentState, fold, step_views
+from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.playbook.validate import validate_playbook
 from crisisctl.playbook.yamlsource import load_text
 from crisisctl.store.eventlog import NewEvent
@@ -178,6 +180,84 @@ class IncidentService:
 
         return self.record(incident_id, at, events_for)
 
+    def draft(
+        self, incident_id: str, communication_id: str, locale: str | None, render: Renderer, *, at: str | None
+    ) -> tuple[IncidentState, RenderedDraft]:
+        """Render the notice with the incident's facts and store the text; voids that locale's approvals."""
+        drafted: list[RenderedDraft] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            communication = comms.require_communication(playbook, communication_id)
+            chosen = comms.resolve_locale(communication, locale)
+            rendered = render(state, playbook, communication, chosen, when)
+            drafted.append(rendered)
+            data = {
+                "communication": communication.id,
+                "locale": chosen,
+                "text": rendered.text,
+                "sha256": hashlib.sha256(rendered.text.encode("utf-8")).hexdigest(),
+                "template": rendered.template,
+                "template_sha256": rendered.template_sha256,
+            }
+            return [NewEvent(state.id, format_time(when), ev.COMM_DRAFTED, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for)
+        return state, drafted[0]
+
+    def approve(
+        self, incident_id: str, communication_id: str, locale: str | None, role: str, *, at: str | None
+    ) -> IncidentState:
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            communication = comms.require_communication(playbook, communication_id)
+            chosen = comms.resolve_locale(communication, locale)
+            rules.require_role(playbook, role)
+            record = state.communications.get((communication.id, chosen))
+            comms.check_approval(state, communication, chosen, role, self.actor, record)
+            assert record is not None and record.draft is not None
+            data = {
+                "communication": communication.id,
+                "locale": chosen,
+                "role": role,
+                "draft_sha256": record.draft.sha256,
+            }
+            return [NewEvent(state.id, format_time(when), ev.COMM_APPROVED, self.actor, data)]
+
+        return self.record(incident_id, at, events_for)
+
+    def send(
+        self, incident_id: str, communication_id: str, locale: str | None, deliver: Deliverer, *, at: str | None
+    ) -> IncidentState:
+        """Check approvals, deliver outside the write lock, then record what happened either way."""
+        state, playbook = self.load(incident_id)
+        rules.ensure_not_closed(state)
+        communication = comms.require_communication(playbook, communication_id)
+        chosen = comms.resolve_locale(communication, locale)
+        record = state.communications.get((communication.id, chosen))
+        comms.check_send(communication, chosen, record)
+        assert record is not None and record.draft is not None
+        draft = record.draft
+        outcome = deliver(state, playbook, communication, chosen, draft)
+
+        def events_for(current: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            data = {
+                "communication": communication.id,
+                "locale": chosen,
+                "draft_sha256": draft.sha256,
+                "channel": communication.channel,
+                "outbox": outcome.outbox,
+                "detail": outcome.detail,
+            }
+            kind = ev.COMM_SENT if outcome.ok else ev.COMM_DELIVERY_FAILED
+            return [NewEvent(current.id, format_time(when), kind, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for)
+        if not outcome.ok:
+            raise DeliveryFailedError(
+                f"{comms.describe(communication, chosen)} was not delivered: {outcome.detail}",
+                "the failure is recorded and the draft and approvals are kept; fix the cause and send again",
+            )
+        return state
+
     def resolve(self, incident_id: str, *, summary: str | None, at: str | None) -> IncidentState:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.check_resolve(state)
@@ -192,6 +272,30 @@ class IncidentService:
             return [NewEvent(state.id, format_time(when), ev.CLOSED, self.actor, data)]
 
         return self.record(incident_id, at, events_for)
+
+
+@dataclass(frozen=True)
+class RenderedDraft:
+    """A notice rendered by the caller: the service records it, it does not render."""
+
+    text: str
+    template: str
+    template_sha256: str
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    ok: bool
+    outbox: str
+    detail: str
+
+
+Renderer = Callable[[IncidentState, Playbook, Communication, str, dt.datetime], RenderedDraft]
+Deliverer = Callable[[IncidentState, Playbook, Communication, str, Draft], DeliveryOutcome]
+
+
+class DeliveryFailedError(RefusedError):
+    """The notice left crisisctl but did not arrive; the failure is recorded and a retry is allowed."""
 
 
 def incident_row(state: IncidentState) -> IncidentRow:

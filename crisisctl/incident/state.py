@@ -26,6 +26,57 @@ class StepRecord:
 
 
 @dataclass
+class Draft:
+    """One rendered version of a communication in one locale."""
+
+    text: str
+    sha256: str
+    template: str
+    template_sha256: str
+    at: dt.datetime
+    actor: str
+    seq: int
+
+
+@dataclass
+class Approval:
+    role: str
+    person: str
+    at: dt.datetime
+    draft_sha256: str
+
+
+@dataclass
+class Delivery:
+    """A send attempt: where the text went, or why it did not."""
+
+    at: dt.datetime
+    actor: str
+    draft_sha256: str
+    ok: bool
+    outbox: str = ""
+    detail: str = ""
+
+
+@dataclass
+class CommunicationRecord:
+    """Drafts, approvals and deliveries of one communication in one locale."""
+
+    draft: Draft | None = None
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def sent(self) -> Delivery | None:
+        """The successful delivery of the latest draft, if any."""
+        if self.draft is None:
+            return None
+        return next((d for d in self.deliveries if d.ok and d.draft_sha256 == self.draft.sha256), None)
+
+    def first_sent(self) -> Delivery | None:
+        return next((d for d in self.deliveries if d.ok), None)
+
+
+@dataclass
 class IncidentState:
     """Everything the events say about one incident."""
 
@@ -43,6 +94,9 @@ class IncidentState:
     inputs: dict[str, Any] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepRecord] = field(default_factory=dict)
+    communications: dict[tuple[str, str], CommunicationRecord] = field(default_factory=dict)
+    severity_history: list[tuple[dt.datetime, str, str, str]] = field(default_factory=list)
+    notes: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     summary: str = ""
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -92,6 +146,11 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
         state.roles[data["role"]] = data["person"]
     elif kind == ev.SEVERITY_CHANGED:
         state.severity = data["to"]
+        state.severity_history.append((parse_time(event.at), data["from"], data["to"], data.get("note", "")))
+    elif kind == ev.NOTE_ADDED:
+        state.notes.append((parse_time(event.at), event.actor, data["text"]))
+    elif kind.startswith("communication."):
+        _apply_communication(state, event)
     elif kind == ev.RESOLVED:
         state.status = "resolved"
         state.summary = data.get("summary", "")
@@ -99,6 +158,41 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
     elif kind == ev.CLOSED:
         state.status = "closed"
         state.closed_at = parse_time(event.at)
+
+
+def _apply_communication(state: IncidentState, event: StoredEvent) -> None:
+    data = event.data
+    key = (data["communication"], data.get("locale") or "")
+    record = state.communications.setdefault(key, CommunicationRecord())
+    at = parse_time(event.at)
+    if event.type == ev.COMM_DRAFTED:
+        record.draft = Draft(
+            data["text"], data["sha256"], data["template"], data["template_sha256"], at, event.actor, event.seq
+        )
+        record.approvals = {}  # a new draft voids this locale's approvals
+    elif event.type == ev.COMM_APPROVED:
+        record.approvals[data["role"]] = Approval(data["role"], event.actor, at, data["draft_sha256"])
+    elif event.type in (ev.COMM_SENT, ev.COMM_DELIVERY_FAILED):
+        ok = event.type == ev.COMM_SENT
+        record.deliveries.append(
+            Delivery(at, event.actor, data["draft_sha256"], ok, data.get("outbox", ""), data.get("detail", ""))
+        )
+
+
+def communication_status(record: CommunicationRecord | None, required: tuple[str, ...]) -> str:
+    """pending (nothing drafted), drafted, approved (every required role on the latest draft), sent."""
+    if record is None or record.draft is None:
+        return "pending"
+    if record.sent() is not None:
+        return "sent"
+    if all(role in record.approvals for role in required):
+        return "approved"
+    return "drafted"
+
+
+def default_locale(locales: tuple[str, ...]) -> str:
+    """The locale meant when none is named: the first listed, or the one unlocalised version ("")."""
+    return locales[0] if locales else ""
 
 
 def typed_inputs(state: IncidentState, playbook: Playbook) -> dict[str, Any]:

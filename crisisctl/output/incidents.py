@@ -11,6 +11,7 @@ from rich.text import Text
 
 from crisisctl.clock import format_time
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
+from crisisctl.output.comms import communication_rows
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
@@ -156,6 +157,15 @@ def describe_event(event: StoredEvent) -> str:
         return f"severity {data['from']} -> {data['to']}: {data['note']}"
     if kind == "incident.resolved":
         return "resolved" + (f": {data['summary']}" if data.get("summary") else "")
+    if kind.startswith("communication."):
+        what = data["communication"] + (f" ({data['locale']})" if data.get("locale") else "")
+        if kind == "communication.drafted":
+            return f"{what} drafted from {data['template']} (sha256 {data['sha256'][:12]})"
+        if kind == "communication.approved":
+            return f"{what} approved as {data['role']}"
+        if kind == "communication.sent":
+            return f"{what} sent: {data.get('detail', '')}"
+        return f"{what} delivery FAILED: {data.get('detail', '')}"
     if kind == "incident.closed":
         return "closed" + (" (forced)" if data.get("forced") else "")
     return kind
@@ -226,14 +236,7 @@ def incident_detail_payload(
         ],
         "unfilled_required_roles": unfilled_required_roles(state, playbook),
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
-        "communications": [
-            {
-                "id": comm.id,
-                "status": "pending",
-                "approvals": [{"role": role, "approved": False} for role in comm.approvals],
-            }
-            for comm in playbook.communications
-        ],
+        "communications": communication_rows(state, playbook),
     }
 
 

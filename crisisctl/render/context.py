@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from crisisctl.incident.state import IncidentState, step_views, typed_inputs
+from crisisctl.playbook.model import Communication, Playbook
+
 INCIDENT_FIELDS = frozenset({"id", "title", "severity", "severity_name", "status", "declared_at", "drill", "summary"})
 PLAYBOOK_FIELDS = frozenset({"id", "title", "version", "owner", "category"})
 COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel"})
@@ -16,3 +22,51 @@ FIELDS_BY_NAME: dict[str, frozenset[str]] = {
     "playbook": PLAYBOOK_FIELDS,
     "communication": COMMUNICATION_FIELDS,
 }
+
+
+def notice_context(
+    state: IncidentState, playbook: Playbook, communication: Communication, locale: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Everything a notice template is given (documented in docs/templates.md)."""
+    severity_name = next((s.name for s in playbook.severities if s.id == state.severity), state.severity)
+    views = step_views(state, playbook, now)
+    return {
+        "incident": {
+            "id": state.id,
+            "title": state.title,
+            "severity": state.severity,
+            "severity_name": severity_name,
+            "status": state.status,
+            "declared_at": state.declared_at,
+            "drill": state.drill,
+            "summary": state.summary,
+        },
+        "playbook": {
+            "id": playbook.id,
+            "title": playbook.title,
+            "version": playbook.version,
+            "owner": playbook.owner,
+            "category": playbook.category,
+        },
+        "inputs": {declared.id: None for declared in playbook.inputs} | typed_inputs(state, playbook),
+        "roles": {role.id: state.roles.get(role.id) for role in playbook.roles},
+        "locale": locale or "en",
+        "now": now,
+        "communication": {
+            "id": communication.id,
+            "title": communication.title,
+            "audience": communication.audience,
+            "channel": communication.channel,
+        },
+        "steps": [
+            {
+                "id": view.step.id,
+                "title": view.step.title,
+                "phase": view.step.phase,
+                "role": view.step.role,
+                "status": view.status,
+                "due_at": view.due_at,
+            }
+            for view in views
+        ],
+    }

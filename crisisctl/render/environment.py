@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from crisisctl.errors import UsageError
 from crisisctl.render.filters import FILTERS
 
+MAX_OUTPUT_CHARS = 1_000_000
+MAX_RENDER_SECONDS = 5.0
 TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 _UNSAFE_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "cr_frame", "f_globals"})
 
@@ -74,6 +77,19 @@ class CrisisSandbox(ImmutableSandboxedEnvironment):
         if attr in _UNSAFE_ATTRIBUTES:
             return False
         return super().is_safe_attribute(obj, attr, value)
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse products and powers that would build values past the output budget."""
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError(f"power with exponent {right} is too large for a template")
+            return left**right
+        sized, count = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+        if isinstance(sized, str | list | tuple) and isinstance(count, int) and len(sized) * count > MAX_OUTPUT_CHARS:
+            raise SecurityError("a repeated value would exceed the template output budget")
+        return left * right
 
     def wrap_str_format(self, value: Any) -> None:
         """Refuse str.format outright instead of wrapping it: templates have filters for formatting."""

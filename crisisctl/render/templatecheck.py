@@ -14,14 +14,7 @@ from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
-
-
-def localized_name(name: str, locale: str) -> str:
-    """`dir/notice.md.j2` for locale zh is `dir/notice.zh.md.j2`."""
-    folder, _, base = name.rpartition("/")
-    stem, dot, rest = base.partition(".")
-    localized = f"{stem}.{locale}{dot}{rest}" if dot else f"{stem}.{locale}"
-    return f"{folder}/{localized}" if folder else localized
+from crisisctl.render.notices import localized_name
 
 
 @dataclass(frozen=True, slots=True)

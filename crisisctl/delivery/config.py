@@ -1,0 +1,88 @@
+"""Delivery settings from a TOML file; secrets only ever from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crisisctl.errors import UsageError
+
+ENV_CONFIG = "CRISISCTL_CONFIG"
+SECURITY_MODES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    sender: str = "crisisctl@localhost"
+    username_env: str = "CRISISCTL_SMTP_USER"
+    password_env: str = "CRISISCTL_SMTP_PASSWORD"
+    timeout: float = 15.0
+
+    def credentials(self) -> tuple[str, str] | None:
+        user = os.environ.get(self.username_env)
+        return (user, os.environ.get(self.password_env, "")) if user else None
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    smtp: SmtpSettings | None = None
+    recipients: dict[str, list[str]] = field(default_factory=dict)
+
+
+def config_path() -> Path:
+    explicit = os.environ.get(ENV_CONFIG)
+    if explicit:
+        return Path(explicit)
+    import platformdirs
+
+    return platformdirs.user_config_path("crisisctl", appauthor=False) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> DeliveryConfig:
+    """The settings, or none at all when the file does not exist."""
+    path = path or config_path()
+    if not path.exists():
+        return DeliveryConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"cannot read the configuration {path}: {error}", "see docs/communications.md") from None
+    return DeliveryConfig(_smtp(data.get("smtp"), path), _recipients(data.get("recipients", {}), path))
+
+
+def _smtp(section: Any, path: Path) -> SmtpSettings | None:
+    if section is None:
+        return None
+    known = {"host", "port", "security", "from", "username_env", "password_env", "timeout"}
+    if not isinstance(section, dict) or "host" not in section or set(section) - known:
+        raise UsageError(
+            f"{path}: [smtp] needs `host` and knows only {', '.join(sorted(known))}", "see docs/communications.md"
+        )
+    security = section.get("security", "starttls")
+    if security not in SECURITY_MODES:
+        raise UsageError(f"{path}: [smtp] security must be one of {', '.join(SECURITY_MODES)}", "starttls is usual")
+    return SmtpSettings(
+        host=str(section["host"]),
+        port=int(section.get("port", 587)),
+        security=security,
+        sender=str(section.get("from", "crisisctl@localhost")),
+        username_env=str(section.get("username_env", "CRISISCTL_SMTP_USER")),
+        password_env=str(section.get("password_env", "CRISISCTL_SMTP_PASSWORD")),
+        timeout=float(section.get("timeout", 15)),
+    )
+
+
+def _recipients(section: Any, path: Path) -> dict[str, list[str]]:
+    if not isinstance(section, dict) or not all(
+        isinstance(value, list) and all(isinstance(item, str) for item in value) for value in section.values()
+    ):
+        raise UsageError(
+            f"{path}: [recipients] maps an audience to a list of addresses", 'customers = ["a@example.com"]'
+        )
+    return {audience: list(addresses) for audience, addresses in section.items()}

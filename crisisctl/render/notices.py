@@ -1,0 +1,103 @@
+"""Rendering a template within budgets, and finding the right locale's version of it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, TemplateNotFound, UndefinedError
+from jinja2.exceptions import SecurityError
+
+from crisisctl.errors import RefusedError
+from crisisctl.render.environment import MAX_OUTPUT_CHARS, MAX_RENDER_SECONDS, make_environment, resolve_template
+
+
+class RenderError(RefusedError):
+    """A template that could not be rendered: undefined name, unsafe operation, over budget."""
+
+
+def localized_name(name: str, locale: str) -> str:
+    """`dir/notice.md.j2` for locale zh is `dir/notice.zh.md.j2`."""
+    folder, _, base = name.rpartition("/")
+    stem, dot, rest = base.partition(".")
+    localized = f"{stem}.{locale}{dot}{rest}" if dot else f"{stem}.{locale}"
+    return f"{folder}/{localized}" if folder else localized
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    template: str
+    template_sha256: str
+
+
+def choose_template(name: str, locale: str, roots: Sequence[Path]) -> str:
+    """The locale's own version when it exists, else the shared one."""
+    if locale:
+        localized = localized_name(name, locale)
+        if resolve_template(localized, roots) is not None:
+            return localized
+    return name
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Stop a render that runs too long (main thread only, where signals are delivered)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -> Rendered:
+    """Render in the sandbox; any failure is one RenderError naming the template and the cause."""
+    environment = make_environment(roots)
+    try:
+        template = environment.get_template(name)
+        source_path = Path(template.filename or name)
+        pieces: list[str] = []
+        size = 0
+        with _time_budget(MAX_RENDER_SECONDS):
+            for piece in template.generate(context):
+                size += len(piece)
+                if size > MAX_OUTPUT_CHARS:
+                    raise RenderError(
+                        f"{name} renders more than {MAX_OUTPUT_CHARS:,} characters", "shorten the template"
+                    )
+                pieces.append(piece)
+    except _Timeout:
+        raise RenderError(f"{name} took longer than {MAX_RENDER_SECONDS:g} s to render", "simplify its loops") from None
+    except TemplateNotFound as error:
+        raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
+    except UndefinedError as error:
+        raise RenderError(
+            f"{name}: {error.message}", "use only the names in docs/templates.md or declared inputs"
+        ) from None
+    except SecurityError as error:
+        raise RenderError(
+            f"{name} tried something templates may not do: {error}", "remove it from the template"
+        ) from None
+    except TemplateError as error:
+        raise RenderError(f"{name}: {error}", "fix the template") from None
+    digest = hashlib.sha256(source_path.read_bytes()).hexdigest()
+    return Rendered("".join(pieces), name, digest)
