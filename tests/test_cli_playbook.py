@@ -197,3 +197,23 @@ def test_unexpected_error_writes_a_crash_report_and_exits_3(tmp_path: Path) -> N
     report = Path(lines[0].rsplit(" ", 1)[-1])
     body = report.read_text(encoding="utf-8")
     assert "simulated defect" in body and "Traceback" in body and f"crisisctl {__version__}" in body
+
+
+def test_large_sets_validate_in_parallel_with_the_same_answers(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from crisisctl.playbook.catalog import PARALLEL_THRESHOLD, discover, validate_files
+
+    for index in range(PARALLEL_THRESHOLD + 6):
+        text = BASE.replace("id: base", f"id: base-{index}")
+        if index == 3:
+            text = text.replace("phase: detect", "phase: detection")
+        if index == 60:
+            text = text.replace(f"id: base-{index}", "id: base-5")
+        (tmp_path / f"p{index:03d}.yaml").write_text(text, encoding="utf-8")
+    files = discover([tmp_path])
+    parallel = validate_files(files, dt.date(2026, 11, 25))
+    serial = [validate_files([path], dt.date(2026, 11, 25)).problems for path in files]
+    assert [problem.rule for problem in parallel.problems] == ["enum", "duplicate-playbook-id"]
+    assert parallel.problems[0] == serial[3][0]
+    assert len(parallel.playbooks) == len(files) - 2

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 from crisisctl import __version__
@@ -37,6 +33,8 @@ def redact_command_line(args: list[str]) -> list[str]:
 
 
 def crash_folder() -> Path:
+    import tempfile
+
     try:
         import platformdirs
 
@@ -49,6 +47,11 @@ def crash_folder() -> Path:
 
 def write_crash_report(error: BaseException, args: list[str]) -> Path:
     """Write the report and return its path."""
+    import datetime as dt
+    import platform
+    import tempfile
+    import traceback
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     body = "\n".join(
         [

@@ -1,13 +1,15 @@
 """Running an incident: declare, incidents, show, next, step, assign, note, severity, resolve, close, timeline."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag
 from crisisctl.errors import UsageError
-from crisisctl.incident.state import IncidentState
+
+if TYPE_CHECKING:
+    from crisisctl.incident.state import IncidentState
 
 step_app = typer.Typer(
     help="Record progress on a step: start, done, skip, block.", no_args_is_help=True, rich_markup_mode=None
@@ -24,7 +26,7 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
     return pairs
 
 
-def _confirm(context: AppContext, state: IncidentState, what: str) -> None:
+def _confirm(context: AppContext, state: "IncidentState", what: str) -> None:
     from crisisctl.output.safetext import inert
 
     context.out.print(f"{state.id}: {inert(what, keep_newlines=False)} (event {state.last_seq})")

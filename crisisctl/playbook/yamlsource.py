@@ -9,6 +9,7 @@ can name file, line and column, while refusing anything unsafe on the way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -140,7 +141,7 @@ def load_text(text: str, file: str) -> LoadedYaml:
         return _fatal(file, text, 1, 1, "empty", "the file is empty", "write a playbook mapping")
     builder = _TreeBuilder(file)
     try:
-        builder.consume(yaml.parse(text, Loader=_Loader))
+        builder.consume(_events(text))
     except _Abort as abort:
         return LoadedYaml(file, text, None, [*builder.problems, abort.problem])
     except yaml.MarkedYAMLError as error:
@@ -170,6 +171,19 @@ def load_text(text: str, file: str) -> LoadedYaml:
             "start the file with `apiVersion: crisisctl/v1` and the other fields as keys",
         )
     return LoadedYaml(file, text, root, builder.problems)
+
+
+def _events(text: str) -> Iterator[Any]:
+    """The parser's events, pulled directly (yaml.parse adds a check_event call per event)."""
+    parser = _Loader(text)
+    try:
+        while True:
+            event = parser.get_event()
+            yield event
+            if type(event) is yaml.StreamEndEvent:
+                return
+    finally:
+        parser.dispose()
 
 
 class _Abort(Exception):
@@ -212,7 +226,7 @@ class _TreeBuilder:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[YNode, int]] = {}
         self.expanded = 0
-        self.resolver = Resolver()
+        self.implicit_resolvers = Resolver.yaml_implicit_resolvers
         self.constructor = SafeConstructor()
 
     def consume(self, events: Any) -> None:
@@ -287,8 +301,10 @@ class _TreeBuilder:
         mark = event.start_mark
         plain = not event.style  # libyaml reports "" for plain scalars, pure Python None
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit) if tag is None else _STR_TAG
+        if tag is None:
+            tag = self._implicit_tag(event.value) if plain else _STR_TAG
+        elif tag == "!":
+            tag = _STR_TAG
         value: Any = event.value
         if tag != _STR_TAG and tag in _SCALAR_TAGS:
             node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
@@ -310,6 +326,13 @@ class _TreeBuilder:
         if event.anchor is not None:
             self.anchors[event.anchor] = (scalar, 1)
         self._add(scalar, 1)
+
+    def _implicit_tag(self, value: str) -> str:
+        """YAML 1.1's reading of a plain scalar (PyYAML's resolver table, without its per-call overhead)."""
+        for tag, pattern in self.implicit_resolvers.get(value[:1], ()):
+            if pattern.match(value):
+                return str(tag)
+        return _STR_TAG
 
     def _alias(self, event: Any) -> None:
         anchored = self.anchors.get(event.anchor)
