@@ -1,5 +1,7 @@
 """`crisisctl comms list|draft|approve|send`: notices drafted from templates, approved, sent and logged."""
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -7,6 +9,7 @@ import typer
 
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
+from crisisctl.errors import UsageError
 
 comms_app = typer.Typer(
     help="Draft, approve and send the playbook's notices.", no_args_is_help=True, rich_markup_mode=None
@@ -53,13 +56,26 @@ def draft_command(
 
     context = app_context(ctx)
     renderer = make_renderer(context.settings.templates, [context.settings.playbooks])
-    state, rendered = context.service().draft(incident, communication, locale, renderer, at=at)
-    if output is not None:
-        output.write_text(rendered.text, encoding="utf-8")
-        context.err.print(f"{state.id}: draft of {communication} written to {output} (event {state.last_seq})")
-    else:
+    if output is None:
+        state, rendered = context.service().draft(incident, communication, locale, renderer, at=at)
         context.out.print(inert(rendered.text), end="" if rendered.text.endswith("\n") else "\n")
         context.err.print(f"{state.id}: draft of {communication} stored (event {state.last_seq})")
+        return
+    # A file that cannot be written must fail before the draft is recorded: write beside it first.
+    try:
+        pending = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below, after drafting
+            "w", encoding="utf-8", dir=output.parent, delete=False, suffix=".part"
+        )
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}", "choose a file in an existing folder") from None
+    try:
+        with pending:
+            state, rendered = context.service().draft(incident, communication, locale, renderer, at=at)
+            pending.write(rendered.text)
+        os.replace(pending.name, output)
+    finally:
+        Path(pending.name).unlink(missing_ok=True)
+    context.err.print(f"{state.id}: draft of {communication} written to {output} (event {state.last_seq})")
 
 
 @comms_app.command("approve")

@@ -50,10 +50,18 @@ def build_email(
 def write_outbox(folder: Path, name: str, payload: bytes) -> Path:
     """Write one file, owner-readable only; an outbox that cannot be written is a storage failure (exit 4)."""
     safe = _UNSAFE_NAME.sub("_", name)
+    stem, dot, suffix = safe.partition(".")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / safe
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        for attempt in range(1, 1000):
+            path = folder / (safe if attempt == 1 else f"{stem}-{attempt}{dot}{suffix}")
+            try:
+                descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(17, "too many files with this name", str(path))
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -37,7 +37,8 @@ def deliver(message: EmailMessage, recipients: list[str], settings: SmtpSettings
             code, answer = client.rcpt(recipient)
             if code not in (250, 251):
                 raise DeliveryError(f"{recipient}: {code} {answer.decode(errors='replace')}")
-        code, answer = client.data(message.as_bytes())
+        # SMTP lines end in CRLF; smtplib leaves a bytes message's endings as they are.
+        code, answer = client.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
         if code != 250:
             raise DeliveryError(f"{code} {answer.decode(errors='replace')}")
         return f"{code} {answer.decode(errors='replace')}"

@@ -54,6 +54,7 @@ class Delivery:
     actor: str
     draft_sha256: str
     ok: bool
+    seq: int
     outbox: str = ""
     detail: str = ""
 
@@ -70,7 +71,8 @@ class CommunicationRecord:
         """The successful delivery of the latest draft, if any."""
         if self.draft is None:
             return None
-        return next((d for d in self.deliveries if d.ok and d.draft_sha256 == self.draft.sha256), None)
+        draft = self.draft
+        return next((d for d in self.deliveries if d.ok and d.seq > draft.seq and d.draft_sha256 == draft.sha256), None)
 
     def first_sent(self) -> Delivery | None:
         return next((d for d in self.deliveries if d.ok), None)
@@ -90,7 +92,10 @@ class IncidentState:
     drill: bool
     declared_at: dt.datetime
     declared_by: str
+    started_real_at: dt.datetime
     status: str = "open"
+    speed: float = 1.0
+    scenario: dict[str, Any] | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepRecord] = field(default_factory=dict)
@@ -121,6 +126,9 @@ def fold(events: Sequence[StoredEvent]) -> IncidentState:
         drill=bool(data["drill"]),
         declared_at=parse_time(first.at),
         declared_by=first.actor,
+        started_real_at=parse_time(first.recorded_at),
+        speed=float(data.get("speed", 1.0)),
+        scenario=data.get("scenario"),
         inputs=dict(data.get("inputs", {})),
         roles=dict(data.get("roles", {})),
     )
@@ -175,7 +183,9 @@ def _apply_communication(state: IncidentState, event: StoredEvent) -> None:
     elif event.type in (ev.COMM_SENT, ev.COMM_DELIVERY_FAILED):
         ok = event.type == ev.COMM_SENT
         record.deliveries.append(
-            Delivery(at, event.actor, data["draft_sha256"], ok, data.get("outbox", ""), data.get("detail", ""))
+            Delivery(
+                at, event.actor, data["draft_sha256"], ok, event.seq, data.get("outbox", ""), data.get("detail", "")
+            )
         )
 
 
