@@ -13,6 +13,7 @@ import yaml
 from test_corpus import CASES, expectation
 
 from crisisctl.playbook.format import playbook_json_schema
+from crisisctl.playbook.scenario import scenario_json_schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO / "docs" / "schema" / "playbook-v1.json"
@@ -66,9 +67,20 @@ def test_schema_is_valid_draft_2020_12(validator: jsonschema.Draft202012Validato
     assert validator.schema["$schema"].endswith("2020-12/schema")
 
 
-def test_published_schema_file_matches_the_code() -> None:
+def test_published_schema_files_match_the_code() -> None:
     published = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert published == playbook_json_schema(), "run: crisisctl playbook schema > docs/schema/playbook-v1.json"
+    scenario = json.loads((SCHEMA_FILE.parent / "scenario-v1.json").read_text(encoding="utf-8"))
+    assert scenario == scenario_json_schema(), "run: crisisctl playbook schema --scenario > docs/schema/scenario-v1.json"
+
+
+SCENARIOS = sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[path.name for path in SCENARIOS])
+def test_scenario_schema_accepts_every_sample_scenario(scenario: Path) -> None:
+    validator = jsonschema.Draft202012Validator(scenario_json_schema())
+    assert [error.message for error in validator.iter_errors(as_editor_sees(scenario))] == []
 
 
 def test_there_are_samples() -> None:

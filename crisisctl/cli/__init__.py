@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from crisisctl import __version__
-from crisisctl.cli import incident
+from crisisctl.cli import incident, reports
 from crisisctl.cli.check import check_command
 from crisisctl.cli.comms import comms_app
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
+from crisisctl.cli.drill import drill_app
 from crisisctl.cli.log import db_app, verify_command
 from crisisctl.cli.playbook import playbook_app
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
@@ -30,8 +31,10 @@ app = typer.Typer(
 app.add_typer(playbook_app, name="playbook")
 app.command("check")(check_command)
 incident.register(app)
+reports.register(app)
 app.command("verify")(verify_command)
 app.add_typer(comms_app, name="comms")
+app.add_typer(drill_app, name="drill")
 app.add_typer(db_app, name="db")
 
 

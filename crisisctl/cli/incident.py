@@ -118,6 +118,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
 
     Example: crisisctl show INC-7
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.output.incidents import incident_detail_payload, incident_panel
     from crisisctl.output.views import print_json
     from crisisctl.playbook.catalog import file_sha256
@@ -126,7 +127,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     state, playbook = context.service().load(incident)
     on_disk = file_sha256(context.settings.playbooks, playbook.id)
     moved_on = on_disk is not None and on_disk != playbook.sha256
-    now = context.now()
+    now = incident_now(state, context.now())
     if as_json:
         print_json(context.out, incident_detail_payload(state, playbook, now, moved_on))
     else:
@@ -138,13 +139,14 @@ def next_steps_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFl
 
     Example: crisisctl next INC-7
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.incident.state import next_steps
     from crisisctl.output.incidents import step_payload, steps_table
     from crisisctl.output.views import print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
-    now = context.now()
+    now = incident_now(state, context.now())
     ready = next_steps(state, playbook, now)
     if as_json:
         print_json(context.out, [step_payload(view) for view in ready])

@@ -51,7 +51,9 @@ def validate_command(
     """Check playbooks against format v1; exit 1 if any is invalid.
 
     Every problem in every file is reported with file:line:column, the field
-    path, a rule id and a hint. Overdue reviews are warnings and never fail.
+    path, a rule id and a hint. Drill scenarios in a scenarios/ folder beside
+    the playbooks are checked against their playbooks. Overdue reviews are
+    warnings and never fail.
 
     Example: crisisctl playbook validate playbooks/ --format github
     """
@@ -59,7 +61,7 @@ def validate_command(
     from crisisctl.playbook.catalog import discover, validate_files
 
     context = app_context(ctx)
-    files = discover(paths or [context.settings.playbooks])
+    files = discover(paths or [context.settings.playbooks], scenarios=True)
     report = validate_files(files, context.today(), template_check(context))
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
@@ -124,13 +126,18 @@ def show_command(
 
 
 @playbook_app.command("schema")
-def schema_command(ctx: typer.Context) -> None:
-    """Print the JSON Schema (draft 2020-12) of the playbook format.
+def schema_command(
+    ctx: typer.Context,
+    scenario: Annotated[bool, typer.Option("--scenario", help="The drill scenario format instead.")] = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the playbook format, or of drill scenarios.
 
     Point your editor at it for completion and checks while writing playbooks.
 
     Example: crisisctl playbook schema > playbook-v1.json
     """
     from crisisctl.playbook.format import playbook_json_schema
+    from crisisctl.playbook.scenario import scenario_json_schema
 
-    app_context(ctx).out.out(json.dumps(playbook_json_schema(), indent=2), highlight=False)
+    schema = scenario_json_schema() if scenario else playbook_json_schema()
+    app_context(ctx).out.out(json.dumps(schema, indent=2), highlight=False)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crisisctl.clock import Clock, format_time, parse_at
+from crisisctl.clock import Clock, format_time, parse_at, parse_time
 from crisisctl.errors import LogError, RefusedError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
@@ -48,6 +48,8 @@ class Declaration:
     inputs: dict[str, Any]
     roles: dict[str, str]
     at: str | None = None
+    speed: float = 1.0
+    scenario: dict[str, Any] | None = None  # {"id", "sha256", "text"} of a drill's scenario, pinned like the playbook
 
 
 # What a recording use case adds: given the state, its playbook and the stated time, the events.
@@ -109,6 +111,10 @@ class IncidentService:
                 "inputs": declaration.inputs,
                 "roles": declaration.roles,
             }
+            if declaration.drill:
+                data["speed"] = declaration.speed
+                if declaration.scenario is not None:
+                    data["scenario"] = declaration.scenario
             stored = writer.append(
                 [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)], format_time(now)
             )
@@ -127,12 +133,14 @@ class IncidentService:
             state = fold(history)
             playbook = self.playbook_for(state)
             rules.ensure_not_closed(state)
-            now = self.clock.now()
+            recorded = self.clock.now()
+            now = incident_now(state, recorded)
             at = parse_at(at_text, now, state.declared_at) if at_text else now
-            rules.ensure_not_future(at, now)
+            if not state.drill:  # a scripted drill states drill times ahead of the drill clock
+                rules.ensure_not_future(at, now)
             rules.ensure_not_before_declaration(state, at)
             new_events = events_for(state, playbook, at)
-            stored = writer.append(new_events, format_time(now))
+            stored = writer.append(new_events, format_time(recorded))
             state = fold([*history, *stored])
             writer.save_incident(incident_row(state))
         return state
@@ -296,6 +304,16 @@ Deliverer = Callable[[IncidentState, Playbook, Communication, str, Draft], Deliv
 
 class DeliveryFailedError(RefusedError):
     """The notice left crisisctl but did not arrive; the failure is recorded and a retry is allowed."""
+
+
+def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:
+    """The incident's own clock: real time; for a drill, drill time running `speed` times faster from
+    the start, and never behind the latest time a facilitator stated (scripted drills run ahead)."""
+    if not state.drill:
+        return real_now
+    drill_now = state.declared_at + (real_now - state.started_real_at) * state.speed
+    stated = [parse_time(event.at) for event in state.events]
+    return max([drill_now, *stated])
 
 
 def incident_row(state: IncidentState) -> IncidentRow:

@@ -12,6 +12,7 @@ from pathlib import Path
 from crisisctl.errors import InvalidFileError, Problem, UsageError
 from crisisctl.playbook.fields import did_you_mean
 from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
 from crisisctl.playbook.validate import TemplateUse, ValidatedPlaybook, validate_playbook
 from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
 
@@ -26,6 +27,7 @@ class CatalogReport:
 
     files: int = 0
     results: list[ValidatedPlaybook] = field(default_factory=list)
+    scenarios: list[ValidatedScenario] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -38,19 +40,30 @@ class CatalogReport:
         return not self.problems
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Playbook files named directly, or found at the top of the named folders."""
+SCENARIO_FOLDER = "scenarios"
+
+
+def discover(paths: Iterable[Path], *, scenarios: bool = False) -> list[Path]:
+    """Files named directly, or found at the top of the named folders (and their scenarios/ folder)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                sorted(child for child in path.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
-            )
+            found.extend(_yaml_files(path))
+            if scenarios and (path / SCENARIO_FOLDER).is_dir():
+                found.extend(_yaml_files(path / SCENARIO_FOLDER))
         elif path.is_file():
             found.append(path)
         else:
             raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
     return found
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(child for child in folder.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.parent.name == SCENARIO_FOLDER
 
 
 def _display(path: Path) -> str:
@@ -68,7 +81,9 @@ def validate_files(files: Sequence[Path], today: dt.date, template_check: Templa
     """Validate each file (in parallel for large sets), then the rules that span the set (unique ids)."""
     report = CatalogReport(files=len(files))
     first_by_id: dict[str, ValidatedPlaybook] = {}
-    for result in _validate_each(files, today, template_check):
+    scenario_files = [path for path in files if is_scenario_file(path)]
+    playbook_files = [path for path in files if not is_scenario_file(path)]
+    for result in _validate_each(playbook_files, today, template_check):
         if result.playbook_id is not None:
             first = first_by_id.setdefault(result.playbook_id, result)
             if first is not result:
@@ -88,6 +103,10 @@ def validate_files(files: Sequence[Path], today: dt.date, template_check: Templa
         report.results.append(result)
         report.problems.extend(result.problems)
         report.warnings.extend(result.warnings)
+    for path in scenario_files:
+        scenario = validate_scenario(_load(path), _playbooks_for(path, report, today))
+        report.scenarios.append(scenario)
+        report.problems.extend(scenario.problems)
     if not HAS_LIBYAML and files:
         report.warnings.append(
             Problem(
@@ -101,6 +120,19 @@ def validate_files(files: Sequence[Path], today: dt.date, template_check: Templa
             )
         )
     return report
+
+
+def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dict[str, Playbook]:
+    """The playbooks a scenario may name: this run's, else those of the folder above its scenarios/."""
+    playbooks = {playbook.id: playbook for playbook in report.playbooks}
+    if not playbooks:
+        folder = scenario.parent.parent
+        playbooks = {
+            result.playbook.id: result.playbook
+            for path in _yaml_files(folder)
+            if (result := validate_playbook(_load(path), today)).playbook is not None
+        }
+    return playbooks
 
 
 def validate_file(path: Path, today: dt.date, template_check: TemplateCheck | None) -> ValidatedPlaybook:

@@ -140,6 +140,14 @@ class IncidentLog:
             )
             return [_incident(row) for row in rows]
 
+    def change_counter(self) -> int:
+        """A number that changes whenever anyone commits to the log: cheap polling, no lock taken."""
+        with self._reading() as connection:
+            if connection is None:
+                return 0
+            row = connection.execute("SELECT max(seq) FROM events").fetchone()
+            return int(row[0] or 0)
+
     def incident_ids(self) -> list[str]:
         with self._reading() as connection:
             return [row[0] for row in connection.execute("SELECT id FROM incidents")] if connection else []

@@ -1,0 +1,191 @@
+"""`crisisctl drill start|run|report|status`: rehearse a playbook on a scenario and score it."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.params import IncidentId, JsonFlag
+from crisisctl.errors import InvalidFileError, UsageError
+
+if TYPE_CHECKING:
+    from crisisctl.incident.state import IncidentState
+
+drill_app = typer.Typer(
+    help="Rehearse playbooks on scenarios, score the drills, track the drill cadence.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+PlaybookArg = Annotated[str, typer.Argument(metavar="PLAYBOOK", help="The playbook id to rehearse.")]
+ScenarioOption = Annotated[Path, typer.Option("--scenario", metavar="FILE", help="The scenario file (kind: Scenario).")]
+SpeedOption = Annotated[
+    float,
+    typer.Option("--speed", metavar="N", help="Drill time runs N times faster: 60 makes a real minute a drill hour."),
+]
+
+
+def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, speed: float) -> "IncidentState":
+    """Validate the scenario against its playbook and declare the drill incident."""
+    from crisisctl.cli.playbook import template_check
+    from crisisctl.incident.inputs import resolve_inputs
+    from crisisctl.incident.service import Declaration
+    from crisisctl.playbook.catalog import find_playbook
+    from crisisctl.playbook.scenario import validate_scenario
+    from crisisctl.playbook.yamlsource import load_file
+
+    if speed <= 0 or speed > 3600:
+        raise UsageError(
+            f"--speed {speed:g} is out of range", "use a factor between 0.1 and 3600 (60: a minute is an hour)"
+        )
+    if not scenario_file.is_file():
+        raise UsageError(f"scenario file {scenario_file} does not exist", "pass --scenario FILE")
+    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
+    result = validate_scenario(load_file(scenario_file, str(scenario_file)), {playbook.id: playbook})
+    if result.scenario is None:
+        raise InvalidFileError(f"scenario {scenario_file} is not valid for {playbook.id}", result.problems)
+    scenario = result.scenario
+    if scenario.playbook != playbook.id:
+        raise UsageError(
+            f"{scenario_file} rehearses {scenario.playbook}, not {playbook.id}",
+            f"crisisctl drill start {scenario.playbook} --scenario {scenario_file}",
+        )
+    defaults, _ = resolve_inputs(playbook, {})
+    declaration = Declaration(
+        playbook=playbook,
+        title=f"Drill: {scenario.title}",
+        severity=playbook.severities[0].id,
+        drill=True,
+        inputs=defaults | scenario.inputs,
+        roles=dict(scenario.roles),
+        speed=speed,
+        scenario={"id": scenario.id, "sha256": scenario.sha256, "text": scenario.text},
+    )
+    return context.service().declare(declaration)
+
+
+@drill_app.command("start")
+def start_command(
+    ctx: typer.Context,
+    playbook_id: PlaybookArg,
+    scenario: ScenarioOption,
+    speed: SpeedOption = 1.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a drill incident from a scenario and return at once.
+
+    The team then responds with the ordinary commands; `--at +35m` records
+    actions at a stated drill time, which makes a drill scriptable.
+
+    Example: crisisctl drill start data-leak --scenario playbooks/scenarios/data-leak-tabletop.yaml
+    """
+    from crisisctl.output.incidents import incident_summary_payload
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    state = start_drill(context, playbook_id, scenario, speed)
+    if as_json:
+        print_json(context.out, incident_summary_payload(state) | {"speed": state.speed})
+    else:
+        context.out.print(f"{state.id}: drill of {state.playbook_id} started at speed {state.speed:g}")
+        context.out.print(f"score it with: crisisctl drill report {state.id}")
+
+
+@drill_app.command("run")
+def run_command(
+    ctx: typer.Context,
+    target: Annotated[
+        str, typer.Argument(metavar="PLAYBOOK|INCIDENT", help="A playbook to drill, or a drill to continue.")
+    ],
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", metavar="FILE", help="The scenario (new drills).")
+    ] = None,
+    speed: SpeedOption = 1.0,
+) -> None:
+    """Start (or continue) a drill and stay on the facilitator's screen: clock, injects, steps, overdue.
+
+    Ctrl-C leaves the screen; nothing is lost and `drill run INC-N` continues.
+
+    Example: crisisctl drill run product-recall --scenario playbooks/scenarios/product-recall-tabletop.yaml --speed 60
+    """
+    from crisisctl.cli.facilitator import run_facilitator_screen
+    from crisisctl.incident.service import INCIDENT_PREFIX, normalise_incident_id
+
+    context = app_context(ctx)
+    if target.upper().startswith(INCIDENT_PREFIX):
+        incident = normalise_incident_id(target)
+        state, _ = context.service().load(incident)
+        if not state.drill:
+            raise UsageError(f"{incident} is a live incident, not a drill", f"use crisisctl watch {incident}")
+    else:
+        if scenario is None:
+            raise UsageError("a new drill needs --scenario FILE", "or name a drill incident to continue it")
+        incident = start_drill(context, target, scenario, speed).id
+    run_facilitator_screen(context, incident)
+
+
+@drill_app.command("report")
+def report_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    as_json: JsonFlag = False,
+    report_format: Annotated[
+        str, typer.Option("--format", metavar="md|html", help="A document instead of the terminal view.")
+    ] = "",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the document here.")
+    ] = None,
+) -> None:
+    """Score a drill: expectations met or missed, steps against their due, first customer notice, roles.
+
+    Example: crisisctl drill report INC-12 --json
+    """
+    from crisisctl.incident.drills import pinned_scenario, score_drill
+    from crisisctl.incident.service import incident_now
+    from crisisctl.output.drills import drill_report_payload, drill_report_view
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    state, playbook = context.service().load(incident)
+    if not state.drill:
+        raise UsageError(f"{state.id} is a live incident, not a drill", f"crisisctl postmortem {state.id}")
+    now = state.resolved_at or incident_now(state, context.now())
+    score = score_drill(state, playbook, pinned_scenario(state), now)
+    if report_format:
+        from crisisctl.render.drillreport import render_drill_report
+
+        if report_format not in ("md", "html"):
+            raise UsageError(f"--format {report_format} is not known", "use md or html")
+        document = render_drill_report(state, playbook, score, report_format)
+        if output is None:
+            context.out.out(document, highlight=False)
+        else:
+            output.write_text(document, encoding="utf-8")
+            context.err.print(f"{state.id}: drill report written to {output}")
+    elif as_json:
+        print_json(context.out, drill_report_payload(state, score))
+    else:
+        context.out.print(drill_report_view(state, score))
+
+
+@drill_app.command("status")
+def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Every playbook with its last drill, its drill cadence, and whether a drill is overdue.
+
+    Example: crisisctl drill status --json
+    """
+    from crisisctl.output.drills import drill_status_rows, drill_status_table
+    from crisisctl.output.views import print_json
+    from crisisctl.playbook.catalog import discover, validate_files
+
+    context = app_context(ctx)
+    report = validate_files(discover([context.settings.playbooks]), context.today())
+    last_drills: dict[str, str] = {}
+    for row in context.log.incidents(include_closed=True, drill=True):
+        last_drills[row.playbook] = max(last_drills.get(row.playbook, ""), row.declared_at)
+    rows = drill_status_rows(report.playbooks, last_drills, context.now(), context.today())
+    if as_json:
+        print_json(context.out, rows)
+    else:
+        context.out.print(drill_status_table(rows))

@@ -1,0 +1,104 @@
+"""The drill facilitator's screen: a live view of the drill clock, injects, steps and the latest events."""
+
+import datetime as dt
+import time
+
+from rich.console import Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crisisctl.cli.context import AppContext
+from crisisctl.errors import ExitCode
+from crisisctl.incident.drills import firing_triggers, injects_due, pinned_scenario, signals_so_far
+from crisisctl.incident.service import incident_now
+from crisisctl.incident.state import IncidentState, step_views
+from crisisctl.output.incidents import describe_event, steps_table
+from crisisctl.output.safetext import inert
+from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.scenario import Scenario
+
+REFRESH_SECONDS = 0.5
+
+
+def facilitator_view(
+    state: IncidentState, playbook: Playbook, scenario: Scenario | None, real_now: object
+) -> RenderableType:
+
+    assert isinstance(real_now, dt.datetime)
+    now = incident_now(state, real_now)
+    elapsed = now - state.declared_at
+    header = Text()
+    header.append(f"DRILL {state.id}  ", style="bold yellow")
+    header.append(inert(state.title, keep_newlines=False), style="bold")
+    header.append(f"\ndrill clock +{format_duration(elapsed)}  (speed {state.speed:g}x)  status {state.status}")
+    parts: list[RenderableType] = [header]
+    if scenario is not None:
+        due = injects_due(scenario, elapsed)
+        injects = Table(title="Injects", title_justify="left", show_edge=False, header_style="bold", expand=True)
+        injects.add_column("at", no_wrap=True)
+        injects.add_column("message", ratio=1)
+        for inject in due[-5:]:
+            message = Text(inert(inject.message))
+            if inject.signals:
+                message.append("  signals: " + ", ".join(f"{k}={v}" for k, v in inject.signals.items()), style="dim")
+            injects.add_row(f"+{format_duration(inject.at)}", message)
+        upcoming = [inject for inject in scenario.injects if inject.at > elapsed]
+        if upcoming:
+            wait = upcoming[0].at - elapsed
+            injects.add_row(
+                "", Text(f"next inject in {format_duration(wait)} (drill time); {len(upcoming)} to come", style="dim")
+            )
+        parts.append(injects)
+        firing = firing_triggers(playbook, signals_so_far(scenario, elapsed))
+        if firing:
+            parts.append(Text("triggers firing: " + ", ".join(firing), style="bold red"))
+    applicable = [view for view in step_views(state, playbook, now) if view.status != "not-applicable"]
+    parts.append(steps_table(applicable, now, title="Steps"))
+    recent = Table(title="Latest events", title_justify="left", show_edge=False, header_style="bold", expand=True)
+    recent.add_column("seq", no_wrap=True)
+    recent.add_column("who", no_wrap=True)
+    recent.add_column("what", ratio=1)
+    for event in state.events[-5:]:
+        recent.add_row(
+            str(event.seq),
+            inert(event.actor, keep_newlines=False),
+            Text(inert(describe_event(event), keep_newlines=False)),
+        )
+    parts.append(recent)
+    parts.append(
+        Text(
+            "Ctrl-C leaves this screen; the drill goes on and `crisisctl drill run " + state.id + "` returns to it.",
+            style="dim",
+        )
+    )
+    return Panel(Group(*parts), title="crisisctl drill", border_style="yellow")
+
+
+def run_facilitator_screen(context: AppContext, incident: str) -> None:
+    """Refresh twice a second; reload the incident only when the log changed. Ctrl-C exits 130."""
+    import typer
+
+    service = context.service()
+    state, playbook = service.load(incident)
+    scenario = pinned_scenario(state)
+    seen = context.log.change_counter()
+    try:
+        with Live(
+            facilitator_view(state, playbook, scenario, context.now()),
+            console=context.out,
+            auto_refresh=False,
+            screen=False,
+        ) as live:
+            while True:
+                time.sleep(REFRESH_SECONDS)
+                counter = context.log.change_counter()
+                if counter != seen:
+                    seen = counter
+                    state, playbook = service.load(incident)
+                live.update(facilitator_view(state, playbook, scenario, context.now()), refresh=True)
+    except KeyboardInterrupt:
+        context.err.print(f"left the drill screen; {state.id} goes on (crisisctl drill run {state.id} to return)")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

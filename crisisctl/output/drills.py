@@ -1,0 +1,127 @@
+"""Drill reports and drill status for people and scripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from crisisctl.clock import format_time, parse_time
+from crisisctl.incident.drills import DrillScore
+from crisisctl.incident.state import IncidentState
+from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.model import Playbook
+
+
+def _seconds(delta: dt.timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta is not None else None
+
+
+def _when(delta: dt.timedelta | None) -> str:
+    return f"+{format_duration(delta)}" if delta is not None else "not done"
+
+
+def drill_report_payload(state: IncidentState, score: DrillScore) -> dict[str, Any]:
+    """`drill report --json`: score and expectations as promised in docs, plus the details behind them."""
+    return {
+        "id": state.id,
+        "playbook": state.playbook_id,
+        "scenario": (state.scenario or {}).get("id"),
+        "score": score.score,
+        "formula": score.formula,
+        "elapsed_s": _seconds(score.elapsed),
+        "expectations": [
+            {
+                result.kind: result.target,
+                "by": f"+{format_duration(result.by)}",
+                "by_s": _seconds(result.by),
+                "met": result.met,
+                "at": f"+{format_duration(result.at)}" if result.at is not None else None,
+                "at_s": _seconds(result.at),
+            }
+            for result in score.expectations
+        ],
+        "steps": [
+            {"step": s.step, "status": s.status, "due_s": _seconds(s.due), "done_at_s": _seconds(s.done_at)}
+            for s in score.steps
+        ],
+        "time_to_first_customer_notice_s": _seconds(score.first_customer_notice),
+        "unfilled_roles": score.unfilled_roles,
+    }
+
+
+def drill_report_view(state: IncidentState, score: DrillScore) -> RenderableType:
+    header = Text(f"{state.id}  drill of {state.playbook_id}: score {score.score}/100", style="bold")
+    expectations = Table(title="Expectations", title_justify="left", show_edge=False, header_style="bold")
+    for column in ("expected", "by", "done", "result"):
+        expectations.add_column(column)
+    for result in score.expectations:
+        if result.met:
+            verdict = Text("met", style="green")
+        elif result.due or result.at is not None:
+            verdict = Text("MISSED", style="bold red")
+        else:
+            verdict = Text("open", style="yellow")
+        expectations.add_row(
+            f"{result.kind} {result.target}", f"+{format_duration(result.by)}", _when(result.at), verdict
+        )
+    steps = Table(title="Steps against their due", title_justify="left", show_edge=False, header_style="bold")
+    for column in ("step", "due", "done", "result"):
+        steps.add_column(column)
+    styles = {"on-time": "green", "late": "yellow", "missed": "bold red"}
+    for result in score.steps:
+        steps.add_row(
+            result.step,
+            f"+{format_duration(result.due)}",
+            _when(result.done_at),
+            Text(result.status, style=styles.get(result.status, "dim")),
+        )
+    notice = _when(score.first_customer_notice) if score.first_customer_notice is not None else "none sent"
+    facts = Text(f"first customer notice: {notice}   drill time elapsed: {format_duration(score.elapsed)}")
+    parts: list[RenderableType] = [header, facts, expectations, steps]
+    if score.unfilled_roles:
+        parts.append(Text("unfilled required roles: " + ", ".join(score.unfilled_roles), style="bold red"))
+    parts.append(Text(score.formula, style="dim"))
+    return Group(*parts)
+
+
+def drill_status_rows(
+    playbooks: list[Playbook], last_drills: dict[str, str], now: dt.datetime, today: dt.date
+) -> list[dict[str, Any]]:
+    """One row per playbook: last drill, cadence, overdue (never drilled with a cadence is overdue), review."""
+    rows = []
+    for playbook in playbooks:
+        last = last_drills.get(playbook.id)
+        every = playbook.drill.every
+        overdue = every is not None and (last is None or parse_time(last) + every < now)
+        review_due = (
+            playbook.review.last_reviewed + playbook.review.every
+            if playbook.review.every and playbook.review.last_reviewed
+            else None
+        )
+        rows.append(
+            {
+                "playbook": playbook.id,
+                "last_drill": last,
+                "every": format_duration(every) if every else None,
+                "every_s": _seconds(every),
+                "overdue": overdue,
+                "review_overdue": review_due is not None and review_due < today,
+            }
+        )
+    return rows
+
+
+def drill_status_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("playbook", "last drill", "every", "drill", "review"):
+        table.add_column(column)
+    for row in rows:
+        last = format_time(parse_time(row["last_drill"]))[:10] if row["last_drill"] else "never"
+        drill = Text("OVERDUE", style="bold red") if row["overdue"] else Text("ok", style="green")
+        review = Text("overdue", style="yellow") if row["review_overdue"] else Text("ok", style="green")
+        table.add_row(row["playbook"], last, row["every"] or "-", drill, review)
+    return table
