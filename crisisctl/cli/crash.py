@@ -65,7 +65,7 @@ def write_crash_report(error: BaseException, args: list[str]) -> Path:
     for folder in (crash_folder(), Path(tempfile.gettempdir())):
         path = folder / f"crisisctl-crash-{stamp}.txt"
         try:
-            path.write_text(body, encoding="utf-8")
+            path.write_text(body, encoding="utf-8", errors="backslashreplace")
             path.chmod(0o600)
             return path
         except OSError:

@@ -69,10 +69,14 @@ def verify_command(
         context.out.print(f"anchor: {result.anchor}")
     else:
         context.err.print(
-            f"crisisctl: log verification FAILED at event {result.first_bad_seq}: {result.reason}", style="bold red"
+            f"crisisctl: log verification FAILED{_where(result.first_bad_seq)}: {result.reason}", style="bold red"
         )
     if not result.ok:
         raise typer.Exit(int(ExitCode.NO))
+
+
+def _where(seq: int | None) -> str:
+    return f" at event {seq}" if seq is not None else ""
 
 
 @db_app.command("path")

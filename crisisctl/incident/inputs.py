@@ -44,7 +44,10 @@ _TYPE_HINTS = {
 
 def _parse(type_name: str, text: str) -> Any:
     if type_name == "integer":
-        return int(text.replace("_", "").replace(",", ""))
+        number = int(text.replace("_", "").replace(",", ""))
+        if abs(number) > 2**53:
+            raise ValueError(text)
+        return number
     if type_name == "number":
         number = float(text)
         if number != number or number in (float("inf"), float("-inf")):

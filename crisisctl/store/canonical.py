@@ -5,24 +5,49 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from decimal import Decimal
 from typing import Any
 
 HASH_PREFIX = "sha256:"
+MAX_EXACT_INTEGER = 2**53
+
+
+def parse_json(text: str) -> Any:
+    """Read canonical JSON back: integers past 2^53 are doubles, as RFC 8785 writes them."""
+    return json.loads(
+        text,
+        parse_int=lambda digits: (
+            int(digits) if len(digits) < 16 or abs(int(digits)) <= MAX_EXACT_INTEGER else float(digits)
+        ),
+    )
 
 
 def _number(value: int | float) -> str:
+    """ECMAScript's Number.prototype.toString, as RFC 8785 requires (integers are kept exact)."""
     if isinstance(value, int):
+        if abs(value) > MAX_EXACT_INTEGER:
+            raise ValueError(f"{value} is beyond what a JSON number holds exactly (2^53)")
         return str(value)
     if not math.isfinite(value):
         raise ValueError("NaN and infinity have no JSON form")
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        sign = "-" if exponent.startswith("-") else "+"
-        text = f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
-    return text
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    # The shortest round-tripping digits, as repr() finds them, and the decimal point's position n.
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = k + int(exponent)
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = f"{digits[:n]}.{digits[n:]}"
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + digits
+    else:
+        mantissa = digits[0] + (f".{digits[1:]}" if k > 1 else "")
+        text = f"{mantissa}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+    return sign + text
 
 
 def canonical_json(value: Any) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +33,9 @@ def busy_timeout_ms() -> int:
 
 
 def translate(error: sqlite3.Error, path: Path) -> LogError:
-    """A sqlite3 error as the user should read it."""
+    """A sqlite3 error as the user should read it; never quoting the error's text, which may hold log data."""
     text = str(error).lower()
+    code = getattr(error, "sqlite_errorname", type(error).__name__)
     if "locked" in text or "busy" in text:
         return LogBusyError(
             f"the log {path} is busy: another crisisctl held it longer than {busy_timeout_ms() / 1000:g} s",
@@ -40,20 +43,18 @@ def translate(error: sqlite3.Error, path: Path) -> LogError:
         )
     if "readonly" in text or "read-only" in text:
         return LogError(
-            f"the log {path} is read-only", "check the file's and its folder's permissions; nothing was written"
+            f"the log {path} is read-only", "check the permissions of the file, its -wal/-shm files and its folder"
         )
-    if "disk is full" in text or "disk i/o" in text:
+    if "disk is full" in text or "disk i/o" in text or code in ("SQLITE_FULL", "SQLITE_IOERR"):
+        return LogError(f"the log {path} could not be written ({code})", "free disk space and try again")
+    if any(word in text for word in ("not a database", "malformed", "corrupt", "decode")):
         return LogError(
-            f"the log {path} could not be written: {error}", "free disk space and try again; nothing was written"
-        )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return LogError(
-            f"{path} is not a readable crisisctl log ({error})",
+            f"{path} is not a readable crisisctl log ({code}: damaged or not a log)",
             "restore it from a backup (crisisctl db backup) or point --db at the right file",
         )
     if "unable to open" in text:
         return LogError(f"the log {path} cannot be opened", "check that its folder exists and is writable")
-    return LogError(f"the log {path} failed: {error}", "run `crisisctl verify` to check the log")
+    return LogError(f"the log {path} failed ({code})", "if it persists, restore the log from a backup")
 
 
 def _create_private_file(path: Path) -> None:
@@ -74,6 +75,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection | None:
             raise LogError(
                 f"cannot create the log {path}: {error.strerror}", "check the folder's permissions"
             ) from None
+    _align_side_files(path)
     try:
         connection = sqlite3.connect(
             path, isolation_level=None, timeout=busy_timeout_ms() / 1000, check_same_thread=False
@@ -91,6 +93,20 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection | None:
     return connection
 
 
+def _align_side_files(path: Path) -> None:
+    """SQLite creates -wal and -shm with the log's mode at that moment; keep them in step with it now,
+    so a log that was read-only and has been made writable again works again."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            if side.stat().st_mode & 0o777 != mode:
+                side.chmod(mode)
+
+
 def _configure(connection: sqlite3.Connection, path: Path) -> None:
     connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
     application_id, version = connection.execute("PRAGMA application_id").fetchone()[0], _user_version(connection)
@@ -106,6 +122,8 @@ def _configure(connection: sqlite3.Connection, path: Path) -> None:
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA trusted_schema = OFF")
+    # REPLACE deletes the old row; without this the append-only delete triggers would not fire for it.
+    connection.execute("PRAGMA recursive_triggers = ON")
     if version < len(MIGRATIONS):
         with transaction(connection, path):
             if _user_version(connection) < len(MIGRATIONS):
@@ -129,10 +147,7 @@ def _has_foreign_tables(connection: sqlite3.Connection) -> bool:
 @contextlib.contextmanager
 def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT: the write lock first, so concurrent writers queue instead of failing."""
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise translate(error, path) from None
+    _begin_immediate(connection, path)
     try:
         yield connection
         connection.execute("COMMIT")
@@ -142,6 +157,29 @@ def transaction(connection: sqlite3.Connection, path: Path) -> Iterator[sqlite3.
     except BaseException:
         _rollback(connection)
         raise
+
+
+def _begin_immediate(connection: sqlite3.Connection, path: Path) -> None:
+    """Take the write lock, retrying every few milliseconds up to the busy timeout.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so with many writers one can starve
+    while others take turns; short random waits keep the queue fair.
+    """
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() >= deadline:
+                    raise translate(error, path) from None
+                time.sleep(random.uniform(0.0005, 0.004))
+            except sqlite3.Error as error:
+                raise translate(error, path) from None
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
 
 
 def _rollback(connection: sqlite3.Connection) -> None:

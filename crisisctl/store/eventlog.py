@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from crisisctl.store.canonical import HASH_PREFIX, canonical_json
+from crisisctl.store.canonical import HASH_PREFIX, canonical_json, parse_json
 
 GENESIS_HASH = HASH_PREFIX + "0" * 64
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
@@ -85,7 +85,7 @@ def append(connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_
 
 
 def _row_event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8])
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
 
 
 def events_of(connection: sqlite3.Connection, incident: str) -> list[StoredEvent]:
@@ -140,3 +140,20 @@ def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None
             False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by the anchor is missing (log cut short)"
         )
     return Verification(True, count, newest_anchor)
+
+
+def verify_snapshots(connection: sqlite3.Connection) -> tuple[int | None, str] | None:
+    """Every pinned playbook text still hashes to its key, and every declaration's playbook is there.
+
+    Returns (seq or None, reason) for the first problem, or None when all is well.
+    """
+    for sha256, text in connection.execute("SELECT sha256, text FROM playbook_snapshots"):
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+            return None, f"the pinned playbook {sha256[:12]} was altered after it was recorded"
+    missing = connection.execute(
+        "SELECT seq FROM events WHERE type = 'incident.declared' AND json_extract(data, '$.playbook_sha256')"
+        " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
+    ).fetchone()
+    if missing is not None:
+        return missing[0], f"the playbook pinned by event {missing[0]} is missing from the log"
+    return None

@@ -163,7 +163,23 @@ class IncidentLog:
         with self._reading() as connection:
             if connection is None:
                 raise LogError(f"there is no log at {self.path}", "declare an incident first, or pass --db PATH")
-            return eventlog.verify(connection, anchor)
+            try:
+                damage = connection.execute("PRAGMA quick_check").fetchone()[0]
+                if damage != "ok":
+                    raise LogError(
+                        f"{self.path} is damaged: SQLite's own check fails",
+                        "restore it from a backup (crisisctl db backup); keep the damaged file as evidence",
+                    )
+                result = eventlog.verify(connection, anchor)
+                if not result.ok:
+                    return result
+                snapshot_problem = eventlog.verify_snapshots(connection)
+            except sqlite3.Error as error:
+                raise translate(error, self.path) from None
+            if snapshot_problem is not None:
+                seq, reason = snapshot_problem
+                return Verification(False, result.events, result.anchor, seq, reason)
+            return result
 
     def backup(self, destination: Path) -> None:
         """A consistent copy through SQLite's online backup, safe while others write."""

@@ -1,0 +1,145 @@
+"""`crisisctl postmortem` and `crisisctl export`: the incident as a report or as data, to stdout or a private file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.params import IncidentId
+from crisisctl.errors import UsageError
+
+
+class PostmortemFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+OutputFile = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", metavar="FILE", help="Write to this file (readable by you only), not stdout."),
+]
+RedactFlag = Annotated[
+    bool, typer.Option("--redact", help="Mask e-mail addresses, phone numbers and card numbers, and say so at the top.")
+]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace the file in one step, created readable and writable by its owner only (0600)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist", "create it, or name another file")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder", "name a file")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise UsageError(f"cannot write in {folder}: {error.strerror}", "check the folder's permissions") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {error.strerror}", "check the disk and the folder") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> None:
+    """To the file (then one line naming it), or to stdout as it is; on a terminal user text stays inert."""
+    from crisisctl.output.safetext import inert
+
+    if output is not None:
+        write_private(output, text)
+        context.out.print(f"{what} written to {inert(str(output), keep_newlines=False)}")
+        return
+    stream = context.out.file
+    stream.write(inert(text) if stream.isatty() else text)
+    stream.flush()
+
+
+def postmortem_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    report_format: Annotated[
+        PostmortemFormat, typer.Option("--format", help="md (Markdown) or html (one self-contained file).")
+    ] = PostmortemFormat.md,
+    output: OutputFile = None,
+    redact: RedactFlag = False,
+) -> None:
+    """Write the post-mortem: timeline, steps against deadlines, notices, KPIs, lessons and actions.
+
+    At any status; while the incident is open the report is marked DRAFT. A playbook's
+    `postmortem.template` replaces the built-in report of its kind (md or html).
+
+    Example: crisisctl postmortem INC-7 --format html -o INC-7-postmortem.html
+    """
+    from crisisctl.render.reports import postmortem
+
+    context = app_context(ctx)
+    state, playbook = context.service().load(incident)
+    report = postmortem(
+        state,
+        playbook,
+        context.now(),
+        report_format.value,
+        template_dir=context.settings.templates,
+        playbook_dir=context.settings.playbooks,
+        redact=redact,
+    )
+    if report.warning:
+        context.err.print(f"note: {report.warning}", style="yellow")
+    draft = " (DRAFT: the incident is still open)" if report.draft else ""
+    _deliver(context, report.text, output, f"{state.id}: post-mortem{draft}")
+
+
+def export_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="json (every event with its hashes, and the pinned playbook), csv (the timeline) or md.",
+        ),
+    ],
+    output: OutputFile = None,
+    redact: RedactFlag = False,
+) -> None:
+    """Export the incident: json for archives and tools, csv for spreadsheets, md for reading.
+
+    Example: crisisctl export INC-7 --format json -o INC-7.json
+    """
+    from crisisctl.render.reports import export_csv, export_json, export_markdown
+
+    context = app_context(ctx)
+    state, playbook = context.service().load(incident)
+    if export_format is ExportFormat.json:
+        text = export_json(state, playbook, context.now(), redact=redact)
+    elif export_format is ExportFormat.csv:
+        text = export_csv(state, redact=redact)
+    else:
+        text = export_markdown(state, playbook, context.now(), redact=redact)
+    _deliver(context, text, output, f"{state.id}: {export_format.value} export")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the report commands to the application."""
+    app.command("postmortem")(postmortem_command)
+    app.command("export")(export_command)

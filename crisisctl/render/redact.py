@@ -1,0 +1,135 @@
+"""Mask e-mail addresses, phone numbers and card numbers in user text, for reports and exports that leave the team."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from crisisctl.store.eventlog import StoredEvent
+
+REDACTION_NOTICE = (
+    "REDACTED: e-mail addresses, phone numbers and card numbers in this output are masked; "
+    "hashes refer to the original, unredacted events."
+)
+EMAIL_MASK = "[email redacted]"
+PHONE_MASK = "[phone redacted]"
+CARD_MASK = "[card redacted]"
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# 13 to 19 digits, optionally grouped by single spaces or dashes; the Luhn check decides.
+_CARD = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?![\d])")
+# Dates, times and IPv4 addresses are matched first so that they are never taken for phone numbers.
+_NUMBERS = re.compile(
+    r"(?P<keep>(?<![\d.])(?:\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{1,3}(?:\.\d{1,3}){3})(?![\d]))"
+    r"|(?P<phone>(?<![\d+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,5}){0,6}(?!\d))"
+)
+_SEPARATORS = re.compile(r"[ .()+-]+")
+# Event fields that hold identifiers, hashes or times rather than what people wrote.
+_MACHINE_KEYS = frozenset(
+    {
+        "number",
+        "playbook",
+        "playbook_version",
+        "playbook_sha256",
+        "severity",
+        "drill",
+        "step",
+        "role",
+        "forced",
+        "from",
+        "to",
+        "communication",
+        "locale",
+        "sha256",
+        "draft_sha256",
+        "template",
+        "template_sha256",
+        "channel",
+    }
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ -]", "", match.group())
+    return CARD_MASK if 13 <= len(digits) <= 19 and luhn_ok(digits) else match.group()
+
+
+def _phone(match: re.Match[str]) -> str:
+    """International (+), area-coded or grouped numbers of 9 to 15 digits, bare runs of 10 or more.
+
+    Amounts written with thousands separators (1 200 000, 12.500.000) and short local
+    numbers are left alone: a report full of masked figures would be useless.
+    """
+    text = match.group()
+    if match.group("keep"):
+        return text
+    digits = sum(char.isdigit() for char in text)
+    if digits > 15:
+        bare = "".join(char for char in text if char.isdigit())
+        return CARD_MASK if digits <= 19 and luhn_ok(bare) else text
+    if digits < 7:
+        return text
+    if text.startswith("+") or "(" in text:
+        return PHONE_MASK
+    groups = [group for group in _SEPARATORS.split(text) if group]
+    if len(groups) == 1:
+        return PHONE_MASK if digits >= 10 else text
+    if len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:]):
+        return text
+    return PHONE_MASK if digits >= 9 else text
+
+
+def redact_text(text: str) -> str:
+    """The text with every e-mail address, phone number and Luhn-valid card number masked."""
+    if not any(char.isdigit() or char == "@" for char in text):
+        return text
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _CARD.sub(_card, text)
+    return _NUMBERS.sub(_phone, text)
+
+
+def redact_value(value: Any) -> Any:
+    """Strings masked anywhere inside lists and mappings; other values unchanged."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    return value
+
+
+def _redact_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value if key in _MACHINE_KEYS else redact_value(value) for key, value in data.items()}
+
+
+def redact_events(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+    """Events with what people wrote (notes, inputs, titles, drafts, names) masked; ids, times and hashes kept."""
+    return [
+        StoredEvent(
+            event.seq,
+            event.incident,
+            event.at,
+            event.recorded_at,
+            event.type,
+            redact_text(event.actor),
+            _redact_data(event.data),
+            event.prev_hash,
+            event.hash,
+        )
+        for event in events
+    ]

@@ -1,0 +1,577 @@
+"""Post-mortem reports and exports of one incident: the report context, sandboxed rendering, JSON, CSV and Markdown."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, TemplateNotFound, UndefinedError
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
+from jinja2.exceptions import SecurityError
+from markupsafe import Markup
+
+from crisisctl.clock import format_time, parse_time
+from crisisctl.incident import events as ev
+from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
+from crisisctl.incident.state import IncidentState, communication_status, fold, typed_inputs
+from crisisctl.output.incidents import describe_event
+from crisisctl.output.safetext import inert
+from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.model import Playbook
+from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
+from crisisctl.render.notices import RenderError, _time_budget, _Timeout
+from crisisctl.render.redact import REDACTION_NOTICE, redact_events
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+BUILTIN_POSTMORTEM = {"md": "postmortem.md.j2", "html": "postmortem.html.j2"}
+BUILTIN_RECORD = "record.md.j2"
+POSTMORTEM_FORMATS = ("md", "html")
+EXPORT_FORMATS = ("json", "csv", "md")
+EXPORT_SCHEMA = "crisisctl.export/1"
+# A report of a long incident is far larger than a notice: budgets sized for 100,000 events.
+REPORT_MAX_CHARS = 200_000_000
+REPORT_MAX_SECONDS = 60.0
+CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary")
+LESSON_PREFIX = "lesson:"
+ACTION_PREFIX = "action:"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Rendered output, and what the caller tells the user about it."""
+
+    text: str
+    format: str
+    template: str
+    builtin: bool
+    draft: bool
+    redacted: bool
+    warning: str = ""
+
+
+# -- Markdown and terminal safety ---------------------------------------------------------------
+
+_MD_INLINE = re.compile(r"[\\`*\[\]<>&|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# Line starts that Markdown reads as a heading, quote, list item or setext underline.
+_MD_LINE_START = re.compile(
+    r"^([ \t]*)(#{1,6}(?=[ \t]|$)|>|[-+](?=[ \t]|$)|\d{1,9}(?=[.)](?:[ \t]|$))|[=-]+(?=[ \t]*$))", re.MULTILINE
+)
+
+
+def escape_markdown(text: str) -> str:
+    """User text made literal in Markdown: no raw HTML, no emphasis, links, tables or headings of its own."""
+    text = _MD_INLINE.sub(lambda match: "\\" + match.group(), text)
+
+    def line_start(match: re.Match[str]) -> str:
+        lead, marker = match.group(1), match.group(2)
+        return f"{lead}{marker}\\" if marker[0].isdigit() else f"{lead}\\{marker}"
+
+    return _MD_LINE_START.sub(line_start, text)
+
+
+# Anything escape_markdown would touch; most values (names, dates, durations) have none of it.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>&|~_#+=-]|\d[.)]")
+
+
+def _finalize_markdown(value: Any) -> Any:
+    """Every printed value: terminal-inert, then literal in Markdown (Markup, from `| safe`, is left alone)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        if not value.isprintable():
+            value = inert(value)
+        return escape_markdown(value) if _MD_SPECIAL.search(value) else value
+    return value
+
+
+def _finalize_html(value: Any) -> Any:
+    """Every printed value made terminal-inert; HTML escaping follows (autoescape)."""
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
+        return inert(value)
+    return value
+
+
+# -- The report context ---------------------------------------------------------------------------
+
+
+def prepare(state: IncidentState, redact: bool) -> IncidentState:
+    """The state to report on: refolded from masked events when redacting, so every text is masked alike."""
+    return fold(redact_events(state.events)) if redact else state
+
+
+def _offset(state: IncidentState, moment: dt.datetime | None) -> float | None:
+    return None if moment is None else (moment - state.declared_at).total_seconds()
+
+
+def kpi_text(kpi: Kpi) -> str:
+    if kpi.value is None:
+        return "not measured" if kpi.unit == "value" else "—"
+    if kpi.unit == "seconds":
+        return format_duration(dt.timedelta(seconds=kpi.value))
+    if kpi.unit == "ratio":
+        return f"{kpi.value * 100:.0f}%"
+    return f"{kpi.value:g}"
+
+
+def _severity_name(playbook: Playbook, severity: str | None) -> str:
+    if severity is None:
+        return ""
+    return next((s.name for s in playbook.severities if s.id == severity), severity)
+
+
+def _role_history(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
+    """Who held each role, from when to when (declaration roles first, then each assignment)."""
+    spans: dict[str, list[dict[str, Any]]] = {role.id: [] for role in playbook.roles}
+
+    def hand_over(role: str, person: str, at: dt.datetime, by: str) -> None:
+        held = spans.setdefault(role, [])
+        if held:
+            held[-1]["until"] = at
+        held.append({"person": person, "since": at, "until": None, "assigned_by": by})
+
+    first = state.events[0]
+    for role, person in first.data.get("roles", {}).items():
+        if person:
+            hand_over(role, person, state.declared_at, first.actor)
+    for event in state.events:
+        if event.type == ev.ROLE_ASSIGNED:
+            hand_over(event.data["role"], event.data["person"], parse_time(event.at), event.actor)
+    titles = {role.id: role.title for role in playbook.roles}
+    return [
+        {"role": role, "title": titles.get(role, role), "holders": holders, "holder": state.roles.get(role)}
+        for role, holders in spans.items()
+    ]
+
+
+def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
+    """Every communication and locale: each draft, approval and delivery attempt, in order."""
+    history: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+    for event in state.events:
+        if not event.type.startswith("communication."):
+            continue
+        data = event.data
+        key = (data["communication"], data.get("locale") or "")
+        entry = history.setdefault(key, {"drafts": [], "approvals": [], "deliveries": []})
+        at = parse_time(event.at)
+        if event.type == ev.COMM_DRAFTED:
+            entry["drafts"].append(
+                {"at": at, "actor": event.actor, "sha256": data["sha256"], "template": data["template"]}
+            )
+        elif event.type == ev.COMM_APPROVED:
+            entry["approvals"].append(
+                {"at": at, "person": event.actor, "role": data["role"], "draft_sha256": data["draft_sha256"]}
+            )
+        else:
+            entry["deliveries"].append(
+                {
+                    "at": at,
+                    "actor": event.actor,
+                    "ok": event.type == ev.COMM_SENT,
+                    "detail": data.get("detail", ""),
+                    "outbox": data.get("outbox", ""),
+                    "draft_sha256": data["draft_sha256"],
+                }
+            )
+    rows = []
+    for comm in playbook.communications:
+        for locale in comm.locales or ("",):
+            record = state.communications.get((comm.id, locale))
+            entry = history.get((comm.id, locale), {"drafts": [], "approvals": [], "deliveries": []})
+            latest = record.draft.sha256 if record is not None and record.draft is not None else None
+            on_latest = {a["role"]: a["at"] for a in entry["approvals"] if a["draft_sha256"] == latest}
+            approved = bool(comm.approvals) and all(role in on_latest for role in comm.approvals)
+            approved_at = max(on_latest[role] for role in comm.approvals) if approved else None
+            sent = [d for d in entry["deliveries"] if d["ok"]]
+            due_at = state.declared_at + comm.due if comm.due is not None else None
+            sent_at = sent[0]["at"] if sent else None
+            rows.append(
+                {
+                    "id": comm.id,
+                    "locale": locale,
+                    "title": comm.title,
+                    "audience": comm.audience,
+                    "channel": comm.channel,
+                    "status": communication_status(record, comm.approvals),
+                    "required_approvals": list(comm.approvals),
+                    "due_at": due_at,
+                    "drafts": entry["drafts"],
+                    "approvals": entry["approvals"],
+                    "deliveries": entry["deliveries"],
+                    "drafted_at": entry["drafts"][0]["at"] if entry["drafts"] else None,
+                    "approved_at": approved_at,
+                    "sent_at": sent_at,
+                    "sent_s": _offset(state, sent_at),
+                    "late_by": (sent_at - due_at).total_seconds()
+                    if sent_at is not None and due_at is not None and sent_at > due_at
+                    else None,
+                    "text": record.draft.text if record is not None and record.draft is not None else "",
+                }
+            )
+    return rows
+
+
+def _notes_with(state: IncidentState, prefix: str) -> list[dict[str, Any]]:
+    """Notes starting with `lesson:` or `action:` (any case), the prefix removed."""
+    found = []
+    for event in state.events:
+        if event.type != ev.NOTE_ADDED:
+            continue
+        text = str(event.data["text"]).lstrip()
+        if text[: len(prefix)].lower() == prefix:
+            found.append(
+                {
+                    "text": text[len(prefix) :].strip(),
+                    "at": parse_time(event.at),
+                    "actor": event.actor,
+                    "seq": event.seq,
+                }
+            )
+    return found
+
+
+def _timeline(state: IncidentState) -> list[dict[str, Any]]:
+    declared = state.declared_at
+    items = []
+    for event in sorted(state.events, key=lambda e: (e.at, e.seq)):
+        at = parse_time(event.at)
+        items.append(
+            {
+                "seq": event.seq,
+                "at": at,
+                "offset_s": (at - declared).total_seconds(),
+                "recorded_at": parse_time(event.recorded_at),
+                "type": event.type,
+                "actor": event.actor,
+                "summary": describe_event(event),
+                "data": event.data,
+                "hash": event.hash,
+            }
+        )
+    return items
+
+
+def report_context(
+    state: IncidentState, playbook: Playbook, now: dt.datetime, metrics: IncidentMetrics | None = None
+) -> dict[str, Any]:
+    """Everything a post-mortem template is given: the notice names plus the report names (docs/reports.md)."""
+    metrics = metrics or measure(state, playbook, now)
+    declared = state.events[0]
+    severity_history = [
+        {
+            "at": state.declared_at,
+            "from": None,
+            "from_name": "",
+            "to": declared.data["severity"],
+            "to_name": _severity_name(playbook, declared.data["severity"]),
+            "note": "declared",
+            "actor": declared.actor,
+        }
+    ]
+    for event in state.events:
+        if event.type == ev.SEVERITY_CHANGED:
+            data = event.data
+            severity_history.append(
+                {
+                    "at": parse_time(event.at),
+                    "from": data["from"],
+                    "from_name": _severity_name(playbook, data["from"]),
+                    "to": data["to"],
+                    "to_name": _severity_name(playbook, data["to"]),
+                    "note": data.get("note", ""),
+                    "actor": event.actor,
+                }
+            )
+    return {
+        "incident": {
+            "id": state.id,
+            "title": state.title,
+            "severity": state.severity,
+            "severity_name": _severity_name(playbook, state.severity),
+            "status": state.status,
+            "declared_at": state.declared_at,
+            "drill": state.drill,
+            "summary": state.summary,
+            "declared_by": state.declared_by,
+            "resolved_at": state.resolved_at,
+            "closed_at": state.closed_at,
+            "role_history": _role_history(state, playbook),
+        },
+        "playbook": {
+            "id": playbook.id,
+            "title": playbook.title,
+            "version": playbook.version,
+            "owner": playbook.owner,
+            "category": playbook.category,
+            "sha256": state.playbook_sha256,
+        },
+        "inputs": {declared.id: None for declared in playbook.inputs} | typed_inputs(state, playbook),
+        "roles": {role.id: state.roles.get(role.id) for role in playbook.roles},
+        "locale": "en",
+        "now": now,
+        "communication": {"id": "", "title": "", "audience": "", "channel": ""},
+        "steps": [
+            {
+                "id": o.step.id,
+                "title": o.step.title,
+                "phase": o.step.phase,
+                "role": o.step.role,
+                "holder": o.holder,
+                "status": o.status,
+                "verdict": o.verdict,
+                "overdue": o.overdue,
+                "due_at": o.due_at,
+                "started_at": o.started_at,
+                "finished_at": o.finished_at,
+                "late_by": o.late_by.total_seconds() if o.late_by is not None else None,
+                "due_s": _offset(state, o.due_at),
+                "started_s": _offset(state, o.started_at),
+                "finished_s": _offset(state, o.finished_at),
+                "note": o.note,
+                "forced": o.forced,
+                "actor": o.actor,
+            }
+            for o in metrics.steps
+        ],
+        "timeline": _timeline(state),
+        "communications": _communications(state, playbook),
+        "severity_history": severity_history,
+        "kpis": [
+            {
+                "id": k.id,
+                "title": k.title,
+                "value": k.value,
+                "unit": k.unit,
+                "text": kpi_text(k),
+                "note": k.note,
+                "listed": k.listed,
+            }
+            for k in metrics.kpis
+        ],
+        "lessons": _notes_with(state, LESSON_PREFIX),
+        "actions": _notes_with(state, ACTION_PREFIX),
+        "draft": state.status == "open",
+    }
+
+
+# -- Rendering ---------------------------------------------------------------------------------------
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept between runs; a cache that cannot be read or written is simply not used."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache file means: compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache(environment: CrisisSandbox) -> _QuietBytecodeCache | None:
+    """A cache folder per Jinja, Python, crisisctl and environment setup, so stale code is never reused.
+
+    Compiling the built-in HTML report takes longer than rendering a thousand events; the
+    cached code is what the same sandboxed environment would compile, keyed by the source's hash.
+    """
+    import sys
+
+    import jinja2
+    import platformdirs
+
+    from crisisctl import __version__
+
+    setup = repr(
+        (
+            jinja2.__version__,
+            sys.version_info[:2],
+            __version__,
+            type(environment).__qualname__,
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.keep_trailing_newline,
+            getattr(environment.finalize, "__name__", None),
+            sorted(environment.filters),
+        )
+    )
+    folder = platformdirs.user_cache_path("crisisctl", appauthor=False) / "report-templates"
+    folder /= hashlib.sha256(setup.encode("utf-8")).hexdigest()[:16]
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder))
+
+
+def render_report(name: str, roots: Sequence[Path], context: dict[str, Any], markdown: bool) -> str:
+    """Render in the sandbox; every `{{ value }}` is made inert, and escaped for HTML or Markdown by kind."""
+    environment = make_environment(roots)
+    environment.finalize = _finalize_markdown if markdown else _finalize_html
+    environment.bytecode_cache = _bytecode_cache(environment)
+    try:
+        template = environment.get_template(name)
+        pieces: list[str] = []
+        size = 0
+        with _time_budget(REPORT_MAX_SECONDS):
+            for piece in template.generate(context):
+                size += len(piece)
+                if size > REPORT_MAX_CHARS:
+                    raise RenderError(f"{name} renders more than {REPORT_MAX_CHARS:,} characters", "shorten it")
+                pieces.append(piece)
+    except _Timeout:
+        raise RenderError(f"{name} took longer than {REPORT_MAX_SECONDS:g} s to render", "simplify it") from None
+    except TemplateNotFound as error:
+        raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
+    except UndefinedError as error:
+        raise RenderError(f"{name}: {error.message}", "use only the names listed in docs/reports.md") from None
+    except SecurityError as error:
+        raise RenderError(
+            f"{name} tried something templates may not do: {error}", "remove it from the template"
+        ) from None
+    except TemplateError as error:
+        raise RenderError(f"{name}: {error}", "fix the template") from None
+    return "".join(pieces)
+
+
+def _with_notice(text: str, kind: str) -> str:
+    """State at the top of the output that it was redacted, whatever the template did."""
+    if kind == "html":
+        banner = (
+            '<p class="crisisctl-redacted" role="note" style="border:2px solid #8a6d00;background:#fff8db;'
+            'color:#4a3b00;padding:8px 12px;margin:0 0 16px;font:600 14px/1.4 system-ui,sans-serif">'
+            f"{REDACTION_NOTICE}</p>\n"
+        )
+        match = re.search(r"<body[^>]*>\n?", text, re.IGNORECASE)
+        if match is None:
+            return banner + text
+        return text[: match.end()] + banner + text[match.end() :]
+    return f"> **{REDACTION_NOTICE}**\n\n{text}"
+
+
+def choose_postmortem_template(
+    playbook: Playbook, fmt: str, template_dir: Path, playbook_dir: Path
+) -> tuple[str, list[Path], bool, str]:
+    """The playbook's `postmortem.template` when it is of the asked kind, else the built-in one.
+
+    Returns the name, the roots to load it from, whether it is built in, and a warning for the user.
+    """
+    builtin = (BUILTIN_POSTMORTEM[fmt], [BUILTIN_DIR], True)
+    own = playbook.postmortem.template
+    if own is None:
+        return (*builtin, "")
+    kind = "html" if escapes_html(own) else "md"
+    if kind != fmt:
+        warning = f"the playbook's post-mortem template {own} is not {fmt}; the built-in {fmt} report is used"
+        return (*builtin, warning)
+    # The built-in folder comes last, so an own template may {% extends %} or {% include %} the built-in ones.
+    return own, [template_dir, playbook_dir, BUILTIN_DIR], False, ""
+
+
+def postmortem(
+    state: IncidentState,
+    playbook: Playbook,
+    now: dt.datetime,
+    fmt: str,
+    *,
+    template_dir: Path,
+    playbook_dir: Path,
+    redact: bool = False,
+) -> Report:
+    """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open."""
+    state = prepare(state, redact)
+    name, roots, builtin, warning = choose_postmortem_template(playbook, fmt, template_dir, playbook_dir)
+    text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
+    if redact:
+        text = _with_notice(text, fmt)
+    return Report(text, fmt, name, builtin, state.status == "open", redact, warning)
+
+
+# -- Exports ------------------------------------------------------------------------------------------
+
+
+def _event_record(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "recorded_at": event.recorded_at,
+        "type": event.type,
+        "actor": event.actor,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+    """The whole incident: every event as stored (with its hashes) and the pinned playbook, text included."""
+    state = prepare(state, redact)
+    document: dict[str, Any] = {}
+    if redact:
+        document["notice"] = REDACTION_NOTICE
+    document |= {
+        "schema": EXPORT_SCHEMA,
+        "exported_at": format_time(now),
+        "redacted": redact,
+        "incident": {
+            "id": state.id,
+            "title": state.title,
+            "status": state.status,
+            "severity": state.severity,
+            "drill": state.drill,
+            "declared_at": format_time(state.declared_at),
+            "declared_by": state.declared_by,
+            "resolved_at": format_time(state.resolved_at) if state.resolved_at else None,
+            "closed_at": format_time(state.closed_at) if state.closed_at else None,
+            "summary": state.summary,
+            "inputs": state.inputs,
+            "roles": state.roles,
+        },
+        "playbook": {
+            "id": state.playbook_id,
+            "version": state.playbook_version,
+            "sha256": state.playbook_sha256,
+            "text": playbook.text,
+        },
+        "events": [_event_record(event) for event in state.events],
+    }
+    return json.dumps(document, ensure_ascii=True, indent=2) + "\n"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading single quote."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def export_csv(state: IncidentState, *, redact: bool = False) -> str:
+    """The timeline, one event a row, oldest first; cells that would start a formula are neutralised."""
+    state = prepare(state, redact)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if redact:
+        writer.writerow([f"# {REDACTION_NOTICE}"])
+    writer.writerow(CSV_COLUMNS)
+    cell = neutralise_cell
+    for event in sorted(state.events, key=lambda e: (e.at, e.seq)):
+        writer.writerow(
+            [event.seq, event.at, event.recorded_at, cell(event.type), cell(event.actor), cell(describe_event(event))]
+        )
+    return buffer.getvalue()
+
+
+def export_markdown(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+    """A readable record of the incident: facts, steps, notices with their texts, and every event."""
+    state = prepare(state, redact)
+    text = render_report(BUILTIN_RECORD, [BUILTIN_DIR], report_context(state, playbook, now), markdown=True)
+    return _with_notice(text, "md") if redact else text

@@ -1,0 +1,595 @@
+"""The audit chain: tampering is evident, the tables are append-only, and the hash is pinned down.
+
+A real log is made through the real entry point; the attacker opens the file
+with plain sqlite3 and drops the triggers first (as a real attacker would);
+`verify` must still name the first bad event. Canonical JSON and the event hash
+are fixed by golden vectors checked by hand against RFC 8785, and by hypothesis
+round trips through the database. (reliability.md, "Audit chain".)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import io
+import json
+import math
+import shutil
+import sqlite3
+import struct
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, Workspace, subprocess_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crisisctl.store.canonical import HASH_PREFIX, canonical_json, event_hash
+from crisisctl.store.database import connect, transaction
+from crisisctl.store.eventlog import GENESIS_HASH, NewEvent, append, chain_hash, events_of, verify
+
+TRIGGERS = (
+    "events_append_only_update",
+    "events_append_only_delete",
+    "playbook_snapshots_append_only_update",
+    "playbook_snapshots_append_only_delete",
+)
+TEMPLATES = REPO / "tests" / "corpus" / "templates"
+COLUMNS = ("seq", "incident", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash")
+
+
+# --------------------------------------------------------------------------- a real log, and an attacker
+
+
+def build_log(db: Path, playbooks: Path) -> int:
+    """Three incidents and eighteen events, through the real entry point; returns the number of events."""
+    from crisisctl.entry import main
+
+    base = ["--db", str(db), "--playbooks", str(playbooks), "--templates", str(TEMPLATES), "--as", "alice"]
+    commands = [
+        *(
+            ["declare", "base", "--input", f"affected_customers={10 * (n + 1)}", "--assign", "incident-lead=alice"]
+            for n in range(3)
+        ),
+        ["step", "start", "INC-1", "assess"],
+        ["note", "INC-2", "customers in region eu-west report failed payments"],
+        ["step", "done", "INC-1", "assess"],
+        ["assign", "INC-1", "comms-lead", "bob"],
+        *(
+            ["note", f"INC-{i % 3 + 1}", f'update {i}: caf\u00e9, \u6771\u4eac, \U0001f600, quote " and backslash \\']
+            for i in range(10)
+        ),
+        ["note", "INC-3", "last word"],
+    ]
+    for command in commands:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            code = main([*base, *command])
+        assert code == 0, (command, err.getvalue())
+    gc.collect()  # close the connections the in-process runs left behind
+    with plain(db) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return connection.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+@contextlib.contextmanager
+def plain(db: Path) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(db, isolation_level=None)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def attacker(db: Path) -> Iterator[sqlite3.Connection]:
+    """The file opened outside crisisctl, triggers dropped: what someone with write access can do."""
+    with plain(db) as connection:
+        for trigger in TRIGGERS:
+            connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        yield connection
+
+
+def row(connection: sqlite3.Connection, seq: int) -> tuple[Any, ...]:
+    return connection.execute(f"SELECT {', '.join(COLUMNS)} FROM events WHERE seq = ?", (seq,)).fetchone()
+
+
+def verify_json(ws: Workspace, *args: str) -> tuple[int, dict[str, Any], str]:
+    code, out, err = ws.run("verify", "--json", *args)
+    gc.collect()
+    assert "Traceback" not in err
+    return code, json.loads(out), err
+
+
+def verify_text(ws: Workspace, *args: str) -> tuple[int, str]:
+    code, out, err = ws.run("verify", *args)
+    gc.collect()
+    assert "Traceback" not in err
+    return code, out + err
+
+
+def assert_fails_at(ws: Workspace, seq: int, reason: str, *args: str) -> None:
+    code, payload, _ = verify_json(ws, *args)
+    assert code == 1, payload
+    assert payload["ok"] is False
+    assert payload["first_bad_seq"] == seq, payload
+    assert reason in payload["reason"], payload
+    code, text = verify_text(ws, *args)
+    assert code == 1
+    assert f"event {seq}" in text, text
+    assert "FAILED" in text, text
+
+
+@pytest.fixture(scope="module")
+def template_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """One real log per module (building it is the slow part); each test tampers with its own copy."""
+    root = tmp_path_factory.mktemp("audit-log")
+    playbooks = root / "playbooks"
+    playbooks.mkdir()
+    shutil.copy(REPO / "tests" / "corpus" / "base-playbook.yaml", playbooks / "base.yaml")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(root / "home"))
+        for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+            patch.setenv(variable, str(root / "home" / variable.lower()))
+        total = build_log(root / "template.sqlite3", playbooks)
+    return root / "template.sqlite3", total
+
+
+@pytest.fixture
+def log(workspace: Workspace, template_log: tuple[Path, int]) -> tuple[Workspace, int]:
+    template, total = template_log
+    assert total == 18
+    workspace.db.parent.mkdir()
+    shutil.copy(template, workspace.db)
+    code, payload, _ = verify_json(workspace)
+    assert code == 0 and payload["ok"] is True and payload["events"] == total
+    return workspace, total
+
+
+# --------------------------------------------------------------------------- tampering
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("data", "json_set(data, '$.text', 'nothing happened')"),
+        ("actor", "'mallory'"),
+        ("at", "'2020-01-01T00:00:00.000000Z'"),
+        ("recorded_at", "'2020-01-01T00:00:00.000000Z'"),
+        ("type", "'step.skipped'"),
+        ("incident", "'INC-3'"),
+        ("hash", "'sha256:' || substr(hash, 9) || '0'"),
+        ("prev_hash", "'sha256:' || substr(prev_hash, 9) || '0'"),
+    ],
+)
+def test_an_altered_field_is_named(log: tuple[Workspace, int], column: str, value: str) -> None:
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        (seq,) = connection.execute("SELECT seq FROM events WHERE data LIKE '%update 4%'").fetchone()
+        connection.execute(f"UPDATE events SET {column} = {value} WHERE seq = ?", (seq,))
+    assert seq == 12
+    reason = "chain broken" if column == "prev_hash" else "altered"
+    assert_fails_at(ws, seq, reason)
+
+
+def test_an_altered_body_with_the_same_length_is_named(log: tuple[Workspace, int]) -> None:
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        data = row(connection, 5)[6]
+        assert "eu-west" in data
+        connection.execute("UPDATE events SET data = ? WHERE seq = 5", (data.replace("eu-west", "us-east"),))
+    assert_fails_at(ws, 5, "altered")
+
+
+def test_a_deleted_middle_event_is_named(log: tuple[Workspace, int]) -> None:
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM events WHERE seq = 9")
+    assert_fails_at(ws, 9, "missing")
+
+
+def test_a_deleted_and_renumbered_event_is_named(log: tuple[Workspace, int]) -> None:
+    """The careful attacker closes the gap in seq: the chain link still breaks at the first renumbered event."""
+    ws, total = log
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM events WHERE seq = 9")
+        for seq in range(10, total + 1):
+            connection.execute("UPDATE events SET seq = seq - 1 WHERE seq = ?", (seq,))
+    assert_fails_at(ws, 9, "chain broken")
+
+
+def test_two_swapped_events_are_named(log: tuple[Workspace, int]) -> None:
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        first, second = row(connection, 6), row(connection, 14)
+        rest = ", ".join(f"{c} = ?" for c in COLUMNS[1:])
+        connection.execute(f"UPDATE events SET {rest} WHERE seq = 6", second[1:])
+        connection.execute(f"UPDATE events SET {rest} WHERE seq = 14", first[1:])
+    assert_fails_at(ws, 6, "chain broken")
+
+
+def test_a_truncated_tail_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
+    ws, total = log
+    _, before, _ = verify_json(ws)
+    anchor = before["anchor"]
+    assert anchor.startswith(f"{total}:{HASH_PREFIX}")
+    early_anchor = f"10:{before_hash(ws, 10)}"
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM events WHERE seq > ?", (total - 4,))
+    # Without an anchor a clean cut is indistinguishable from a shorter log: that is what anchors are for.
+    code, payload, _ = verify_json(ws)
+    assert code == 0 and payload["events"] == total - 4
+    assert_fails_at(ws, total, "missing", "--anchor", anchor)
+    # An anchor from before the cut still holds.
+    code, payload, _ = verify_json(ws, "--anchor", early_anchor)
+    assert code == 0, payload
+
+
+def before_hash(ws: Workspace, seq: int) -> str:
+    with plain(ws.db) as connection:
+        return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
+    """Alter event 7 and recompute every hash after it with crisisctl's own code: only the anchor can tell."""
+    ws, total = log
+    _, before, _ = verify_json(ws)
+    with attacker(ws.db) as connection:
+        prev = row(connection, 6)[8]
+        for seq in range(7, total + 1):
+            _, incident, at, recorded_at, kind, actor, data, _, _ = row(connection, seq)
+            if seq == 7:
+                data = canonical_json({**json.loads(data), "forged": True})
+            digest = chain_hash(seq, incident, at, recorded_at, kind, actor, data, prev)
+            connection.execute(
+                "UPDATE events SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?", (data, prev, digest, seq)
+            )
+            prev = digest
+    code, payload, _ = verify_json(ws)
+    assert code == 0, "a consistent rewrite is invisible without an anchor"
+    assert payload["anchor"] != before["anchor"]
+    assert_fails_at(ws, total, "rewritten", "--anchor", before["anchor"])
+
+
+def test_an_altered_pinned_playbook_is_evident(log: tuple[Workspace, int]) -> None:
+    """The playbook pinned at declaration decides which approvals were required; rewriting it must show."""
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        sha256, text = connection.execute("SELECT sha256, text FROM playbook_snapshots").fetchone()
+        assert hashlib.sha256(text.encode()).hexdigest() == sha256
+        forged = text.replace("    approvals: [incident-lead]\n", "")
+        assert forged != text
+        connection.execute("UPDATE playbook_snapshots SET text = ? WHERE sha256 = ?", (forged, sha256))
+    code, payload, _ = verify_json(ws)
+    assert code == 1 and payload["ok"] is False, (
+        f"verify accepts a pinned playbook whose text no longer matches its sha256: {payload}"
+    )
+
+
+# --------------------------------------------------------------------------- append-only through crisisctl's connection
+
+
+APPEND_ONLY_STATEMENTS = {
+    "update-events": "UPDATE events SET actor = 'mallory' WHERE seq = 3",
+    "update-events-same-value": "UPDATE events SET data = data WHERE seq = 3",
+    "delete-event": "DELETE FROM events WHERE seq = 3",
+    "delete-all-events": "DELETE FROM events",
+    "update-or-replace-events": "UPDATE OR REPLACE events SET seq = 2 WHERE seq = 3",
+    "upsert-events": "INSERT INTO events SELECT * FROM events WHERE seq = 3 ON CONFLICT(seq) DO UPDATE SET actor = 'm'",
+    "insert-or-replace-events": "INSERT OR REPLACE INTO events"
+    " SELECT seq, incident, at, recorded_at, type, 'mallory', data, prev_hash, hash FROM events WHERE seq = 3",
+    "replace-events": "REPLACE INTO events SELECT * FROM events WHERE seq = 3",
+    "update-snapshots": "UPDATE playbook_snapshots SET text = 'steps: []'",
+    "delete-snapshots": "DELETE FROM playbook_snapshots",
+    "replace-snapshots": "REPLACE INTO playbook_snapshots"
+    " SELECT sha256, playbook, version, 'steps: []' FROM playbook_snapshots",
+}
+
+
+@pytest.mark.parametrize("statement", APPEND_ONLY_STATEMENTS.values(), ids=APPEND_ONLY_STATEMENTS.keys())
+def test_crisisctl_connection_cannot_change_recorded_rows(log: tuple[Workspace, int], statement: str) -> None:
+    ws, _ = log
+    with plain(ws.db) as connection:
+        events_before = connection.execute("SELECT * FROM events ORDER BY seq").fetchall()
+        snapshots_before = connection.execute("SELECT * FROM playbook_snapshots").fetchall()
+    connection = connect(ws.db, create=False)  # crisisctl's own connection, as every command opens it
+    assert connection is not None
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            connection.execute(statement)
+    finally:
+        connection.close()
+    with plain(ws.db) as connection:
+        assert connection.execute("SELECT * FROM events ORDER BY seq").fetchall() == events_before
+        assert connection.execute("SELECT * FROM playbook_snapshots").fetchall() == snapshots_before
+
+
+# --------------------------------------------------------------------------- text that is not Unicode
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [b"note", b"INC-1", b"caf\xe9 latin-1 from an old terminal"],
+        [b"--as", b"b\xffb", b"note", b"INC-1", b"hello"],
+    ],
+    ids=["note-body", "actor"],
+)
+def test_undecodable_command_line_bytes_do_not_crash_the_log(workspace: Workspace, argv: list[bytes]) -> None:
+    """Bytes that are not UTF-8 arrive as lone surrogates; the hash must not blow up on them."""
+    workspace.ok("declare", "base", "--input", "affected_customers=1")
+    gc.collect()
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"crisisctl", *(a.encode() for a in workspace.args()), *argv],
+        capture_output=True,
+        env=subprocess_env(),
+        cwd=workspace.root,
+        timeout=60,
+    )
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr[-600:]
+    assert result.returncode in (0, 2), f"exit {result.returncode}: {stderr[-600:]}"
+    code, payload, _ = verify_json(workspace)
+    assert code == 0 and payload["events"] == (2 if result.returncode == 0 else 1)
+
+
+# --------------------------------------------------------------------------- golden vectors (checked by hand)
+
+
+def _sha(text: str) -> str:
+    return HASH_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_canonical_json_golden_vectors() -> None:
+    # RFC 8785 section 3.2.2 input and its canonical form (section 3.2.4).
+    rfc_input = (
+        '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],'
+        ' "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",'
+        ' "literals": [null, true, false]}'
+    )
+    assert canonical_json(json.loads(rfc_input)) == (
+        '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
+        '"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
+    )
+    # Sorted keys, no whitespace, literals.
+    assert canonical_json({"b": 2, "a": 1, "c": [True, False, None]}) == '{"a":1,"b":2,"c":[true,false,null]}'
+    assert canonical_json({"z": {"y": [], "x": {}}, "": "empty key"}) == '{"":"empty key","z":{"x":{},"y":[]}}'
+    # RFC 8785 section 3.2.3: keys sorted by UTF-16 code units (the emoji is a surrogate pair, D83D < FB33).
+    rfc_keys = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+    assert canonical_json(rfc_keys) == (
+        '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis",'
+        '"\u20ac":"Euro Sign","\U0001f600":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'
+    )
+    # Strings: UTF-8 kept as is; only ", \ and controls escaped; short forms where JSON has them.
+    assert canonical_json("caf\u00e9 \u6771\u4eac \U0001f600") == '"caf\u00e9 \u6771\u4eac \U0001f600"'
+    assert canonical_json('\u0000\u001f\u007f\u2028 "\\ \b\f\n\r\t/') == (
+        '"\\u0000\\u001f\u007f\u2028 \\"\\\\ \\b\\f\\n\\r\\t/"'
+    )
+    # Unicode is not normalised: NFC and NFD are different texts with different hashes.
+    assert canonical_json("\u00e9") == '"\u00e9"'
+    assert canonical_json("e\u0301") == '"e\u0301"'
+    assert event_hash({"t": "\u00e9"}) != event_hash({"t": "e\u0301"})
+
+
+# RFC 8785 appendix B: IEEE 754 bit patterns and their canonical (ECMAScript) forms.
+RFC8785_NUMBERS = [
+    ("0000000000000000", "0"),
+    ("8000000000000000", "0"),
+    ("0000000000000001", "5e-324"),
+    ("8000000000000001", "-5e-324"),
+    ("7fefffffffffffff", "1.7976931348623157e+308"),
+    ("ffefffffffffffff", "-1.7976931348623157e+308"),
+    ("4340000000000000", "9007199254740992"),
+    ("c340000000000000", "-9007199254740992"),
+    ("4430000000000000", "295147905179352830000"),
+    ("44b52d02c7e14af5", "9.999999999999997e+22"),
+    ("44b52d02c7e14af6", "1e+23"),
+    ("44b52d02c7e14af7", "1.0000000000000001e+23"),
+    ("444b1ae4d6e2ef4e", "999999999999999700000"),
+    ("444b1ae4d6e2ef4f", "999999999999999900000"),
+    ("444b1ae4d6e2ef50", "1e+21"),
+    ("3eb0c6f7a0b5ed8c", "9.999999999999997e-7"),
+    ("3eb0c6f7a0b5ed8d", "0.000001"),
+    ("41b3de4355555553", "333333333.3333332"),
+    ("41b3de4355555554", "333333333.33333325"),
+    ("41b3de4355555555", "333333333.3333333"),
+    ("41b3de4355555556", "333333333.3333334"),
+    ("41b3de4355555557", "333333333.33333343"),
+    ("becbf647612f3696", "-0.0000033333333333333333"),
+    ("43143ff3c1cb0959", "1424953923781206.2"),
+]
+
+
+def _double(bits: str) -> float:
+    return struct.unpack(">d", bytes.fromhex(bits))[0]
+
+
+def test_canonical_numbers_follow_rfc_8785_appendix_b() -> None:
+    wrong = [
+        (bits, expected, canonical_json(_double(bits)))
+        for bits, expected in RFC8785_NUMBERS
+        if canonical_json(_double(bits)) != expected
+    ]
+    assert wrong == [], "(bits, RFC 8785, crisisctl): " + "; ".join(map(str, wrong))
+
+
+def test_canonical_number_golden_vectors() -> None:
+    assert canonical_json(1.0) == "1"
+    assert canonical_json(-0.0) == "0"
+    assert canonical_json(100) == "100"
+    assert canonical_json(1e21) == "1e+21"
+    assert canonical_json(1.5e300) == "1.5e+300"
+    assert canonical_json(1e-7) == "1e-7"
+    assert canonical_json(0.1) == "0.1"
+    assert canonical_json(-2.5) == "-2.5"
+    assert canonical_json(2.0**53) == "9007199254740992"
+    assert canonical_json(1e20) == "100000000000000000000"
+    with pytest.raises(ValueError):
+        canonical_json(math.nan)
+    with pytest.raises(ValueError):
+        canonical_json(math.inf)
+
+
+def test_event_hash_golden_vectors() -> None:
+    assert GENESIS_HASH == "sha256:" + "0" * 64
+    fields = {
+        "seq": 1,
+        "incident": "INC-1",
+        "at": "2026-01-02T03:04:05.000000Z",
+        "recorded_at": "2026-01-02T03:04:06.000000Z",
+        "type": "note.added",
+        "actor": "alice",
+        "data": {"text": 'caf\u00e9 "quoted"', "n": 1.0, "z": [1e21, None]},
+        "prev_hash": GENESIS_HASH,
+    }
+    text = (
+        '{"actor":"alice","at":"2026-01-02T03:04:05.000000Z","data":{"n":1,"text":"caf\u00e9 \\"quoted\\"",'
+        '"z":[1e+21,null]},"incident":"INC-1","prev_hash":"sha256:0000000000000000000000000000000000000000000000000000'
+        '000000000000","recorded_at":"2026-01-02T03:04:06.000000Z","seq":1,"type":"note.added"}'
+    )
+    assert canonical_json(fields) == text
+    assert _sha(text) == GOLDEN_EVENT_HASH  # `printf '%s' TEXT | sha256sum`, written down once
+    assert event_hash(fields) == GOLDEN_EVENT_HASH
+    assert (
+        chain_hash(
+            1,
+            "INC-1",
+            "2026-01-02T03:04:05.000000Z",
+            "2026-01-02T03:04:06.000000Z",
+            "note.added",
+            "alice",
+            canonical_json(fields["data"]),
+            GENESIS_HASH,
+        )
+        == GOLDEN_EVENT_HASH
+    )
+    assert event_hash({"a": "\u00e9"}) == _sha('{"a":"\u00e9"}') == GOLDEN_E_ACUTE_HASH
+
+
+GOLDEN_EVENT_HASH = "sha256:0210f47fea5f3a580f802ddbd7c106aafe22db6a5a80cf6c244b5c08078d3f2a"
+# sha256 of the UTF-8 bytes 7B 22 61 22 3A 22 C3 A9 22 7D, i.e. {"a":"é"} with é as C3 A9 (not \\u00e9)
+GOLDEN_E_ACUTE_HASH = "sha256:b3a092a6af48807fa9482b2ee140105575daa26d5b24b3c0e60a7e2dee6683b1"
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_canonical_numbers_are_ecmascript_numbers(value: float) -> None:
+    """Shortest digits that read back to the same double, plain notation exactly in [1e-6, 1e21)."""
+    text = canonical_json(value)
+    assert float(text) == value
+    uses_exponent = "e" in text
+    assert uses_exponent == (value != 0 and not 1e-6 <= abs(value) < 1e21)
+    if "." in text and not uses_exponent:
+        assert not text.endswith("0")
+    assert not text.startswith("+") and "E" not in text
+    if value != 0 and value.is_integer() and abs(value) < 1e21:
+        assert "." not in text
+
+
+def _normalised(text: str) -> st.SearchStrategy[str]:
+    return st.sampled_from([text, *(unicodedata.normalize(form, text) for form in ("NFC", "NFD", "NFKC", "NFKD"))])
+
+
+texts = st.text(max_size=12).flatmap(_normalised) | st.sampled_from(
+    ["\u00e9", "e\u0301", "\u212b", "\u00c5", "A\u030a"]
+)
+finite = st.floats(allow_nan=False, allow_infinity=False)
+scalars = st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53) | finite | texts
+payloads = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(texts, children, max_size=4),
+    max_leaves=24,
+)
+data_payloads = st.dictionaries(texts, payloads, max_size=6)
+
+
+def _reordered(value: Any) -> Any:
+    """The same JSON value with every object's keys inserted in reverse order."""
+    if isinstance(value, dict):
+        return {key: _reordered(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reordered(item) for item in value]
+    return value
+
+
+def test_payloads_round_trip_through_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    connection = connect(path, create=True)
+    assert connection is not None
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=data_payloads, actor=texts, incident=st.sampled_from(["INC-1", "INC-2", "inc-\u00e9"]))
+    def round_trip(data: dict[str, Any], actor: str, incident: str) -> None:
+        with transaction(connection, path):
+            (stored,) = append(connection, [NewEvent(incident, "2026-01-02T03:04:05.000000Z", "t", actor, data)], "r")
+        back = events_of(connection, incident)[-1]
+        assert back.seq == stored.seq
+        assert back.data == data
+        assert canonical_json(back.data) == canonical_json(data) == canonical_json(_reordered(data))
+        assert back.actor == actor and back.incident == incident
+        fields = {
+            "seq": back.seq,
+            "incident": back.incident,
+            "at": back.at,
+            "recorded_at": back.recorded_at,
+            "type": back.type,
+            "actor": back.actor,
+            "data": back.data,
+            "prev_hash": back.prev_hash,
+        }
+        assert back.hash == stored.hash == event_hash(fields) == event_hash(_reordered(fields))
+        result = verify(connection)
+        assert result.ok and result.anchor == f"{back.seq}:{back.hash}", result
+
+    try:
+        round_trip()
+    finally:
+        connection.close()
+
+
+field_text = st.text(max_size=16) | st.sampled_from(['"', "\\", "\x7f", "\x00", "\u2028", "\U0001f600", 'a"b', "\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    seq=st.integers(min_value=1, max_value=2**53),
+    incident=field_text,
+    at=field_text,
+    recorded_at=field_text,
+    kind=field_text,
+    actor=field_text,
+    data=data_payloads,
+    prev_hash=field_text,
+)
+def test_the_fast_chain_hash_is_the_canonical_event_hash(
+    seq: int, incident: str, at: str, recorded_at: str, kind: str, actor: str, data: dict[str, Any], prev_hash: str
+) -> None:
+    fields = {
+        "seq": seq,
+        "incident": incident,
+        "at": at,
+        "recorded_at": recorded_at,
+        "type": kind,
+        "actor": actor,
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+    fast = chain_hash(seq, incident, at, recorded_at, kind, actor, canonical_json(data), prev_hash)
+    assert fast == event_hash(fields) == event_hash(_reordered(fields))
+    assert fast == _sha(canonical_json(fields))

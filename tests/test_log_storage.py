@@ -1,0 +1,913 @@
+"""Storage promises of the incident log, on real SQLite files and real processes.
+
+Pragmas and a private file; read-only commands that create nothing; migrations
+that run once and refuse what is not ours; corrupted files; kill -9 at random
+moments; eight concurrent writers; a lock held past the busy timeout; a reader
+beside a writer; a full disk and a read-only log; consistent online backups.
+(reliability.md, "Storage"; exit codes from cli.md: 4 = the log could not be
+written or read.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import random
+import resource
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Workspace, subprocess_env
+
+from crisisctl.clock import SystemClock
+from crisisctl.incident.service import Declaration, IncidentService
+from crisisctl.playbook.catalog import find_playbook
+from crisisctl.store import database, eventlog, migrations
+from crisisctl.store.database import APPLICATION_ID, connect
+from crisisctl.store.log import IncidentLog
+
+TEMPLATES = REPO / "tests" / "corpus" / "templates"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def cli(
+    ws: Workspace, *args: str, env: dict[str, str] | None = None, **popen: object
+) -> subprocess.CompletedProcess[str]:
+    """`python -m crisisctl` in a real child process, with the isolated environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "crisisctl", *ws.args(), *args],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(**(env or {})),
+        cwd=ws.root,
+        timeout=120,
+        **popen,  # type: ignore[arg-type]
+    )
+
+
+def in_process(ws: Workspace, *args: str) -> tuple[int, str, str]:
+    """The real entry point in this process; leaked connections are closed before returning."""
+    result = ws.run(*args)
+    gc.collect()
+    return result
+
+
+def assert_clean_failure(code: int, err: str, expected: int, *words: str) -> None:
+    """A documented exit code and one clear message: no traceback, one `crisisctl:` line, the right words."""
+    assert code == expected, f"exit {code}, expected {expected}; stderr:\n{err}"
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines, "a failure must say what went wrong"
+    assert lines[0].startswith("crisisctl: "), err
+    assert sum(line.startswith("crisisctl:") for line in lines) == 1, err
+    for word in words:
+        assert word in err.lower(), f"{word!r} not in {err!r}"
+
+
+def seed(ws: Workspace, *, incidents: int = 1, notes: int = 0, text: str = "seed note {i}") -> list[str]:
+    """Declare incidents and add notes through the service, then close the log (no -wal/-shm left)."""
+    log = IncidentLog(ws.db)
+    service = IncidentService(log, SystemClock(), "seeder")
+    playbook = find_playbook(ws.playbooks, "base", dt.date.today())
+    ids = []
+    for _ in range(incidents):
+        declaration = Declaration(
+            playbook, playbook.title, playbook.severities[0].id, False, {"affected_customers": 10}, {}
+        )
+        ids.append(service.declare(declaration).id)
+    for i in range(notes):
+        service.note(ids[i % len(ids)], text.format(i=i), at=None)
+    log.close()
+    return ids
+
+
+@contextlib.contextmanager
+def plain(db: Path, *, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+    """A plain sqlite3 connection (not crisisctl's) for inspection."""
+    uri = f"file:{db}?mode=ro" if readonly else f"file:{db}"
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def rows(db: Path) -> list[tuple[object, ...]]:
+    with plain(db) as connection:
+        return connection.execute("SELECT * FROM events ORDER BY seq").fetchall()
+
+
+def integrity(db: Path) -> str:
+    with plain(db) as connection:
+        return "\n".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
+
+
+def chain_ok(db: Path) -> eventlog.Verification:
+    with plain(db) as connection:
+        return eventlog.verify(connection)
+
+
+def cli_verify(ws: Workspace, db: Path | None = None) -> dict[str, object]:
+    args = ["--db", str(db)] if db else []
+    result = subprocess.run(
+        [sys.executable, "-m", "crisisctl", *(args or ws.args()[:2]), "verify", "--json"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=ws.root,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True
+    return payload
+
+
+def checkpoint(db: Path) -> None:
+    """Move everything into the main file, so byte-level surgery sees it."""
+    with plain(db) as connection:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def page_size(data: bytes) -> int:
+    size = int.from_bytes(data[16:18], "big")
+    return 65536 if size == 1 else size
+
+
+def btree_pages(db: Path, name: str) -> tuple[int, list[int]]:
+    """The root page of a table or index and its leaf pages, read from the file itself."""
+    with plain(db) as connection:
+        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    data = db.read_bytes()
+    size = page_size(data)
+    leaves: list[int] = []
+
+    def walk(page: int) -> None:
+        base = (page - 1) * size
+        header = base + (100 if page == 1 else 0)
+        kind = data[header]
+        if kind in (0x0D, 0x0A):  # table leaf, index leaf
+            leaves.append(page)
+            return
+        assert kind in (0x05, 0x02), f"page {page} has b-tree type {kind:#x}"
+        cells = int.from_bytes(data[header + 3 : header + 5], "big")
+        for i in range(cells):
+            pointer = int.from_bytes(data[header + 12 + 2 * i : header + 14 + 2 * i], "big")
+            walk(int.from_bytes(data[base + pointer : base + pointer + 4], "big"))
+        walk(int.from_bytes(data[header + 8 : header + 12], "big"))
+
+    walk(root)
+    return root, leaves
+
+
+def smash_page_header(db: Path, page: int) -> None:
+    """Flip the b-tree page header bytes of one page (a bad sector, a stray write)."""
+    size = page_size(db.read_bytes())
+    with db.open("r+b") as file:
+        file.seek((page - 1) * size)
+        original = file.read(8)
+        file.seek((page - 1) * size)
+        file.write(bytes(byte ^ 0xFF for byte in original))
+
+
+# Child processes that append through the service, as crisisctl itself does.
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from crisisctl.clock import SystemClock
+    from crisisctl.errors import CrisisError
+    from crisisctl.incident.service import IncidentService
+    from crisisctl.store.log import IncidentLog
+
+    db, incident, name, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+    stop = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+    service = IncidentService(IncidentLog(db), SystemClock(), name)
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        sys.exit(5)
+    i, slowest = 0, 0.0
+    while i < count and not (stop is not None and stop.exists()):
+        started = time.monotonic()
+        try:
+            state = service.note(incident, f"{name} {i}", at=None)
+        except CrisisError as error:
+            print(f"crisisctl: {error.message}", file=sys.stderr, flush=True)
+            sys.exit(int(error.exit_code))
+        slowest = max(slowest, time.monotonic() - started)
+        print(state.last_seq, flush=True)
+        i += 1
+    print(f"slowest={slowest:.3f}", flush=True)
+    """
+)
+
+
+def start_writer(
+    ws: Workspace, incident: str, name: str, count: int, stop: Path | None = None
+) -> subprocess.Popen[str]:
+    args = [sys.executable, "-c", WRITER, str(ws.db), incident, name, str(count)]
+    if stop is not None:
+        args.append(str(stop))
+    child = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        cwd=ws.root,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    return child
+
+
+def go(child: subprocess.Popen[str]) -> None:
+    assert child.stdin is not None
+    child.stdin.write("go\n")
+    child.stdin.close()
+    child.stdin = None  # communicate() must not flush it again
+
+
+def finish(child: subprocess.Popen[str]) -> tuple[int, list[int], str]:
+    out, err = child.communicate(timeout=120)
+    return child.returncode, [int(line) for line in out.split() if not line.startswith("slowest=")], err
+
+
+def slowest_write(child_output: str) -> float:
+    return max([float(line.split("=")[1]) for line in child_output.split() if line.startswith("slowest=")] or [0.0])
+
+
+# --------------------------------------------------------------------------- pragmas, file mode, missing logs
+
+
+def test_new_log_pragmas_identity_and_private_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "fresh" / "log.sqlite3"
+    monkeypatch.delenv(database.ENV_BUSY_TIMEOUT, raising=False)
+    connection = connect(path, create=True)
+    assert connection is not None
+    try:
+        pragma = lambda name: connection.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("busy_timeout") == database.DEFAULT_BUSY_TIMEOUT_MS > 0
+        assert pragma("foreign_keys") == 1
+        assert pragma("trusted_schema") == 0
+        assert pragma("application_id") == APPLICATION_ID
+        assert pragma("user_version") == len(migrations.MIGRATIONS)
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        assert {"events", "playbook_snapshots", "incidents", "events_append_only_update"} <= names
+        # The log and the files SQLite keeps beside it hold customer data: owner only.
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            assert file.exists(), file
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, (file, oct(file.stat().st_mode))
+    finally:
+        connection.close()
+    # WAL is a property of the file: a plain connection sees it too.
+    with plain(path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_busy_timeout_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(database.ENV_BUSY_TIMEOUT, "300")
+    connection = connect(tmp_path / "log.sqlite3", create=True)
+    assert connection is not None
+    try:
+        assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+    finally:
+        connection.close()
+
+
+def test_log_is_private_even_under_a_permissive_umask(workspace: Workspace) -> None:
+    result = cli(workspace, "declare", "base", "--input", "affected_customers=10", preexec_fn=lambda: os.umask(0))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(workspace.db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(workspace.db.parent.stat().st_mode) & 0o077 == 0, "the log's new folder is private too"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["incidents"], 0, "no incidents"),
+        (["incidents", "--all", "--json"], 0, "[]"),
+        (["timeline", "INC-1"], 2, "inc-1"),
+        (["show", "INC-1"], 2, "inc-1"),
+        (["verify"], 4, "no log"),
+        (["verify", "--json"], 4, "no log"),
+        (["db", "path"], 0, "incidents.sqlite3"),
+        (["db", "backup", "BACKUP"], 4, "no log"),
+    ],
+)
+def test_read_only_commands_on_a_missing_log_create_nothing(
+    workspace: Workspace, args: list[str], code: int, expected: str
+) -> None:
+    backup = workspace.root / "copy.sqlite3"
+    args = [str(backup) if arg == "BACKUP" else arg for arg in args]
+    result, out, err = in_process(workspace, *args)
+    if code == 0:
+        assert result == 0, err
+        assert expected in out.lower()
+    else:
+        assert_clean_failure(result, err, code, expected)
+    assert not workspace.db.exists(), "a read-only command created the log"
+    assert not workspace.db.parent.exists(), "a read-only command created the log's folder"
+    assert not backup.exists()
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def test_a_blank_file_becomes_a_log(workspace: Workspace) -> None:
+    workspace.db.parent.mkdir()
+    workspace.db.touch(mode=0o600)
+    assert workspace.db.stat().st_size == 0
+    workspace.ok("declare", "base", "--input", "affected_customers=10")
+    gc.collect()
+    with plain(workspace.db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+        assert connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        triggers = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert triggers == {
+        "events_append_only_update",
+        "events_append_only_delete",
+        "playbook_snapshots_append_only_update",
+        "playbook_snapshots_append_only_delete",
+    }
+    assert len(rows(workspace.db)) == 1
+
+
+def test_a_migrated_log_is_not_migrated_again(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(workspace, notes=2)
+    with plain(workspace.db) as connection:
+        schema = connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+    def no_migration(connection: sqlite3.Connection) -> None:
+        raise AssertionError("an up-to-date log was migrated again")
+
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced_connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        connection = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(database, "migrate", no_migration)
+    monkeypatch.setattr(database.sqlite3, "connect", traced_connect)
+    for _ in range(2):
+        connection = connect(workspace.db, create=False)
+        assert connection is not None
+        connection.close()
+    opening = [s for s in statements if s.upper().startswith(("CREATE", "BEGIN", "PRAGMA USER_VERSION =", "ALTER"))]
+    assert opening == [], f"opening an up-to-date log wrote to it: {opening}"
+    monkeypatch.undo()
+    with plain(workspace.db) as connection:
+        assert connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() == schema
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+
+
+def test_a_new_migration_runs_once_on_an_old_log(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(workspace, notes=3)
+    before = rows(workspace.db)
+    calls: list[str] = []
+
+    def m001_again(db: object) -> None:
+        calls.append("m001")
+        raise AssertionError("a migration ran twice")
+
+    def m002_extra(db: object) -> None:
+        calls.append("m002")
+        db.execute("CREATE TABLE extra (x INTEGER)")  # type: ignore[attr-defined]
+
+    upgraded = [m001_again, m002_extra]
+    monkeypatch.setattr(migrations, "MIGRATIONS", upgraded)
+    monkeypatch.setattr(database, "MIGRATIONS", upgraded)
+    for _ in range(3):
+        connection = connect(workspace.db, create=False)
+        assert connection is not None
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        connection.close()
+    assert calls == ["m002"]
+    assert rows(workspace.db) == before
+    assert chain_ok(workspace.db).ok
+
+
+def test_a_log_from_a_newer_crisisctl_is_refused(workspace: Workspace) -> None:
+    seed(workspace, notes=2)
+    with plain(workspace.db) as connection:
+        connection.execute(f"PRAGMA user_version = {len(migrations.MIGRATIONS) + 1}")
+    before = digest(workspace.db)
+    for args in (["note", "INC-1", "hello"], ["incidents"], ["verify"], ["timeline", "INC-1"]):
+        code, _, err = in_process(workspace, *args)
+        assert_clean_failure(code, err, 4, "newer")
+    assert digest(workspace.db) == before
+
+
+def _foreign_with_tables(path: Path) -> None:
+    with plain(path) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)")
+        connection.execute("INSERT INTO customers (email) VALUES ('a@example.com')")
+
+
+def _foreign_with_application_id(path: Path) -> None:
+    with plain(path) as connection:
+        connection.execute("PRAGMA application_id = 1196444237")  # another program's mark
+
+
+@pytest.mark.parametrize("make", [_foreign_with_tables, _foreign_with_application_id], ids=["tables", "app-id"])
+def test_a_foreign_sqlite_database_is_refused_and_left_unchanged(
+    workspace: Workspace, make: Callable[[Path], None]
+) -> None:
+    workspace.db.parent.mkdir()
+    make(workspace.db)
+    before = digest(workspace.db)
+    for args in (["declare", "base", "--input", "affected_customers=1"], ["note", "INC-1", "x"], ["incidents"]):
+        code, _, err = in_process(workspace, *args)
+        assert_clean_failure(code, err, 4, "not a crisisctl log")
+    assert digest(workspace.db) == before
+    assert sorted(p.name for p in workspace.db.parent.iterdir()) == [workspace.db.name]
+    with plain(workspace.db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_unchanged(workspace: Workspace) -> None:
+    workspace.db.parent.mkdir()
+    workspace.db.write_text("these are my meeting notes, not a database\n" * 200)
+    before = digest(workspace.db)
+    for args in (["declare", "base", "--input", "affected_customers=1"], ["verify"], ["incidents"]):
+        code, _, err = in_process(workspace, *args)
+        assert_clean_failure(code, err, 4, "not a readable crisisctl log")
+    assert digest(workspace.db) == before
+
+
+def test_a_corrupted_log_is_refused_with_one_clear_message(workspace: Workspace) -> None:
+    seed(workspace, notes=60, text="customer update {i} " + "y" * 300)
+    checkpoint(workspace.db)
+    _, leaves = btree_pages(workspace.db, "events")
+    assert len(leaves) >= 5, leaves
+    smash_page_header(workspace.db, leaves[len(leaves) // 2])  # a page in the middle of the events
+    before = digest(workspace.db)
+    for args in (
+        ["verify"],
+        ["verify", "--json"],
+        ["timeline", "INC-1"],
+        ["timeline", "INC-1", "--json"],
+        ["note", "INC-1", "after the damage"],
+    ):
+        result = cli(workspace, *args)
+        assert_clean_failure(result.returncode, result.stderr, 4, "not a readable crisisctl log")
+        assert "customer update" not in result.stderr, "the message echoes note bodies"
+    assert digest(workspace.db) == before, "a refused command changed the corrupted file"
+
+
+def test_verify_does_not_bless_a_log_that_sqlite_finds_corrupt(workspace: Workspace) -> None:
+    """A damaged index page: SQLite calls the file malformed and `timeline` refuses it; `verify` must not say ok."""
+    seed(workspace, notes=60, text="customer update {i} " + "y" * 300)
+    checkpoint(workspace.db)
+    root, _ = btree_pages(workspace.db, "idx_events_incident_seq")
+    smash_page_header(workspace.db, root)
+    with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+        integrity(workspace.db)
+    timeline = cli(workspace, "timeline", "INC-1")
+    assert_clean_failure(timeline.returncode, timeline.stderr, 4, "not a readable crisisctl log")
+    verify = cli(workspace, "verify", "--json")
+    assert verify.returncode != 0, (
+        "verify reported a corrupted log as intact "
+        f"(timeline says: {timeline.stderr.strip()!r}; verify printed {verify.stdout.strip()!r})"
+    )
+    assert "Traceback" not in verify.stderr
+
+
+def test_corrupted_bytes_in_a_note_never_echo_the_note(workspace: Workspace) -> None:
+    """Bit rot inside a stored note: the error is clean and does not print customer data."""
+    secret = "call back jane.doe@example.com about card 4111 1111 1111 1111 tomorrow"
+    seed(workspace, notes=5, text=secret + " ({i})")
+    checkpoint(workspace.db)
+    data = bytearray(workspace.db.read_bytes())
+    where = data.find(b"about card", data.find(b"jane.doe@example.com"))
+    assert where > 0
+    data[where] = 0xFF  # no longer UTF-8
+    workspace.db.write_bytes(bytes(data))
+    for args, codes in ((["timeline", "INC-1"], {4}), (["verify"], {1, 4}), (["note", "INC-1", "x"], {4})):
+        result = cli(workspace, *args)
+        assert result.returncode in codes, (args, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "jane.doe@example.com" not in result.stderr, f"{args} printed a note body: {result.stderr!r}"
+        assert "4111" not in result.stderr, f"{args} printed a note body: {result.stderr!r}"
+
+
+# --------------------------------------------------------------------------- kill -9
+
+
+ZYGOTE = textwrap.dedent(
+    """
+    import datetime as dt, os, sys
+    from pathlib import Path
+    from crisisctl.clock import SystemClock
+    from crisisctl.incident.service import Declaration, IncidentService
+    from crisisctl.playbook.catalog import find_playbook
+    from crisisctl.store.log import IncidentLog
+
+    db, playbooks, acks = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    playbook = find_playbook(playbooks, "base", dt.date.today())
+
+    def work(round_id):
+        # A fresh process image (fork), its own connection: declare, then note until killed.
+        fd = os.open(acks / round_id, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        service = IncidentService(IncidentLog(db), SystemClock(), "kill-" + round_id)
+        declaration = Declaration(playbook, "round " + round_id, playbook.severities[0].id, False,
+                                  {"affected_customers": 1}, {})
+        state = service.declare(declaration)
+        os.write(fd, b"%d\\n" % state.last_seq)  # acknowledged: the command has returned
+        i = 0
+        while True:
+            state = service.note(state.id, "round %s note %d" % (round_id, i), at=None)
+            os.write(fd, b"%d\\n" % state.last_seq)
+            i += 1
+
+    print("ready", flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        command, argument = line.split()
+        if command == "go":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    work(argument)
+                except BaseException as error:
+                    os.write(2, ("child failed: %r\\n" % (error,)).encode())
+                finally:
+                    os._exit(3)
+            print(pid, flush=True)
+        elif command == "reap":
+            print(os.waitpid(int(argument), 0)[1], flush=True)
+    """
+)
+
+
+def test_kill_9_at_random_moments_loses_no_acknowledged_event(workspace: Workspace) -> None:
+    seed(workspace, notes=3)
+    acks = workspace.root / "acks"
+    acks.mkdir()
+    zygote = subprocess.Popen(
+        [sys.executable, "-c", ZYGOTE, str(workspace.db), str(workspace.playbooks), str(acks)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        cwd=workspace.root,
+    )
+    assert zygote.stdin is not None and zygote.stdout is not None
+    rng = random.Random(20261125)
+    acknowledged: set[int] = set()
+    try:
+        assert zygote.stdout.readline().strip() == "ready"
+        for round_number in range(50):
+            zygote.stdin.write(f"go r{round_number}\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            time.sleep(rng.uniform(0.0, 0.06))
+            os.kill(pid, signal.SIGKILL)
+            zygote.stdin.write(f"reap {pid}\n")
+            zygote.stdin.flush()
+            status = int(zygote.stdout.readline())
+            assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+                f"round {round_number}: the writer died on its own (status {status})"
+            )
+            ack_file = acks / f"r{round_number}"
+            acked = {int(line) for line in ack_file.read_text().split()} if ack_file.exists() else set()
+            acknowledged |= acked
+            if round_number % 5 != 4:
+                continue  # most rounds, the next writer itself must recover from the kill
+            with plain(workspace.db) as connection:
+                assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                seqs = [row[0] for row in connection.execute("SELECT seq FROM events ORDER BY seq")]
+                assert seqs == list(range(1, len(seqs) + 1)), f"round {round_number}: seq not contiguous"
+                missing = acknowledged - set(seqs)
+                assert not missing, f"round {round_number}: acknowledged events lost: {sorted(missing)}"
+                assert eventlog.verify(connection).ok
+                # The incident list is written in the same transaction as the events.
+                listed = dict(connection.execute("SELECT id, last_seq FROM incidents").fetchall())
+                newest = dict(connection.execute("SELECT incident, max(seq) FROM events GROUP BY incident").fetchall())
+                assert listed == newest, f"round {round_number}: incident list out of step with events"
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=30)
+    assert zygote.returncode == 0, zygote.stderr.read() if zygote.stderr else ""
+    assert len(acknowledged) >= 100, f"only {len(acknowledged)} events acknowledged: the kills came too early"
+    print(f"kill -9: 50 rounds, {len(acknowledged)} acknowledged events, all present")
+    assert integrity(workspace.db) == "ok"
+    payload = cli_verify(workspace)
+    assert payload["events"] == len(rows(workspace.db)) >= max(acknowledged)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_eight_writers_two_hundred_events_each(workspace: Workspace) -> None:
+    (incident,) = seed(workspace)
+    writers = {f"w{k}": start_writer(workspace, incident, f"w{k}", 200) for k in range(8)}
+    started = time.monotonic()
+    for child in writers.values():
+        go(child)
+    outputs = {name: child.communicate(timeout=120) for name, child in writers.items()}
+    elapsed = time.monotonic() - started
+    slowest = max(slowest_write(out) for out, _ in outputs.values())
+    results = {}
+    for name, (out, err) in outputs.items():
+        code = writers[name].returncode
+        assert code == 0, f"{name} exited {code}: {err} (slowest write {slowest:.2f} s, all writes {elapsed:.1f} s)"
+        assert err == "", f"{name} reported: {err}"
+        results[name] = (code, [int(line) for line in out.split() if not line.startswith("slowest=")], err)
+    print(f"8 x 200 writes: {elapsed:.1f} s, slowest single write {slowest:.2f} s")
+    events = rows(workspace.db)
+    assert [event[0] for event in events] == list(range(1, 1602))
+    notes = [event for event in events if event[4] == "note.added"]
+    assert len(notes) == 1600
+    all_acks = [seq for _, acks, _ in results.values() for seq in acks]
+    assert sorted(all_acks) == list(range(2, 1602)), "every note acknowledged once, by one writer"
+    for name, (_, acks, _) in results.items():
+        mine = [event for event in notes if event[5] == name]
+        assert [event[0] for event in mine] == acks
+        assert [json.loads(event[6])["text"] for event in mine] == [f"{name} {i}" for i in range(200)]
+    with plain(workspace.db) as connection:
+        assert connection.execute("SELECT last_seq FROM incidents WHERE id = ?", (incident,)).fetchone()[0] == 1601
+    assert integrity(workspace.db) == "ok"
+    assert cli_verify(workspace)["events"] == 1601
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_clean_busy_error(workspace: Workspace) -> None:
+    seed(workspace, notes=2)
+    before = rows(workspace.db)
+    holder = sqlite3.connect(workspace.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    env = {"CRISISCTL_BUSY_TIMEOUT_MS": "300"}
+    try:
+        started = time.monotonic()
+        note = cli(workspace, "note", "INC-1", "customer jane.doe@example.com called", env=env)
+        elapsed = time.monotonic() - started
+        declare = cli(workspace, "declare", "base", "--input", "affected_customers=1", env=env)
+        reader = cli(workspace, "timeline", "INC-1", "--json", env=env)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_clean_failure(note.returncode, note.stderr, 4, "busy")
+    assert "jane.doe" not in note.stderr
+    assert 0.3 <= elapsed < 8, f"the 300 ms busy timeout was not honoured ({elapsed:.2f} s)"
+    assert_clean_failure(declare.returncode, declare.stderr, 4, "busy")
+    assert reader.returncode == 0, "a reader must not wait for a writer"
+    assert len(json.loads(reader.stdout)) == len(before)
+    assert rows(workspace.db) == before, "something was written while the log was busy"
+    workspace.ok("note", "INC-1", "the lock is gone")
+    gc.collect()
+    assert len(rows(workspace.db)) == len(before) + 1
+
+
+READER = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    from pathlib import Path
+    from crisisctl.entry import main
+
+    stop, total, args = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    reads = partial = last = 0
+    while True:
+        final = stop.exists()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            code = main([*args, "timeline", "INC-1", "--json"])
+        if code != 0:
+            sys.exit(code)
+        seqs = [event["seq"] for event in json.loads(buffer.getvalue())]
+        if seqs != list(range(1, len(seqs) + 1)) or len(seqs) < last:
+            print("inconsistent timeline", len(seqs), last, file=sys.stderr)
+            sys.exit(9)
+        last, reads = len(seqs), reads + 1
+        partial += 1 < last < total
+        if reads == 1:
+            print("ready", flush=True)
+        if final:
+            break
+    print(json.dumps({"reads": reads, "partial": partial, "last": last}), flush=True)
+    """
+)
+
+
+def test_a_reader_beside_five_hundred_writes(workspace: Workspace) -> None:
+    (incident,) = seed(workspace)
+    stop = workspace.root / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(stop), "501", *workspace.args()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        cwd=workspace.root,
+    )
+    assert reader.stdout is not None
+    assert reader.stdout.readline().strip() == "ready", reader.stderr.read() if reader.stderr else ""
+    try:
+        writer = start_writer(workspace, incident, "writer", 500)
+        go(writer)
+        code, acks, err = finish(writer)
+    finally:
+        stop.touch()
+        out, reader_err = reader.communicate(timeout=120)
+    assert code == 0 and err == "", err
+    assert acks == list(range(2, 502))
+    assert reader.returncode == 0, reader_err
+    summary = json.loads(out)
+    assert summary["last"] == 501
+    assert summary["partial"] >= 1, f"the reader never ran during the writes: {summary}"
+    assert cli_verify(workspace)["events"] == 501
+
+
+# --------------------------------------------------------------------------- full disk, read-only log
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_fails_cleanly_and_the_next_run_succeeds(workspace: Workspace) -> None:
+    seed(workspace, notes=1)
+    acknowledged = len(rows(workspace.db))
+    limited = _file_size_limit(300_000)
+    failure = None
+    for i in range(30):
+        body = f"customer record {i}: jane.doe@example.com " + "x" * 100_000
+        result = cli(workspace, "note", "INC-1", body, preexec_fn=limited)
+        if result.returncode != 0:
+            failure = result
+            break
+        acknowledged += 1
+    assert failure is not None, "the file size limit never made a write fail"
+    assert_clean_failure(failure.returncode, failure.stderr, 4, "could not be written")
+    assert "jane.doe" not in failure.stderr
+    assert len(failure.stderr) < 1000
+    # Earlier events intact, nothing half-written, the chain whole.
+    assert integrity(workspace.db) == "ok"
+    assert len(rows(workspace.db)) == acknowledged
+    assert chain_ok(workspace.db).ok
+    # Space is back: the next run succeeds.
+    after = cli(workspace, "note", "INC-1", "space is back")
+    assert after.returncode == 0, after.stderr
+    assert len(rows(workspace.db)) == acknowledged + 1
+    assert cli_verify(workspace)["events"] == acknowledged + 1
+
+
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _as_plain_owner() -> None:
+    """preexec_fn for root: drop the capabilities that let root ignore file modes.
+
+    Dropped from the bounding set, they are gone after exec: the child is the file's
+    owner (uid 0) and is held to the owner's permission bits, as any user would be.
+    """
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
+        if _LIBC.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {capability})")
+
+
+def owner_only() -> dict[str, object]:
+    """Popen arguments that make file permissions count, for root (CI) and for everyone else."""
+    popen: dict[str, object] = {"preexec_fn": _as_plain_owner} if os.geteuid() == 0 else {}
+    return popen
+
+
+def assert_permissions_are_enforced(folder: Path) -> None:
+    """The mechanism must really work here; a test that cannot make a file read-only must not pass."""
+    probe = folder / "probe"
+    probe.write_text("x")
+    probe.chmod(0o400)
+    result = subprocess.run(
+        [sys.executable, "-c", f"open({str(probe)!r}, 'a')"], capture_output=True, text=True, **owner_only()
+    )
+    probe.chmod(0o600)
+    probe.unlink()
+    assert result.returncode != 0 and "PermissionError" in result.stderr, (
+        "could not make a file read-only for the child process; the read-only tests would prove nothing"
+    )
+
+
+def _listing(folder: Path) -> str:
+    return ", ".join(f"{p.name} {stat.filemode(p.stat().st_mode)}" for p in sorted(folder.iterdir()))
+
+
+def test_a_read_only_log_file_fails_cleanly_and_works_once_writable(workspace: Workspace) -> None:
+    assert_permissions_are_enforced(workspace.root)
+    seed(workspace, notes=2)
+    before = rows(workspace.db)
+    workspace.db.chmod(0o400)
+    try:
+        refused = cli(workspace, "note", "INC-1", "customer jane.doe@example.com", **owner_only())
+        verified = cli(workspace, "verify", "--json", **owner_only())
+    finally:
+        workspace.db.chmod(0o600)
+    assert_clean_failure(refused.returncode, refused.stderr, 4, "read-only")
+    assert "jane.doe" not in refused.stderr
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["events"] == len(before)
+    # The owner makes the log writable again: the next run must work.
+    again = cli(workspace, "note", "INC-1", "writable again", **owner_only())
+    assert again.returncode == 0, (
+        f"after `chmod 600` on the log, `note` still fails: {again.stderr.strip()!r}; "
+        f"files: {_listing(workspace.db.parent)}"
+    )
+    after = rows(workspace.db)
+    assert after[: len(before)] == before and len(after) == len(before) + 1
+    assert chain_ok(workspace.db).ok
+
+
+def test_a_read_only_folder_fails_cleanly_and_works_once_writable(workspace: Workspace) -> None:
+    assert_permissions_are_enforced(workspace.root)
+    seed(workspace, notes=2)
+    before = rows(workspace.db)
+    folder = workspace.db.parent
+    folder.chmod(0o500)
+    try:
+        refused = cli(workspace, "note", "INC-1", "customer jane.doe@example.com", **owner_only())
+    finally:
+        folder.chmod(0o700)
+    assert refused.returncode == 4, refused.stderr
+    assert_clean_failure(refused.returncode, refused.stderr, 4)
+    assert any(word in refused.stderr.lower() for word in ("read-only", "cannot be opened", "permission"))
+    assert "jane.doe" not in refused.stderr
+    again = cli(workspace, "note", "INC-1", "writable again", **owner_only())
+    assert again.returncode == 0, f"{again.stderr.strip()!r}; files: {_listing(folder)}"
+    after = rows(workspace.db)
+    assert after[: len(before)] == before and len(after) == len(before) + 1
+    assert chain_ok(workspace.db).ok
+
+
+# --------------------------------------------------------------------------- backup
+
+
+def test_backups_taken_during_writes_are_consistent(workspace: Workspace) -> None:
+    (incident,) = seed(workspace, notes=5)
+    stop = workspace.root / "stop"
+    writer = start_writer(workspace, incident, "writer", 5000, stop)
+    go(writer)
+    assert writer.stdout is not None
+    first_ack = int(writer.stdout.readline())  # the writer is writing
+    counts = []
+    try:
+        for i in range(3):
+            copy = workspace.root / f"backup-{i}.sqlite3"
+            result = cli(workspace, "db", "backup", str(copy))
+            assert result.returncode == 0, result.stderr
+            assert stat.S_IMODE(copy.stat().st_mode) == 0o600, "a backup holds customer data too"
+            assert integrity(copy) == "ok"
+            copied = rows(copy)
+            assert [event[0] for event in copied] == list(range(1, len(copied) + 1))
+            assert cli_verify(workspace, copy)["events"] == len(copied)
+            counts.append(len(copied))
+    finally:
+        stop.touch()
+    code, acks, err = finish(writer)
+    assert code == 0 and err == "", err
+    acks = [first_ack, *acks]
+    assert counts == sorted(counts) and counts[0] >= 7
+    assert counts[-1] > counts[0], f"the writer made no progress during the backups: {counts}"
+    assert set(acks) <= {event[0] for event in rows(workspace.db)}
+    assert cli_verify(workspace)["events"] == 6 + len(acks)
+
+
+def test_backup_never_overwrites_a_file(workspace: Workspace) -> None:
+    seed(workspace, notes=1)
+    existing = workspace.root / "precious.sqlite3"
+    existing.write_bytes(b"yesterday's backup")
+    code, _, err = in_process(workspace, "db", "backup", str(existing))
+    assert_clean_failure(code, err, 2, "already exists")
+    assert existing.read_bytes() == b"yesterday's backup"
