@@ -42,15 +42,18 @@ def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, spee
     if not scenario_file.is_file():
         raise UsageError(f"scenario file {scenario_file} does not exist", "pass --scenario FILE")
     playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
-    result = validate_scenario(load_file(scenario_file, str(scenario_file)), {playbook.id: playbook})
+    loaded = load_file(scenario_file, str(scenario_file))
+    named = loaded.document.items.get("playbook") if loaded.document else None
+    rehearses = getattr(named, "value", None)
+    if isinstance(rehearses, str) and rehearses != playbook.id:
+        raise UsageError(
+            f"{scenario_file} rehearses {rehearses}, not {playbook.id}",
+            f"crisisctl drill start {rehearses} --scenario {scenario_file}",
+        )
+    result = validate_scenario(loaded, {playbook.id: playbook})
     if result.scenario is None:
         raise InvalidFileError(f"scenario {scenario_file} is not valid for {playbook.id}", result.problems)
     scenario = result.scenario
-    if scenario.playbook != playbook.id:
-        raise UsageError(
-            f"{scenario_file} rehearses {scenario.playbook}, not {playbook.id}",
-            f"crisisctl drill start {scenario.playbook} --scenario {scenario_file}",
-        )
     defaults, _ = resolve_inputs(playbook, {})
     declaration = Declaration(
         playbook=playbook,
