@@ -94,3 +94,13 @@ class Workspace:
 def workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("COLUMNS", "200")  # tables wide enough that assertions see whole cells
     return Workspace(tmp_path, capsys)
+
+
+def exit_status(tmux: list[str], session: str) -> str:
+    """The exit status of the program that ran in a tmux pane kept open with remain-on-exit."""
+    import subprocess
+
+    shown = subprocess.run(
+        [*tmux, "display-message", "-p", "-t", session, "#{pane_dead_status}"], capture_output=True, text=True
+    )
+    return shown.stdout.strip()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Workspace, subprocess_env
+from conftest import REPO, Workspace, exit_status, subprocess_env
 
 from crisisctl.output.drills import drill_status_rows
 from crisisctl.playbook.catalog import discover, validate_files
@@ -189,6 +189,7 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
     ]
     tmux = ["tmux", "-L", session]
     subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "50", *command], check=True, env=env)
+    subprocess.run([*tmux, "set-option", "-t", session, "remain-on-exit", "on"], check=True)
     try:
         screen = ""
         for _ in range(60):  # 20m of drill time at 600x is 2 s of real time
@@ -201,6 +202,9 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
         assert "DRILL INC-1" in screen
         subprocess.run([*tmux, "send-keys", "-t", session, "C-c"], check=True)
         time.sleep(1.0)
+        final = subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+        assert "drill run INC-1" in final, final
+        assert exit_status(tmux, session) == "130"
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     verify = workspace.json("verify")

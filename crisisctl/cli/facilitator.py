@@ -1,16 +1,14 @@
 """The drill facilitator's screen: a live view of the drill clock, injects, steps and the latest events."""
 
 import datetime as dt
-import time
 
 from rich.console import Group, RenderableType
-from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from crisisctl.cli.context import AppContext
-from crisisctl.errors import ExitCode
+from crisisctl.cli.live import follow
 from crisisctl.incident.drills import firing_triggers, injects_due, pinned_scenario, signals_so_far
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views
@@ -19,8 +17,6 @@ from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import Scenario
-
-REFRESH_SECONDS = 0.5
 
 
 def facilitator_view(
@@ -78,27 +74,11 @@ def facilitator_view(
 
 
 def run_facilitator_screen(context: AppContext, incident: str) -> None:
-    """Refresh twice a second; reload the incident only when the log changed. Ctrl-C exits 130."""
-    import typer
-
-    service = context.service()
-    state, playbook = service.load(incident)
+    """Follow a drill until Ctrl-C; the drill itself goes on."""
+    state, _ = context.service().load(incident)
     scenario = pinned_scenario(state)
-    seen = context.log.change_counter()
-    try:
-        with Live(
-            facilitator_view(state, playbook, scenario, context.now()),
-            console=context.out,
-            auto_refresh=False,
-            screen=False,
-        ) as live:
-            while True:
-                time.sleep(REFRESH_SECONDS)
-                counter = context.log.change_counter()
-                if counter != seen:
-                    seen = counter
-                    state, playbook = service.load(incident)
-                live.update(facilitator_view(state, playbook, scenario, context.now()), refresh=True)
-    except KeyboardInterrupt:
-        context.err.print(f"left the drill screen; {state.id} goes on (crisisctl drill run {state.id} to return)")
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    def view(state: IncidentState, playbook: Playbook, real_now: dt.datetime) -> RenderableType:
+        return facilitator_view(state, playbook, scenario, real_now)
+
+    follow(context, incident, view, lambda s: f"left the drill screen; {s.id} goes on (crisisctl drill run {s.id})")

@@ -298,3 +298,20 @@ def register(app: typer.Typer) -> None:
     app.command("resolve")(resolve_command)
     app.command("close")(close_command)
     app.command("timeline")(timeline_command)
+    app.command("watch")(watch)
+
+
+def watch(
+    ctx: typer.Context,
+    incident: IncidentId,
+    events: Annotated[int, typer.Option("--events", min=1, max=50, help="How many recent events to show.")] = 6,
+) -> None:
+    """A live dashboard of one incident: steps and countdowns, roles, notices, the latest events.
+
+    It updates within a second when anyone records anything, and never blocks them.
+
+    Example: crisisctl watch INC-7
+    """
+    from crisisctl.cli.watch import watch_incident
+
+    watch_incident(app_context(ctx), incident, events)

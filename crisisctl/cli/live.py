@@ -1,0 +1,41 @@
+"""Live screens that follow an incident: redraw on a timer, reload only when someone recorded something."""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import typer
+from rich.console import RenderableType
+from rich.live import Live
+
+from crisisctl.cli.context import AppContext
+from crisisctl.errors import ExitCode
+from crisisctl.incident.state import IncidentState
+from crisisctl.playbook.model import Playbook
+
+REFRESH_SECONDS = 0.5
+
+View = Callable[[IncidentState, Playbook, dt.datetime], RenderableType]
+
+
+def follow(context: AppContext, incident: str, view: View, leave_message: Callable[[IncidentState], str]) -> None:
+    """Redraw twice a second; re-read the incident only when the log's newest seq moved. Ctrl-C exits 130.
+
+    Polling reads one integer and never takes the write lock, so any number of screens can follow
+    an incident without slowing the people recording into it.
+    """
+    service = context.service()
+    state, playbook = service.load(incident)
+    seen = context.log.change_counter()
+    try:
+        with Live(view(state, playbook, context.now()), console=context.out, auto_refresh=False) as live:
+            while True:
+                time.sleep(REFRESH_SECONDS)
+                counter = context.log.change_counter()
+                if counter != seen:
+                    seen = counter
+                    state, playbook = service.load(incident)
+                live.update(view(state, playbook, context.now()), refresh=True)
+    except KeyboardInterrupt:
+        context.err.print(leave_message(state))
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

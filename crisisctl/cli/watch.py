@@ -1,0 +1,62 @@
+"""The `watch` dashboard: one incident, live, for the whole team (heavy imports stay out of --help)."""
+
+import datetime as dt
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crisisctl.cli.context import AppContext
+from crisisctl.cli.live import follow
+from crisisctl.incident.service import incident_now
+from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
+from crisisctl.output.comms import communication_rows
+from crisisctl.output.incidents import describe_event, local, steps_table
+from crisisctl.output.safetext import inert
+from crisisctl.playbook.model import Playbook
+
+
+def dashboard(state: IncidentState, playbook: Playbook, real_now: dt.datetime, events: int = 6) -> RenderableType:
+    """Steps with countdowns, unfilled roles, notices awaiting approval, the latest events."""
+    now = incident_now(state, real_now)
+    header = Text()
+    header.append(f"{state.id}  ", style="bold")
+    header.append(inert(state.title, keep_newlines=False), style="bold")
+    if state.drill:
+        header.append("  [DRILL]", style="bold yellow")
+    header.append(f"\n{state.status} · {state.severity} · {playbook.id} {playbook.version} · {local(now)}", style="dim")
+    parts: list[RenderableType] = [header]
+    missing = unfilled_required_roles(state, playbook)
+    if missing:
+        parts.append(Text("UNFILLED REQUIRED ROLES: " + ", ".join(missing), style="bold red"))
+    open_steps = [view for view in step_views(state, playbook, now) if view.status not in ("done", "not-applicable")]
+    parts.append(steps_table(open_steps, now, title=f"Open steps ({len(open_steps)})"))
+    waiting = [row for row in communication_rows(state, playbook) if row["status"] in ("drafted", "approved")]
+    if waiting:
+        notices = Table(title="Notices waiting", title_justify="left", show_edge=False, header_style="bold")
+        for column in ("notice", "status", "missing approvals"):
+            notices.add_column(column)
+        for row in waiting:
+            lacking = ", ".join(a["role"] for a in row["approvals"] if not a["approved"]) or "none: ready to send"
+            notices.add_row(f"{row['id']} {row['locale'] or ''}".strip(), row["status"], lacking)
+        parts.append(notices)
+    recent = Table(title="Latest events", title_justify="left", show_edge=False, header_style="bold", expand=True)
+    recent.add_column("seq", no_wrap=True)
+    recent.add_column("who", no_wrap=True)
+    recent.add_column("what", ratio=1)
+    for event in state.events[-events:]:
+        what = Text(inert(describe_event(event), keep_newlines=False))
+        recent.add_row(str(event.seq), inert(event.actor, keep_newlines=False), what)
+    parts.append(recent)
+    parts.append(Text("read-only view · Ctrl-C to leave", style="dim"))
+    return Panel(Group(*parts), title="crisisctl watch", border_style="cyan")
+
+
+def watch_incident(context: AppContext, incident: str, events: int) -> None:
+    """Follow one incident until Ctrl-C."""
+
+    def view(state: IncidentState, playbook: Playbook, real_now: dt.datetime) -> RenderableType:
+        return dashboard(state, playbook, real_now, events)
+
+    follow(context, incident, view, lambda state: f"stopped watching {state.id}")
