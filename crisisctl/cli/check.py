@@ -11,7 +11,7 @@ from crisisctl.cli.params import JsonFlag
 from crisisctl.errors import InvalidFileError, UsageError
 
 
-def _read_signals(source: str) -> dict[str, Any]:
+def read_signals(source: str) -> dict[str, Any]:
     from crisisctl.playbook.yamlsource import YMap, YScalar, load_bytes, load_file
 
     if source == "-":
@@ -69,7 +69,7 @@ def check_command(
     from crisisctl.playbook.catalog import discover, validate_files
 
     context = app_context(ctx)
-    signals = _read_signals(signals_file)
+    signals = read_signals(signals_file)
     report = validate_files(discover([context.settings.playbooks]), context.today())
     for result in report.results:
         if result.playbook is None:

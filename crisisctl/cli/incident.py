@@ -1,5 +1,6 @@
 """Running an incident: declare, incidents, show, next, step, assign, note, severity, resolve, close, timeline."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -299,6 +300,29 @@ def register(app: typer.Typer) -> None:
     app.command("close")(close_command)
     app.command("timeline")(timeline_command)
     app.command("watch")(watch)
+    app.command("run")(run)
+
+
+def run(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Argument(metavar="[PLAYBOOK|INCIDENT]", help="A playbook to declare, or an incident to resume."),
+    ] = None,
+    signals: Annotated[
+        Path | None, typer.Option("--signals", metavar="FILE", help="Offer the playbooks whose triggers fire.")
+    ] = None,
+) -> None:
+    """A guided walk through an incident: no flags to remember, every answer saved at once.
+
+    Without an argument it offers the playbooks (or, with --signals, those whose
+    triggers fire) and the open incidents. Ctrl-C leaves; running it again resumes.
+
+    Example: crisisctl run data-leak
+    """
+    from crisisctl.cli.guided import guided_run
+
+    guided_run(app_context(ctx), target, signals)
 
 
 def watch(

@@ -1,0 +1,134 @@
+"""`crisisctl run` in a real terminal: declare, act, leave with Ctrl-C, resume, approve and send, resolve."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import REPO, Workspace, exit_status, subprocess_env
+
+
+def test_run_without_a_terminal_names_the_commands_to_use(workspace: Workspace) -> None:
+    code, _, err = workspace.run("run", "base")
+    assert code == 2
+    assert "needs a terminal" in err and "declare" in err
+
+
+class Terminal:
+    """One program in a tmux pane, typed at and read like a person would."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.session = f"crisisctl-run-{time.monotonic_ns()}"
+        self.tmux = ["tmux", "-L", self.session]
+        env = subprocess_env(COLUMNS="120", LINES="50")
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-s", self.session, "-x", "120", "-y", "50", *command],
+            check=True,
+            env=env,
+        )
+        subprocess.run([*self.tmux, "set-option", "-t", self.session, "remain-on-exit", "on"], check=True)
+        self.seen = 0
+
+    def screen(self) -> str:
+        return subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-S", "-400", "-t", self.session], capture_output=True, text=True
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen()[self.seen :]:
+            assert time.monotonic() < deadline, f"waited for {text!r}:\n{self.screen()}"
+            time.sleep(0.1)
+        self.seen = self.screen().rindex(text)
+
+    def type(self, text: str) -> None:
+        if text:
+            subprocess.run([*self.tmux, "send-keys", "-t", self.session, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, "Enter"], check=True)
+
+    def key(self, key: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, key], check=True)
+
+    def pick(self, shortcut: str) -> None:
+        self.key(shortcut)
+        time.sleep(0.2)
+        self.key("Enter")
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Workspace) -> None:
+    me = getpass.getuser()
+    args = ["--db", str(workspace.db), "--playbooks", str(REPO / "playbooks"), "--templates", str(REPO / "templates")]
+    first = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "service-outage"])
+    try:
+        first.wait_for("Which service is affected")
+        first.type("online checkout")
+        first.wait_for("customers cannot")
+        first.type("pay for orders")
+        first.wait_for("A short title")
+        first.type("")
+        first.wait_for("Severity")
+        first.pick("2")
+        for role in ("incident-lead", "tech-lead", "comms-lead", "cs-lead", "scribe"):
+            first.wait_for(f"({role})?")
+            first.type(me if role in ("incident-lead", "tech-lead", "comms-lead") else "")
+        first.wait_for("What now?")
+        first.pick("2")  # Mark a step done
+        first.wait_for("Which step?")
+        first.pick("1")  # confirm-impact
+        first.wait_for("A note for the record")
+        first.type("checkout error rate 40%")
+        first.wait_for("confirm-impact done")
+        first.wait_for("What now?")
+        first.key("C-c")
+        deadline = time.monotonic() + 10
+        while exit_status(first.tmux, first.session) == "" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert exit_status(first.tmux, first.session) == "130"
+    finally:
+        first.close()
+    workspace.playbooks = REPO / "playbooks"
+    steps = {step["id"]: step["status"] for step in workspace.json("show", "INC-1")["steps"]}  # type: ignore[index]
+    assert steps["confirm-impact"] == "done"
+
+    second = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "INC-1"])
+    try:
+        second.wait_for("What now?")
+        second.pick("8")  # Draft a notice
+        second.wait_for("Which notice?")
+        second.pick("1")  # status-update
+        second.wait_for("draft of status-update saved")
+        second.wait_for("What now?")
+        second.pick("9")  # Approve a notice
+        second.wait_for("Which notice?")
+        second.pick("1")
+        second.wait_for("Approve as which role?")
+        second.pick("1")  # comms-lead
+        second.wait_for("status-update approved as comms-lead")
+        second.wait_for("What now?")
+        second.pick("0")  # Send a notice
+        second.wait_for("Which notice?")
+        second.pick("1")
+        second.wait_for("status-update sent")
+        second.wait_for("What now?")
+        second.pick("a")  # Resolve
+        second.wait_for("Summary of what was done")
+        second.type("rolled back the release")
+        second.wait_for("INC-1 resolved")
+        second.wait_for("What now?")
+        second.pick("c")  # Leave
+        second.wait_for("resume with: crisisctl run INC-1")
+    finally:
+        second.close()
+    detail = workspace.json("show", "INC-1")
+    assert isinstance(detail, dict)
+    assert detail["status"] == "resolved"
+    assert [c["status"] for c in detail["communications"] if c["id"] == "status-update"] == ["sent"]
+    assert workspace.json("verify")["ok"] is True  # type: ignore[index]
