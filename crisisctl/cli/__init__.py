@@ -16,6 +16,7 @@ from crisisctl.cli.crash import write_crash_report
 from crisisctl.cli.drill import drill_app
 from crisisctl.cli.log import db_app, verify_command
 from crisisctl.cli.playbook import playbook_app
+from crisisctl.cli.stats import stats_command
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
 from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
 
@@ -35,6 +36,7 @@ reports.register(app)
 app.command("verify")(verify_command)
 app.add_typer(comms_app, name="comms")
 app.add_typer(drill_app, name="drill")
+app.command("stats")(stats_command)
 app.add_typer(db_app, name="db")
 
 

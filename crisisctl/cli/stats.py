@@ -1,0 +1,59 @@
+"""`crisisctl stats`: how fast the responses really are, live incidents and drills apart."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crisisctl.cli.context import app_context
+from crisisctl.cli.params import JsonFlag
+from crisisctl.errors import UsageError
+
+
+def stats_command(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only incidents declared on or after YYYY-MM-DD.")
+    ] = None,
+    drills: Annotated[bool, typer.Option("--drills", help="Drills instead of live incidents (never mixed).")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", metavar="FILE", help="Also write a one-file HTML report with charts.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Response-time figures: time to acknowledge, to first customer notice, to resolve; steps on time.
+
+    Medians and 90th percentiles in seconds from the stated declaration time,
+    overall, per playbook, category, severity and month.
+
+    Example: crisisctl stats --since 2026-01-01 --json
+    """
+    from crisisctl.incident.metrics import measure
+    from crisisctl.incident.service import incident_now
+    from crisisctl.incident.stats import Measured, stats_report
+    from crisisctl.output.stats import stats_view
+    from crisisctl.output.views import print_json
+
+    try:
+        first_day = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise UsageError(f"--since {since} is not a date", "write YYYY-MM-DD") from None
+    context = app_context(ctx)
+    service = context.service()
+    measured = []
+    for row in context.log.incidents(include_closed=True, drill=drills):
+        if first_day and row.declared_at[:10] < first_day.isoformat():
+            continue
+        state, playbook = service.load(row.id)
+        measured.append(Measured(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
+    report = stats_report(measured, drills=drills, since=first_day)
+    if html is not None:
+        from crisisctl.render.statsreport import render_stats_html
+
+        html.write_text(render_stats_html(report), encoding="utf-8")
+        context.err.print(f"stats written to {html}")
+    if as_json:
+        print_json(context.out, report)
+    else:
+        context.out.print(stats_view(report))

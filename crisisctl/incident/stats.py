@@ -1,0 +1,77 @@
+"""Response-time figures across incidents: medians and 90th percentiles, per playbook, category, severity, month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crisisctl.incident.metrics import IncidentMetrics, judged_steps
+from crisisctl.incident.state import IncidentState
+from crisisctl.playbook.model import Playbook
+
+TIME_FIGURES = ("time_to_acknowledge_s", "time_to_first_notice_s", "time_to_resolve_s")
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One incident with its figures."""
+
+    state: IncidentState
+    playbook: Playbook
+    metrics: IncidentMetrics
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `fraction` of all values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _seconds(delta: dt.timedelta | None) -> float | None:
+    return delta.total_seconds() if delta is not None else None
+
+
+def _spread(values: Iterable[float | None]) -> dict[str, float | None]:
+    present = [value for value in values if value is not None]
+    if not present:
+        return {"median": None, "p90": None}
+    return {"median": statistics.median(present), "p90": percentile(present, 0.9)}
+
+
+def summarise(measured: Sequence[Measured]) -> dict[str, Any]:
+    """The figures for one group of incidents; times in seconds from the stated declaration, None without data."""
+    judged = [outcome for item in measured for outcome in judged_steps(item.metrics.steps)]
+    on_time = sum(outcome.verdict == "on-time" for outcome in judged)
+    return {
+        "incidents": len(measured),
+        "time_to_acknowledge_s": _spread(_seconds(m.metrics.time_to_acknowledge) for m in measured),
+        "time_to_first_notice_s": _spread(_seconds(m.metrics.time_to_first_notice) for m in measured),
+        "time_to_resolve_s": _spread(_seconds(m.metrics.time_to_resolve) for m in measured),
+        "steps_on_time_ratio": on_time / len(judged) if judged else None,
+        "resolved": sum(m.state.resolved_at is not None for m in measured),
+    }
+
+
+def _grouped(measured: Sequence[Measured], key_name: str, key: Any) -> list[dict[str, Any]]:
+    groups: dict[str, list[Measured]] = {}
+    for item in measured:
+        groups.setdefault(key(item), []).append(item)
+    return [{key_name: name, **summarise(items)} for name, items in sorted(groups.items())]
+
+
+def stats_report(measured: Sequence[Measured], *, drills: bool, since: dt.date | None) -> dict[str, Any]:
+    """Everything `crisisctl stats` shows, in the shape of its --json."""
+    return {
+        **summarise(measured),
+        "drills": drills,
+        "since": since.isoformat() if since else None,
+        "by_playbook": _grouped(measured, "playbook", lambda m: m.playbook.id),
+        "by_category": _grouped(measured, "category", lambda m: m.playbook.category),
+        "by_severity": _grouped(measured, "severity", lambda m: m.state.severity),
+        "by_month": _grouped(measured, "month", lambda m: m.state.declared_at.strftime("%Y-%m")),
+    }
