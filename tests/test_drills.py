@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +76,22 @@ def test_a_scripted_drill_is_scored_exactly(workspace: Workspace) -> None:
     assert "score = round(100" in report["formula"]
     text = workspace.ok("drill", "report", incident)
     assert "MISSED" in text and "met" in text and "score 70/100" in text
+
+
+def test_drill_report_documents_escape_user_text(workspace: Workspace) -> None:
+    hostile = SCENARIO.replace("title: Checkout outage rehearsal", 'title: "<img src=x onerror=alert(1)> *bold*"')
+    incident = start(workspace, write_scenario(workspace, hostile))
+    workspace.ok("step", "done", incident, "assess", "--at", "+25m")
+    markdown = workspace.ok("drill", "report", incident, "--format", "md")
+    assert "**Score: " in markdown and "| step `assess` | +30m | +25m | met |" in markdown
+    assert "\\<img" in markdown and not re.search(r"(?<!\\)<img", markdown)  # CommonMark shows \< as text
+    page = workspace.root / "drill.html"
+    workspace.ok("drill", "report", incident, "--format", "html", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+    assert "<svg" in html and "<script" not in html
+    code, _, err = workspace.run("drill", "report", incident, "--format", "pdf")
+    assert code == 2 and "md or html" in err
 
 
 def test_drill_events_never_count_as_live(workspace: Workspace) -> None:
