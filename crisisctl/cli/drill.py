@@ -172,6 +172,25 @@ def report_command(
         context.out.print(drill_report_view(state, score))
 
 
+@drill_app.command("demo")
+def demo_command(
+    ctx: typer.Context,
+    playbook_id: Annotated[
+        str, typer.Argument(metavar="[PLAYBOOK]", help="A bundled playbook with a scenario.")
+    ] = "product-recall",
+) -> None:
+    """See the whole loop in one go: a scripted drill in a throw-away log, then its report.
+
+    A team declares, acts, drafts and approves notices and sends them, misses
+    one deadline, and the drill is scored. Your own log is never touched.
+
+    Example: crisisctl drill demo service-outage
+    """
+    from crisisctl.cli.demo import run_demo
+
+    run_demo(app_context(ctx), playbook_id)
+
+
 @drill_app.command("status")
 def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every playbook with its last drill, its drill cadence, and whether a drill is overdue.

@@ -1,0 +1,82 @@
+"""`crisisctl drill demo`: the whole loop (declare, act, notify, score) on a bundled scenario, in a throw-away log."""
+
+import datetime as dt
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from crisisctl.cli.context import AppContext
+from crisisctl.cli.drill import start_drill
+from crisisctl.delivery.config import DeliveryConfig
+from crisisctl.delivery.sender import make_deliverer
+from crisisctl.errors import UsageError
+from crisisctl.incident.drills import pinned_scenario, score_drill
+from crisisctl.incident.service import IncidentService, incident_now
+from crisisctl.incident.state import step_views
+from crisisctl.output.drills import drill_report_view
+from crisisctl.playbook.durations import format_duration
+from crisisctl.render.drafts import make_renderer
+
+DEFAULT_PLAYBOOK = "product-recall"
+FACILITATOR = "facilitator"
+
+
+def _at(delta: dt.timedelta) -> str:
+    """A drill time for --at, in whole minutes after the start."""
+    return f"+{max(1, int(delta.total_seconds() // 60))}m"
+
+
+def run_demo(context: AppContext, playbook_id: str) -> None:
+    """Start the bundled scenario's drill, play a team that meets most expectations and misses one, report."""
+    scenarios = sorted((context.settings.playbooks / "scenarios").glob(f"{playbook_id}*.yaml"))
+    if not scenarios:
+        raise UsageError(f"no bundled scenario for {playbook_id}", "run it where playbooks/scenarios/ holds one")
+    folder = Path(tempfile.mkdtemp(prefix="crisisctl-demo-"))
+    demo = AppContext(replace(context.settings, db_flag=folder / "demo.sqlite3", actor_flag=FACILITATOR))
+    demo.clock = context.get_clock()
+    out = context.out
+    out.print(f"Throw-away log: {demo.settings.db}", style="dim")
+    state = start_drill(demo, playbook_id, scenarios[0], 1.0)
+    scenario = pinned_scenario(state)
+    assert scenario is not None
+    out.print(f"{state.id}: drill of {playbook_id} on '{scenario.title}'", style="bold")
+    for inject in scenario.injects:
+        out.print(f"  inject +{format_duration(inject.at)}: {inject.message}")
+
+    def acting(person: str) -> IncidentService:
+        return IncidentService(demo.log, demo.get_clock(), person)
+
+    _, playbook = demo.service().load(state.id)
+    people = {role.id: state.roles.get(role.id) or f"{role.id}-holder" for role in playbook.roles}
+    for role, person in people.items():
+        if state.roles.get(role) != person:
+            acting(FACILITATOR).assign(state.id, role, person, at="+1m")
+    expected_steps = [item.target for item in scenario.expectations if item.kind == "step"]
+    late_step = expected_steps[-1] if len(expected_steps) > 1 else None  # the team misses one deadline, as teams do
+    horizon = max(item.by for item in scenario.expectations)
+    for view in step_views(state, playbook, state.declared_at):
+        due = view.step.due
+        if view.status == "not-applicable" or due is None or due > horizon:
+            continue
+        done_at = due * (1.25 if view.step.id == late_step else 0.75)
+        # The demo plays steps by their deadlines, not their order, so it records them past dependencies.
+        acting(people[view.step.role]).step(
+            state.id, view.step.id, "done", note="done in the demo", force=True, at=_at(done_at)
+        )
+        out.print(f"  step {view.step.id} done at {_at(done_at)} (due +{format_duration(due)})")
+    renderer = make_renderer(demo.settings.templates, [demo.settings.playbooks])
+    deliverer = make_deliverer(DeliveryConfig(), demo.settings.db, demo.now())
+    for item in (item for item in scenario.expectations if item.kind == "communication"):
+        communication = playbook.communication(item.target)
+        assert communication is not None
+        sent_at = item.by * 0.8
+        acting(FACILITATOR).draft(state.id, item.target, None, renderer, at=_at(sent_at * 0.8))
+        for role in communication.approvals:
+            acting(people[role]).approve(state.id, item.target, None, role, at=_at(sent_at * 0.9))
+        acting(FACILITATOR).send(state.id, item.target, None, deliverer, at=_at(sent_at))
+        approvers = ", ".join(communication.approvals) or "nobody"
+        out.print(f"  notice {item.target}: drafted, approved by {approvers}, sent at {_at(sent_at)}")
+    state, playbook = demo.service().load(state.id)
+    now = incident_now(state, demo.now())
+    out.print(drill_report_view(state, score_drill(state, playbook, pinned_scenario(state), now)))
+    out.print(f"Your turn: crisisctl drill start {playbook_id} --scenario {scenarios[0]}", style="dim")

@@ -1,0 +1,30 @@
+"""`drill demo`, the README's first command: the whole loop in a throw-away log, for every bundled playbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from crisisctl.entry import main
+
+PLAYBOOKS = sorted(path.stem for path in (REPO / "playbooks").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS)
+def test_demo_runs_a_scored_drill_without_touching_the_users_log(
+    playbook: str, in_repo: Path, capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
+    assert main(["drill", "demo", playbook]) == 0
+    out = capsys.readouterr().out
+    assert f"drill of {playbook}: score" in out
+    assert "│ met" in out
+    assert not any(isolated_home.rglob("*.sqlite3")), "the demo must not write the user's own log"
+
+
+def test_demo_of_a_playbook_without_scenario_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--playbooks", str(tmp_path), "drill", "demo", "base"]) == 2
+    assert "no bundled scenario" in capsys.readouterr().err
