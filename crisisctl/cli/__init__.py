@@ -16,6 +16,7 @@ from crisisctl.cli.crash import write_crash_report
 from crisisctl.cli.drill import drill_app
 from crisisctl.cli.log import db_app, verify_command
 from crisisctl.cli.playbook import playbook_app
+from crisisctl.cli.setup import init_command
 from crisisctl.cli.stats import stats_command
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
 from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
@@ -25,10 +26,11 @@ app = typer.Typer(
     help="Run customer-facing crises from versioned playbooks, with a tamper-evident log.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    add_completion=False,
+    invoke_without_command=True,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("init")(init_command)
 app.add_typer(playbook_app, name="playbook")
 app.command("check")(check_command)
 incident.register(app)
@@ -44,6 +46,23 @@ def _show_version(value: bool) -> None:
     if value:
         print(f"crisisctl {__version__}")
         raise typer.Exit()
+
+
+OVERVIEW = """\
+crisisctl: run customer-facing crises from versioned playbooks, with a tamper-evident log.
+
+Respond      run [PLAYBOOK|INCIDENT]     guided, no flags to remember
+             declare PLAYBOOK            open an incident (--input, --assign, --severity)
+             next / show / watch INC     what to do now, the whole picture, live
+             step start|done|skip|block INC STEP, assign, note, severity, resolve, close
+             check SIGNALS               which playbooks' triggers fire
+Communicate  comms list|draft|approve|send INC COMM
+Review       timeline, postmortem, export, stats, verify INC
+Rehearse     drill demo | start | run | report | status
+Author       playbook list|show|validate|new|schema, init DIR
+
+Start here:  crisisctl drill demo        then: crisisctl COMMAND --help
+"""
 
 
 @app.callback()
@@ -76,6 +95,8 @@ def main_options(
     Example: crisisctl playbook validate
     """
     ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor)
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        print(OVERVIEW, end="")
 
 
 def run(args: list[str]) -> int:

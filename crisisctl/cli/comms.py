@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from crisisctl.cli.completion import complete_communication
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
 from crisisctl.errors import UsageError
@@ -15,7 +16,12 @@ comms_app = typer.Typer(
     help="Draft, approve and send the playbook's notices.", no_args_is_help=True, rich_markup_mode=None
 )
 
-CommId = Annotated[str, typer.Argument(metavar="COMM", help="The communication id from the playbook.")]
+CommId = Annotated[
+    str,
+    typer.Argument(
+        metavar="COMM", help="The communication id from the playbook.", autocompletion=complete_communication
+    ),
+]
 LocaleOption = Annotated[
     str | None, typer.Option("--locale", metavar="L", help="Which language version (default: the first listed).")
 ]

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import IncidentId, JsonFlag
 from crisisctl.errors import InvalidFileError, UsageError
@@ -18,7 +19,9 @@ drill_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-PlaybookArg = Annotated[str, typer.Argument(metavar="PLAYBOOK", help="The playbook id to rehearse.")]
+PlaybookArg = Annotated[
+    str, typer.Argument(metavar="PLAYBOOK", help="The playbook id to rehearse.", autocompletion=complete_playbook)
+]
 ScenarioOption = Annotated[Path, typer.Option("--scenario", metavar="FILE", help="The scenario file (kind: Scenario).")]
 SpeedOption = Annotated[
     float,

@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crisisctl.cli.completion import complete_role, complete_step
 from crisisctl.cli.context import AppContext, app_context
-from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag
+from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, PlaybookId
 from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _confirm(context: AppContext, state: "IncidentState", what: str) -> None:
 
 def declare(
     ctx: typer.Context,
-    playbook_id: Annotated[str, typer.Argument(metavar="PLAYBOOK", help="The playbook id.")],
+    playbook_id: PlaybookId,
     title: Annotated[str | None, typer.Option("--title", help="A short title (default: the playbook's).")] = None,
     severity: Annotated[
         str | None, typer.Option("--severity", help="Severity id (default: the playbook's most severe).")
@@ -163,7 +164,7 @@ def _step_command(action: str, summary: str, example: str) -> None:
     def command(
         ctx: typer.Context,
         incident: IncidentId,
-        step: Annotated[str, typer.Argument(metavar="STEP", help="The step id.")],
+        step: Annotated[str, typer.Argument(metavar="STEP", help="The step id.", autocompletion=complete_step)],
         note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help=note_help)] = None,
         at: AtTime = None,
         force: ForceFlag = False,
@@ -196,7 +197,7 @@ _step_command(
 def assign_command(
     ctx: typer.Context,
     incident: IncidentId,
-    role: Annotated[str, typer.Argument(metavar="ROLE", help="The role id.")],
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="The role id.", autocompletion=complete_role)],
     person: Annotated[str, typer.Argument(metavar="PERSON", help="Who takes the role.")],
     at: AtTime = None,
 ) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crisisctl.cli.completion import complete_playbook
+from crisisctl.cli.authoring import new_command
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
 
@@ -106,7 +108,9 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @playbook_app.command("show")
 def show_command(
     ctx: typer.Context,
-    playbook_id: Annotated[str, typer.Argument(metavar="ID", help="The playbook's id.")],
+    playbook_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The playbook's id.", autocompletion=complete_playbook)
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Show one playbook: roles, steps with deadlines, communications.
@@ -141,3 +145,6 @@ def schema_command(
 
     schema = scenario_json_schema() if scenario else playbook_json_schema()
     app_context(ctx).out.out(json.dumps(schema, indent=2), highlight=False)
+
+
+playbook_app.command("new")(new_command)

@@ -1,0 +1,147 @@
+"""`crisisctl playbook new`: a commented playbook for a category, asked for at a terminal or given by flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.params import JsonFlag
+from crisisctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from crisisctl.authoring import PlaybookRequest
+
+# Listed here rather than imported, so `crisisctl --help` does not load the format; a test keeps them equal.
+CATEGORY_NAMES = (
+    "complaint-surge, service-outage, data-leak, product-quality, pr-crisis, customer-churn, "
+    "contract-dispute, natural-disaster, market-shock, other"
+)
+
+
+def new_command(
+    ctx: typer.Context,
+    category: Annotated[
+        str | None, typer.Option("--category", metavar="CATEGORY", help=f"The kind of crisis: {CATEGORY_NAMES}.")
+    ] = None,
+    playbook_id: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="The playbook's id (a slug); also its file name.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="Its title (default: the category's usual one).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="TEXT", help="Who keeps it up to date: a team or an address.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a new playbook for a kind of crisis, with its notice templates, ready to adapt.
+
+    The playbook gets the usual phases, roles, steps and notices of its category,
+    with comments, and passes `crisisctl playbook validate` as written. At a
+    terminal, crisisctl asks for what the flags leave out; elsewhere --category
+    and --id are required. Existing files are never overwritten.
+
+    Example: crisisctl playbook new --category data-leak --id data-leak-eu --owner privacy@example.com
+    """
+    from crisisctl.authoring import new_playbook
+    from crisisctl.output.safetext import inert
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    request = _request(context, category, playbook_id, title, owner)
+    written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
+    if as_json:
+        print_json(
+            context.out,
+            {"id": request.playbook_id, "category": request.category, "files": [str(path) for path in written]},
+        )
+        return
+    for path in written:
+        context.out.print(f"wrote {inert(str(path), keep_newlines=False)}")
+    context.out.print(f"next: adapt it, then run {inert(_validate_command(context), keep_newlines=False)}")
+
+
+def _request(
+    context: AppContext, category: str | None, playbook_id: str | None, title: str | None, owner: str | None
+) -> PlaybookRequest:
+    """The author's answers: from the flags, and at a terminal by asking for the rest."""
+    from crisisctl.authoring import PlaybookRequest, category_problem
+
+    if category is not None and (problem := category_problem(category)):
+        raise UsageError(problem, "pass another --category")
+    missing = [flag for flag, value in (("--category", category), ("--id", playbook_id)) if value is None]
+    if missing and not context.stdin_is_tty:
+        raise UsageError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} needed",
+            "pass --category CATEGORY --id ID (standard input is not a terminal, so crisisctl cannot ask)",
+        )
+    if not context.stdin_is_tty:
+        assert category is not None and playbook_id is not None
+        return PlaybookRequest(category, playbook_id, title, owner)
+    return _ask(context.settings.playbooks, category, playbook_id, title, owner)
+
+
+def _ask(
+    playbooks: Path, category: str | None, playbook_id: str | None, title: str | None, owner: str | None
+) -> PlaybookRequest:
+    """The wizard: each answer passes the same checks as the flag it stands for."""
+    import questionary
+
+    from crisisctl.authoring import (
+        PlaybookRequest,
+        category_summary,
+        default_title,
+        id_problem,
+        suggested_id,
+        text_problem,
+    )
+    from crisisctl.playbook.format import CATEGORIES
+
+    if category is None:
+        choices = [questionary.Choice(f"{name:<17} {category_summary(name)}", value=name) for name in CATEGORIES]
+        category = _answer(questionary.select("What kind of crisis is the playbook for?", choices=choices))
+    if playbook_id is None:
+        playbook_id = _answer(
+            questionary.text(
+                "Playbook id (lower-case, digits, hyphens; also the file name):",
+                default=suggested_id(category, playbooks),
+                validate=lambda text: id_problem(text, playbooks) or True,
+            )
+        )
+    if title is None:
+        title = _answer(
+            questionary.text(
+                "Title:", default=default_title(category), validate=lambda text: text_problem(text, "title") or True
+            )
+        )
+    if owner is None:
+        owner = _answer(
+            questionary.text(
+                "Owner, who keeps it up to date (a team or an address; empty for none):",
+                validate=lambda text: not text or text_problem(text, "owner") or True,
+            )
+        )
+    return PlaybookRequest(category, playbook_id, title.strip(), owner.strip() or None)
+
+
+def _answer(question: Any) -> str:
+    answer = question.ask()
+    if answer is None:  # Ctrl-C: questionary swallows it and answers None
+        raise KeyboardInterrupt
+    assert isinstance(answer, str)
+    return answer
+
+
+def _validate_command(context: AppContext) -> str:
+    """The validate command for the folders this playbook was written to."""
+    import shlex
+
+    flags = ""
+    if context.settings.playbooks != Path("playbooks"):
+        flags += f" --playbooks {shlex.quote(str(context.settings.playbooks))}"
+    if context.settings.templates != Path("templates"):
+        flags += f" --templates {shlex.quote(str(context.settings.templates))}"
+    return f"crisisctl{flags} playbook validate"

@@ -1,0 +1,47 @@
+"""`crisisctl init`: a ready playbook repository from the bundled samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crisisctl.cli.context import app_context
+from crisisctl.cli.params import JsonFlag
+
+
+def init_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Where to set up the repository; created if missing.")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set up a playbook repository: samples, schemas, pre-commit hook, CI workflow, editor settings.
+
+    Writes the bundled playbooks (with their drill scenarios) and templates, the
+    JSON Schemas with editor settings pointing at them, a pre-commit hook and a
+    GitHub Actions workflow that run `crisisctl playbook validate`, and a README.
+    Refuses (exit 1) to overwrite existing files unless --force; it then writes nothing.
+
+    Example: crisisctl init crisis-playbooks
+    """
+    from crisisctl.authoring import init_repository
+    from crisisctl.output.safetext import inert
+    from crisisctl.output.views import print_json
+
+    context = app_context(ctx)
+    written = init_repository(directory, force=force)
+    files = [path.relative_to(directory).as_posix() for path in written]
+    if as_json:
+        print_json(context.out, {"directory": str(directory), "files": files})
+        return
+    shown = inert(str(directory), keep_newlines=False)
+    context.out.print(f"playbook repository ready in {shown}: {len(files)} files")
+    context.out.print("next:")
+    if directory != Path("."):
+        context.out.print(f"  cd {shown}")
+    context.out.print("  crisisctl playbook validate")
+    context.out.print("  git init && pre-commit install    # validate before every commit")
