@@ -9,10 +9,11 @@ from rich.text import Text
 
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.live import follow
+from crisisctl.incident.describe import describe_event
 from crisisctl.incident.drills import firing_triggers, injects_due, pinned_scenario, signals_so_far
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views
-from crisisctl.output.incidents import describe_event, steps_table
+from crisisctl.output.incidents import steps_table
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook

@@ -90,6 +90,7 @@ def postmortem_command(
 
     Example: crisisctl postmortem INC-7 --format html -o INC-7-postmortem.html
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.render.reports import postmortem
 
     context = app_context(ctx)
@@ -97,7 +98,7 @@ def postmortem_command(
     report = postmortem(
         state,
         playbook,
-        context.now(),
+        incident_now(state, context.now()),
         report_format.value,
         template_dir=context.settings.templates,
         playbook_dir=context.settings.playbooks,
@@ -126,16 +127,18 @@ def export_command(
 
     Example: crisisctl export INC-7 --format json -o INC-7.json
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.render.reports import export_csv, export_json, export_markdown
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
+    now = incident_now(state, context.now())
     if export_format is ExportFormat.json:
-        text = export_json(state, playbook, context.now(), redact=redact)
+        text = export_json(state, playbook, now, redact=redact)
     elif export_format is ExportFormat.csv:
         text = export_csv(state, redact=redact)
     else:
-        text = export_markdown(state, playbook, context.now(), redact=redact)
+        text = export_markdown(state, playbook, now, redact=redact)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")
 
 

@@ -9,10 +9,11 @@ from rich.text import Text
 
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.live import follow
+from crisisctl.incident.describe import describe_event
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
-from crisisctl.output.incidents import describe_event, local, steps_table
+from crisisctl.output.incidents import local, steps_table
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 

@@ -31,7 +31,7 @@ class StepOutcome:
     """One step against its deadline.
 
     verdict: on-time, late, done (it had no deadline), skipped, not-applicable or not-done.
-    late_by: how late a late step finished, or how far past its deadline a not-done step is now.
+    late_by: how late a late step finished, or how far past its deadline a not-done step is at `now`.
     """
 
     step: Step

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crisisctl.clock import format_time
+from crisisctl.incident.describe import describe_event
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
 from crisisctl.output.safetext import inert
@@ -137,38 +138,6 @@ def incidents_table(rows: list[IncidentRow]) -> Table:
         declared = dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))
         table.add_row(row.id, row.status, row.severity, _text(row.playbook), Text(title), local(declared))
     return table
-
-
-def describe_event(event: StoredEvent) -> str:
-    """One line saying what an event recorded."""
-    data = event.data
-    kind = event.type
-    if kind == "incident.declared":
-        return f"declared from {data['playbook']} {data['playbook_version']}: {data['title']} ({data['severity']})"
-    if kind.startswith("step."):
-        words = kind.split(".", 1)[1]
-        extra = f" — {data['note']}" if data.get("note") else ""
-        return f"step {data['step']} {words}{' (forced)' if data.get('forced') else ''}{extra}"
-    if kind == "role.assigned":
-        return f"{data['person']} holds {data['role']}"
-    if kind == "note.added":
-        return str(data["text"])
-    if kind == "severity.changed":
-        return f"severity {data['from']} -> {data['to']}: {data['note']}"
-    if kind == "incident.resolved":
-        return "resolved" + (f": {data['summary']}" if data.get("summary") else "")
-    if kind.startswith("communication."):
-        what = data["communication"] + (f" ({data['locale']})" if data.get("locale") else "")
-        if kind == "communication.drafted":
-            return f"{what} drafted from {data['template']} (sha256 {data['sha256'][:12]})"
-        if kind == "communication.approved":
-            return f"{what} approved as {data['role']}"
-        if kind == "communication.sent":
-            return f"{what} sent: {data.get('detail', '')}"
-        return f"{what} delivery FAILED: {data.get('detail', '')}"
-    if kind == "incident.closed":
-        return "closed" + (" (forced)" if data.get("forced") else "")
-    return kind
 
 
 def timeline_table(events: list[StoredEvent]) -> Table:

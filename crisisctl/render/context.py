@@ -22,6 +22,11 @@ FIELDS_BY_NAME: dict[str, frozenset[str]] = {
     "playbook": PLAYBOOK_FIELDS,
     "communication": COMMUNICATION_FIELDS,
 }
+# Post-mortem templates also see who declared, when it was resolved and closed, and who held which role.
+REPORT_FIELDS_BY_NAME: dict[str, frozenset[str]] = FIELDS_BY_NAME | {
+    "incident": INCIDENT_FIELDS | {"declared_by", "resolved_at", "closed_at", "role_history"},
+    "playbook": PLAYBOOK_FIELDS | {"sha256"},
+}
 
 
 def notice_context(

@@ -46,19 +46,19 @@ def choose_template(name: str, locale: str, roots: Sequence[Path]) -> str:
     return name
 
 
-class _Timeout(Exception):
-    pass
+class RenderTimeout(Exception):
+    """A render that ran past its time budget."""
 
 
 @contextlib.contextmanager
-def _time_budget(seconds: float) -> Iterator[None]:
+def time_budget(seconds: float) -> Iterator[None]:
     """Stop a render that runs too long (main thread only, where signals are delivered)."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def expire(signum: int, frame: Any) -> None:
-        raise _Timeout
+        raise RenderTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -77,7 +77,7 @@ def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -
         source_path = Path(template.filename or name)
         pieces: list[str] = []
         size = 0
-        with _time_budget(MAX_RENDER_SECONDS):
+        with time_budget(MAX_RENDER_SECONDS):
             for piece in template.generate(context):
                 size += len(piece)
                 if size > MAX_OUTPUT_CHARS:
@@ -85,7 +85,7 @@ def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -
                         f"{name} renders more than {MAX_OUTPUT_CHARS:,} characters", "shorten the template"
                     )
                 pieces.append(piece)
-    except _Timeout:
+    except RenderTimeout:
         raise RenderError(f"{name} took longer than {MAX_RENDER_SECONDS:g} s to render", "simplify its loops") from None
     except TemplateNotFound as error:
         raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None

@@ -21,21 +21,20 @@ from markupsafe import Markup
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.describe import describe_event
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.state import IncidentState, communication_status, fold, typed_inputs
-from crisisctl.output.incidents import describe_event
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
-from crisisctl.render.notices import RenderError, _time_budget, _Timeout
+from crisisctl.render.notices import RenderError, RenderTimeout, time_budget
 from crisisctl.render.redact import REDACTION_NOTICE, redact_events
+from crisisctl.store.eventlog import StoredEvent
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 BUILTIN_POSTMORTEM = {"md": "postmortem.md.j2", "html": "postmortem.html.j2"}
 BUILTIN_RECORD = "record.md.j2"
-POSTMORTEM_FORMATS = ("md", "html")
-EXPORT_FORMATS = ("json", "csv", "md")
 EXPORT_SCHEMA = "crisisctl.export/1"
 # A report of a long incident is far larger than a notice: budgets sized for 100,000 events.
 REPORT_MAX_CHARS = 200_000_000
@@ -50,11 +49,7 @@ class Report:
     """Rendered output, and what the caller tells the user about it."""
 
     text: str
-    format: str
-    template: str
-    builtin: bool
     draft: bool
-    redacted: bool
     warning: str = ""
 
 
@@ -140,9 +135,10 @@ def _role_history(state: IncidentState, playbook: Playbook) -> list[dict[str, An
     for role, person in first.data.get("roles", {}).items():
         if person:
             hand_over(role, person, state.declared_at, first.actor)
-    for event in state.events:
-        if event.type == ev.ROLE_ASSIGNED:
-            hand_over(event.data["role"], event.data["person"], parse_time(event.at), event.actor)
+    # By stated time: an assignment recorded late with --at takes its place in the history.
+    assignments = sorted((e for e in state.events if e.type == ev.ROLE_ASSIGNED), key=lambda e: (e.at, e.seq))
+    for event in assignments:
+        hand_over(event.data["role"], event.data["person"], parse_time(event.at), event.actor)
     titles = {role.id: role.title for role in playbook.roles}
     return [
         {"role": role, "title": titles.get(role, role), "holders": holders, "holder": state.roles.get(role)}
@@ -260,8 +256,12 @@ def _timeline(state: IncidentState) -> list[dict[str, Any]]:
 def report_context(
     state: IncidentState, playbook: Playbook, now: dt.datetime, metrics: IncidentMetrics | None = None
 ) -> dict[str, Any]:
-    """Everything a post-mortem template is given: the notice names plus the report names (docs/reports.md)."""
-    metrics = metrics or measure(state, playbook, now)
+    """Everything a post-mortem template is given: the notice names plus the report names (docs/reports.md).
+
+    Once the incident is resolved, open steps are judged at the resolution, so a report written
+    again later says the same.
+    """
+    metrics = metrics or measure(state, playbook, state.resolved_at or now)
     declared = state.events[0]
     severity_history = [
         {
@@ -421,13 +421,13 @@ def render_report(name: str, roots: Sequence[Path], context: dict[str, Any], mar
         template = environment.get_template(name)
         pieces: list[str] = []
         size = 0
-        with _time_budget(REPORT_MAX_SECONDS):
+        with time_budget(REPORT_MAX_SECONDS):
             for piece in template.generate(context):
                 size += len(piece)
                 if size > REPORT_MAX_CHARS:
                     raise RenderError(f"{name} renders more than {REPORT_MAX_CHARS:,} characters", "shorten it")
                 pieces.append(piece)
-    except _Timeout:
+    except RenderTimeout:
         raise RenderError(f"{name} took longer than {REPORT_MAX_SECONDS:g} s to render", "simplify it") from None
     except TemplateNotFound as error:
         raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
@@ -459,21 +459,19 @@ def _with_notice(text: str, kind: str) -> str:
 
 def choose_postmortem_template(
     playbook: Playbook, fmt: str, template_dir: Path, playbook_dir: Path
-) -> tuple[str, list[Path], bool, str]:
+) -> tuple[str, list[Path], str]:
     """The playbook's `postmortem.template` when it is of the asked kind, else the built-in one.
 
-    Returns the name, the roots to load it from, whether it is built in, and a warning for the user.
+    Returns the name, the roots to load it from, and a warning for the user (or "").
     """
-    builtin = (BUILTIN_POSTMORTEM[fmt], [BUILTIN_DIR], True)
     own = playbook.postmortem.template
     if own is None:
-        return (*builtin, "")
-    kind = "html" if escapes_html(own) else "md"
-    if kind != fmt:
+        return BUILTIN_POSTMORTEM[fmt], [BUILTIN_DIR], ""
+    if ("html" if escapes_html(own) else "md") != fmt:
         warning = f"the playbook's post-mortem template {own} is not {fmt}; the built-in {fmt} report is used"
-        return (*builtin, warning)
+        return BUILTIN_POSTMORTEM[fmt], [BUILTIN_DIR], warning
     # The built-in folder comes last, so an own template may {% extends %} or {% include %} the built-in ones.
-    return own, [template_dir, playbook_dir, BUILTIN_DIR], False, ""
+    return own, [template_dir, playbook_dir, BUILTIN_DIR], ""
 
 
 def postmortem(
@@ -488,17 +486,17 @@ def postmortem(
 ) -> Report:
     """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open."""
     state = prepare(state, redact)
-    name, roots, builtin, warning = choose_postmortem_template(playbook, fmt, template_dir, playbook_dir)
+    name, roots, warning = choose_postmortem_template(playbook, fmt, template_dir, playbook_dir)
     text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
     if redact:
         text = _with_notice(text, fmt)
-    return Report(text, fmt, name, builtin, state.status == "open", redact, warning)
+    return Report(text, state.status == "open", warning)
 
 
 # -- Exports ------------------------------------------------------------------------------------------
 
 
-def _event_record(event: Any) -> dict[str, Any]:
+def _event_record(event: StoredEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "at": event.at,

@@ -12,7 +12,7 @@ from crisisctl.errors import Problem, UsageError
 from crisisctl.playbook.fields import did_you_mean
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import TemplateUse
-from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_NAMES
+from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
 
@@ -96,7 +96,7 @@ class TemplateChecker:
         known = {
             "inputs": frozenset(item.id for item in playbook.inputs),
             "roles": frozenset(role.id for role in playbook.roles),
-            **FIELDS_BY_NAME,
+            **(REPORT_FIELDS_BY_NAME if use.purpose == "report" else FIELDS_BY_NAME),
         }
         for owner, attribute, line in sorted(usage.attributes):
             if owner not in known or attribute in known[owner]:

@@ -1,0 +1,37 @@
+"""Events in words: one line saying what each recorded event means, for timelines, reports and exports."""
+
+from __future__ import annotations
+
+from crisisctl.store.eventlog import StoredEvent
+
+
+def describe_event(event: StoredEvent) -> str:
+    """One line saying what an event recorded."""
+    data = event.data
+    kind = event.type
+    if kind == "incident.declared":
+        return f"declared from {data['playbook']} {data['playbook_version']}: {data['title']} ({data['severity']})"
+    if kind.startswith("step."):
+        words = kind.split(".", 1)[1]
+        extra = f" — {data['note']}" if data.get("note") else ""
+        return f"step {data['step']} {words}{' (forced)' if data.get('forced') else ''}{extra}"
+    if kind == "role.assigned":
+        return f"{data['person']} holds {data['role']}"
+    if kind == "note.added":
+        return str(data["text"])
+    if kind == "severity.changed":
+        return f"severity {data['from']} -> {data['to']}: {data['note']}"
+    if kind == "incident.resolved":
+        return "resolved" + (f": {data['summary']}" if data.get("summary") else "")
+    if kind.startswith("communication."):
+        what = data["communication"] + (f" ({data['locale']})" if data.get("locale") else "")
+        if kind == "communication.drafted":
+            return f"{what} drafted from {data['template']} (sha256 {data['sha256'][:12]})"
+        if kind == "communication.approved":
+            return f"{what} approved as {data['role']}"
+        if kind == "communication.sent":
+            return f"{what} sent: {data.get('detail', '')}"
+        return f"{what} delivery FAILED: {data.get('detail', '')}"
+    if kind == "incident.closed":
+        return "closed" + (" (forced)" if data.get("forced") else "")
+    return kind
