@@ -8,6 +8,12 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+from hypothesis import settings
+
+# A short pass in CI; HYPOTHESIS_PROFILE=nightly for a long one (docs/reliability.md).
+settings.register_profile("ci", print_blob=True)
+settings.register_profile("nightly", max_examples=20_000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 _REAL_DIRS = [

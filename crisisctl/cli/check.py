@@ -15,7 +15,13 @@ def read_signals(source: str) -> dict[str, Any]:
     from crisisctl.playbook.yamlsource import YMap, YScalar, load_bytes, load_file
 
     if source == "-":
-        loaded = load_bytes(sys.stdin.buffer.read(), "<stdin>")
+        try:
+            data = sys.stdin.buffer.read()
+        except OSError as error:
+            raise UsageError(
+                f"cannot read standard input: {error.strerror or error}", "pass a file instead of -"
+            ) from None
+        loaded = load_bytes(data, "<stdin>")
     else:
         path = Path(source)
         if not path.is_file():

@@ -106,6 +106,8 @@ def _evaluate_leaf(leaf: Leaf, values: Mapping[str, Any]) -> Evaluation:
         if base is None:
             missing.add(right.metric)
             right = None
+        elif isinstance(base, bool) or not isinstance(base, int | float):
+            return Evaluation(False, frozenset(missing))  # a baseline that is not a number compares with nothing
         else:
             right = base * right.times
     if left is None or (right is None and isinstance(leaf.value, Scaled)):
