@@ -41,6 +41,12 @@ def translate(error: sqlite3.Error, path: Path) -> LogError:
             f"the log {path} is busy: another crisisctl held it longer than {busy_timeout_ms() / 1000:g} s",
             "try again in a moment; nothing was written",
         )
+    if ("readonly" in text or "read-only" in text) and _wal_cannot_work(path):
+        return LogError(
+            f"the log {path} cannot use write-ahead logging here: its -wal/-shm files cannot be used",
+            "keep the log on a local file system (not a network share), and remove a stray -shm or -wal "
+            "that is not a regular file",
+        )
     if "readonly" in text or "read-only" in text:
         return LogError(
             f"the log {path} is read-only", "check the permissions of the file, its -wal/-shm files and its folder"
@@ -55,6 +61,12 @@ def translate(error: sqlite3.Error, path: Path) -> LogError:
     if "unable to open" in text:
         return LogError(f"the log {path} cannot be opened", "check that its folder exists and is writable")
     return LogError(f"the log {path} failed ({code})", "if it persists, restore the log from a backup")
+
+
+def _wal_cannot_work(path: Path) -> bool:
+    """A writable log that SQLite still calls read-only: its shared-memory or WAL file is unusable."""
+    sides = [path.with_name(path.name + suffix) for suffix in ("-shm", "-wal")]
+    return os.access(path, os.W_OK) and any(side.exists() and not side.is_file() for side in sides)
 
 
 def _create_private_file(path: Path) -> None:
