@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import platform
 import re
 import shutil
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
@@ -23,8 +25,10 @@ from typing import Any, Literal
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
+CACHE_DIR = BENCH_DIR / "results"  # git-ignored; holds the cached big log
 PLAYBOOK_COPIES = 1000
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_MIB = 40  # peak memory budget of a non-interactive command
 
 
 # --- What is measured -------------------------------------------------------------------------------------------
@@ -32,13 +36,20 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Target:
-    """A budget: at most `max_ratio` times the baseline's median, or at most `max_ms` milliseconds."""
+    """A budget: time (at most `max_ratio` times the baseline's median, at most `max_ms` milliseconds) and
+    memory (a peak RSS of at most `max_mib` MiB). Each limit left at None is not checked."""
 
     max_ratio: float | None = None
     max_ms: float | None = None
+    max_mib: float | None = None
 
-    def met(self, median_ms: float, ratio: float) -> bool:
+    def time_met(self, median_ms: float, ratio: float) -> bool | None:
+        if self.max_ratio is None and self.max_ms is None:
+            return None
         return (self.max_ratio is None or ratio <= self.max_ratio) and (self.max_ms is None or median_ms <= self.max_ms)
+
+    def memory_met(self, peak_mib: float | None) -> bool | None:
+        return None if self.max_mib is None or peak_mib is None else peak_mib <= self.max_mib
 
     def __str__(self) -> str:
         parts = []
@@ -46,6 +57,8 @@ class Target:
             parts.append(f"<= {self.max_ratio:g}x")
         if self.max_ms is not None:
             parts.append(f"<= {self.max_ms:g} ms")
+        if self.max_mib is not None:
+            parts.append(f"<= {self.max_mib:g} MiB")
         return ", ".join(parts) or "-"
 
 
@@ -54,8 +67,9 @@ class Benchmark:
     """One row: a command line, its budget and how often to run it.
 
     `argv` follows the program; `{name}` in an argument is replaced by the fixture `name` (see FIXTURES),
-    built once before any timing. `max_runs` caps the rounds for slow commands; their runs are spread
-    evenly over the session so that drift affects every row alike.
+    built once before any timing; a Cycle fixture gives its next value at each run. `max_runs` caps the
+    rounds for slow commands; their runs are spread evenly over the session so that drift affects every
+    row alike.
     """
 
     name: str
@@ -67,14 +81,45 @@ class Benchmark:
 
 BASELINE = Benchmark("python -c pass", ("-c", "pass"), program="python")
 
+BIG_LOG = ("--db", "{big_log}")
+
 BENCHMARKS: tuple[Benchmark, ...] = (
     BASELINE,
-    Benchmark("crisisctl --version", ("--version",), Target(max_ratio=5)),
-    Benchmark("crisisctl --help", ("--help",), Target(max_ratio=7)),
+    Benchmark("crisisctl --version", ("--version",), Target(max_ratio=5, max_mib=MAX_MIB)),
+    Benchmark("crisisctl --help", ("--help",), Target(max_ratio=7, max_mib=MAX_MIB)),
     Benchmark(
         f"crisisctl playbook validate ({PLAYBOOK_COPIES:,} playbooks)",
         ("--templates", "{templates}", "playbook", "validate", "{playbooks_1000}"),
-        Target(max_ms=1500),
+        Target(max_ms=1500, max_mib=MAX_MIB),
+        max_runs=5,
+    ),
+    # The big log: 100,000 incidents, 1,000,000 events (bench/biglog.py). Writes go to this session's copy.
+    Benchmark(
+        "crisisctl note INC (big log)",
+        (*BIG_LOG, "note", "{big_log_note_incident}", "bench: a note on the big log"),
+        Target(max_ratio=7, max_mib=MAX_MIB),
+    ),
+    Benchmark(
+        "crisisctl step done INC STEP --force (big log)",
+        (*BIG_LOG, "step", "done", "{big_log_step_incident}", "{big_log_step}", "--force"),
+        Target(max_ratio=7, max_mib=MAX_MIB),
+    ),
+    Benchmark("crisisctl incidents (big log)", (*BIG_LOG, "incidents"), Target(max_ratio=8, max_mib=MAX_MIB)),
+    Benchmark(
+        "crisisctl show INC (big log)", (*BIG_LOG, "show", "{big_log_incident}"), Target(max_ratio=8, max_mib=MAX_MIB)
+    ),
+    Benchmark(
+        "crisisctl timeline INC (big log)",
+        (*BIG_LOG, "timeline", "{big_log_incident}"),
+        Target(max_ratio=8, max_mib=MAX_MIB),
+    ),
+    Benchmark(
+        "crisisctl next INC (big log)", (*BIG_LOG, "next", "{big_log_incident}"), Target(max_ratio=8, max_mib=MAX_MIB)
+    ),
+    Benchmark(
+        "crisisctl verify (big log, 1,000,000 events)",
+        (*BIG_LOG, "verify"),
+        Target(max_ms=5000, max_mib=MAX_MIB),  # 5 s per million events
         max_runs=5,
     ),
 )
@@ -85,15 +130,34 @@ BENCHMARKS: tuple[Benchmark, ...] = (
 
 @dataclass(frozen=True)
 class Setup:
-    """Where the bundled samples are and where fixtures may be written."""
+    """Where the bundled samples are and where fixtures may be written; `notes` collects what fixture builders
+    report (build times) for the results' meta."""
 
     samples: Path
     templates: Path
     workdir: Path
+    progress: Callable[[str], None] = field(default=lambda message: None, compare=False)
+    notes: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class Cycle:
+    """A fixture with one value per run, for a command that can succeed only once on a given value (marking a
+    step done): each run takes the next value, in check, timing and memory runs alike."""
+
+    def __init__(self, name: str, values: Sequence[str]) -> None:
+        self.name = name
+        self.values = tuple(values)
+        self.used = 0
+
+    def take(self) -> str:
+        if self.used == len(self.values):
+            raise BenchError(f"fixture {{{self.name}}} ran out after {self.used} runs; pass fewer --rounds")
+        self.used += 1
+        return self.values[self.used - 1]
 
 
 def build_playbooks_1000(setup: Setup) -> str:
-    """Copies of the sample playbooks, cycled to PLAYBOOK_COPIES files, each with a unique top-level `id`."""
+    """The sample playbooks, then copies of them up to PLAYBOOK_COPIES files, each copy with a unique top-level `id`."""
     samples = sorted(p for p in setup.samples.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
     if not samples:
         raise BenchError(f"no *.yaml or *.yml playbooks in {setup.samples}")
@@ -107,7 +171,10 @@ def build_playbooks_1000(setup: Setup) -> str:
             shutil.copy2(entry, target / entry.name)
     for n in range(1, PLAYBOOK_COPIES + 1):
         path, text = texts[(n - 1) % len(texts)]
-        (target / f"{path.stem}-{n:04d}{path.suffix}").write_text(renumber(text, n, path), encoding="utf-8")
+        if n <= len(texts):  # the samples themselves, so that the drill scenarios in scenarios/ find their playbooks
+            (target / path.name).write_text(text, encoding="utf-8")
+        else:
+            (target / f"{path.stem}-{n:04d}{path.suffix}").write_text(renumber(text, n, path), encoding="utf-8")
     return str(target)
 
 
@@ -127,24 +194,84 @@ def renumber(text: str, n: int, path: Path) -> str:
     return renumbered
 
 
-FIXTURES: dict[str, Callable[[Setup], str]] = {
+@functools.cache
+def big_log(setup: Setup) -> tuple[Any, Path]:
+    """The cached big log (built on first use, about a minute) and this session's working copy of it.
+
+    The cached file is never written: rows that write (note, step done) append to the copy in `setup.workdir`,
+    which therefore grows by one event per write run (a few dozen per session, against a million).
+    """
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        import biglog
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+
+    log = biglog.ensure(CACHE_DIR, setup.progress)
+    built = "from cache" if log.cached else "built"
+    setup.progress("")
+    print(
+        f"bench: big log ({log.incidents:,} incidents, {log.events:,} events) {built}, build took {log.build_s:.1f} s:"
+        f" {log.path.relative_to(REPO) if log.path.is_relative_to(REPO) else log.path}",
+        file=sys.stderr,
+    )
+    setup.progress("copying the big log")
+    started = time.perf_counter()
+    copy = setup.workdir / "big-log.sqlite3"
+    shutil.copyfile(log.path, copy)
+    os.chmod(copy, 0o600)
+    setup.notes["big_log"] = {
+        "file": log.path.name,
+        "incidents": log.incidents,
+        "events": log.events,
+        "open": log.open,
+        "cached": log.cached,
+        "build_s": log.build_s,
+        "copy_s": round(time.perf_counter() - started, 1),
+        "mib": round(log.path.stat().st_size / 2**20),
+        "incident": log.read_incident,
+        "note_incident": log.note_incident,
+        "step": log.step,
+    }
+    return log, copy
+
+
+FIXTURES: dict[str, Callable[[Setup], str | Cycle]] = {
     "templates": lambda setup: str(setup.templates),
     "playbooks_1000": build_playbooks_1000,
+    "big_log": lambda setup: str(big_log(setup)[1]),
+    "big_log_incident": lambda setup: big_log(setup)[0].read_incident,
+    "big_log_note_incident": lambda setup: big_log(setup)[0].note_incident,
+    "big_log_step": lambda setup: big_log(setup)[0].step,
+    "big_log_step_incident": lambda setup: Cycle("big_log_step_incident", big_log(setup)[0].step_incidents),
 }
 
 
-class Fixtures(dict[str, str]):
+class Fixtures(dict[str, "str | Cycle"]):
     """Fixture values by name, each built on first use (so rows that are not run cost nothing)."""
 
     def __init__(self, setup: Setup) -> None:
         super().__init__()
         self.setup = setup
 
-    def __missing__(self, name: str) -> str:
+    def __missing__(self, name: str) -> str | Cycle:
         if name not in FIXTURES:
             raise BenchError(f"unknown fixture {{{name}}}; known: {', '.join(sorted(FIXTURES))}")
         value = self[name] = FIXTURES[name](self.setup)
         return value
+
+
+class RunValues(dict[str, str]):
+    """The fixture values of one run: a Cycle gives its next value, once per run however often it is named."""
+
+    def __init__(self, fixtures: Fixtures) -> None:
+        super().__init__()
+        self.fixtures = fixtures
+
+    def __missing__(self, name: str) -> str:
+        value = self.fixtures[name]
+        text = self[name] = value.take() if isinstance(value, Cycle) else value
+        return text
 
 
 # --- Running ------------------------------------------------------------------------------------------------------
@@ -156,11 +283,17 @@ class BenchError(Exception):
 
 @dataclass(frozen=True)
 class Command:
-    """A benchmark with its command line resolved."""
+    """A benchmark with its program resolved and its fixtures built."""
 
     bench: Benchmark
-    argv: list[str]
+    program: list[str]
+    fixtures: Fixtures
     runs: int
+
+    def argv(self) -> list[str]:
+        """The command line of the next run."""
+        values = RunValues(self.fixtures)
+        return self.program + [arg.format_map(values) for arg in self.bench.argv]
 
 
 @dataclass
@@ -184,9 +317,18 @@ def crisisctl_command() -> list[str]:
     return [sys.executable, "-m", "crisisctl"]
 
 
-def child_env() -> dict[str, str]:
-    """This environment without CRISISCTL_* settings, so that only the benchmark's flags count."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("CRISISCTL_")}
+def child_env(pycache: Path | None = None) -> dict[str, str]:
+    """This environment without CRISISCTL_* settings, so that only the benchmark's flags count.
+
+    With `pycache`, bytecode is cached there (PYTHONPYCACHEPREFIX) even if PYTHONDONTWRITEBYTECODE is set, as in
+    an installed crisisctl: otherwise every run would recompile crisisctl's modules from source (about 40 ms a
+    command), and nothing is written beside the sources either way.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CRISISCTL_")}
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
 
 
 def resolve(benchmarks: Sequence[Benchmark], rounds: int, fixtures: Fixtures) -> list[Command]:
@@ -194,19 +336,23 @@ def resolve(benchmarks: Sequence[Benchmark], rounds: int, fixtures: Fixtures) ->
     commands = []
     for bench in benchmarks:
         program = crisisctl if bench.program == "crisisctl" else [sys.executable]
-        argv = program + [arg.format_map(fixtures) for arg in bench.argv]
+        for arg in bench.argv:  # build every fixture now, before any timing
+            for _, name, _, _ in string.Formatter().parse(arg):
+                if name is not None:
+                    fixtures[name]  # built on first access
         runs = min(rounds, bench.max_runs) if bench.max_runs else rounds
-        commands.append(Command(bench, argv, runs))
+        commands.append(Command(bench, program, fixtures, runs))
     return commands
 
 
 def check_once(command: Command, cwd: Path, env: dict[str, str]) -> None:
     """Run the command once (which also warms caches); it must exit 0."""
-    done = subprocess.run(command.argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    argv = command.argv()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BenchError(
             f"`{command.bench.name}` exited {done.returncode}, expected 0\n"
-            f"command: {subprocess.list2cmdline(command.argv)}\n"
+            f"command: {subprocess.list2cmdline(argv)}\n"
             f"--- stdout ---\n{excerpt(done.stdout)}--- stderr ---\n{excerpt(done.stderr)}"
         )
 
@@ -220,9 +366,10 @@ def excerpt(text: str, head: int = 30, tail: int = 3) -> str:
 
 
 def wall_ms(command: Command, cwd: Path, env: dict[str, str]) -> float:
+    argv = command.argv()
     start = time.perf_counter_ns()
     returncode = subprocess.call(
-        command.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     elapsed = (time.perf_counter_ns() - start) / 1e6
     if returncode != 0:
@@ -249,7 +396,7 @@ def peak_mib(command: Command, cwd: Path, env: dict[str, str]) -> float | None:
     """Max RSS of one run of the command, from os.wait4's rusage of that child; None where unsupported."""
     if not (hasattr(os, "wait4") and hasattr(os, "fork")):
         return None
-    wrapper = [sys.executable, "-I", "-S", "-c", MEMORY_WRAPPER, *command.argv]
+    wrapper = [sys.executable, "-I", "-S", "-c", MEMORY_WRAPPER, *command.argv()]
     done = subprocess.run(wrapper, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     try:
         maxrss, returncode = (int(field) for field in done.stdout.split())
@@ -267,7 +414,7 @@ def schedule(runs: int, rounds: int) -> set[int]:
 
 
 def measure(commands: Sequence[Command], rounds: int, cwd: Path, progress: Callable[[str], None]) -> list[Result]:
-    env = child_env()
+    env = child_env(pycache=cwd / "pycache")
     for command in commands:
         progress(f"checking {command.bench.name}")
         check_once(command, cwd, env)
@@ -287,9 +434,19 @@ def measure(commands: Sequence[Command], rounds: int, cwd: Path, progress: Calla
 # --- Reporting ----------------------------------------------------------------------------------------------------
 
 
-def verdict(result: Result, baseline_ms: float) -> bool | None:
+def verdicts(result: Result, baseline_ms: float) -> tuple[bool | None, bool | None]:
+    """Whether the time and the memory budget were met; None where the row sets none."""
     target = result.command.bench.target
-    return None if target is None else target.met(result.median_ms, result.median_ms / baseline_ms)
+    if target is None:
+        return None, None
+    return target.time_met(result.median_ms, result.median_ms / baseline_ms), target.memory_met(result.peak_mib)
+
+
+def overall(checks: Sequence[bool | None]) -> bool | None:
+    """False if any check failed, True if any passed and none failed, None if there was nothing to check."""
+    if False in checks:
+        return False
+    return True if True in checks else None
 
 
 def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
@@ -298,6 +455,7 @@ def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
     for result in results:
         bench, samples = result.command.bench, result.samples_ms
         target = bench.target
+        time_passed, memory_passed = verdicts(result, baseline_ms)
         rows.append(
             {
                 "name": bench.name,
@@ -308,8 +466,12 @@ def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
                 "max_ms": round(max(samples), 2),
                 "samples_ms": [round(s, 2) for s in samples],
                 "ratio": round(result.median_ms / baseline_ms, 2),
-                "target": None if target is None else {"max_ratio": target.max_ratio, "max_ms": target.max_ms},
-                "passed": verdict(result, baseline_ms),
+                "target": None
+                if target is None
+                else {"max_ratio": target.max_ratio, "max_ms": target.max_ms, "max_mib": target.max_mib},
+                "passed": overall((time_passed, memory_passed)),
+                "time_passed": time_passed,
+                "memory_passed": memory_passed,
                 "peak_mib": None if result.peak_mib is None else round(result.peak_mib, 1),
             }
         )
@@ -319,6 +481,14 @@ def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
         "all_passed": all(row["passed"] is not False for row in rows),
         "results": rows,
     }
+
+
+def result_cell(row: dict[str, Any]) -> str:
+    """pass, FAIL (naming the budget missed when the row has both), or - for a row without a target."""
+    if row["passed"] is not False:
+        return {True: "pass", None: "-"}[row["passed"]]
+    missed = [kind for kind, key in (("time", "time_passed"), ("mem", "memory_passed")) if row.get(key) is False]
+    return "FAIL " + "+".join(missed) if missed and row["target"].get("max_mib") is not None else "FAIL"
 
 
 def table(data: dict[str, Any]) -> str:
@@ -332,7 +502,7 @@ def table(data: dict[str, Any]) -> str:
                 f"{row['median_ms']:.1f}",
                 f"{row['ratio']:.2f}x",
                 "-" if target is None else str(Target(**target)),
-                {True: "pass", False: "FAIL", None: "-"}[row["passed"]],
+                result_cell(row),
                 "?" if row["peak_mib"] is None else f"{row['peak_mib']:.1f}",
             )
         )
@@ -345,11 +515,19 @@ def table(data: dict[str, Any]) -> str:
 
     rule = "  ".join("-" * width for width in widths)
     meta = data["meta"]
-    footer = (
+    footer = [
         f"{meta['rounds']} rounds, medians; python {meta['python']} on {meta['platform']}; "
         f"run took {meta['elapsed_s']:.1f} s"
-    )
-    return "\n".join([fmt(lines[0]), rule, *(fmt(line) for line in lines[1:]), "", footer])
+    ]
+    log = meta.get("fixtures", {}).get("big_log")
+    if log:
+        footer.append(
+            f"big log: {log['incidents']:,} incidents, {log['events']:,} events, {log['mib']} MiB, "
+            f"{'cached, ' if log['cached'] else ''}build took {log['build_s']:.1f} s, copy {log['copy_s']:.1f} s; "
+            f"reads use {log['incident']}, note writes to {log['note_incident']}, "
+            f"step done takes the next open incident each run"
+        )
+    return "\n".join([fmt(lines[0]), rule, *(fmt(line) for line in lines[1:]), "", *footer])
 
 
 def git_commit() -> str | None:
@@ -374,6 +552,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--check", action="store_true", help="exit 1 when any target is missed")
     parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only the rows whose name contains TEXT (repeatable; the baseline always runs)",
+    )
+    parser.add_argument(
         "--samples", type=Path, default=REPO / "playbooks", help="playbooks to copy (default: the repo's playbooks/)"
     )
     parser.add_argument(
@@ -383,6 +567,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     return args
+
+
+def select(benchmarks: Sequence[Benchmark], only: Sequence[str] | None) -> list[Benchmark]:
+    if not only:
+        return list(benchmarks)
+    chosen = [bench for bench in benchmarks if bench == BASELINE or any(text in bench.name for text in only)]
+    if len(chosen) == 1:
+        raise BenchError(f"no row name contains {' or '.join(map(repr, only))}")
+    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -400,9 +593,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="crisisctl-bench-") as tmp:
             workdir = Path(tmp)
-            setup = Setup(samples=args.samples.resolve(), templates=args.templates.resolve(), workdir=workdir)
+            setup = Setup(
+                samples=args.samples.resolve(), templates=args.templates.resolve(), workdir=workdir, progress=progress
+            )
             progress("building fixtures")
-            commands = resolve(BENCHMARKS, args.rounds, Fixtures(setup))
+            commands = resolve(select(BENCHMARKS, args.only), args.rounds, Fixtures(setup))
             results = measure(commands, args.rounds, workdir, progress)
             version = crisisctl_version(workdir)
     except BenchError as error:
@@ -419,7 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": f"{platform.system()} {platform.machine()}",
         "cpus": os.cpu_count(),
         "rounds": args.rounds,
+        "only": args.only,
         "elapsed_s": round(time.perf_counter() - started, 1),
+        "fixtures": setup.notes,
     }
     data = report(results, meta)
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)

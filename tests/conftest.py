@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,11 +103,25 @@ def workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: p
     return Workspace(tmp_path, capsys)
 
 
-def exit_status(tmux: list[str], session: str) -> str:
-    """The exit status of the program that ran in a tmux pane kept open with remain-on-exit."""
-    import subprocess
+_WRAPPER = """
+import signal, subprocess, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the program below, not for this wrapper
+child = subprocess.Popen(sys.argv[2:], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+code = child.wait()
+open(sys.argv[1], "w").write(str(code if code >= 0 else f"signal {-code}"))
+"""
 
-    shown = subprocess.run(
-        [*tmux, "display-message", "-p", "-t", session, "#{pane_dead_status}"], capture_output=True, text=True
-    )
-    return shown.stdout.strip()
+
+def in_terminal(command: list[str], status_file: Path) -> list[str]:
+    """A command line for tmux that writes the program's exit status to a file when it ends."""
+    return [sys.executable, "-c", _WRAPPER, str(status_file), *command]
+
+
+def wait_for_exit(status_file: Path, timeout: float = 20.0) -> str:
+    """The exit status written by `in_terminal`, once the program has ended."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not status_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return status_file.read_text() if status_file.exists() else "still running"

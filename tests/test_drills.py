@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Workspace, exit_status, subprocess_env
+from conftest import REPO, Workspace, in_terminal, subprocess_env, wait_for_exit
 
 from crisisctl.output.drills import drill_status_rows
 from crisisctl.playbook.catalog import discover, validate_files
@@ -205,7 +205,9 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
         "600",
     ]
     tmux = ["tmux", "-L", session]
-    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "50", *command], check=True, env=env)
+    status_file = workspace.root / "drill-run.status"
+    window = ["-x", "120", "-y", "50", *in_terminal(command, status_file)]
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, *window], check=True, env=env)
     subprocess.run([*tmux, "set-option", "-t", session, "remain-on-exit", "on"], check=True)
     try:
         screen = ""
@@ -218,10 +220,9 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
         assert "Support queue doubles." in screen, screen
         assert "DRILL INC-1" in screen
         subprocess.run([*tmux, "send-keys", "-t", session, "C-c"], check=True)
-        time.sleep(1.0)
+        assert wait_for_exit(status_file) == "130"
         final = subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
         assert "drill run INC-1" in final, final
-        assert exit_status(tmux, session) == "130"
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     verify = workspace.json("verify")

@@ -7,9 +7,10 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from conftest import REPO, Workspace, exit_status, subprocess_env
+from conftest import REPO, Workspace, in_terminal, subprocess_env, wait_for_exit
 
 
 def test_run_without_a_terminal_names_the_commands_to_use(workspace: Workspace) -> None:
@@ -21,8 +22,10 @@ def test_run_without_a_terminal_names_the_commands_to_use(workspace: Workspace) 
 class Terminal:
     """One program in a tmux pane, typed at and read like a person would."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], status_file: Path) -> None:
         self.session = f"crisisctl-run-{time.monotonic_ns()}"
+        self.status_file = status_file
+        command = in_terminal(command, status_file)
         self.tmux = ["tmux", "-L", self.session]
         env = subprocess_env(COLUMNS="120", LINES="50")
         subprocess.run(
@@ -66,7 +69,7 @@ class Terminal:
 def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Workspace) -> None:
     me = getpass.getuser()
     args = ["--db", str(workspace.db), "--playbooks", str(REPO / "playbooks"), "--templates", str(REPO / "templates")]
-    first = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "service-outage"])
+    first = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "service-outage"], workspace.root / "1.status")
     try:
         first.wait_for("Which service is affected")
         first.type("online checkout")
@@ -88,17 +91,14 @@ def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Wor
         first.wait_for("confirm-impact done")
         first.wait_for("What now?")
         first.key("C-c")
-        deadline = time.monotonic() + 10
-        while exit_status(first.tmux, first.session) == "" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert exit_status(first.tmux, first.session) == "130"
+        assert wait_for_exit(first.status_file) == "130"
     finally:
         first.close()
     workspace.playbooks = REPO / "playbooks"
     steps = {step["id"]: step["status"] for step in workspace.json("show", "INC-1")["steps"]}  # type: ignore[index]
     assert steps["confirm-impact"] == "done"
 
-    second = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "INC-1"])
+    second = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "INC-1"], workspace.root / "2.status")
     try:
         second.wait_for("What now?")
         second.pick("8")  # Draft a notice

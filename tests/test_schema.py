@@ -71,7 +71,9 @@ def test_published_schema_files_match_the_code() -> None:
     published = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert published == playbook_json_schema(), "run: crisisctl playbook schema > docs/schema/playbook-v1.json"
     scenario = json.loads((SCHEMA_FILE.parent / "scenario-v1.json").read_text(encoding="utf-8"))
-    assert scenario == scenario_json_schema(), "run: crisisctl playbook schema --scenario > docs/schema/scenario-v1.json"
+    assert scenario == scenario_json_schema(), (
+        "run: crisisctl playbook schema --scenario > docs/schema/scenario-v1.json"
+    )
 
 
 SCENARIOS = sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import Workspace, exit_status, subprocess_env
+from conftest import Workspace, in_terminal, subprocess_env, wait_for_exit
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -23,7 +23,9 @@ def test_watch_follows_another_process_and_leaves_on_ctrl_c(workspace: Workspace
     tmux = ["tmux", "-L", session]
     command = [sys.executable, "-m", "crisisctl", *workspace.args(), "watch", "INC-1"]
     env = subprocess_env(COLUMNS="110", LINES="40")
-    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "110", "-y", "40", *command], check=True, env=env)
+    status_file = workspace.root / "watch.status"
+    window = ["-x", "110", "-y", "40", *in_terminal(command, status_file)]
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, *window], check=True, env=env)
     subprocess.run([*tmux, "set-option", "-t", session, "remain-on-exit", "on"], check=True)
     try:
         for _ in range(40):
@@ -44,10 +46,9 @@ def test_watch_follows_another_process_and_leaves_on_ctrl_c(workspace: Workspace
             assert time.monotonic() - recorded < 2.0, screen(tmux, session)
             time.sleep(0.1)
         subprocess.run([*tmux, "send-keys", "-t", session, "C-c"], check=True)
-        time.sleep(1.0)
+        assert wait_for_exit(status_file) == "130"
         final = screen(tmux, session)
         assert "stopped watching INC-1" in final, final
-        assert exit_status(tmux, session) == "130"
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     assert workspace.json("verify")["ok"] is True  # type: ignore[index]

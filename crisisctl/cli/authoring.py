@@ -95,20 +95,22 @@ def _ask(
         category_summary,
         default_title,
         id_problem,
+        playbook_ids,
         suggested_id,
         text_problem,
     )
     from crisisctl.playbook.format import CATEGORIES
 
     if category is None:
-        choices = [questionary.Choice(f"{name:<17} {category_summary(name)}", value=name) for name in CATEGORIES]
+        choices = [questionary.Choice(name, value=name, description=category_summary(name)) for name in CATEGORIES]
         category = _answer(questionary.select("What kind of crisis is the playbook for?", choices=choices))
     if playbook_id is None:
+        used = playbook_ids(playbooks)
         playbook_id = _answer(
             questionary.text(
                 "Playbook id (lower-case, digits, hyphens; also the file name):",
-                default=suggested_id(category, playbooks),
-                validate=lambda text: id_problem(text, playbooks) or True,
+                default=suggested_id(category, used),
+                validate=lambda text: id_problem(text, used) or True,
             )
         )
     if title is None:

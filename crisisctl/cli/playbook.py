@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.authoring import new_command
+from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
 

@@ -1,0 +1,343 @@
+"""`crisisctl playbook new`: a valid, commented playbook per category, from flags or from the wizard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import subprocess_env
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from crisisctl.authoring import PlaybookRequest, playbook_text, text_problem
+from crisisctl.cli.authoring import CATEGORY_NAMES
+from crisisctl.playbook.catalog import find_playbook
+from crisisctl.playbook.format import CATEGORIES, PHASES
+from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.validate import validate_playbook
+from crisisctl.playbook.yamlsource import load_text
+
+TODAY = dt.date.today()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from crisisctl.entry import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder: ./playbooks and ./templates are created by the command."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def new(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    code, out, err = run(capsys, "playbook", "new", *args)
+    assert code == 0, err
+    return out
+
+
+def load(folder: Path, playbook_id: str) -> Playbook:
+    return find_playbook(folder / "playbooks", playbook_id, TODAY)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_playbook_new_for_every_category_passes_validate_unchanged(
+    category: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook_id = f"our-{category}"
+    out = new(capsys, "--category", category, "--id", playbook_id, "--owner", "crisis-team@example.com")
+    text = (folder / "playbooks" / f"{playbook_id}.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# ")  # commented for the author
+    assert f"wrote {Path('playbooks') / f'{playbook_id}.yaml'}" in out
+    assert "next: adapt it, then run crisisctl playbook validate" in out
+
+    code, report, err = run(capsys, "playbook", "validate")
+    assert code == 0, report + err
+    assert "1 valid playbook(s): 0 error(s), 0 warning(s)" in report
+
+    playbook = load(folder, playbook_id)
+    assert playbook.category == category
+    assert playbook.owner == "crisis-team@example.com"
+    assert playbook.review.last_reviewed == TODAY
+    assert [step.phase for step in playbook.steps] == sorted((step.phase for step in playbook.steps), key=PHASES.index)
+    assert {step.phase for step in playbook.steps} == set(PHASES)
+    roles = {role.id: role for role in playbook.roles}
+    assert roles["incident-lead"].required
+    assert {"comms-lead", "cs-lead", "scribe"} <= set(roles)
+    assert len(roles) >= 5  # with the category's technical owner
+    assert playbook.triggers
+    communications = {comm.id: comm for comm in playbook.communications}
+    assert communications["internal-update"].audience == "internal"
+    assert communications["customer-notice"].channel == "email"
+    for comm in playbook.communications:
+        assert any(step.communication == comm.id for step in playbook.steps), f"no step sends {comm.id}"
+        template = (folder / "templates" / comm.template).read_text(encoding="utf-8")
+        if comm.channel == "email":
+            # Line 1 is a Jinja comment, which leaves no line behind: the subject is the first line out.
+            assert template.splitlines()[1].startswith("Subject: "), comm.template
+
+
+def test_data_leaks_need_legal_and_a_regulator_notice(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new(capsys, "--category", "data-leak", "--id", "data-leak")
+    playbook = load(folder, "data-leak")
+    assert next(role for role in playbook.roles if role.id == "legal").required
+    regulator = next(comm for comm in playbook.communications if comm.audience == "regulator")
+    assert regulator.approvals == ("legal",)
+    assert "legal" in next(comm for comm in playbook.communications if comm.id == "customer-notice").approvals
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_no_step_is_due_before_a_step_it_waits_for(
+    category: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", category, "--id", category)
+    steps = {step.id: step for step in load(folder, category).steps}
+    for step in steps.values():
+        for before in step.depends_on:
+            earlier = steps[before].due
+            if step.due is not None and earlier is not None:
+                assert earlier <= step.due, f"{step.id} is due before {before}, which it waits for"
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_notice_of_a_new_playbook_drafts_in_a_drill(
+    category: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", category, "--id", category)
+    playbook = load(folder, category)
+    db = str(folder / "incidents.sqlite3")
+    values = {"string": "Orders shipped to the wrong address", "list": "north,south", "integer": "12"}
+    inputs = [arg for spec in playbook.inputs if spec.required for arg in ("--input", f"{spec.id}={values[spec.type]}")]
+    code, _, err = run(capsys, "--db", db, "declare", category, "--drill", *inputs)
+    assert code == 0, err
+    for comm in playbook.communications:
+        code, draft, err = run(capsys, "--db", db, "comms", "draft", "INC-1", comm.id)
+        assert code == 0, f"{comm.id}: {err}"
+        if comm.channel == "email":
+            assert draft.startswith("Subject: [DRILL"), draft
+        assert "DRILL" in draft
+
+
+def test_playbook_new_writes_into_the_global_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    playbooks, templates = tmp_path / "plans" / "active", tmp_path / "notices"
+    folders = ("--playbooks", str(playbooks), "--templates", str(templates))
+    code, out, err = run(capsys, *folders, "playbook", "new", "--category", "service-outage", "--id", "checkout")
+    assert code == 0, err
+    assert (playbooks / "checkout.yaml").is_file()
+    assert (templates / "checkout" / "status-update.md.j2").is_file()
+    assert f"--playbooks {playbooks}" in out
+    assert run(capsys, *folders, "playbook", "validate")[0] == 0
+
+
+def test_playbook_new_points_the_editor_at_the_schema_of_an_initialised_repository(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    new(capsys, "--category", "market-shock", "--id", "energy-prices", "--title", "Energy prices double")
+    text = (folder / "playbooks" / "energy-prices.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../schema/playbook-v1.json\n")
+    code, out, err = run(capsys, "playbook", "validate")
+    assert code == 0, out + err
+    assert "8 valid playbook(s)" in out
+
+
+def test_playbook_new_as_json_lists_what_it_wrote(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    payload = json.loads(new(capsys, "--category", "other", "--id", "misc", "--json"))
+    assert payload["id"] == "misc"
+    assert payload["category"] == "other"
+    assert all((folder / name).is_file() for name in payload["files"])
+    assert payload["files"][0] == str(Path("playbooks") / "misc.yaml")
+
+
+def test_playbook_new_without_a_terminal_or_flags_names_the_category_flag(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "playbook", "new")
+    assert code == 2
+    assert out == ""
+    assert "--category and --id are needed" in err
+    assert "standard input is not a terminal" in err
+    assert not (folder / "playbooks").exists()
+
+
+def test_playbook_new_without_an_id_names_the_id_flag(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "playbook", "new", "--category", "data-leak")
+    assert code == 2
+    assert "--id is needed" in err
+
+
+def test_playbook_new_in_a_script_without_a_terminal(folder: Path) -> None:
+    """The real process, with standard input that is not a terminal."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crisisctl", "playbook", "new", "--title", "x"],
+        cwd=folder,
+        env=subprocess_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--category" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--category", "earthquake", "--id", "x"], "`earthquake` is not a category; use one of complaint-surge"),
+        (["--category", "other", "--id", "Our_Plan"], "`Our_Plan` is not a slug"),
+        (["--category", "other", "--id", "plan", "--title", " "], "the title is empty"),
+        (["--category", "other", "--id", "plan", "--owner", "a\nb"], "the owner holds a line break"),
+    ],
+)
+def test_playbook_new_refuses_answers_that_do_not_fit(
+    args: list[str], message: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "playbook", "new", *args)
+    assert code == 2
+    assert message in err
+    assert not (folder / "playbooks").exists()
+
+
+def test_playbook_new_refuses_an_id_already_in_use(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new(capsys, "--category", "data-leak", "--id", "breach")
+    (folder / "playbooks" / "breach.yaml").rename(folder / "playbooks" / "renamed.yml")
+    code, _, err = run(capsys, "playbook", "new", "--category", "other", "--id", "breach")
+    assert code == 1
+    assert f"the playbook id `breach` is already used by {Path('playbooks') / 'renamed.yml'}" in err
+    assert not (folder / "playbooks" / "breach.yaml").exists()
+
+
+def test_playbook_new_never_overwrites_and_writes_nothing_then(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notice = folder / "templates" / "outage" / "customer-notice.md.j2"
+    notice.parent.mkdir(parents=True)
+    notice.write_text("our own notice\n", encoding="utf-8")
+    code, _, err = run(capsys, "playbook", "new", "--category", "service-outage", "--id", "outage")
+    assert code == 1
+    assert f"refusing to overwrite 1 existing file(s): {Path('templates/outage/customer-notice.md.j2')}" in err
+    assert notice.read_text(encoding="utf-8") == "our own notice\n"
+    assert not (folder / "playbooks").exists()
+    assert [path.name for path in notice.parent.iterdir()] == ["customer-notice.md.j2"]
+
+
+def test_help_lists_every_category() -> None:
+    assert ", ".join(CATEGORIES) == CATEGORY_NAMES
+
+
+TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=TEXT, owner=TEXT)
+@example(title="yes", owner="ok.")
+@example(title="No", owner="x\\y")
+@example(title="1.10", owner="a: b #c")
+@example(title="2026-01-31", owner="null")
+@example(title="- a list?", owner="~")
+@example(title="key: value", owner="> x")
+@example(title="# hash", owner="| x")
+@example(title="'quoted'", owner="`x`")
+@example(title='"double"', owner="%x")
+@example(title="@team", owner="!tag")
+@example(title="Ünïcödé 数据泄露", owner="&anchor")
+@example(title="a  b", owner="*alias")
+@example(title=" lead", owner="{x}")
+@example(title="trail ", owner="[x]")
+@example(title="dev 👩\u200d💻 team", owner="dev 👩\u200d💻 team")
+@example(title="[x]", owner="trail ")
+@example(title="{x}", owner=" lead")
+@example(title="*alias", owner="a  b")
+@example(title="&anchor", owner="Ünïcödé 数据泄露")
+@example(title="!tag", owner="@team")
+@example(title="%x", owner='"double"')
+@example(title="`x`", owner="'quoted'")
+@example(title="| x", owner="# hash")
+@example(title="> x", owner="key: value")
+@example(title="~", owner="- a list?")
+@example(title="null", owner="2026-01-31")
+@example(title="a: b #c", owner="1.10")
+@example(title="x\\y", owner="No")
+@example(title="ok.", owner="yes")
+def test_any_accepted_title_and_owner_are_written_so_yaml_reads_them_back(title: str, owner: str) -> None:
+    if text_problem(title, "title") or text_problem(owner, "owner"):
+        return
+    text = playbook_text(PlaybookRequest("other", "plan", title, owner), TODAY, None)
+    result = validate_playbook(load_text(text, "plan.yaml"), TODAY)
+    assert result.problems == []
+    assert result.playbook is not None
+    assert (result.playbook.title, result.playbook.owner) == (title, owner)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_playbook_new_wizard_in_a_real_terminal(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    session = f"crisisctl-new-{time.monotonic_ns()}"
+    tmux = ["tmux", "-L", session]
+    # The shell line reports the exit status and keeps the pane open to be read.
+    command = f"{sys.executable} -m crisisctl playbook new; echo EXIT=$?; sleep 30"
+    env = subprocess_env(COLUMNS="120", LINES="40")
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(folder), "sh", "-c", command],
+        check=True,
+        env=env,
+    )
+
+    def screen() -> str:
+        return subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+    def wait_for(text: str) -> str:
+        shown = ""
+        for _ in range(80):
+            shown = screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared:\n{shown}")
+
+    def keys(*sent: str) -> None:
+        subprocess.run([*tmux, "send-keys", "-t", session, *sent], check=True)
+
+    try:
+        shown = wait_for("What kind of crisis is the playbook for?")
+        assert "complaint-surge" in shown and "other" in shown
+        keys("Down", "Down")
+        wait_for("Description: Personal data of customers exposed or stolen.")
+        keys("Enter")
+        shown = wait_for("Playbook id")
+        assert "data-leak" in shown  # the suggested id
+        keys("C-u", "EU Leak", "Enter")
+        wait_for("`EU Leak` is not a slug")  # the same check as --id, and the question stays open
+        keys("C-u", "eu-data-leak", "Enter")
+        wait_for("Title:")
+        keys("C-u", "Customer data leak in the EU", "Enter")
+        wait_for("Owner")
+        keys("privacy@example.com", "Enter")
+        shown = wait_for("EXIT=")
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    assert "EXIT=0" in shown, shown
+    assert f"wrote {Path('playbooks') / 'eu-data-leak.yaml'}" in shown
+    assert "next: adapt it, then run crisisctl playbook validate" in shown
+
+    code, out, err = run(capsys, "playbook", "validate")
+    assert code == 0, out + err
+    playbook = load(folder, "eu-data-leak")
+    assert (playbook.category, playbook.title, playbook.owner) == (
+        "data-leak",
+        "Customer data leak in the EU",
+        "privacy@example.com",
+    )
+    assert (folder / "templates" / "eu-data-leak" / "regulator-notice.md.j2").is_file()

@@ -1,0 +1,371 @@
+"""`crisisctl init`: a playbook repository that validates, hooks, CI and editor support included."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import subprocess_env
+
+from crisisctl import __version__
+from crisisctl.errors import RefusedError
+from crisisctl.playbook.format import playbook_json_schema
+from crisisctl.playbook.scenario import scenario_json_schema
+from crisisctl.samples import samples_root
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
+EXTRA_FILES = {
+    "README.md",
+    ".pre-commit-config.yaml",
+    ".github/workflows/playbooks.yml",
+    ".vscode/settings.json",
+    ".vscode/extensions.json",
+    "schema/playbook-v1.json",
+    "schema/scenario-v1.json",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from crisisctl.entry import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def sample_files() -> dict[str, Path]:
+    """The repository's sample files by path relative to the repository."""
+    return {
+        path.relative_to(REPO).as_posix(): path
+        for folder in ("playbooks", "templates")
+        for path in (REPO / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def files_in(root: Path) -> set[str]:
+    return {
+        path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file() and ".git" not in path.parts
+    }
+
+
+@pytest.fixture
+def initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    target = tmp_path / "crisis-playbooks"
+    code, out, err = run(capsys, "init", str(target))
+    assert code == 0, err
+    assert f"ready in {target}" in out
+    return target
+
+
+def test_init_writes_a_repository_that_validates(
+    initialised: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert files_in(initialised) == set(sample_files()) | EXTRA_FILES
+    monkeypatch.chdir(initialised)
+    code, out, err = run(capsys, "playbook", "validate")
+    assert code == 0, out + err
+    assert "0 error(s), 0 warning(s)" in out
+    assert "7 valid playbook(s)" in out
+
+
+def test_init_copies_every_sample_and_aims_its_schema_comment_at_the_repository(initialised: Path) -> None:
+    for relative, source in sample_files().items():
+        written = (initialised / relative).read_text(encoding="utf-8")
+        original = source.read_text(encoding="utf-8")
+        if not relative.startswith("playbooks/"):
+            assert written == original, relative
+            continue
+        first, rest = written.split("\n", 1)
+        assert rest == original.split("\n", 1)[1], relative
+        match = SCHEMA_LINE.fullmatch(first)
+        assert match, f"{relative} starts with {first!r}"
+        schema = (initialised / relative).parent / match.group(1)
+        expected = "scenario-v1.json" if "/scenarios/" in relative else "playbook-v1.json"
+        assert schema.resolve() == (initialised / "schema" / expected).resolve(), relative
+
+
+def test_init_writes_the_json_schemas_of_this_version(initialised: Path) -> None:
+    playbook_schema = json.loads((initialised / "schema/playbook-v1.json").read_text(encoding="utf-8"))
+    scenario_schema = json.loads((initialised / "schema/scenario-v1.json").read_text(encoding="utf-8"))
+    assert playbook_schema == playbook_json_schema()
+    assert scenario_schema == scenario_json_schema()
+    jsonschema.Draft202012Validator.check_schema(playbook_schema)
+    jsonschema.Draft202012Validator.check_schema(scenario_schema)
+
+
+def test_init_editor_settings_map_playbooks_and_scenarios_to_the_schemas(initialised: Path) -> None:
+    settings = json.loads((initialised / ".vscode/settings.json").read_text(encoding="utf-8"))
+    schemas = settings["yaml.schemas"]
+    assert schemas["./schema/playbook-v1.json"] == ["playbooks/*.yaml", "playbooks/*.yml"]
+    assert schemas["./schema/scenario-v1.json"] == ["playbooks/scenarios/*.yaml", "playbooks/scenarios/*.yml"]
+    for schema in schemas:
+        assert (initialised / schema).is_file()
+    extensions = json.loads((initialised / ".vscode/extensions.json").read_text(encoding="utf-8"))
+    assert extensions == {"recommendations": ["redhat.vscode-yaml"]}
+
+
+def test_init_workflow_installs_crisisctl_and_validates_with_annotations(initialised: Path) -> None:
+    workflow = yaml.safe_load((initialised / ".github/workflows/playbooks.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true; GitHub reads it as "on"
+    assert set(triggers) == {"pull_request", "push"}
+    steps = workflow["jobs"]["validate"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == [f'pip install "crisisctl=={__version__}"', "crisisctl playbook validate --format github"]
+
+
+def test_init_pre_commit_config_runs_the_installed_crisisctl(initialised: Path) -> None:
+    from pre_commit.clientlib import load_config
+
+    config = load_config(initialised / ".pre-commit-config.yaml")
+    [repo] = config["repos"]
+    assert repo["repo"] == "local"
+    [hook] = repo["hooks"]
+    assert hook["id"] == "crisisctl-validate"
+    # `system` works with every pre-commit; 4.4 and later read it as its new name, `unsupported`.
+    assert hook["language"] in ("system", "unsupported")
+    raw = yaml.safe_load((initialised / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert raw["repos"][0]["hooks"][0]["language"] == "system"
+    assert hook["entry"] == "crisisctl playbook validate"
+    assert hook["pass_filenames"] is False
+
+
+def test_this_repository_publishes_the_crisisctl_validate_hook(initialised: Path) -> None:
+    from pre_commit.clientlib import load_config, load_manifest
+
+    [hook] = load_manifest(REPO / ".pre-commit-hooks.yaml")
+    assert hook["id"] == "crisisctl-validate"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+    [local] = load_config(initialised / ".pre-commit-config.yaml")["repos"][0]["hooks"]
+    for key in ("id", "name", "entry", "files", "pass_filenames"):
+        assert hook[key] == local[key], key
+
+
+def test_pre_commit_hook_passes_on_the_new_repository_and_stops_a_broken_playbook(
+    initialised: Path, tmp_path: Path
+) -> None:
+    import pre_commit  # noqa: F401 - required: the test extra installs pre-commit
+
+    assert shutil.which("git"), "git is needed to run pre-commit"
+    assert (VENV_BIN / "crisisctl").exists(), "the crisisctl console script must be installed beside python"
+    env = subprocess_env(
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", PRE_COMMIT_HOME=str(tmp_path / "pre-commit")
+    )
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=initialised, env=env, check=True, capture_output=True)
+
+    def pre_commit_run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+            cwd=initialised,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    git("init", "-q")
+    git("add", "-A")
+    passed = pre_commit_run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r"crisisctl playbook validate\.+Passed", passed.stdout), passed.stdout
+
+    playbook = initialised / "playbooks/data-leak.yaml"
+    playbook.write_text(playbook.read_text(encoding="utf-8").replace("role: legal", "role: legl", 1), encoding="utf-8")
+    git("add", "-A")
+    failed = pre_commit_run()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Failed" in failed.stdout
+    assert "unknown role `legl`" in failed.stdout
+
+
+def test_init_readme_explains_validate_drill_and_declare_with_real_files(initialised: Path) -> None:
+    readme = (initialised / "README.md").read_text(encoding="utf-8")
+    for command in (
+        "crisisctl playbook validate",
+        "crisisctl drill run",
+        "crisisctl declare",
+        "crisisctl playbook new",
+    ):
+        assert command in readme, command
+    drill = re.search(r"crisisctl drill run (\S+) --scenario (\S+)", readme)
+    assert drill
+    playbook, scenario = drill.groups()
+    assert (initialised / scenario).is_file()
+    assert f"playbook: {playbook}\n" in (initialised / scenario).read_text(encoding="utf-8")
+    assert (initialised / "playbooks" / f"{playbook}.yaml").is_file()
+
+
+def test_init_refuses_to_overwrite_naming_the_files_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "README.md").write_text("ours\n", encoding="utf-8")
+    (tmp_path / "playbooks/data-leak.yaml").write_text("ours too\n", encoding="utf-8")
+    code, out, err = run(capsys, "init", str(tmp_path))
+    assert code == 1
+    assert "refusing to overwrite 2 existing file(s)" in err
+    assert str(tmp_path / "README.md") in err
+    assert str(tmp_path / "playbooks/data-leak.yaml") in err
+    assert "--force" in err
+    assert out == ""
+    assert files_in(tmp_path) == {"README.md", "playbooks/data-leak.yaml"}
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "ours\n"
+
+
+def test_init_names_at_most_ten_files_when_refusing(initialised: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    total = len(files_in(initialised))
+    code, _, err = run(capsys, "init", str(initialised))
+    assert code == 1
+    assert f"refusing to overwrite {total} existing file(s)" in err
+    assert f"and {total - 10} more" in err
+
+
+def test_init_force_overwrites_existing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "README.md").write_text("ours\n", encoding="utf-8")
+    (tmp_path / "playbooks/data-leak.yaml").write_text("not a playbook\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("kept\n", encoding="utf-8")
+    code, _, err = run(capsys, "init", str(tmp_path), "--force")
+    assert code == 0, err
+    assert (tmp_path / "README.md").read_text(encoding="utf-8").startswith("# Crisis playbooks")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "kept\n"
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "playbook", "validate")[0] == 0
+
+
+def test_init_force_replaces_a_link_without_writing_through_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("must stay\n", encoding="utf-8")
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / "README.md").symlink_to(outside)
+    assert run(capsys, "init", str(target), "--force")[0] == 0
+    assert outside.read_text(encoding="utf-8") == "must stay\n"
+    assert not (target / "README.md").is_symlink()
+
+
+def test_init_refuses_a_folder_where_a_file_belongs_even_with_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "README.md").mkdir()
+    code, _, err = run(capsys, "init", str(tmp_path), "--force")
+    assert code == 1
+    assert f"in the way of the new files: {tmp_path / 'README.md'}" in err
+    assert files_in(tmp_path) == set()
+
+
+def test_init_defaults_to_the_current_folder_and_lists_files_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "init", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["directory"] == "."
+    assert set(payload["files"]) == files_in(tmp_path) == set(sample_files()) | EXTRA_FILES
+
+
+def test_samples_come_from_the_source_checkout_in_an_editable_install() -> None:
+    assert samples_root() == REPO
+
+
+def test_samples_come_from_inside_the_package_in_a_wheel(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "crisisctl"
+    for folder in ("playbooks", "templates"):
+        (package / "samples" / folder).mkdir(parents=True)
+        (tmp_path / "site-packages" / folder).mkdir()  # a stray folder beside the package must not win
+    assert samples_root(package) == package / "samples"
+
+
+def test_missing_samples_are_refused_with_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(RefusedError, match="sample playbooks are not installed") as caught:
+        samples_root(tmp_path / "crisisctl")
+    assert caught.value.hint and "reinstall" in caught.value.hint
+
+
+def test_the_wheel_ships_the_samples_and_init_works_from_it(tmp_path: Path) -> None:
+    """Build the real wheel, then run `init` from it alone: the force-include and samples_root() agree."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1"),
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("crisisctl-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(site)
+    shipped = {name.removeprefix("crisisctl/samples/") for name in names if name.startswith("crisisctl/samples/")}
+    assert shipped == set(sample_files())
+    # The unpacked wheel comes first on the path, ahead of the editable install of the checkout.
+    env = subprocess_env(PYTHONPATH=str(site))
+
+    def crisisctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crisisctl", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    where = subprocess.run(
+        [sys.executable, "-c", "from crisisctl.samples import samples_root; print(samples_root())"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert Path(where.stdout.strip()) == site / "crisisctl" / "samples", where.stderr
+    initialised = crisisctl("init", "repo", cwd=tmp_path)
+    assert initialised.returncode == 0, initialised.stderr
+    validated = crisisctl("playbook", "validate", cwd=tmp_path / "repo")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert files_in(tmp_path / "repo") == set(sample_files()) | EXTRA_FILES
+
+
+def guide_commands(heading: str) -> list[list[str]]:
+    """The crisisctl commands of one section of docs/getting-started.md, as argument lists."""
+    import shlex
+
+    guide = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    section = guide.split(heading, 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", section, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] == "crisisctl" and words[1:3] != ["drill", "run"]:
+                commands.append(words[1:])
+    return commands
+
+
+def test_getting_started_drill_and_incident_run_as_written(
+    initialised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(initialised)
+    db = str(tmp_path / "log" / "incidents.sqlite3")
+    commands = guide_commands("## 5. A first drill") + guide_commands("## 6. A first incident")
+    assert len(commands) >= 15
+    for args in commands:
+        code, _, err = run(capsys, "--db", db, *args)
+        assert code == 0, f"crisisctl {' '.join(args)}: {err}"
+    assert (initialised / "INC-2-postmortem.md").is_file()
