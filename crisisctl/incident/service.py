@@ -85,7 +85,7 @@ class IncidentService:
 
     def _unknown_incident(self, incident_id: str) -> rules.UnknownIdError:
         return rules.unknown(
-            "incident", incident_id, self.log.incident_ids(), "run `crisisctl incidents --all` to list them"
+            "incident", incident_id, self.log.incident_ids(newest=2000), "run `crisisctl incidents --all` to list them"
         )
 
     def declare(self, declaration: Declaration) -> IncidentState:

@@ -130,7 +130,7 @@ class IncidentLog:
                 return []
             clauses, parameters = [], []
             if not include_closed:
-                clauses.append("status != 'closed'")
+                clauses.append("status IN ('open', 'resolved')")  # uses the (status, drill) index
             if drill is not None:
                 clauses.append("drill = ?")
                 parameters.append(int(drill))
@@ -148,9 +148,16 @@ class IncidentLog:
             row = connection.execute("SELECT max(seq) FROM events").fetchone()
             return int(row[0] or 0)
 
-    def incident_ids(self) -> list[str]:
+    def incident_ids(self, newest: int | None = None) -> list[str]:
+        """Incident ids, newest first; `newest` limits how many (suggestions need only recent ones)."""
         with self._reading() as connection:
-            return [row[0] for row in connection.execute("SELECT id FROM incidents")] if connection else []
+            if connection is None:
+                return []
+            limit = "LIMIT ?" if newest is not None else ""
+            rows = connection.execute(
+                f"SELECT id FROM incidents ORDER BY number DESC {limit}", (newest,) if newest else ()
+            )
+            return [row[0] for row in rows]
 
     def playbook_text(self, sha256: str) -> str | None:
         with self._reading() as connection:
