@@ -129,15 +129,19 @@ def _exit_status(code: object) -> int:
 
 
 def _print_error(error: CrisisError) -> None:
-    from crisisctl.output.console import make_console
+    """One line (and a hint) on standard error; bold red only on a terminal without NO_COLOR."""
+    import os
+
     from crisisctl.output.safetext import inert
 
-    console = make_console(stderr=True)
-    console.print(f"crisisctl: {inert(error.message, keep_newlines=False)}", style="bold red")
+    colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    red, cyan, plain = ("\x1b[1;31m", "\x1b[36m", "\x1b[0m") if colour else ("", "", "")
+    print(f"{red}crisisctl: {inert(error.message, keep_newlines=False)}{plain}", file=sys.stderr)
     if isinstance(error, InvalidFileError):
+        from crisisctl.output.console import make_console
         from crisisctl.output.problems import report_text
         from crisisctl.playbook.catalog import CatalogReport
 
-        report_text(CatalogReport(files=1, problems=error.problems), console)
+        report_text(CatalogReport(files=1, problems=error.problems), make_console(stderr=True))
     if error.hint:
-        console.print(f"  hint: {inert(error.hint, keep_newlines=False)}", style="cyan")
+        print(f"{cyan}  hint: {inert(error.hint, keep_newlines=False)}{plain}", file=sys.stderr)

@@ -57,6 +57,12 @@ class AppContext:
             self._err = make_console(stderr=True)
         return self._err
 
+    def say(self, text: str) -> None:
+        """One plain line on standard output, made inert; no rich import for a confirmation."""
+        from crisisctl.output.safetext import inert
+
+        print(inert(text, keep_newlines=False))
+
     def today(self) -> dt.date:
         return dt.date.today()
 

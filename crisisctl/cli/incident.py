@@ -29,9 +29,7 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
 
 
 def _confirm(context: AppContext, state: "IncidentState", what: str) -> None:
-    from crisisctl.output.safetext import inert
-
-    context.out.print(f"{state.id}: {inert(what, keep_newlines=False)} (event {state.last_seq})")
+    context.say(f"{state.id}: {what} (event {state.last_seq})")
 
 
 def declare(
@@ -86,7 +84,7 @@ def declare(
     else:
         kind = "drill" if state.drill else "incident"
         _confirm(context, state, f"{kind} declared from {playbook.id} {playbook.version}, {state.severity}")
-        context.out.print(f"next: crisisctl next {state.id}")
+        context.say(f"next: crisisctl next {state.id}")
 
 
 def incidents(

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from crisisctl.errors import RefusedError, UsageError
 from crisisctl.incident.state import IncidentState, StepView, unmet_dependencies
-from crisisctl.playbook.fields import did_you_mean
 from crisisctl.playbook.model import Playbook, Step
+from crisisctl.suggest import did_you_mean
 
 # A stated time may run a little ahead of this machine's clock (another machine's clock,
 # a scribe rounding up), but not into the future.

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisctl.errors import InvalidFileError, Problem, UsageError
-from crisisctl.playbook.fields import did_you_mean
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
 from crisisctl.playbook.validate import TemplateUse, ValidatedPlaybook, validate_playbook
 from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
+from crisisctl.suggest import did_you_mean
 
 PLAYBOOK_SUFFIXES = (".yaml", ".yml")
 

@@ -9,23 +9,17 @@ schema cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import DURATION_PATTERN
 from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq, join_path
+from crisisctl.suggest import did_you_mean
 
 JsonSchema = dict[str, Any]
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate, phrased as a hint, or None."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean `{matches[0]}`?" if matches else None
 
 
 class Checker:

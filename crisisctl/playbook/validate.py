@@ -12,7 +12,7 @@ from typing import Any
 from crisisctl.errors import Problem
 from crisisctl.playbook.conditions import condition_from_data
 from crisisctl.playbook.durations import parse_duration
-from crisisctl.playbook.fields import Checker, did_you_mean, join_path, surprise_hint
+from crisisctl.playbook.fields import Checker, join_path, surprise_hint
 from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
@@ -27,6 +27,7 @@ from crisisctl.playbook.model import (
     Trigger,
 )
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, plain_value
+from crisisctl.suggest import did_you_mean
 
 _LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from crisisctl.errors import Problem, UsageError
-from crisisctl.playbook.fields import did_you_mean
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
+from crisisctl.suggest import did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
