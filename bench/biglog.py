@@ -31,7 +31,7 @@ from crisisctl import __version__
 from crisisctl.clock import format_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.inputs import resolve_inputs
-from crisisctl.incident.service import INCIDENT_PREFIX, incident_row
+from crisisctl.incident.service import INCIDENT_PREFIX, incident_row, playbook_data_json
 from crisisctl.incident.state import fold, is_applicable
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
@@ -41,7 +41,7 @@ from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import LogWriter
 from crisisctl.store.migrations import MIGRATIONS
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: the log keeps each pinned playbook's data (schema 2)
 PLAYBOOK_ID = "service-outage"
 INCIDENTS = 100_000
 EVENTS = 1_000_000
@@ -321,7 +321,9 @@ def build(path: Path, incidents: int, events: int, progress: Progress) -> BigLog
         with transaction(connection, path):
             writer = LogWriter(connection)
             if written == 0:
-                writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text)
+                data = playbook_data_json(playbook.text)
+                assert data is not None
+                writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text, data)
             touched: dict[str, None] = {}
             for recorded, event in batch:
                 (stored,) = writer.append([event], format_time(recorded))

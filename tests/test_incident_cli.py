@@ -344,3 +344,17 @@ def test_check_with_a_bad_signals_file(workspace: Workspace) -> None:
     bad.write_text("complaints: [1, 2]\n")
     code, _, err = workspace.run("check", str(bad))
     assert code == 1 and "bad.yaml" in err and "1:13" in err
+
+
+def test_the_kept_playbook_data_cannot_drift_from_the_pinned_text(workspace: Workspace) -> None:
+    import sqlite3
+
+    declare(workspace)
+    connection = sqlite3.connect(workspace.db)
+    connection.execute("DROP TRIGGER playbook_models_append_only_update")  # as an attacker would
+    connection.execute('UPDATE playbook_models SET data = replace(data, \'"due":"30m"\', \'"due":"3w"\')')
+    connection.commit()
+    connection.close()
+    code, out, _ = workspace.run("verify", "--json")
+    assert code == 1
+    assert "does not match its text" in json.loads(out)["reason"]

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from crisisctl.clock import FixedClock
 from crisisctl.errors import CrisisError
-from crisisctl.incident.service import Declaration, IncidentService, incident_row
+from crisisctl.incident.service import Declaration, IncidentService, incident_row, playbook_data_json
 from crisisctl.incident.state import fold
 from crisisctl.playbook.validate import validate_playbook
 from crisisctl.playbook.yamlsource import load_file
@@ -137,7 +137,7 @@ class IncidentMachine(RuleBasedStateMachine):
     @invariant()
     def chain_verifies(self) -> None:
         if self.incidents:
-            assert self.logs[0].verify().ok
+            assert self.logs[0].verify(playbook_data_json).ok
 
     def teardown(self) -> None:
         for log in self.logs:

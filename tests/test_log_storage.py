@@ -353,6 +353,8 @@ def test_a_blank_file_becomes_a_log(workspace: Workspace) -> None:
         "events_append_only_delete",
         "playbook_snapshots_append_only_update",
         "playbook_snapshots_append_only_delete",
+        "playbook_models_append_only_update",
+        "playbook_models_append_only_delete",
     }
     assert len(rows(workspace.db)) == 1
 
@@ -392,25 +394,50 @@ def test_a_new_migration_runs_once_on_an_old_log(workspace: Workspace, monkeypat
     before = rows(workspace.db)
     calls: list[str] = []
 
-    def m001_again(db: object) -> None:
-        calls.append("m001")
+    def already_run(db: object) -> None:
+        calls.append("old")
         raise AssertionError("a migration ran twice")
 
-    def m002_extra(db: object) -> None:
-        calls.append("m002")
+    def m999_extra(db: object) -> None:
+        calls.append("new")
         db.execute("CREATE TABLE extra (x INTEGER)")  # type: ignore[attr-defined]
 
-    upgraded = [m001_again, m002_extra]
+    upgraded = [already_run] * len(migrations.MIGRATIONS) + [m999_extra]
     monkeypatch.setattr(migrations, "MIGRATIONS", upgraded)
     monkeypatch.setattr(database, "MIGRATIONS", upgraded)
     for _ in range(3):
         connection = connect(workspace.db, create=False)
         assert connection is not None
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(upgraded)
         connection.close()
-    assert calls == ["m002"]
+    assert calls == ["new"]
     assert rows(workspace.db) == before
     assert chain_ok(workspace.db).ok
+
+
+def test_a_log_from_the_first_schema_is_upgraded_and_keeps_working(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m002 (kept playbook data) on a log written before it: old incidents load from their pinned text."""
+    with monkeypatch.context() as first_schema:
+        first_schema.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        first_schema.setattr(database, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        first_schema.setattr(
+            "crisisctl.store.log.LogWriter.pin_playbook",
+            lambda self, sha256, playbook, version, text, data: self.connection.execute(
+                "INSERT OR IGNORE INTO playbook_snapshots VALUES (?, ?, ?, ?)", (sha256, playbook, version, text)
+            ),
+        )
+        workspace.ok("declare", "base", "--input", "affected_customers=2")
+    with plain(workspace.db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    workspace.ok("step", "done", "INC-1", "assess")  # opens, migrates to the current schema, loads from text
+    workspace.ok("declare", "base", "--input", "affected_customers=3")
+    with plain(workspace.db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(migrations.MIGRATIONS)
+        assert connection.execute("SELECT count(*) FROM playbook_models").fetchone()[0] == 1
+    assert workspace.json("show", "INC-1")["steps"][0]["status"] == "done"  # type: ignore[index]
+    assert workspace.json("verify")["ok"] is True  # type: ignore[index]
 
 
 def test_a_log_from_a_newer_crisisctl_is_refused(workspace: Workspace) -> None:

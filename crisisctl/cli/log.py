@@ -52,7 +52,9 @@ def verify_command(
     if incident is not None:
         state, _ = context.service().load(incident)
         incident_events = len(state.events)
-    result = context.log.verify(expected)
+    from crisisctl.incident.service import playbook_data_json
+
+    result = context.log.verify(playbook_data_json, expected)
     if as_json:
         payload = {
             "ok": result.ok,

@@ -14,9 +14,8 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.state import Draft, IncidentState, fold, step_views
+from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
-from crisisctl.playbook.validate import validate_playbook
-from crisisctl.playbook.yamlsource import load_text
 from crisisctl.store.eventlog import NewEvent
 from crisisctl.store.log import IncidentLog, IncidentRow
 
@@ -30,11 +29,22 @@ def normalise_incident_id(text: str) -> str:
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
-    """The playbook exactly as it was when the incident was declared."""
+    """The playbook exactly as it was when the incident was declared, parsed from its pinned text."""
+    from crisisctl.playbook.validate import validate_playbook
+    from crisisctl.playbook.yamlsource import load_text
+
     result = validate_playbook(load_text(text, f"pinned:{sha256[:12]}"), dt.date.min)
     if result.playbook is None:
         raise LogError(f"the pinned playbook {sha256[:12]} in the log no longer loads", "run `crisisctl verify`")
     return result.playbook
+
+
+def playbook_data_json(text: str) -> str | None:
+    """The validated data the log keeps beside a pinned playbook text (None if the text is unreadable)."""
+    from crisisctl.playbook.yamlsource import load_text, plain_value
+
+    document = load_text(text, "pinned").document
+    return data_to_json(plain_value(document)) if document is not None else None
 
 
 @dataclass(frozen=True)
@@ -66,12 +76,19 @@ class IncidentService:
         self._playbooks: dict[str, Playbook] = {}
 
     def playbook_for(self, state: IncidentState) -> Playbook:
-        cached = self._playbooks.get(state.playbook_sha256)
+        """The pinned playbook: rebuilt from its kept data, or parsed from its text in older logs."""
+        sha256 = state.playbook_sha256
+        cached = self._playbooks.get(sha256)
         if cached is None:
-            text = self.log.playbook_text(state.playbook_sha256)
-            if text is None:
-                raise LogError(f"the log lacks the playbook pinned by {state.id}", "run `crisisctl verify`")
-            cached = self._playbooks[state.playbook_sha256] = pinned_playbook(text, state.playbook_sha256)
+            data = self.log.playbook_data(sha256)
+            if data is not None:
+                cached = build_playbook(data_from_json(data), f"pinned:{sha256[:12]}", sha256, "")
+            else:
+                text = self.log.playbook_text(sha256)
+                if text is None:
+                    raise LogError(f"the log lacks the playbook pinned by {state.id}", "run `crisisctl verify`")
+                cached = pinned_playbook(text, sha256)
+            self._playbooks[sha256] = cached
         return cached
 
     def load(self, incident_id: str) -> tuple[IncidentState, Playbook]:
@@ -99,7 +116,9 @@ class IncidentService:
         with self.log.write() as writer:
             number = writer.next_incident_number()
             incident_id = f"{INCIDENT_PREFIX}{number}"
-            writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text)
+            data = playbook_data_json(playbook.text)
+            assert data is not None  # the playbook was validated from this very text
+            writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text, data)
             data = {
                 "number": number,
                 "playbook": playbook.id,

@@ -10,21 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
-from crisisctl.playbook.conditions import condition_from_data
+from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, join_path, surprise_hint
 from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
-    Cadence,
-    Communication,
-    Input,
     Playbook,
-    Postmortem,
-    Role,
-    Severity,
-    Step,
-    Trigger,
 )
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, plain_value
 from crisisctl.suggest import did_you_mean
@@ -385,86 +377,3 @@ def _template_uses(document: YMap, file: str) -> list[TemplateUse]:
             assert isinstance(node, YScalar)
             uses.append(TemplateUse(name, file, node.line, node.column, "postmortem.template", "report"))
     return uses
-
-
-def _date_or_none(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def _duration_or_none(value: str | None) -> dt.timedelta | None:
-    return parse_duration(value) if value else None
-
-
-def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) -> Playbook:
-    """Turn validated plain data into the frozen model."""
-    review = data.get("review") or {}
-    drill = data.get("drill") or {}
-    severities = tuple(
-        Severity(item["id"], item["name"], item.get("description", "")) for item in data.get("severities", [])
-    )
-    postmortem = data.get("postmortem") or {}
-    return Playbook(
-        id=data["id"],
-        version=data["version"],
-        title=data["title"],
-        category=data["category"],
-        summary=data.get("summary", ""),
-        owner=data.get("owner", ""),
-        tags=tuple(data.get("tags", [])),
-        review=Cadence(_duration_or_none(review.get("every")), _date_or_none(review.get("last_reviewed"))),
-        drill=Cadence(_duration_or_none(drill.get("every"))),
-        severities=severities or DEFAULT_SEVERITIES,
-        triggers=tuple(
-            Trigger(item["id"], condition_from_data(item["when"]), item.get("description", ""), item.get("severity"))
-            for item in data.get("triggers", [])
-        ),
-        inputs=tuple(
-            Input(
-                item["id"],
-                item["type"],
-                item.get("prompt", ""),
-                bool(item.get("required", False)),
-                item.get("default"),
-                tuple(item.get("choices", [])),
-            )
-            for item in data.get("inputs", [])
-        ),
-        roles=tuple(
-            Role(item["id"], item["title"], tuple(item.get("responsibilities", [])), bool(item.get("required", False)))
-            for item in data["roles"]
-        ),
-        steps=tuple(
-            Step(
-                id=item["id"],
-                title=item["title"],
-                phase=item["phase"],
-                role=item["role"],
-                due=_duration_or_none(item.get("due")),
-                depends_on=tuple(item.get("depends_on", [])),
-                when=condition_from_data(item["when"]) if "when" in item else None,
-                checklist=tuple(item.get("checklist", [])),
-                communication=item.get("communication"),
-                description=item.get("description", ""),
-            )
-            for item in data["steps"]
-        ),
-        communications=tuple(
-            Communication(
-                id=item["id"],
-                title=item["title"],
-                audience=item["audience"],
-                channel=item["channel"],
-                template=item["template"],
-                approvals=tuple(item.get("approvals", [])),
-                locales=tuple(item.get("locales", [])),
-                due=_duration_or_none(item.get("due")),
-            )
-            for item in data.get("communications", [])
-        ),
-        postmortem=Postmortem(postmortem.get("template"), tuple(postmortem.get("kpis", []))),
-        source=source,
-        sha256=sha256,
-        text=text,
-    )

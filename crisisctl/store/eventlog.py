@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,14 +142,22 @@ def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None
     return Verification(True, count, newest_anchor)
 
 
-def verify_snapshots(connection: sqlite3.Connection) -> tuple[int | None, str] | None:
-    """Every pinned playbook text still hashes to its key, and every declaration's playbook is there.
+def verify_snapshots(
+    connection: sqlite3.Connection, derive_data: Callable[[str], str | None]
+) -> tuple[int | None, str] | None:
+    """Every pinned playbook text still hashes to its key, its kept data still derives from that text
+    (`derive_data` turns a text into the data JSON), and every declaration's playbook is there.
 
     Returns (seq or None, reason) for the first problem, or None when all is well.
     """
     for sha256, text in connection.execute("SELECT sha256, text FROM playbook_snapshots"):
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
             return None, f"the pinned playbook {sha256[:12]} was altered after it was recorded"
+    for sha256, data, text in connection.execute(
+        "SELECT m.sha256, m.data, s.text FROM playbook_models m LEFT JOIN playbook_snapshots s USING (sha256)"
+    ):
+        if text is None or data != derive_data(text):
+            return None, f"the kept data of pinned playbook {sha256[:12]} does not match its text"
     missing = connection.execute(
         "SELECT seq FROM events WHERE type = 'incident.declared' AND json_extract(data, '$.playbook_sha256')"
         " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"

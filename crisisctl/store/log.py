@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,14 @@ class LogWriter:
         row = self.connection.execute("SELECT max(number) FROM incidents").fetchone()
         return (row[0] or 0) + 1
 
-    def pin_playbook(self, sha256: str, playbook: str, version: str, text: str) -> None:
+    def pin_playbook(self, sha256: str, playbook: str, version: str, text: str, data_json: str) -> None:
+        """Keep the playbook's text, and its validated data as JSON, once per digest."""
         self.connection.execute(
             "INSERT OR IGNORE INTO playbook_snapshots (sha256, playbook, version, text) VALUES (?, ?, ?, ?)",
             (sha256, playbook, version, text),
+        )
+        self.connection.execute(
+            "INSERT OR IGNORE INTO playbook_models (sha256, data) VALUES (?, ?)", (sha256, data_json)
         )
 
     def append(self, events: list[NewEvent], recorded_at: str) -> list[StoredEvent]:
@@ -159,6 +163,14 @@ class IncidentLog:
             )
             return [row[0] for row in rows]
 
+    def playbook_data(self, sha256: str) -> str | None:
+        """The pinned playbook's validated data (JSON), or None for logs written before it was kept."""
+        with self._reading() as connection:
+            if connection is None:
+                return None
+            row = connection.execute("SELECT data FROM playbook_models WHERE sha256 = ?", (sha256,)).fetchone()
+            return row[0] if row else None
+
     def playbook_text(self, sha256: str) -> str | None:
         with self._reading() as connection:
             if connection is None:
@@ -166,7 +178,8 @@ class IncidentLog:
             row = connection.execute("SELECT text FROM playbook_snapshots WHERE sha256 = ?", (sha256,)).fetchone()
             return row[0] if row else None
 
-    def verify(self, anchor: tuple[int, str] | None = None) -> Verification:
+    def verify(self, derive_data: Callable[[str], str | None], anchor: tuple[int, str] | None = None) -> Verification:
+        """The chain, SQLite's own check, and every pinned playbook (`derive_data`: text -> kept data JSON)."""
         with self._reading() as connection:
             if connection is None:
                 raise LogError(f"there is no log at {self.path}", "declare an incident first, or pass --db PATH")
@@ -180,7 +193,7 @@ class IncidentLog:
                 result = eventlog.verify(connection, anchor)
                 if not result.ok:
                     return result
-                snapshot_problem = eventlog.verify_snapshots(connection)
+                snapshot_problem = eventlog.verify_snapshots(connection, derive_data)
             except sqlite3.Error as error:
                 raise translate(error, self.path) from None
             if snapshot_problem is not None:

@@ -66,7 +66,13 @@ def m001_event_log(db: Database) -> None:
         db.executescript(_APPEND_ONLY.format(table=table))
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log]
+def m002_playbook_models(db: Database) -> None:
+    """The validated data of each pinned playbook as JSON, so commands need not parse YAML again."""
+    db["playbook_models"].create({"sha256": str, "data": str}, pk="sha256", not_null={"data"})
+    db.executescript(_APPEND_ONLY.format(table="playbook_models"))
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log, m002_playbook_models]
 
 
 def migrate(connection: sqlite3.Connection) -> None:
