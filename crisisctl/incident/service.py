@@ -80,13 +80,13 @@ class IncidentService:
         sha256 = state.playbook_sha256
         cached = self._playbooks.get(sha256)
         if cached is None:
+            text = self.log.playbook_text(sha256)
+            if text is None:
+                raise LogError(f"the log lacks the playbook pinned by {state.id}", "run `crisisctl verify`")
             data = self.log.playbook_data(sha256)
             if data is not None:
-                cached = build_playbook(data_from_json(data), f"pinned:{sha256[:12]}", sha256, "")
+                cached = build_playbook(data_from_json(data), f"pinned:{sha256[:12]}", sha256, text)
             else:
-                text = self.log.playbook_text(sha256)
-                if text is None:
-                    raise LogError(f"the log lacks the playbook pinned by {state.id}", "run `crisisctl verify`")
                 cached = pinned_playbook(text, sha256)
             self._playbooks[sha256] = cached
         return cached
