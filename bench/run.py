@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import functools
+import importlib
 import json
 import os
 import platform
@@ -25,7 +27,7 @@ from typing import Any, Literal
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
-CACHE_DIR = BENCH_DIR / "results"  # git-ignored; holds the cached big log
+CACHE_DIR = BENCH_DIR / "results"  # git-ignored; holds the cached big log and report log
 PLAYBOOK_COPIES = 1000
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_MIB = 40  # peak memory budget of a non-interactive command
@@ -36,14 +38,24 @@ MAX_MIB = 40  # peak memory budget of a non-interactive command
 
 @dataclass(frozen=True)
 class Target:
-    """A budget: time (at most `max_ratio` times the baseline's median, at most `max_ms` milliseconds) and
-    memory (a peak RSS of at most `max_mib` MiB). Each limit left at None is not checked."""
+    """A budget: time (at most `max_ratio` times a reference median, at most `max_ms` milliseconds) and memory
+    (a peak RSS of at most `max_mib` MiB). Each limit left at None is not checked.
+
+    The reference of `max_ratio` is the baseline (`python -c pass`), or the row named by `relative_to`: that row
+    then always runs with this one, in the same interleaved rounds, e.g. `Target(1.3, relative_to="crisisctl --help")`.
+    """
 
     max_ratio: float | None = None
     max_ms: float | None = None
     max_mib: float | None = None
+    relative_to: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.relative_to is not None and self.max_ratio is None:
+            raise ValueError(f"relative_to={self.relative_to!r} needs a max_ratio")
 
     def time_met(self, median_ms: float, ratio: float) -> bool | None:
+        """`ratio`: the median over the reference's median (the baseline's, or that of the row `relative_to`)."""
         if self.max_ratio is None and self.max_ms is None:
             return None
         return (self.max_ratio is None or ratio <= self.max_ratio) and (self.max_ms is None or median_ms <= self.max_ms)
@@ -54,7 +66,7 @@ class Target:
     def __str__(self) -> str:
         parts = []
         if self.max_ratio is not None:
-            parts.append(f"<= {self.max_ratio:g}x")
+            parts.append(f"<= {self.max_ratio:g}x" + (f" {self.relative_to}" if self.relative_to else ""))
         if self.max_ms is not None:
             parts.append(f"<= {self.max_ms:g} ms")
         if self.max_mib is not None:
@@ -81,12 +93,24 @@ class Benchmark:
 
 BASELINE = Benchmark("python -c pass", ("-c", "pass"), program="python")
 
+HELP = Benchmark("crisisctl --help", ("--help",), Target(max_ratio=7, max_mib=MAX_MIB))
+
 BIG_LOG = ("--db", "{big_log}")
+
+
+def postmortem_row(fmt: str, events: int, target: Target) -> Benchmark:
+    """`crisisctl postmortem` of the report log's incident of `events` events, as `fmt` (md or html)."""
+    return Benchmark(
+        f"crisisctl postmortem INC --format {fmt} ({events:,} events)",
+        ("--db", "{report_log}", "postmortem", f"{{report_log_incident_{events}}}", "--format", fmt),
+        target,
+    )
+
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     BASELINE,
     Benchmark("crisisctl --version", ("--version",), Target(max_ratio=5, max_mib=MAX_MIB)),
-    Benchmark("crisisctl --help", ("--help",), Target(max_ratio=7, max_mib=MAX_MIB)),
+    HELP,
     Benchmark(
         f"crisisctl playbook validate ({PLAYBOOK_COPIES:,} playbooks)",
         ("--templates", "{templates}", "playbook", "validate", "{playbooks_1000}"),
@@ -122,6 +146,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         Target(max_ms=5000, max_mib=MAX_MIB),  # 5 s per million events
         max_runs=5,
     ),
+    # The report log: two resolved incidents, of 1,000 and 10,000 events (bench/reportlog.py); read only.
+    postmortem_row("md", 1_000, Target(max_ratio=1.3, relative_to=HELP.name, max_mib=MAX_MIB)),
+    postmortem_row("html", 1_000, Target(max_ratio=1.3, relative_to=HELP.name, max_mib=MAX_MIB)),
+    postmortem_row("md", 10_000, Target(max_ms=1000, max_mib=MAX_MIB)),
+    postmortem_row("html", 10_000, Target(max_ms=1000, max_mib=MAX_MIB)),
 )
 
 
@@ -194,6 +223,28 @@ def renumber(text: str, n: int, path: Path) -> str:
     return renumbered
 
 
+def bench_module(name: str) -> Any:
+    """A fixture builder kept beside this script (biglog, reportlog); imported only when a row needs it."""
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+
+
+def private_copy(path: Path, setup: Setup, name: str) -> tuple[Path, float]:
+    """A copy of a cached log in this session's folder, and how long the copy took."""
+    started = time.perf_counter()
+    copy = setup.workdir / name
+    shutil.copyfile(path, copy)
+    os.chmod(copy, 0o600)
+    return copy, round(time.perf_counter() - started, 1)
+
+
+def shown_path(path: Path) -> Path:
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
 @functools.cache
 def big_log(setup: Setup) -> tuple[Any, Path]:
     """The cached big log (built on first use, about a minute) and this session's working copy of it.
@@ -201,25 +252,16 @@ def big_log(setup: Setup) -> tuple[Any, Path]:
     The cached file is never written: rows that write (note, step done) append to the copy in `setup.workdir`,
     which therefore grows by one event per write run (a few dozen per session, against a million).
     """
-    sys.path.insert(0, str(BENCH_DIR))
-    try:
-        import biglog
-    finally:
-        sys.path.remove(str(BENCH_DIR))
-
-    log = biglog.ensure(CACHE_DIR, setup.progress)
+    log = bench_module("biglog").ensure(CACHE_DIR, setup.progress)
     built = "from cache" if log.cached else "built"
     setup.progress("")
     print(
         f"bench: big log ({log.incidents:,} incidents, {log.events:,} events) {built}, build took {log.build_s:.1f} s:"
-        f" {log.path.relative_to(REPO) if log.path.is_relative_to(REPO) else log.path}",
+        f" {shown_path(log.path)}",
         file=sys.stderr,
     )
     setup.progress("copying the big log")
-    started = time.perf_counter()
-    copy = setup.workdir / "big-log.sqlite3"
-    shutil.copyfile(log.path, copy)
-    os.chmod(copy, 0o600)
+    copy, copy_s = private_copy(log.path, setup, "big-log.sqlite3")
     setup.notes["big_log"] = {
         "file": log.path.name,
         "incidents": log.incidents,
@@ -227,11 +269,38 @@ def big_log(setup: Setup) -> tuple[Any, Path]:
         "open": log.open,
         "cached": log.cached,
         "build_s": log.build_s,
-        "copy_s": round(time.perf_counter() - started, 1),
+        "copy_s": copy_s,
         "mib": round(log.path.stat().st_size / 2**20),
         "incident": log.read_incident,
         "note_incident": log.note_incident,
         "step": log.step,
+    }
+    return log, copy
+
+
+@functools.cache
+def report_log(setup: Setup) -> tuple[Any, Path]:
+    """The cached report log (built on first use, a few seconds) and this session's copy of it.
+
+    The post-mortem rows only read, but opening a log may touch its -wal and -shm files: the copy keeps the cache
+    and its folder as they are.
+    """
+    log = bench_module("reportlog").ensure(CACHE_DIR, setup.progress)
+    setup.progress("")
+    sizes = ", ".join(f"{incident} {events:,} events" for incident, events in log.incidents.items())
+    built = "from cache" if log.cached else "built"
+    print(
+        f"bench: report log ({sizes}) {built}, build took {log.build_s:.1f} s: {shown_path(log.path)}", file=sys.stderr
+    )
+    copy, copy_s = private_copy(log.path, setup, "report-log.sqlite3")
+    setup.notes["report_log"] = {
+        "file": log.path.name,
+        "events": log.events,
+        "incidents": log.incidents,
+        "cached": log.cached,
+        "build_s": log.build_s,
+        "copy_s": copy_s,
+        "mib": round(log.path.stat().st_size / 2**20, 1),
     }
     return log, copy
 
@@ -244,6 +313,9 @@ FIXTURES: dict[str, Callable[[Setup], str | Cycle]] = {
     "big_log_note_incident": lambda setup: big_log(setup)[0].note_incident,
     "big_log_step": lambda setup: big_log(setup)[0].step,
     "big_log_step_incident": lambda setup: Cycle("big_log_step_incident", big_log(setup)[0].step_incidents),
+    "report_log": lambda setup: str(report_log(setup)[1]),
+    "report_log_incident_1000": lambda setup: report_log(setup)[0].incident_with(1_000),
+    "report_log_incident_10000": lambda setup: report_log(setup)[0].incident_with(10_000),
 }
 
 
@@ -434,12 +506,18 @@ def measure(commands: Sequence[Command], rounds: int, cwd: Path, progress: Calla
 # --- Reporting ----------------------------------------------------------------------------------------------------
 
 
-def verdicts(result: Result, baseline_ms: float) -> tuple[bool | None, bool | None]:
+def reference(bench: Benchmark) -> str:
+    """The name of the row whose median the row's `max_ratio` is measured against."""
+    return (bench.target.relative_to if bench.target else None) or BASELINE.name
+
+
+def verdicts(result: Result, medians: dict[str, float]) -> tuple[bool | None, bool | None]:
     """Whether the time and the memory budget were met; None where the row sets none."""
     target = result.command.bench.target
     if target is None:
         return None, None
-    return target.time_met(result.median_ms, result.median_ms / baseline_ms), target.memory_met(result.peak_mib)
+    ratio = result.median_ms / medians[reference(result.command.bench)]
+    return target.time_met(result.median_ms, ratio), target.memory_met(result.peak_mib)
 
 
 def overall(checks: Sequence[bool | None]) -> bool | None:
@@ -450,12 +528,14 @@ def overall(checks: Sequence[bool | None]) -> bool | None:
 
 
 def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
-    baseline_ms = next(r.median_ms for r in results if r.command.bench == BASELINE)
+    medians = {result.command.bench.name: result.median_ms for result in results}
+    baseline_ms = medians[BASELINE.name]
     rows = []
     for result in results:
         bench, samples = result.command.bench, result.samples_ms
         target = bench.target
-        time_passed, memory_passed = verdicts(result, baseline_ms)
+        time_passed, memory_passed = verdicts(result, medians)
+        relative_to = target.relative_to if target else None
         rows.append(
             {
                 "name": bench.name,
@@ -466,9 +546,8 @@ def report(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
                 "max_ms": round(max(samples), 2),
                 "samples_ms": [round(s, 2) for s in samples],
                 "ratio": round(result.median_ms / baseline_ms, 2),
-                "target": None
-                if target is None
-                else {"max_ratio": target.max_ratio, "max_ms": target.max_ms, "max_mib": target.max_mib},
+                "relative_ratio": None if relative_to is None else round(result.median_ms / medians[relative_to], 2),
+                "target": None if target is None else dataclasses.asdict(target),
                 "passed": overall((time_passed, memory_passed)),
                 "time_passed": time_passed,
                 "memory_passed": memory_passed,
@@ -492,15 +571,17 @@ def result_cell(row: dict[str, Any]) -> str:
 
 
 def table(data: dict[str, Any]) -> str:
-    header = ("command", "median ms", "x python", "target", "result", "peak MiB")
+    header = ("command", "median ms", "x python", "x ref", "target", "result", "peak MiB")
     lines = [header]
     for row in data["results"]:
         target = row["target"]
+        relative = row.get("relative_ratio")
         lines.append(
             (
                 row["name"],
                 f"{row['median_ms']:.1f}",
                 f"{row['ratio']:.2f}x",
+                "" if relative is None else f"{relative:.2f}x",
                 "-" if target is None else str(Target(**target)),
                 result_cell(row),
                 "?" if row["peak_mib"] is None else f"{row['peak_mib']:.1f}",
@@ -526,6 +607,15 @@ def table(data: dict[str, Any]) -> str:
             f"{'cached, ' if log['cached'] else ''}build took {log['build_s']:.1f} s, copy {log['copy_s']:.1f} s; "
             f"reads use {log['incident']}, note writes to {log['note_incident']}, "
             f"step done takes the next open incident each run"
+        )
+    if any(row.get("relative_ratio") is not None for row in data["results"]):
+        footer.append("x ref: median over the median of the row the target names (same rounds)")
+    reports = meta.get("fixtures", {}).get("report_log")
+    if reports:
+        sizes = ", ".join(f"{incident} {events:,} events" for incident, events in reports["incidents"].items())
+        footer.append(
+            f"report log: {sizes} (resolved), {reports['mib']} MiB, "
+            f"{'cached, ' if reports['cached'] else ''}build took {reports['build_s']:.1f} s"
         )
     return "\n".join([fmt(lines[0]), rule, *(fmt(line) for line in lines[1:]), "", *footer])
 
@@ -555,7 +645,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         action="append",
         metavar="TEXT",
-        help="run only the rows whose name contains TEXT (repeatable; the baseline always runs)",
+        help="run only the rows whose name contains TEXT (repeatable; the baseline, and any row a chosen row's "
+        "target is relative to, always run)",
     )
     parser.add_argument(
         "--samples", type=Path, default=REPO / "playbooks", help="playbooks to copy (default: the repo's playbooks/)"
@@ -570,12 +661,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def select(benchmarks: Sequence[Benchmark], only: Sequence[str] | None) -> list[Benchmark]:
-    if not only:
-        return list(benchmarks)
-    chosen = [bench for bench in benchmarks if bench == BASELINE or any(text in bench.name for text in only)]
-    if len(chosen) == 1:
+    """The rows named by --only (all without it), with the baseline and the rows their targets are relative to."""
+    by_name = {bench.name: bench for bench in benchmarks}
+    for bench in benchmarks:
+        relative_to = bench.target.relative_to if bench.target else None
+        if relative_to is not None and (relative_to not in by_name or relative_to == bench.name):
+            raise BenchError(f"the target of `{bench.name}` is relative to `{relative_to}`, which is no other row")
+    named = [bench for bench in benchmarks if not only or any(text in bench.name for text in only)]
+    if only and all(bench == BASELINE for bench in named):
         raise BenchError(f"no row name contains {' or '.join(map(repr, only))}")
-    return chosen
+    wanted = {BASELINE.name}
+    for bench in named:
+        while bench.name not in wanted:  # the row, the row its target refers to, and so on
+            wanted.add(bench.name)
+            bench = by_name[reference(bench)]
+    return [bench for bench in benchmarks if bench.name in wanted]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

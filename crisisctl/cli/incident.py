@@ -273,14 +273,14 @@ def timeline_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag
 
     Example: crisisctl timeline INC-7 --json
     """
-    from crisisctl.output.incidents import event_payload, timeline_table
+    from crisisctl.output.incidents import timeline_table
     from crisisctl.output.views import print_json
 
     context = app_context(ctx)
     state, _ = context.service().load(incident)
     events = sorted(state.events, key=lambda event: (event.at, event.seq))
     if as_json:
-        print_json(context.out, [event_payload(event) for event in events])
+        print_json(context.out, [event.as_record() for event in events])
     else:
         context.out.print(timeline_table(events))
 

@@ -207,15 +207,3 @@ def incident_detail_payload(
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
         "communications": communication_rows(state, playbook),
     }
-
-
-def event_payload(event: StoredEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "at": event.at,
-        "recorded_at": event.recorded_at,
-        "type": event.type,
-        "actor": event.actor,
-        "data": event.data,
-        "hash": event.hash,
-    }

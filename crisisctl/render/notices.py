@@ -15,7 +15,13 @@ from jinja2 import TemplateError, TemplateNotFound, UndefinedError
 from jinja2.exceptions import SecurityError
 
 from crisisctl.errors import RefusedError
-from crisisctl.render.environment import MAX_OUTPUT_CHARS, MAX_RENDER_SECONDS, make_environment, resolve_template
+from crisisctl.render.environment import (
+    MAX_OUTPUT_CHARS,
+    MAX_RENDER_SECONDS,
+    CrisisSandbox,
+    make_environment,
+    resolve_template,
+)
 
 
 class RenderError(RefusedError):
@@ -69,35 +75,45 @@ def time_budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -> Rendered:
-    """Render in the sandbox; any failure is one RenderError naming the template and the cause."""
-    environment = make_environment(roots)
+def render_within_budget(
+    environment: CrisisSandbox,
+    name: str,
+    context: dict[str, Any],
+    *,
+    max_chars: int = MAX_OUTPUT_CHARS,
+    max_seconds: float = MAX_RENDER_SECONDS,
+    names_doc: str = "docs/templates.md",
+) -> tuple[str, Path]:
+    """Render one template in the sandbox, within a size and time budget; return the text and its file.
+
+    Any failure is one RenderError naming the template and the cause.
+    """
     try:
         template = environment.get_template(name)
-        source_path = Path(template.filename or name)
         pieces: list[str] = []
         size = 0
-        with time_budget(MAX_RENDER_SECONDS):
+        with time_budget(max_seconds):
             for piece in template.generate(context):
                 size += len(piece)
-                if size > MAX_OUTPUT_CHARS:
-                    raise RenderError(
-                        f"{name} renders more than {MAX_OUTPUT_CHARS:,} characters", "shorten the template"
-                    )
+                if size > max_chars:
+                    raise RenderError(f"{name} renders more than {max_chars:,} characters", "shorten the template")
                 pieces.append(piece)
     except RenderTimeout:
-        raise RenderError(f"{name} took longer than {MAX_RENDER_SECONDS:g} s to render", "simplify its loops") from None
+        raise RenderError(f"{name} took longer than {max_seconds:g} s to render", "simplify its loops") from None
     except TemplateNotFound as error:
         raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
     except UndefinedError as error:
-        raise RenderError(
-            f"{name}: {error.message}", "use only the names in docs/templates.md or declared inputs"
-        ) from None
+        raise RenderError(f"{name}: {error.message}", f"use only the names in {names_doc} or declared inputs") from None
     except SecurityError as error:
         raise RenderError(
             f"{name} tried something templates may not do: {error}", "remove it from the template"
         ) from None
     except TemplateError as error:
         raise RenderError(f"{name}: {error}", "fix the template") from None
-    digest = hashlib.sha256(source_path.read_bytes()).hexdigest()
-    return Rendered("".join(pieces), name, digest)
+    return "".join(pieces), Path(template.filename or name)
+
+
+def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -> Rendered:
+    """Render a notice template; the result carries the template file's digest."""
+    text, source_path = render_within_budget(make_environment(roots), name, context)
+    return Rendered(text, name, hashlib.sha256(source_path.read_bytes()).hexdigest())

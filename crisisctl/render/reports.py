@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, TemplateNotFound, UndefinedError
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
-from jinja2.exceptions import SecurityError
 from markupsafe import Markup
 
 from crisisctl.clock import format_time, parse_time
@@ -28,9 +26,8 @@ from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
-from crisisctl.render.notices import RenderError, RenderTimeout, time_budget
+from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, redact_events
-from crisisctl.store.eventlog import StoredEvent
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 BUILTIN_POSTMORTEM = {"md": "postmortem.md.j2", "html": "postmortem.html.j2"}
@@ -417,29 +414,15 @@ def render_report(name: str, roots: Sequence[Path], context: dict[str, Any], mar
     environment = make_environment(roots)
     environment.finalize = _finalize_markdown if markdown else _finalize_html
     environment.bytecode_cache = _bytecode_cache(environment)
-    try:
-        template = environment.get_template(name)
-        pieces: list[str] = []
-        size = 0
-        with time_budget(REPORT_MAX_SECONDS):
-            for piece in template.generate(context):
-                size += len(piece)
-                if size > REPORT_MAX_CHARS:
-                    raise RenderError(f"{name} renders more than {REPORT_MAX_CHARS:,} characters", "shorten it")
-                pieces.append(piece)
-    except RenderTimeout:
-        raise RenderError(f"{name} took longer than {REPORT_MAX_SECONDS:g} s to render", "simplify it") from None
-    except TemplateNotFound as error:
-        raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
-    except UndefinedError as error:
-        raise RenderError(f"{name}: {error.message}", "use only the names listed in docs/reports.md") from None
-    except SecurityError as error:
-        raise RenderError(
-            f"{name} tried something templates may not do: {error}", "remove it from the template"
-        ) from None
-    except TemplateError as error:
-        raise RenderError(f"{name}: {error}", "fix the template") from None
-    return "".join(pieces)
+    text, _ = render_within_budget(
+        environment,
+        name,
+        context,
+        max_chars=REPORT_MAX_CHARS,
+        max_seconds=REPORT_MAX_SECONDS,
+        names_doc="docs/reports.md",
+    )
+    return text
 
 
 def _with_notice(text: str, kind: str) -> str:
@@ -496,19 +479,6 @@ def postmortem(
 # -- Exports ------------------------------------------------------------------------------------------
 
 
-def _event_record(event: StoredEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "at": event.at,
-        "recorded_at": event.recorded_at,
-        "type": event.type,
-        "actor": event.actor,
-        "data": event.data,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
-
-
 def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
     """The whole incident: every event as stored (with its hashes) and the pinned playbook, text included."""
     state = prepare(state, redact)
@@ -539,7 +509,7 @@ def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, r
             "sha256": state.playbook_sha256,
             "text": playbook.text,
         },
-        "events": [_event_record(event) for event in state.events],
+        "events": [event.as_record() for event in state.events],
     }
     return json.dumps(document, ensure_ascii=True, indent=2) + "\n"
 

@@ -29,6 +29,19 @@ class StoredEvent:
     prev_hash: str
     hash: str
 
+    def as_record(self) -> dict[str, Any]:
+        """Every field, as JSON exports and `timeline --json` show it."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "recorded_at": self.recorded_at,
+            "type": self.type,
+            "actor": self.actor,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
 
 def _quote(text: str) -> str:
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
