@@ -8,21 +8,15 @@ from typing import Annotated
 import typer
 
 from crisisctl import __version__
-from crisisctl.cli import incident, reports
-from crisisctl.cli.check import check_command
-from crisisctl.cli.comms import comms_app
+from crisisctl.cli.commands import LazyGroup
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
-from crisisctl.cli.drill import drill_app
-from crisisctl.cli.log import db_app, verify_command
-from crisisctl.cli.playbook import playbook_app
-from crisisctl.cli.setup import init_command
-from crisisctl.cli.stats import stats_command
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
 from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
 
 app = typer.Typer(
     name="crisisctl",
+    cls=LazyGroup,
     help="Run customer-facing crises from versioned playbooks, with a tamper-evident log.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -30,16 +24,6 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("init")(init_command)
-app.add_typer(playbook_app, name="playbook")
-app.command("check")(check_command)
-incident.register(app)
-reports.register(app)
-app.command("verify")(verify_command)
-app.add_typer(comms_app, name="comms")
-app.add_typer(drill_app, name="drill")
-app.command("stats")(stats_command)
-app.add_typer(db_app, name="db")
 
 
 def _show_version(value: bool) -> None:

@@ -285,23 +285,6 @@ def timeline_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag
         context.out.print(timeline_table(events))
 
 
-def register(app: typer.Typer) -> None:
-    """Add the incident commands to the application."""
-    app.command("declare")(declare)
-    app.command("incidents")(incidents)
-    app.command("show")(show)
-    app.command("next")(next_steps_command)
-    app.add_typer(step_app, name="step")
-    app.command("assign")(assign_command)
-    app.command("note")(note_command)
-    app.command("severity")(severity_command)
-    app.command("resolve")(resolve_command)
-    app.command("close")(close_command)
-    app.command("timeline")(timeline_command)
-    app.command("watch")(watch)
-    app.command("run")(run)
-
-
 def run(
     ctx: typer.Context,
     target: Annotated[

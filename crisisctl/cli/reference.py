@@ -21,9 +21,12 @@ or written; `130` interrupted.
 
 def _commands(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
     yield path, command
-    for name in sorted(getattr(command, "commands", {}) or {}):
-        sub = command.commands[name]
-        if not getattr(sub, "hidden", False):
+    if not hasattr(command, "list_commands"):
+        return
+    context = typer.Context(command, info_name=" ".join(path))
+    for name in sorted(command.list_commands(context)):
+        sub = command.get_command(context, name)
+        if sub is not None and not getattr(sub, "hidden", False):
             yield from _commands(sub, [*path, name])
 
 

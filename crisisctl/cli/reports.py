@@ -140,9 +140,3 @@ def export_command(
     else:
         text = export_markdown(state, playbook, now, redact=redact)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the report commands to the application."""
-    app.command("postmortem")(postmortem_command)
-    app.command("export")(export_command)
