@@ -358,3 +358,12 @@ def test_the_kept_playbook_data_cannot_drift_from_the_pinned_text(workspace: Wor
     code, out, _ = workspace.run("verify", "--json")
     assert code == 1
     assert "does not match its text" in json.loads(out)["reason"]
+
+
+def test_the_incident_list_in_a_pipe_is_plain_aligned_inert_text(workspace: Workspace) -> None:
+    declare(workspace, "--title", "Outage \x1b[2J [bold]x[/]")
+    declare(workspace, "--drill")
+    lines = workspace.ok("incidents").splitlines()
+    assert lines[0].split() == ["id", "status", "severity", "playbook", "title", "declared"]
+    assert lines[1].startswith("INC-2  open") and "[DRILL]" in lines[1]
+    assert "\\x1b[2J [bold]x[/]" in lines[2] and "\x1b" not in "".join(lines)

@@ -1,5 +1,6 @@
 """Running an incident: declare, incidents, show, next, step, assign, note, severity, resolve, close, timeline."""
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -107,6 +108,11 @@ def incidents(
     rows = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
     if as_json:
         print_json(context.out, [incident_row_payload(row) for row in rows])
+    elif rows and not sys.stdout.isatty():
+        from crisisctl.output.incidents import incident_plain_rows
+        from crisisctl.output.plain import plain_table
+
+        print(plain_table(("id", "status", "severity", "playbook", "title", "declared"), incident_plain_rows(rows)))
     elif rows:
         context.out.print(incidents_table(rows))
     else:

@@ -140,6 +140,21 @@ def incidents_table(rows: list[IncidentRow]) -> Table:
     return table
 
 
+def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:
+    """The incident list for pipes and files, without the cost of drawing a table."""
+    return [
+        (
+            row.id,
+            row.status,
+            row.severity,
+            row.playbook,
+            row.title + (" [DRILL]" if row.drill else ""),
+            local(dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))),
+        )
+        for row in rows
+    ]
+
+
 def timeline_table(events: list[StoredEvent]) -> Table:
     table = Table(show_edge=False, header_style="bold")
     for column in ("seq", "at", "who", "what"):
