@@ -64,7 +64,7 @@ def validate_command(
 
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], scenarios=True)
-    report = validate_files(files, context.today(), template_check(context))
+    report = validate_files(files, context.today(), template_check(context), keep_models=False)
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))

@@ -34,7 +34,7 @@ def problem_payload(problem: Problem) -> dict[str, Any]:
 def report_json(report: CatalogReport, console: Console) -> None:
     payload = {
         "files": report.files,
-        "playbooks": len(report.playbooks),
+        "playbooks": report.valid_count,
         "errors": [problem_payload(problem) for problem in report.problems],
         "warnings": [problem_payload(problem) for problem in report.warnings],
     }
@@ -130,7 +130,7 @@ def report_text(report: CatalogReport, console: Console) -> None:
     errors, warnings = len(report.problems), len(report.warnings)
     verdict = Text("✗ " if errors else "✓ ", style="bold red" if errors else "bold green")
     verdict.append(
-        f"{report.files} file(s), {len(report.playbooks)} valid playbook(s): {errors} error(s), {warnings} warning(s)"
+        f"{report.files} file(s), {report.valid_count} valid playbook(s): {errors} error(s), {warnings} warning(s)"
     )
     console.print(verdict)
 

@@ -36,6 +36,10 @@ class CatalogReport:
         return [result.playbook for result in self.results if result.playbook is not None]
 
     @property
+    def valid_count(self) -> int:
+        return sum(result.valid for result in self.results)
+
+    @property
     def ok(self) -> bool:
         return not self.problems
 
@@ -77,13 +81,20 @@ def _display(path: Path) -> str:
 PARALLEL_THRESHOLD = 64
 
 
-def validate_files(files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None) -> CatalogReport:
-    """Validate each file (in parallel for large sets), then the rules that span the set (unique ids)."""
+def validate_files(
+    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None, *, keep_models: bool = True
+) -> CatalogReport:
+    """Validate each file (in parallel for large sets), then the rules that span the set (unique ids).
+
+    With keep_models=False only the models that scenarios in the set rehearse are kept: a report of a
+    thousand playbooks then holds their problems, not a thousand models.
+    """
     report = CatalogReport(files=len(files))
     first_by_id: dict[str, ValidatedPlaybook] = {}
     scenario_files = [path for path in files if is_scenario_file(path)]
     playbook_files = [path for path in files if not is_scenario_file(path)]
-    for result in _validate_each(playbook_files, today, template_check):
+    keep = None if keep_models else _rehearsed_ids(scenario_files)
+    for result in _validate_each(playbook_files, today, template_check, keep):
         if result.playbook_id is not None:
             first = first_by_id.setdefault(result.playbook_id, result)
             if first is not result:
@@ -100,6 +111,7 @@ def validate_files(files: Sequence[Path], today: dt.date, template_check: Templa
                     )
                 )
                 result.playbook = None
+                result.valid = False
         report.results.append(result)
         report.problems.extend(result.problems)
         report.warnings.extend(result.warnings)
@@ -135,37 +147,56 @@ def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dic
     return playbooks
 
 
-def validate_file(path: Path, today: dt.date, template_check: TemplateCheck | None) -> ValidatedPlaybook:
-    """One file: its own rules, then its templates when the file itself is readable."""
+def _rehearsed_ids(scenario_files: Sequence[Path]) -> frozenset[str]:
+    """The playbook ids that scenario files name (their `playbook:` key)."""
+    ids = set()
+    for path in scenario_files:
+        document = _load(path).document
+        named = document.items.get("playbook") if document else None
+        if isinstance(getattr(named, "value", None), str):
+            ids.add(named.value)  # type: ignore[union-attr]
+    return frozenset(ids)
+
+
+def validate_file(
+    path: Path, today: dt.date, template_check: TemplateCheck | None, keep: frozenset[str] | None = None
+) -> ValidatedPlaybook:
+    """One file: its own rules, then its templates when the file itself is readable.
+
+    `keep`, when given, names the only ids whose model is returned (the others report validity only).
+    """
     result = validate_playbook(_load(path), today)
     if template_check is not None and result.templates and not _has_fatal(result):
         result.problems.extend(template_check(result.templates, result.playbook, path.parent))
         if result.problems:
             result.playbook = None
+            result.valid = False
+    if keep is not None and result.playbook_id not in keep:
+        result.playbook = None
     return result
 
 
 def _validate_each(
-    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None
+    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None, keep: frozenset[str] | None
 ) -> Iterable[ValidatedPlaybook]:
     """Results in file order; a large set is spread over the CPUs with forked workers."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [validate_file(path, today, template_check) for path in files]
+        return [validate_file(path, today, template_check, keep) for path in files]
     global _WORKER_JOB
-    _WORKER_JOB = (today, template_check)
+    _WORKER_JOB = (today, template_check, keep)
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         return pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (workers * 4)))
 
 
-_WORKER_JOB: tuple[dt.date, TemplateCheck | None] | None = None
+_WORKER_JOB: tuple[dt.date, TemplateCheck | None, frozenset[str] | None] | None = None
 
 
 def _validate_in_worker(path: Path) -> ValidatedPlaybook:
     assert _WORKER_JOB is not None
-    today, template_check = _WORKER_JOB
-    return validate_file(path, today, template_check)
+    today, template_check, keep = _WORKER_JOB
+    return validate_file(path, today, template_check, keep)
 
 
 def _load(path: Path) -> LoadedYaml:

@@ -48,6 +48,7 @@ class ValidatedPlaybook:
     templates: list[TemplateUse] = field(default_factory=list)
     playbook_id: str | None = None
     id_position: tuple[int, int] = (1, 1)
+    valid: bool = False  # kept even when the model itself is dropped to save memory
 
 
 def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
@@ -72,6 +73,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
     if not result.problems:
         digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
         result.playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
+        result.valid = True
     result.problems.sort(key=Problem.sort_key)
     return result
 
