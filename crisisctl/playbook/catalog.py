@@ -12,13 +12,13 @@ from pathlib import Path
 from crisisctl.errors import InvalidFileError, Problem, UsageError
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
-from crisisctl.playbook.validate import TemplateUse, ValidatedPlaybook, validate_playbook
+from crisisctl.playbook.validate import DeclaredNames, TemplateUse, ValidatedPlaybook, validate_playbook
 from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
 from crisisctl.suggest import did_you_mean
 
 PLAYBOOK_SUFFIXES = (".yaml", ".yml")
 
-TemplateCheck = Callable[[Sequence[TemplateUse], Playbook | None, Path], list[Problem]]
+TemplateCheck = Callable[[Sequence[TemplateUse], DeclaredNames | None, Path], list[Problem]]
 
 
 @dataclass
@@ -165,14 +165,12 @@ def validate_file(
 
     `keep`, when given, names the only ids whose model is returned (the others report validity only).
     """
-    result = validate_playbook(_load(path), today)
+    result = validate_playbook(_load(path), today, keep)
     if template_check is not None and result.templates and not _has_fatal(result):
-        result.problems.extend(template_check(result.templates, result.playbook, path.parent))
+        result.problems.extend(template_check(result.templates, result.declared, path.parent))
         if result.problems:
             result.playbook = None
             result.valid = False
-    if keep is not None and result.playbook_id not in keep:
-        result.playbook = None
     return result
 
 
@@ -221,7 +219,7 @@ def find_playbook(
             if result.playbook_id != playbook_id:
                 continue
             if template_check is not None and not result.problems:
-                result.problems.extend(template_check(result.templates, result.playbook, path.parent))
+                result.problems.extend(template_check(result.templates, result.declared, path.parent))
             if result.problems:
                 raise InvalidFileError(
                     f"playbook `{playbook_id}` is not valid ({len(result.problems)} problem(s))", result.problems

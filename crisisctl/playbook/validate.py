@@ -37,6 +37,14 @@ class TemplateUse:
     locales: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class DeclaredNames:
+    """The input and role ids a playbook declares: what its templates may refer to."""
+
+    inputs: frozenset[str]
+    roles: frozenset[str]
+
+
 @dataclass
 class ValidatedPlaybook:
     """One file's outcome: the model when it is valid, every problem otherwise."""
@@ -49,10 +57,14 @@ class ValidatedPlaybook:
     playbook_id: str | None = None
     id_position: tuple[int, int] = (1, 1)
     valid: bool = False  # kept even when the model itself is dropped to save memory
+    declared: DeclaredNames | None = None  # set when the file is valid, model or not
 
 
-def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
-    """Check structure, then references and types, then build the model if nothing is wrong."""
+def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] | None = None) -> ValidatedPlaybook:
+    """Check structure, then references and types, then build the model if nothing is wrong.
+
+    `keep`, when given, names the only ids whose model is built; the others report validity only.
+    """
     result = ValidatedPlaybook(loaded.file, None, list(loaded.problems))
     document = loaded.document
     if document is None:
@@ -71,9 +83,14 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date) -> ValidatedPlaybook:
     result.warnings.extend(_review_warnings(document, loaded.file, today))
     result.templates.extend(_template_uses(document, loaded.file))
     if not result.problems:
-        digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
-        result.playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
         result.valid = True
+        result.declared = DeclaredNames(
+            frozenset(_text(item.items.get("id")) or "" for _, item in _entries(document, "inputs")),
+            frozenset(_text(item.items.get("id")) or "" for _, item in _entries(document, "roles")),
+        )
+        if keep is None or result.playbook_id in keep:
+            digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
+            result.playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
     result.problems.sort(key=Problem.sort_key)
     return result
 

@@ -9,10 +9,12 @@ can name file, line and column, while refusing anything unsafe on the way.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -141,7 +143,8 @@ def load_text(text: str, file: str) -> LoadedYaml:
         return _fatal(file, text, 1, 1, "empty", "the file is empty", "write a playbook mapping")
     builder = _TreeBuilder(file)
     try:
-        builder.consume(_events(text))
+        with _collector_paused():
+            builder.consume(text)
     except _Abort as abort:
         return LoadedYaml(file, text, None, [*builder.problems, abort.problem])
     except yaml.MarkedYAMLError as error:
@@ -173,17 +176,21 @@ def load_text(text: str, file: str) -> LoadedYaml:
     return LoadedYaml(file, text, root, builder.problems)
 
 
-def _events(text: str) -> Iterator[Any]:
-    """The parser's events, pulled directly (yaml.parse adds a check_event call per event)."""
-    parser = _Loader(text)
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a tree is built.
+
+    A playbook becomes thousands of small objects at once, and the collector's passes over them
+    (and over everything loaded before) took 40% of the loading time; a tree of nodes has no
+    reference cycles for it to find.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        while True:
-            event = parser.get_event()
-            yield event
-            if type(event) is yaml.StreamEndEvent:
-                return
+        yield
     finally:
-        parser.dispose()
+        if was_enabled:
+            gc.enable()
 
 
 class _Abort(Exception):
@@ -229,11 +236,42 @@ class _TreeBuilder:
         self.implicit_resolvers = Resolver.yaml_implicit_resolvers
         self.constructor = SafeConstructor()
 
-    def consume(self, events: Any) -> None:
-        for event in events:
+    def consume(self, text: str) -> None:
+        """Pull the parser's events one by one (yaml.parse adds a generator and a check per event)."""
+        parser = _Loader(text)
+        try:
+            self._consume(parser.get_event)
+        finally:
+            parser.dispose()
+
+    def _consume(self, next_event: Any) -> None:
+        scalar_event = yaml.ScalarEvent
+        stream_end = yaml.StreamEndEvent
+        stack = self.stack
+        while True:
+            event = next_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                self._scalar(event)
+            if kind is stream_end:
+                return
+            if kind is scalar_event:
+                if event.tag is not None or event.anchor is not None or not stack:
+                    self._scalar(event)  # tags, anchors and the document root take the careful path
+                    continue
+                # The common case, inlined: most nodes of a playbook are untagged scalars inside a
+                # mapping or a list, and call overhead was most of the loader's time.
+                raw = event.value
+                plain = not event.style
+                value = self._resolve(event, self._implicit_tag(raw)) if plain else raw
+                mark = event.start_mark
+                node = YScalar(value, mark.line + 1, mark.column + 1, raw, plain)
+                frame = stack[-1]
+                frame.size += 1
+                if type(frame.node) is YSeq:
+                    frame.node.items.append(node)
+                elif frame.pending_key is None:
+                    frame.pending_key = node
+                else:
+                    self._add_value(frame, node)
             elif kind is yaml.MappingStartEvent:
                 self._start(event, YMap(event.start_mark.line + 1, event.start_mark.column + 1))
             elif kind is yaml.SequenceStartEvent:
@@ -252,7 +290,7 @@ class _TreeBuilder:
                         "keep one playbook per file; remove the `---` separator",
                     )
 
-    def _abort(self, mark: Any, rule: str, message: str, hint: str) -> None:
+    def _abort(self, mark: Any, rule: str, message: str, hint: str) -> NoReturn:
         raise _Abort(Problem(self.file, mark.line + 1, mark.column + 1, self._next_path(), rule, message, hint))
 
     def _next_path(self) -> str:
@@ -305,27 +343,28 @@ class _TreeBuilder:
             tag = self._implicit_tag(event.value) if plain else _STR_TAG
         elif tag == "!":
             tag = _STR_TAG
-        value: Any = event.value
-        if tag != _STR_TAG and tag in _SCALAR_TAGS:
-            node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
-            try:
-                value = self.constructor.yaml_constructors[tag](self.constructor, node)
-            except (ValueError, KeyError, AttributeError, TypeError, yaml.YAMLError):
-                if (
-                    tag.endswith(":timestamp") and event.tag is None
-                ):  # 2026-13-40 looks like a date but is none: keep the text
-                    value = event.value
-                else:
-                    self._abort(
-                        mark,
-                        "bad-scalar",
-                        f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
-                        "quote the value or correct it",
-                    )
+        value = self._resolve(event, tag)
         scalar = YScalar(value, mark.line + 1, mark.column + 1, event.value, plain)
         if event.anchor is not None:
             self.anchors[event.anchor] = (scalar, 1)
         self._add(scalar, 1)
+
+    def _resolve(self, event: Any, tag: str) -> Any:
+        """The scalar's value for its tag: text stays text; numbers, booleans, nulls and dates are built."""
+        if tag not in _SCALAR_TAGS:
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.constructor.yaml_constructors[tag](self.constructor, node)
+        except (ValueError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+            if tag.endswith(":timestamp") and event.tag is None:
+                return event.value  # 2026-13-40 looks like a date but is none: keep the text
+            self._abort(
+                event.start_mark,
+                "bad-scalar",
+                f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
+                "quote the value or correct it",
+            )
 
     def _implicit_tag(self, value: str) -> str:
         """YAML 1.1's reading of a plain scalar (PyYAML's resolver table, without its per-call overhead)."""
@@ -364,8 +403,7 @@ class _TreeBuilder:
         if isinstance(parent, YSeq):
             parent.items.append(node)
             return
-        key = frame.pending_key
-        if key is None:
+        if frame.pending_key is None:
             if not isinstance(node, YScalar):
                 self._abort(
                     _Mark(node.line, node.column),
@@ -375,6 +413,13 @@ class _TreeBuilder:
                 )
             frame.pending_key = node  # type: ignore[assignment]
             return
+        self._add_value(frame, node)
+
+    def _add_value(self, frame: _Frame, node: YNode) -> None:
+        """A mapping's value arrived: file it under the pending key, catching duplicates and merges."""
+        key = frame.pending_key
+        parent = frame.node
+        assert key is not None and isinstance(parent, YMap)
         frame.pending_key = None
         name = key.raw
         if name == "<<" and key.plain:

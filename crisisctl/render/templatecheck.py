@@ -9,8 +9,7 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from crisisctl.errors import Problem, UsageError
-from crisisctl.playbook.model import Playbook
-from crisisctl.playbook.validate import TemplateUse
+from crisisctl.playbook.validate import DeclaredNames, TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
@@ -33,6 +32,7 @@ class TemplateChecker:
         self.template_dir = template_dir
         self._environment: CrisisSandbox | None = None
         self._cache: dict[Path, _Usage] = {}
+        self._resolved: dict[tuple[str, Path], Path | UsageError | None] = {}
 
     @property
     def environment(self) -> CrisisSandbox:
@@ -40,7 +40,7 @@ class TemplateChecker:
             self._environment = make_environment([self.template_dir])
         return self._environment
 
-    def check(self, uses: Iterable[TemplateUse], playbook: Playbook | None, playbook_dir: Path) -> list[Problem]:
+    def check(self, uses: Iterable[TemplateUse], declared: DeclaredNames | None, playbook_dir: Path) -> list[Problem]:
         """Problems for each use; name checks need the playbook's declared inputs and roles."""
         problems: list[Problem] = []
         roots = [self.template_dir, playbook_dir]
@@ -48,7 +48,7 @@ class TemplateChecker:
             names = [use.name] + [localized_name(use.name, locale) for locale in use.locales]
             for index, name in enumerate(names):
                 try:
-                    path = resolve_template(name, roots)
+                    path = self._resolve(name, playbook_dir)
                 except UsageError as error:
                     problems.append(self._problem(use, "template-path", error.message, error.hint))
                     break
@@ -65,13 +65,26 @@ class TemplateChecker:
                         )
                         break
                     continue
-                problems.extend(self._check_file(use, name, path, playbook))
+                problems.extend(self._check_file(use, name, path, declared))
         return problems
+
+    def _resolve(self, name: str, playbook_dir: Path) -> Path | None:
+        """resolve_template, once per name and folder: a thousand playbooks name the same few templates."""
+        key = (name, playbook_dir)
+        if key not in self._resolved:
+            try:
+                self._resolved[key] = resolve_template(name, [self.template_dir, playbook_dir])
+            except UsageError as error:
+                self._resolved[key] = error
+        found = self._resolved[key]
+        if isinstance(found, UsageError):
+            raise found
+        return found
 
     def _problem(self, use: TemplateUse, rule: str, message: str, hint: str | None) -> Problem:
         return Problem(use.file, use.line, use.column, use.path, rule, message, hint)
 
-    def _check_file(self, use: TemplateUse, name: str, path: Path, playbook: Playbook | None) -> list[Problem]:
+    def _check_file(self, use: TemplateUse, name: str, path: Path, declared: DeclaredNames | None) -> list[Problem]:
         usage = self._analyse(path)
         if usage.syntax_error is not None:
             line, message = usage.syntax_error
@@ -91,11 +104,11 @@ class TemplateChecker:
             for top, line in sorted(usage.top_names.items())
             if top not in allowed
         ]
-        if playbook is None:
+        if declared is None:
             return problems
         known = {
-            "inputs": frozenset(item.id for item in playbook.inputs),
-            "roles": frozenset(role.id for role in playbook.roles),
+            "inputs": declared.inputs,
+            "roles": declared.roles,
             **(REPORT_FIELDS_BY_NAME if use.purpose == "report" else FIELDS_BY_NAME),
         }
         for owner, attribute, line in sorted(usage.attributes):
