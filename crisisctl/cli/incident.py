@@ -127,7 +127,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     from crisisctl.incident.service import incident_now
     from crisisctl.output.incidents import incident_detail_payload, incident_panel
     from crisisctl.output.views import print_json
-    from crisisctl.playbook.catalog import file_sha256
+    from crisisctl.playbook.files import file_sha256
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)

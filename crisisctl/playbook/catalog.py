@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisctl.errors import InvalidFileError, Problem, UsageError
+from crisisctl.playbook.files import discover, is_scenario_file, yaml_files
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
 from crisisctl.playbook.validate import DeclaredNames, TemplateUse, ValidatedPlaybook, validate_playbook
 from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
 from crisisctl.suggest import did_you_mean
-
-PLAYBOOK_SUFFIXES = (".yaml", ".yml")
 
 TemplateCheck = Callable[[Sequence[TemplateUse], DeclaredNames | None, Path], list[Problem]]
 
@@ -42,32 +41,6 @@ class CatalogReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-SCENARIO_FOLDER = "scenarios"
-
-
-def discover(paths: Iterable[Path], *, scenarios: bool = False) -> list[Path]:
-    """Files named directly, or found at the top of the named folders (and their scenarios/ folder)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(_yaml_files(path))
-            if scenarios and (path / SCENARIO_FOLDER).is_dir():
-                found.extend(_yaml_files(path / SCENARIO_FOLDER))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
-    return found
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(child for child in folder.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
-
-
-def is_scenario_file(path: Path) -> bool:
-    return path.parent.name == SCENARIO_FOLDER
 
 
 def _display(path: Path) -> str:
@@ -141,7 +114,7 @@ def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dic
         folder = scenario.parent.parent
         playbooks = {
             result.playbook.id: result.playbook
-            for path in _yaml_files(folder)
+            for path in yaml_files(folder)
             if (result := validate_playbook(_load(path), today)).playbook is not None
         }
     return playbooks
@@ -231,21 +204,3 @@ def find_playbook(
         f"no playbook with id `{playbook_id}` in {folder}",
         did_you_mean(playbook_id, known) or "run `crisisctl playbook list` to see the ids",
     )
-
-
-def file_sha256(folder: Path, playbook_id: str) -> str | None:
-    """The sha256 of the file that now holds this playbook id, or None if none does."""
-    import hashlib
-
-    if not folder.is_dir():
-        return None
-    files = discover([folder])
-    ordered = [path for path in files if path.stem == playbook_id] + [
-        path for path in files if path.stem != playbook_id
-    ]
-    for path in ordered:
-        loaded = _load(path)
-        node = loaded.document.items.get("id") if loaded.document else None
-        if node is not None and getattr(node, "value", None) == playbook_id:
-            return hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
-    return None

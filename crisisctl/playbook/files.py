@@ -1,0 +1,56 @@
+"""Finding playbook files, and telling which file now holds a playbook id, without parsing YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from crisisctl.errors import UsageError
+
+PLAYBOOK_SUFFIXES = (".yaml", ".yml")
+SCENARIO_FOLDER = "scenarios"
+
+
+def discover(paths: Iterable[Path], *, scenarios: bool = False) -> list[Path]:
+    """Files named directly, or found at the top of the named folders (and their scenarios/ folder)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(yaml_files(path))
+            if scenarios and (path / SCENARIO_FOLDER).is_dir():
+                found.extend(yaml_files(path / SCENARIO_FOLDER))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
+    return found
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    return sorted(child for child in folder.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.parent.name == SCENARIO_FOLDER
+
+
+def file_sha256(folder: Path, playbook_id: str) -> str | None:
+    """The sha256 of the file that now holds this playbook id, or None if none does.
+
+    A text search for the top-level `id:` line, not a YAML parse: `show` asks this on every run.
+    """
+    import hashlib
+    import re
+
+    if not folder.is_dir():
+        return None
+    id_line = re.compile(rf"^id:[ \t]*([\"']?){re.escape(playbook_id)}\1[ \t]*(#.*)?$", re.MULTILINE)
+    files = discover([folder])
+    ordered = [path for path in files if path.stem == playbook_id] + [
+        path for path in files if path.stem != playbook_id
+    ]
+    for path in ordered:
+        data = path.read_bytes()
+        if id_line.search(data.decode("utf-8", errors="replace")):
+            return hashlib.sha256(data).hexdigest()
+    return None
