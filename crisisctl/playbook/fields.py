@@ -20,6 +20,28 @@ from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq, join_path
 from crisisctl.suggest import did_you_mean
 
 JsonSchema = dict[str, Any]
+FieldPath = str | tuple[Any, str | int]  # text, or a child_path pair written out only when reported
+
+
+def child_path(path: FieldPath, key: str | int) -> FieldPath:
+    """A field path that is only written out when a problem needs it.
+
+    Checking a thousand playbooks walks a million fields; formatting each one's path as text
+    (`steps[3].depends_on[0]`) cost more than the checks that almost never report.
+    """
+    return (path, key)
+
+
+def render_path(path: FieldPath) -> str:
+    """A field path as users read it, from text or from child_path pairs."""
+    keys: list[str | int] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    text = str(path)
+    for key in reversed(keys):
+        text = join_path(text, key)
+    return text
 
 
 class Checker:
@@ -29,9 +51,9 @@ class Checker:
         self.file = file
         self.problems: list[Problem] = []
 
-    def report(self, node: YNode | None, path: str, rule: str, message: str, hint: str | None = None) -> None:
+    def report(self, node: YNode | None, path: FieldPath, rule: str, message: str, hint: str | None = None) -> None:
         line, column = (node.line, node.column) if node is not None else (1, 1)
-        self.problems.append(Problem(self.file, line, column, path, rule, message, hint))
+        self.problems.append(Problem(self.file, line, column, render_path(path), rule, message, hint))
 
 
 def describe(node: YNode) -> str:
@@ -84,7 +106,7 @@ def surprise_hint(node: YScalar) -> str | None:
 class Kind:
     """A kind of value in the format."""
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         raise NotImplementedError
 
     def schema(self) -> JsonSchema:
@@ -103,7 +125,7 @@ class Text(Kind):
     description: str = ""
     hint: str | None = None
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
             hint = surprise_hint(node) if isinstance(node, YScalar) else None
             if hint:
@@ -159,12 +181,16 @@ class Const(Kind):
     value: str
     rule: str
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if isinstance(node, YScalar) and node.value == self.value:
             return True
         found = f"`{node.raw}`" if isinstance(node, YScalar) else describe(node)
         checker.report(
-            node, path, self.rule, f"{path} must be `{self.value}`, found {found}", f"write `{path}: {self.value}`"
+            node,
+            path,
+            self.rule,
+            f"{render_path(path)} must be `{self.value}`, found {found}",
+            f"write `{render_path(path)}: {self.value}`",
         )
         return False
 
@@ -178,7 +204,7 @@ class Scalar(Kind):
 
     type_name: str  # "boolean" | "integer" | "number"
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         value = node.value if isinstance(node, YScalar) else None
         ok = isinstance(node, YScalar) and _fits_scalar(self.type_name, value)
         if not ok:
@@ -205,7 +231,7 @@ def _fits_scalar(type_name: str, value: Any) -> bool:
 class Date(Kind):
     """A calendar date YYYY-MM-DD, quoted or not."""
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if isinstance(node, YScalar):
             if isinstance(node.value, dt.date) and not isinstance(node.value, dt.datetime):
                 return True
@@ -231,7 +257,7 @@ class AnyValue(Kind):
 
     allow_list: bool = True
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if isinstance(node, YScalar):
             return True
         if isinstance(node, YSeq) and self.allow_list and all(isinstance(item, YScalar) for item in node.items):
@@ -253,7 +279,7 @@ class ListOf(Kind):
     item: Kind
     min_items: int = 0
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YSeq):
             checker.report(
                 node,
@@ -268,7 +294,7 @@ class ListOf(Kind):
             return False
         ok = True
         for index, item in enumerate(node.items):
-            ok = self.item.check(item, join_path(path, index), checker) and ok
+            ok = self.item.check(item, child_path(path, index), checker) and ok
         return ok
 
     def schema(self) -> JsonSchema:
@@ -285,13 +311,13 @@ class MapOf(Kind):
     key: Text
     value: Kind
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YMap):
             checker.report(node, path, "type", f"expected a mapping, found {describe(node)}", None)
             return False
         ok = True
         for name, value in node.items.items():
-            key_path = join_path(path, name)
+            key_path = child_path(path, name)
             ok = self.key.check(node.keys[name], key_path, checker) and ok
             ok = self.value.check(value, key_path, checker) and ok
         return ok
@@ -318,9 +344,9 @@ class Obj(Kind):
     name: str
     fields: dict[str, Field] = field(default_factory=dict)
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YMap):
-            where = path or "the top level"
+            where = render_path(path) or "the top level"
             checker.report(
                 node,
                 path,
@@ -334,7 +360,9 @@ class Obj(Kind):
             if name in self.fields or name.startswith("x-"):
                 continue
             hint = did_you_mean(name, self.fields) or "known keys: " + ", ".join(self.fields)
-            checker.report(key_node, join_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint)
+            checker.report(
+                key_node, child_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint
+            )
             ok = False
         for name, spec in self.fields.items():
             value = node.items.get(name)
@@ -342,14 +370,14 @@ class Obj(Kind):
                 if spec.required:
                     checker.report(
                         node,
-                        join_path(path, name),
+                        child_path(path, name),
                         "missing-key",
                         f"{self.name} is missing the required key `{name}`",
                         f"add `{name}:`",
                     )
                     ok = False
                 continue
-            ok = spec.kind.check(value, join_path(path, name), checker) and ok
+            ok = spec.kind.check(value, child_path(path, name), checker) and ok
         return ok
 
     def schema(self) -> JsonSchema:
@@ -378,7 +406,7 @@ class Ref(Kind):
     name: str
     target: Callable[[], Kind]
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         return self.target().check(node, path, checker)
 
     def schema(self) -> JsonSchema:

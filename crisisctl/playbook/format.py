@@ -13,6 +13,7 @@ from crisisctl.playbook.fields import (
     Date,
     Duration,
     Field,
+    FieldPath,
     JsonSchema,
     Kind,
     ListOf,
@@ -20,8 +21,8 @@ from crisisctl.playbook.fields import (
     Ref,
     Scalar,
     Text,
+    child_path,
     describe,
-    join_path,
 )
 from crisisctl.playbook.yamlsource import YMap, YNode, YSeq
 
@@ -96,7 +97,7 @@ class ConditionKind(Kind):
     def definition(self) -> str:
         return f"{self.source.capitalize()}Condition"
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YMap):
             checker.report(
                 node,
@@ -111,7 +112,7 @@ class ConditionKind(Kind):
             return self._check_group(node, groups, path, checker)
         return self._check_leaf(node, path, checker)
 
-    def _check_group(self, node: YMap, groups: list[str], path: str, checker: Checker) -> bool:
+    def _check_group(self, node: YMap, groups: list[str], path: FieldPath, checker: Checker) -> bool:
         extra = [key for key in node.items if key not in groups and not key.startswith("x-")]
         if len(groups) > 1 or extra:
             checker.report(
@@ -124,18 +125,18 @@ class ConditionKind(Kind):
             return False
         group = groups[0]
         inner = node.items[group]
-        inner_path = join_path(path, group)
+        inner_path = child_path(path, group)
         if group == "not":
             return self.check(inner, inner_path, checker)
         return ListOf(self, min_items=1).check(inner, inner_path, checker)
 
-    def _check_leaf(self, node: YMap, path: str, checker: Checker) -> bool:
+    def _check_leaf(self, node: YMap, path: FieldPath, checker: Checker) -> bool:
         other = "input" if self.source == "metric" else "metric"
         if other in node.items and self.source not in node.items:
             where = "trigger" if self.source == "metric" else "step"
             checker.report(
                 node.keys[other],
-                join_path(path, other),
+                child_path(path, other),
                 "condition-source",
                 f"{where} conditions use `{self.source}` leaves, not `{other}`",
                 "triggers compare signals (metric); steps compare the incident's facts (input)",
@@ -147,7 +148,7 @@ class ConditionKind(Kind):
         value = node.items["value"]
         if op == "in" and not isinstance(value, YSeq):
             checker.report(
-                value, join_path(path, "value"), "condition", "`in` compares with a list", "write value: [a, b]"
+                value, child_path(path, "value"), "condition", "`in` compares with a list", "write value: [a, b]"
             )
             return False
         return True
@@ -194,7 +195,7 @@ class _LeafValue(Kind):
     def __init__(self, allow_scaled: bool) -> None:
         self.allow_scaled = allow_scaled
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if isinstance(node, YMap):
             if not self.allow_scaled:
                 checker.report(

@@ -15,6 +15,7 @@ from crisisctl.playbook.fields import (
     Const,
     Duration,
     Field,
+    FieldPath,
     JsonSchema,
     Kind,
     ListOf,
@@ -47,7 +48,7 @@ COMM_EXPECTATION = Obj(
 class ExpectationKind(Kind):
     """Either {step, by} or {communication, sent_by}."""
 
-    def check(self, node: YNode, path: str, checker: Checker) -> bool:
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if isinstance(node, YMap) and "communication" in node.items:
             return COMM_EXPECTATION.check(node, path, checker)
         if isinstance(node, YMap) and "step" in node.items:
