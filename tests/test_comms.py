@@ -476,7 +476,7 @@ def test_approval_refusals_change_nothing(ws: Workspace) -> None:
     assert code == 1
     assert "comms-lead" in err
     # a role the playbook does not declare at all is an unknown id
-    code, _, err = crisis(ws, "lead", "comms", "approve", INCIDENT, "customer-notice", "--role", "ceo")
+    code, _, err = crisis(ws, "lead", "comms", "approve", INCIDENT, "customer-notice", "--role", "executive")
     assert code == 2
     # a locale the communication does not list
     code, _, err = crisis(

@@ -29,12 +29,9 @@ REPORT_FIELDS_BY_NAME: dict[str, frozenset[str]] = FIELDS_BY_NAME | {
 }
 
 
-def notice_context(
-    state: IncidentState, playbook: Playbook, communication: Communication, locale: str, now: dt.datetime
-) -> dict[str, Any]:
-    """Everything a notice template is given (documented in docs/templates.md)."""
+def incident_names(state: IncidentState, playbook: Playbook) -> dict[str, Any]:
+    """What every template sees of the incident and its playbook: incident, playbook, inputs, roles."""
     severity_name = next((s.name for s in playbook.severities if s.id == state.severity), state.severity)
-    views = step_views(state, playbook, now)
     return {
         "incident": {
             "id": state.id,
@@ -55,6 +52,16 @@ def notice_context(
         },
         "inputs": {declared.id: None for declared in playbook.inputs} | typed_inputs(state, playbook),
         "roles": {role.id: state.roles.get(role.id) for role in playbook.roles},
+    }
+
+
+def notice_context(
+    state: IncidentState, playbook: Playbook, communication: Communication, locale: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Everything a notice template is given (documented in docs/templates.md)."""
+    views = step_views(state, playbook, now)
+    return {
+        **incident_names(state, playbook),
         "locale": locale or "en",
         "now": now,
         "communication": {

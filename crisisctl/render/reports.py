@@ -21,10 +21,11 @@ from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
-from crisisctl.incident.state import IncidentState, communication_status, fold, typed_inputs
+from crisisctl.incident.state import IncidentState, communication_status, fold
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
+from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, redact_events
@@ -285,31 +286,17 @@ def report_context(
                     "actor": event.actor,
                 }
             )
+    shared = incident_names(state, playbook)
     return {
-        "incident": {
-            "id": state.id,
-            "title": state.title,
-            "severity": state.severity,
-            "severity_name": _severity_name(playbook, state.severity),
-            "status": state.status,
-            "declared_at": state.declared_at,
-            "drill": state.drill,
-            "summary": state.summary,
+        **shared,
+        "incident": shared["incident"]
+        | {
             "declared_by": state.declared_by,
             "resolved_at": state.resolved_at,
             "closed_at": state.closed_at,
             "role_history": _role_history(state, playbook),
         },
-        "playbook": {
-            "id": playbook.id,
-            "title": playbook.title,
-            "version": playbook.version,
-            "owner": playbook.owner,
-            "category": playbook.category,
-            "sha256": state.playbook_sha256,
-        },
-        "inputs": {declared.id: None for declared in playbook.inputs} | typed_inputs(state, playbook),
-        "roles": {role.id: state.roles.get(role.id) for role in playbook.roles},
+        "playbook": shared["playbook"] | {"sha256": state.playbook_sha256},
         "locale": "en",
         "now": now,
         "communication": {"id": "", "title": "", "audience": "", "channel": ""},
