@@ -132,3 +132,47 @@ def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Wor
     assert detail["status"] == "resolved"
     assert [c["status"] for c in detail["communications"] if c["id"] == "status-update"] == ["sent"]
     assert workspace.json("verify")["ok"] is True  # type: ignore[index]
+
+
+def test_postmortem_interactive_without_a_terminal_names_the_note_to_write(workspace: Workspace) -> None:
+    workspace.ok("declare", "base", "--input", "affected_customers=1")
+    code, _, err = workspace.run("postmortem", "INC-1", "--interactive")
+    assert code == 2 and "lesson:" in err
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_postmortem_asks_for_lessons_and_actions_at_a_terminal(workspace: Workspace) -> None:
+    workspace.ok("declare", "base", "--input", "affected_customers=1")
+    report = workspace.root / "pm.md"
+    command = [
+        sys.executable,
+        "-m",
+        "crisisctl",
+        *workspace.args(),
+        "postmortem",
+        "INC-1",
+        "--interactive",
+        "-o",
+        str(report),
+    ]
+    terminal = Terminal(command, workspace.root / "pm.status")
+    try:
+        terminal.wait_for("A lesson learned")
+        terminal.type("Page the on-call lead by phone, not only by chat")
+        terminal.wait_for("A lesson learned")
+        terminal.type("")
+        terminal.wait_for("An action item")
+        terminal.type("Add a phone bridge to the outage playbook (owner: alice)")
+        terminal.wait_for("An action item")
+        terminal.type("")
+        assert wait_for_exit(terminal.status_file) == "0"
+    finally:
+        terminal.close()
+    text = report.read_text(encoding="utf-8")
+    assert "Page the on-call lead by phone, not only by chat" in text
+    assert "Add a phone bridge to the outage playbook (owner: alice)" in text
+    notes = [event["data"]["text"] for event in workspace.json("timeline", "INC-1") if event["type"] == "note.added"]  # type: ignore[index, union-attr]
+    assert notes == [
+        "lesson: Page the on-call lead by phone, not only by chat",
+        "action: Add a phone bridge to the outage playbook (owner: alice)",
+    ]

@@ -82,11 +82,16 @@ def postmortem_command(
     ] = PostmortemFormat.md,
     output: OutputFile = None,
     redact: RedactFlag = False,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", help="Ask for lessons and action items first (at a terminal).")
+    ] = False,
 ) -> None:
     """Write the post-mortem: timeline, steps against deadlines, notices, KPIs, lessons and actions.
 
     At any status; while the incident is open the report is marked DRAFT. A playbook's
-    `postmortem.template` replaces the built-in report of its kind (md or html).
+    `postmortem.template` replaces the built-in report of its kind (md or html). Lessons
+    and action items come from notes starting with `lesson:` and `action:`; with
+    --interactive they are asked for first and recorded as such notes.
 
     Example: crisisctl postmortem INC-7 --format html -o INC-7-postmortem.html
     """
@@ -94,6 +99,8 @@ def postmortem_command(
     from crisisctl.render.reports import postmortem
 
     context = app_context(ctx)
+    if interactive:
+        _ask_lessons_and_actions(context, incident)
     state, playbook = context.service().load(incident)
     report = postmortem(
         state,
@@ -108,6 +115,29 @@ def postmortem_command(
         context.err.print(f"note: {report.warning}", style="yellow")
     draft = " (DRAFT: the incident is still open)" if report.draft else ""
     _deliver(context, report.text, output, f"{state.id}: post-mortem{draft}")
+
+
+def _ask_lessons_and_actions(context: AppContext, incident: str) -> None:
+    """Each answer is recorded at once as a `lesson:` or `action:` note; an empty answer moves on."""
+    if not context.stdin_is_tty:
+        raise UsageError(
+            "--interactive asks questions and needs a terminal",
+            f"record them as notes instead: crisisctl note {incident} 'lesson: ...'",
+        )
+    import questionary
+
+    service = context.service()
+    for kind, question in (
+        ("lesson", "A lesson learned (Enter when done):"),
+        ("action", "An action item, with its owner (Enter when done):"),
+    ):
+        while True:
+            answer = questionary.text(question).ask()
+            if answer is None:
+                raise KeyboardInterrupt
+            if not answer.strip():
+                break
+            service.note(incident, f"{kind}: {answer.strip()}", at=None)
 
 
 def export_command(
