@@ -229,10 +229,17 @@ class Collector:
         return SERVER_ANSWER
 
 
+class Rejecter(Collector):
+    """A server that takes the connection but refuses every message, as a spam filter might."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "550 5.7.1 Message rejected by policy"
+
+
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, handler: Collector | None = None) -> None:
         self.port = port
-        self.handler = Collector()
+        self.handler = handler or Collector()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
 
     def __enter__(self) -> SmtpServer:
@@ -912,3 +919,18 @@ def test_hostile_input_and_notes_never_reach_the_terminal_raw(
     for args in (("timeline", INCIDENT), ("show", INCIDENT), ("comms", "list", INCIDENT)):
         ok(workspace, "auditor", *args)
         ok(workspace, "auditor", *args, "--json")
+
+
+def test_a_server_that_rejects_the_message_is_a_recorded_failure(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("CRISISCTL_CONFIG", str(write_config(tmp_path / "crisisctl.toml", port)))
+    draft(ws, "plain-notice")
+    approve_all(ws, "plain-notice")
+    with SmtpServer(port, Rejecter()):
+        code, _, err = crisis(ws, "lead", "comms", "send", INCIDENT, "plain-notice")
+    assert code == 1 and "550" in err and "Traceback" not in err
+    failed = [e for e in timeline(ws) if e["type"] == "communication.delivery_failed"]
+    assert len(failed) == 1 and "550" in failed[0]["data"]["detail"]
+    assert status(ws, "plain-notice", None) == "approved"
