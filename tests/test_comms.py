@@ -934,3 +934,63 @@ def test_a_server_that_rejects_the_message_is_a_recorded_failure(
     failed = [e for e in timeline(ws) if e["type"] == "communication.delivery_failed"]
     assert len(failed) == 1 and "550" in failed[0]["data"]["detail"]
     assert status(ws, "plain-notice", None) == "approved"
+
+
+def test_starttls_delivery_verifies_the_server_certificate(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real TLS upgrade on loopback: trusted through ca_file, refused without it (no silent plain text)."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    port = free_port()
+    config = tmp_path / "crisisctl.toml"
+
+    def configure(trusted: bool) -> None:
+        write_config(config, port)
+        text = config.read_text().replace('security = "none"', 'security = "starttls"')
+        if trusted:
+            text = text.replace("timeout = 5\n", f"timeout = 5\nca_file = {json.dumps(str(cert))}\n")
+        config.write_text(text)
+
+    monkeypatch.setenv("CRISISCTL_CONFIG", str(config))
+    draft(ws, "plain-notice")
+    approve_all(ws, "plain-notice")
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True)
+    controller.start()
+    try:
+        configure(trusted=False)
+        code, _, err = crisis(ws, "lead", "comms", "send", INCIDENT, "plain-notice")
+        assert code == 1 and "CERTIFICATE_VERIFY_FAILED" in err and handler.envelopes == []
+        configure(trusted=True)
+        ok(ws, "lead", "comms", "send", INCIDENT, "plain-notice")
+    finally:
+        controller.stop()
+    assert len(handler.envelopes) == 1
+    assert status(ws, "plain-notice", None) == "sent"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,11 @@ class SmtpSettings:
     username_env: str = "CRISISCTL_SMTP_USER"
     password_env: str = "CRISISCTL_SMTP_PASSWORD"
     timeout: float = 15.0
+    ca_file: str | None = None  # a CA bundle to trust instead of the system's (a company's own CA)
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified; ca_file only changes whom to trust."""
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def credentials(self) -> tuple[str, str] | None:
         user = os.environ.get(self.username_env)
@@ -59,7 +65,7 @@ def load_config(path: Path | None = None) -> DeliveryConfig:
 def _smtp(section: Any, path: Path) -> SmtpSettings | None:
     if section is None:
         return None
-    known = {"host", "port", "security", "from", "username_env", "password_env", "timeout"}
+    known = {"host", "port", "security", "from", "username_env", "password_env", "timeout", "ca_file"}
     if not isinstance(section, dict) or "host" not in section or set(section) - known:
         raise UsageError(
             f"{path}: [smtp] needs `host` and knows only {', '.join(sorted(known))}", "see docs/communications.md"
@@ -75,6 +81,7 @@ def _smtp(section: Any, path: Path) -> SmtpSettings | None:
         username_env=str(section.get("username_env", "CRISISCTL_SMTP_USER")),
         password_env=str(section.get("password_env", "CRISISCTL_SMTP_PASSWORD")),
         timeout=float(section.get("timeout", 15)),
+        ca_file=str(section["ca_file"]) if "ca_file" in section else None,
     )
 
 

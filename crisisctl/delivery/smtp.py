@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 
 from crisisctl.delivery.config import SmtpSettings
@@ -19,13 +18,13 @@ def deliver(message: EmailMessage, recipients: list[str], settings: SmtpSettings
     try:
         if settings.security == "tls":
             client = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+                settings.host, settings.port, timeout=settings.timeout, context=settings.tls_context()
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         client.ehlo()
         if settings.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=settings.tls_context())
             client.ehlo()
         credentials = settings.credentials()
         if credentials:
