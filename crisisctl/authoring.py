@@ -328,7 +328,7 @@ def text_problem(value: str, what: str) -> str | None:
 
 def playbook_ids(playbooks: Path) -> dict[str, str]:
     """The ids already used in the playbook folder, with the file that uses each."""
-    from crisisctl.playbook.catalog import discover
+    from crisisctl.playbook.files import discover
     from crisisctl.playbook.yamlsource import YScalar, load_file
 
     if not playbooks.is_dir():

@@ -182,10 +182,10 @@ def test_unexpected_error_writes_a_crash_report_and_exits_3(tmp_path: Path) -> N
     code = textwrap.dedent(
         """
         import sys
-        import crisisctl.playbook.catalog as catalog
+        import crisisctl.playbook.files as files
         def broken(*args, **kwargs):
             raise RuntimeError("simulated defect")
-        catalog.discover = broken
+        files.discover = broken
         from crisisctl.entry import main
         sys.exit(main(["playbook", "validate"]))
         """

@@ -72,7 +72,8 @@ def check_command(
     from crisisctl.cli.incident import declare as declare_command
     from crisisctl.incident.triggers import check_signals
     from crisisctl.output.views import print_json
-    from crisisctl.playbook.catalog import discover, validate_files
+    from crisisctl.playbook.catalog import validate_files
+    from crisisctl.playbook.files import discover
 
     context = app_context(ctx)
     signals = read_signals(signals_file)
@@ -82,7 +83,7 @@ def check_command(
             context.err.print(
                 f"warning: skipping invalid playbook {result.file} (crisisctl playbook validate)", style="yellow"
             )
-    result = check_signals(report.playbooks, signals)
+    checked = check_signals(report.playbooks, signals)
     if as_json and not declare:
         print_json(
             context.out,
@@ -94,20 +95,20 @@ def check_command(
                         "severity": m.severity,
                         "description": m.trigger.description,
                     }
-                    for m in result.matches
+                    for m in checked.matches
                 ],
-                "missing_metrics": result.missing_metrics,
+                "missing_metrics": checked.missing_metrics,
             },
         )
     elif not as_json:
         from crisisctl.output.triggers import matches_table
 
-        context.out.print(matches_table(result.matches, result.missing_metrics))
+        context.out.print(matches_table(checked.matches, checked.missing_metrics))
     if declare:
-        if not result.matches:
+        if not checked.matches:
             context.err.print("no trigger fires: nothing to declare")
             return
-        best = result.matches[0]
+        best = checked.matches[0]
         declare_command(
             ctx,
             best.playbook.id,

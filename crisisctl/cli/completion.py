@@ -49,8 +49,11 @@ def _pinned_ids(ctx: typer.Context, kind: str) -> list[str]:
         _, playbook = IncidentService(IncidentLog(_settings(ctx).db), SystemClock(), "").load(str(incident))
     except CrisisError:
         return []
-    items = {"step": playbook.steps, "role": playbook.roles, "communication": playbook.communications}[kind]
-    return [item.id for item in items]
+    if kind == "step":
+        return [step.id for step in playbook.steps]
+    if kind == "role":
+        return [role.id for role in playbook.roles]
+    return [communication.id for communication in playbook.communications]
 
 
 def complete_step(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -202,7 +202,8 @@ def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """
     from crisisctl.output.drills import drill_status_rows, drill_status_table
     from crisisctl.output.views import print_json
-    from crisisctl.playbook.catalog import discover, validate_files
+    from crisisctl.playbook.catalog import validate_files
+    from crisisctl.playbook.files import discover
 
     context = app_context(ctx)
     report = validate_files(discover([context.settings.playbooks]), context.today())

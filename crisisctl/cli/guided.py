@@ -71,7 +71,8 @@ def _declare(context: AppContext, playbook_id: str | None, signals: Path | None)
     from crisisctl.cli.prompts import ask_inputs
     from crisisctl.incident.inputs import resolve_inputs
     from crisisctl.incident.service import Declaration
-    from crisisctl.playbook.catalog import discover, find_playbook, validate_files
+    from crisisctl.playbook.catalog import find_playbook, validate_files
+    from crisisctl.playbook.files import discover
 
     if playbook_id is None:
         report = validate_files(discover([context.settings.playbooks]), context.today())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -60,7 +60,8 @@ def validate_command(
     Example: crisisctl playbook validate playbooks/ --format github
     """
     from crisisctl.output.problems import REPORTER_BY_NAME
-    from crisisctl.playbook.catalog import discover, validate_files
+    from crisisctl.playbook.catalog import validate_files
+    from crisisctl.playbook.files import discover
 
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], scenarios=True)
@@ -78,14 +79,15 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """
     from crisisctl.output.payloads import playbook_summary
     from crisisctl.output.views import playbook_table, print_json
-    from crisisctl.playbook.catalog import discover, validate_files
+    from crisisctl.playbook.catalog import validate_files
+    from crisisctl.playbook.files import discover
 
     context = app_context(ctx)
     report = validate_files(discover([context.settings.playbooks]), context.today())
     if as_json:
         rows = []
         for result in report.results:
-            entry = (
+            entry: dict[str, Any] = (
                 playbook_summary(result.playbook)
                 if result.playbook
                 else {"id": result.playbook_id, "file": result.file}

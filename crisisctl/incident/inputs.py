@@ -49,10 +49,10 @@ def _parse(type_name: str, text: str) -> Any:
             raise ValueError(text)
         return number
     if type_name == "number":
-        number = float(text)
-        if number != number or number in (float("inf"), float("-inf")):
+        real = float(text)
+        if real != real or real in (float("inf"), float("-inf")):
             raise ValueError(text)
-        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+        return int(real) if real.is_integer() and "." not in text and "e" not in text.lower() else real
     if type_name == "boolean":
         lowered = text.lower()
         if lowered in _TRUE:

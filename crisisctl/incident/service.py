@@ -116,10 +116,10 @@ class IncidentService:
         with self.log.write() as writer:
             number = writer.next_incident_number()
             incident_id = f"{INCIDENT_PREFIX}{number}"
-            data = playbook_data_json(playbook.text)
-            assert data is not None  # the playbook was validated from this very text
-            writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text, data)
-            data = {
+            kept = playbook_data_json(playbook.text)
+            assert kept is not None  # the playbook was validated from this very text
+            writer.pin_playbook(playbook.sha256, playbook.id, playbook.version, playbook.text, kept)
+            data: dict[str, Any] = {
                 "number": number,
                 "playbook": playbook.id,
                 "playbook_version": playbook.version,
@@ -184,7 +184,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_role(playbook, role)
             if state.roles.get(role) == person:
-                raise rules.RefusedError(f"{person} already holds {role} in {state.id}", "nothing to change")
+                raise RefusedError(f"{person} already holds {role} in {state.id}", "nothing to change")
             return [
                 NewEvent(state.id, format_time(when), ev.ROLE_ASSIGNED, self.actor, {"role": role, "person": person})
             ]
@@ -201,7 +201,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_severity(playbook, level)
             if state.severity == level:
-                raise rules.RefusedError(f"{state.id} is already {level}", "nothing to change")
+                raise RefusedError(f"{state.id} is already {level}", "nothing to change")
             data = {"from": state.severity, "to": level, "note": note}
             return [NewEvent(state.id, format_time(when), ev.SEVERITY_CHANGED, self.actor, data)]
 

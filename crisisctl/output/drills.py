@@ -72,12 +72,12 @@ def drill_report_view(state: IncidentState, score: DrillScore) -> RenderableType
     for column in ("step", "due", "done", "result"):
         steps.add_column(column)
     styles = {"on-time": "green", "late": "yellow", "missed": "bold red"}
-    for result in score.steps:
+    for step in score.steps:
         steps.add_row(
-            result.step,
-            f"+{format_duration(result.due)}",
-            _when(result.done_at),
-            Text(result.status, style=styles.get(result.status, "dim")),
+            step.step,
+            f"+{format_duration(step.due)}",
+            _when(step.done_at),
+            Text(step.status, style=styles.get(step.status, "dim")),
         )
     notice = _when(score.first_customer_notice) if score.first_customer_notice is not None else "none sent"
     facts = Text(f"first customer notice: {notice}   drill time elapsed: {format_duration(score.elapsed)}")

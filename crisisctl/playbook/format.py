@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,7 +113,7 @@ class ConditionKind(Kind):
             return self._check_group(node, groups, path, checker)
         return self._check_leaf(node, path, checker)
 
-    def _check_group(self, node: YMap, groups: list[str], path: FieldPath, checker: Checker) -> bool:
+    def _check_group(self, node: YMap, groups: Sequence[str], path: FieldPath, checker: Checker) -> bool:
         extra = [key for key in node.items if key not in groups and not key.startswith("x-")]
         if len(groups) > 1 or extra:
             checker.report(

@@ -23,12 +23,12 @@ from crisisctl.playbook.fields import (
     Obj,
     Text,
     describe,
-    did_you_mean,
 )
 from crisisctl.playbook.format import API_VERSION, PLAIN_TEXT, SLUG, SNAKE
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import fits_input_type
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
+from crisisctl.suggest import did_you_mean
 
 INJECT = Obj(
     "inject",
@@ -224,15 +224,15 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
         for index, item in enumerate(expectations.items):
             if not isinstance(item, YMap):
                 continue
-            for key, known_ids, noun in (("step", steps, "step"), ("communication", comms, "communication")):
-                node = item.items.get(key)
-                if isinstance(node, YScalar) and isinstance(node.value, str) and node.value not in known_ids:
+            for field_name, known_ids, noun in (("step", steps, "step"), ("communication", comms, "communication")):
+                named = item.items.get(field_name)
+                if isinstance(named, YScalar) and isinstance(named.value, str) and named.value not in known_ids:
                     checker.report(
-                        node,
-                        f"expectations[{index}].{key}",
+                        named,
+                        f"expectations[{index}].{field_name}",
                         "unknown-ref",
-                        f"the playbook has no {noun} `{node.value}`",
-                        did_you_mean(node.value, known_ids) or f"{noun}s: " + ", ".join(known_ids),
+                        f"the playbook has no {noun} `{named.value}`",
+                        did_you_mean(named.value, known_ids) or f"{noun}s: " + ", ".join(known_ids),
                     )
 
 

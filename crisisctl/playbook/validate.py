@@ -12,13 +12,13 @@ from typing import Any
 from crisisctl.errors import Problem
 from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
-from crisisctl.playbook.fields import Checker, join_path, surprise_hint
+from crisisctl.playbook.fields import Checker, surprise_hint
 from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
-from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, plain_value
+from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean
 
 _LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
@@ -245,10 +245,12 @@ class _References:
         default_path = join_path(path, "default")
         if not self._fits(default, type_name, default_path):
             return
-        members = list(enumerate(default.items)) if isinstance(default, YSeq) else [(None, default)]
-        for index, member in members:
-            member_path = default_path if index is None else f"{default_path}[{index}]"
-            if index is not None and not self._fits(member, element_type, member_path):
+        members: list[tuple[int | None, YNode]] = (
+            list(enumerate(default.items)) if isinstance(default, YSeq) else [(None, default)]
+        )
+        for position, member in members:
+            member_path = default_path if position is None else f"{default_path}[{position}]"
+            if position is not None and not self._fits(member, element_type, member_path):
                 continue
             if allowed is not None and isinstance(member, YScalar) and member.value not in allowed:
                 self.checker.report(

@@ -382,7 +382,7 @@ class _TreeBuilder:
                 f"unknown alias *{event.anchor}",
                 "define the anchor (&name) before using it",
             )
-        node, size = anchored  # type: ignore[misc]
+        node, size = anchored
         self.expanded += size
         if self.expanded > MAX_ALIAS_EXPANSION:
             self._abort(
@@ -411,7 +411,7 @@ class _TreeBuilder:
                     "a mapping key must be plain text",
                     "use a simple word as the key",
                 )
-            frame.pending_key = node  # type: ignore[assignment]
+            frame.pending_key = node
             return
         self._add_value(frame, node)
 
@@ -455,10 +455,10 @@ class _TreeBuilder:
                         "`<<` must merge a mapping or a list of mappings",
                         "point the merge key at an anchored mapping",
                     )
-                for name, value in source.items.items():  # type: ignore[union-attr]
+                for name, value in source.items.items():
                     if name not in target.items:
                         target.items[name] = value
-                        target.keys[name] = source.keys[name]  # type: ignore[union-attr]
+                        target.keys[name] = source.keys[name]
 
 
 class _Mark:

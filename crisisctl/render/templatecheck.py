@@ -157,11 +157,13 @@ def _first_lines(tree: nodes.Template, names: set[str]) -> dict[str, int]:
 def _attributes(tree: nodes.Template) -> Sequence[tuple[str, str, int]]:
     found: list[tuple[str, str, int]] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
-        if not isinstance(target, nodes.Name):
-            continue
-        if isinstance(node, nodes.Getattr):
-            found.append((target.name, node.attr, node.lineno))
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            found.append((target.name, node.arg.value, node.lineno))
+        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
+            found.append((node.node.name, node.attr, node.lineno))
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.node, nodes.Name)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            found.append((node.node.name, node.arg.value, node.lineno))
     return found

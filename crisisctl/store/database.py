@@ -153,7 +153,7 @@ def _user_version(connection: sqlite3.Connection) -> int:
 
 
 def _has_foreign_tables(connection: sqlite3.Connection) -> bool:
-    return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    return bool(connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ BEGIN SELECT RAISE(ABORT, 'crisisctl log: {table} are append-only; record a corr
 
 def m001_event_log(db: Database) -> None:
     """Events with their hash chain, pinned playbook texts, and the incident list."""
-    db["events"].create(
+    db.table("events").create(
         {
             "seq": int,
             "incident": str,
@@ -38,13 +38,13 @@ def m001_event_log(db: Database) -> None:
         pk="seq",
         not_null={"incident", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash"},
     )
-    db["events"].create_index(["incident", "seq"])
-    db["playbook_snapshots"].create(
+    db.table("events").create_index(["incident", "seq"])
+    db.table("playbook_snapshots").create(
         {"sha256": str, "playbook": str, "version": str, "text": str},
         pk="sha256",
         not_null={"playbook", "version", "text"},
     )
-    db["incidents"].create(
+    db.table("incidents").create(
         {
             "id": str,
             "number": int,
@@ -60,15 +60,15 @@ def m001_event_log(db: Database) -> None:
         pk="id",
         not_null={"number", "playbook", "playbook_version", "title", "severity", "status", "drill", "declared_at"},
     )
-    db["incidents"].create_index(["number"], unique=True)
-    db["incidents"].create_index(["status", "drill"])
+    db.table("incidents").create_index(["number"], unique=True)
+    db.table("incidents").create_index(["status", "drill"])
     for table in ("events", "playbook_snapshots"):
         db.executescript(_APPEND_ONLY.format(table=table))
 
 
 def m002_playbook_models(db: Database) -> None:
     """The validated data of each pinned playbook as JSON, so commands need not parse YAML again."""
-    db["playbook_models"].create({"sha256": str, "data": str}, pk="sha256", not_null={"data"})
+    db.table("playbook_models").create({"sha256": str, "data": str}, pk="sha256", not_null={"data"})
     db.executescript(_APPEND_ONLY.format(table="playbook_models"))
 
 
