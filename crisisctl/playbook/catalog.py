@@ -158,7 +158,7 @@ def _validate_each(
     _WORKER_JOB = (today, template_check, keep)
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        return pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (workers * 4)))
+        return pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (workers * 40)))
 
 
 _WORKER_JOB: tuple[dt.date, TemplateCheck | None, frozenset[str] | None] | None = None
