@@ -367,3 +367,14 @@ def test_the_incident_list_in_a_pipe_is_plain_aligned_inert_text(workspace: Work
     assert lines[0].split() == ["id", "status", "severity", "playbook", "title", "declared"]
     assert lines[1].startswith("INC-2  open") and "[DRILL]" in lines[1]
     assert "\\x1b[2J [bold]x[/]" in lines[2] and "\x1b" not in "".join(lines)
+
+
+def test_timeline_and_next_in_a_pipe_are_plain_inert_text(workspace: Workspace) -> None:
+    incident = declare(workspace, "--assign", "incident-lead=alice")
+    workspace.ok("note", incident, "vendor says \x1b]0;owned\x07 [bold]fixed[/]")
+    lines = workspace.ok("timeline", incident).splitlines()
+    assert lines[0].split() == ["seq", "at", "who", "what"]
+    assert lines[-1].endswith("vendor says \\x1b]0;owned\\x07 [bold]fixed[/]")
+    steps = workspace.ok("next", incident).splitlines()
+    assert steps[0].split() == ["step", "status", "owner", "due", "what"]
+    assert steps[1].split()[:3] == ["assess", "pending", "alice"] and "Assess impact" in steps[1]

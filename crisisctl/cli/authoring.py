@@ -47,15 +47,14 @@ def new_command(
     Example: crisisctl playbook new --category data-leak --id data-leak-eu --owner privacy@example.com
     """
     from crisisctl.authoring import new_playbook
+    from crisisctl.output.plain import print_json
     from crisisctl.output.safetext import inert
-    from crisisctl.output.views import print_json
 
     context = app_context(ctx)
     request = _request(context, category, playbook_id, title, owner)
     written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
     if as_json:
         print_json(
-            context.out,
             {"id": request.playbook_id, "category": request.category, "files": [str(path) for path in written]},
         )
         return

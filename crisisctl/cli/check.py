@@ -71,7 +71,7 @@ def check_command(
     """
     from crisisctl.cli.incident import declare as declare_command
     from crisisctl.incident.triggers import check_signals
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
@@ -86,7 +86,6 @@ def check_command(
     checked = check_signals(report.playbooks, signals)
     if as_json and not declare:
         print_json(
-            context.out,
             {
                 "matches": [
                     {

@@ -34,12 +34,12 @@ def list_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = F
     Example: crisisctl comms list INC-7
     """
     from crisisctl.output.comms import communications_payload, communications_table
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
     if as_json:
-        print_json(context.out, communications_payload(state, playbook))
+        print_json(communications_payload(state, playbook))
     else:
         context.out.print(communications_table(state, playbook))
 

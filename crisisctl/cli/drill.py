@@ -87,12 +87,12 @@ def start_command(
     Example: crisisctl drill start data-leak --scenario playbooks/scenarios/data-leak-tabletop.yaml
     """
     from crisisctl.output.incidents import incident_summary_payload
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state = start_drill(context, playbook_id, scenario, speed)
     if as_json:
-        print_json(context.out, incident_summary_payload(state) | {"speed": state.speed})
+        print_json(incident_summary_payload(state) | {"speed": state.speed})
     else:
         context.out.print(f"{state.id}: drill of {state.playbook_id} started at speed {state.speed:g}")
         context.out.print(f"score it with: crisisctl drill report {state.id}")
@@ -150,7 +150,7 @@ def report_command(
     from crisisctl.incident.drills import pinned_scenario, score_drill
     from crisisctl.incident.service import incident_now
     from crisisctl.output.drills import drill_report_payload, drill_report_view
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
@@ -170,7 +170,7 @@ def report_command(
             output.write_text(document, encoding="utf-8")
             context.err.print(f"{state.id}: drill report written to {output}")
     elif as_json:
-        print_json(context.out, drill_report_payload(state, score))
+        print_json(drill_report_payload(state, score))
     else:
         context.out.print(drill_report_view(state, score))
 
@@ -201,7 +201,7 @@ def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Example: crisisctl drill status --json
     """
     from crisisctl.output.drills import drill_status_rows, drill_status_table
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
@@ -212,6 +212,6 @@ def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         last_drills[row.playbook] = max(last_drills.get(row.playbook, ""), row.declared_at)
     rows = drill_status_rows(report.playbooks, last_drills, context.now(), context.today())
     if as_json:
-        print_json(context.out, rows)
+        print_json(rows)
     else:
         context.out.print(drill_status_table(rows))

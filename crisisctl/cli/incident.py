@@ -63,7 +63,7 @@ def declare(
     from crisisctl.incident.inputs import resolve_inputs
     from crisisctl.incident.service import Declaration
     from crisisctl.output.incidents import incident_summary_payload
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
     from crisisctl.playbook.catalog import find_playbook
 
     context = app_context(ctx)
@@ -81,7 +81,7 @@ def declare(
     )
     state = context.service().declare(declaration)
     if as_json:
-        print_json(context.out, incident_summary_payload(state))
+        print_json(incident_summary_payload(state))
     else:
         kind = "drill" if state.drill else "incident"
         _confirm(context, state, f"{kind} declared from {playbook.id} {playbook.version}, {state.severity}")
@@ -100,14 +100,14 @@ def incidents(
     Example: crisisctl incidents --live --json
     """
     from crisisctl.output.incidents import incident_row_payload, incidents_table
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     if drill and live:
         raise UsageError("--drill and --live exclude each other", "pass one of them, or neither for both")
     context = app_context(ctx)
     rows = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
     if as_json:
-        print_json(context.out, [incident_row_payload(row) for row in rows])
+        print_json([incident_row_payload(row) for row in rows])
     elif rows and not sys.stdout.isatty():
         from crisisctl.output.incidents import incident_plain_rows
         from crisisctl.output.plain import plain_table
@@ -126,7 +126,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     """
     from crisisctl.incident.service import incident_now
     from crisisctl.output.incidents import incident_detail_payload, incident_panel
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
     from crisisctl.playbook.files import file_sha256
 
     context = app_context(ctx)
@@ -135,7 +135,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     moved_on = on_disk is not None and on_disk != playbook.sha256
     now = incident_now(state, context.now())
     if as_json:
-        print_json(context.out, incident_detail_payload(state, playbook, now, moved_on))
+        print_json(incident_detail_payload(state, playbook, now, moved_on))
     else:
         context.out.print(incident_panel(state, playbook, now, moved_on))
 
@@ -147,19 +147,24 @@ def next_steps_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFl
     """
     from crisisctl.incident.service import incident_now
     from crisisctl.incident.state import next_steps
-    from crisisctl.output.incidents import step_payload, steps_table
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import plain_table, print_json, step_rows
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
     now = incident_now(state, context.now())
     ready = next_steps(state, playbook, now)
     if as_json:
-        print_json(context.out, [step_payload(view) for view in ready])
-    elif ready:
-        context.out.print(steps_table(ready, now, title=f"{state.id}: next steps"))
+        from crisisctl.output.incidents import step_payload
+
+        print_json([step_payload(view) for view in ready])
+    elif not ready:
+        context.say(f"{state.id}: nothing can be started now (all done, blocked or waiting on other steps)")
+    elif not sys.stdout.isatty():
+        print(plain_table(("step", "status", "owner", "due", "what"), step_rows(ready, now)))
     else:
-        context.out.print(f"{state.id}: nothing can be started now (all done, blocked or waiting on other steps)")
+        from crisisctl.output.incidents import steps_table
+
+        context.out.print(steps_table(ready, now, title=f"{state.id}: next steps"))
 
 
 def _step_command(action: str, summary: str, example: str) -> None:
@@ -279,15 +284,20 @@ def timeline_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag
 
     Example: crisisctl timeline INC-7 --json
     """
-    from crisisctl.output.incidents import timeline_table
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state, _ = context.service().load(incident)
     events = sorted(state.events, key=lambda event: (event.at, event.seq))
     if as_json:
-        print_json(context.out, [event.as_record() for event in events])
+        print_json([event.as_record() for event in events])
+    elif not sys.stdout.isatty():
+        from crisisctl.output.plain import plain_table, timeline_rows
+
+        print(plain_table(("seq", "at", "who", "what"), timeline_rows(events)))
     else:
+        from crisisctl.output.incidents import timeline_table
+
         context.out.print(timeline_table(events))
 
 

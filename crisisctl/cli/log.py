@@ -44,7 +44,7 @@ def verify_command(
 
     Example: crisisctl verify --anchor 1200:sha256:3f1c...
     """
-    from crisisctl.output.views import print_json
+    from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     expected = parse_anchor(anchor) if anchor else None
@@ -65,7 +65,7 @@ def verify_command(
         }
         if incident_events is not None:
             payload["incident_events"] = incident_events
-        print_json(context.out, payload)
+        print_json(payload)
     elif result.ok:
         context.out.print(f"ok: {result.events} event(s), chain intact")
         context.out.print(f"anchor: {result.anchor}")

@@ -78,7 +78,8 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Example: crisisctl playbook list --json
     """
     from crisisctl.output.payloads import playbook_summary
-    from crisisctl.output.views import playbook_table, print_json
+    from crisisctl.output.plain import print_json
+    from crisisctl.output.views import playbook_table
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
@@ -96,7 +97,7 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             entry["problems"] = len(result.problems)
             entry["review_overdue"] = any(w.rule == "review-overdue" for w in result.warnings)
             rows.append(entry)
-        print_json(context.out, rows)
+        print_json(rows)
         return
     table_rows = []
     for result in report.results:
@@ -120,13 +121,14 @@ def show_command(
     Example: crisisctl playbook show data-leak
     """
     from crisisctl.output.payloads import playbook_detail
-    from crisisctl.output.views import playbook_view, print_json
+    from crisisctl.output.plain import print_json
+    from crisisctl.output.views import playbook_view
     from crisisctl.playbook.catalog import find_playbook
 
     context = app_context(ctx)
     playbook = find_playbook(context.settings.playbooks, playbook_id, context.today())
     if as_json:
-        print_json(context.out, playbook_detail(playbook))
+        print_json(playbook_detail(playbook))
     else:
         context.out.print(playbook_view(playbook))
 

@@ -29,14 +29,14 @@ def init_command(
     Example: crisisctl init crisis-playbooks
     """
     from crisisctl.authoring import init_repository
+    from crisisctl.output.plain import print_json
     from crisisctl.output.safetext import inert
-    from crisisctl.output.views import print_json
 
     context = app_context(ctx)
     written = init_repository(directory, force=force)
     files = [path.relative_to(directory).as_posix() for path in written]
     if as_json:
-        print_json(context.out, {"directory": str(directory), "files": files})
+        print_json({"directory": str(directory), "files": files})
         return
     shown = inert(str(directory), keep_newlines=False)
     context.out.print(f"playbook repository ready in {shown}: {len(files)} files")

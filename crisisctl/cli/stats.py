@@ -32,8 +32,8 @@ def stats_command(
     from crisisctl.incident.metrics import measure
     from crisisctl.incident.service import incident_now
     from crisisctl.incident.stats import Measured, stats_report
+    from crisisctl.output.plain import print_json
     from crisisctl.output.stats import stats_view
-    from crisisctl.output.views import print_json
 
     try:
         first_day = dt.date.fromisoformat(since) if since else None
@@ -54,6 +54,6 @@ def stats_command(
         html.write_text(render_stats_html(report), encoding="utf-8")
         context.err.print(f"stats written to {html}")
     if as_json:
-        print_json(context.out, report)
+        print_json(report)
     else:
         context.out.print(stats_view(report))

@@ -13,7 +13,8 @@ from crisisctl.incident.describe import describe_event
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
-from crisisctl.output.incidents import local, steps_table
+from crisisctl.output.incidents import steps_table
+from crisisctl.output.plain import local
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 

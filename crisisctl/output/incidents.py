@@ -13,33 +13,24 @@ from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
+from crisisctl.output.plain import due_words, local
 from crisisctl.output.safetext import inert
-from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.store.eventlog import StoredEvent
 from crisisctl.store.log import IncidentRow
-
-SOON = dt.timedelta(hours=1)
 
 
 def _text(value: str, style: str = "") -> Text:
     return Text(inert(value, keep_newlines=False), style=style)
 
 
-def local(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+_URGENCY_STYLE = {"overdue": "bold red", "soon": "yellow", "": ""}
 
 
 def due_text(view: StepView, now: dt.datetime) -> Text:
-    """`in 25m`, `overdue 1h 5m`, or the finish time, coloured by urgency."""
-    if view.due_at is None:
-        return Text("")
-    if view.status in ("done", "skipped", "not-applicable"):
-        return Text("")
-    left = view.due_at - now
-    if left < dt.timedelta(0):
-        return Text(f"OVERDUE {format_duration(-left)}", style="bold red")
-    return Text(f"in {format_duration(left)}", style="yellow" if left <= SOON else "")
+    """`in 25m` or `OVERDUE 1h 5m`, coloured by urgency."""
+    words, urgency = due_words(view.due_at, view.status, now)
+    return Text(words, style=_URGENCY_STYLE[urgency])
 
 
 _STATUS_STYLE = {

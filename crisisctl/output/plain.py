@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from crisisctl.clock import parse_time
+from crisisctl.incident.describe import describe_event
 from crisisctl.output.safetext import inert
+
+if TYPE_CHECKING:
+    from crisisctl.incident.state import StepView
+    from crisisctl.store.eventlog import StoredEvent
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -16,3 +25,44 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
         lines.append("  ".join([*padded, row[-1]]).rstrip())
     return "\n".join(lines)
+
+
+def print_json(payload: object) -> None:
+    """JSON for scripts, every non-ASCII and control character escaped."""
+    print(json.dumps(payload, ensure_ascii=True, indent=2, default=str))
+
+
+def local(moment: dt.datetime) -> str:
+    """A moment in the reader's time zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def due_words(due_at: dt.datetime | None, status: str, now: dt.datetime) -> tuple[str, str]:
+    """`in 25m` or `OVERDUE 1h 5m`, and its urgency: "overdue", "soon" (within the hour) or ""."""
+    from crisisctl.playbook.durations import format_duration
+
+    if due_at is None or status in ("done", "skipped", "not-applicable"):
+        return "", ""
+    left = due_at - now
+    if left < dt.timedelta(0):
+        return f"OVERDUE {format_duration(-left)}", "overdue"
+    return f"in {format_duration(left)}", "soon" if left <= dt.timedelta(hours=1) else ""
+
+
+def timeline_rows(events: Sequence[StoredEvent]) -> list[tuple[str, ...]]:
+    """The timeline for pipes and files: seq, local time, who, what."""
+    return [(str(event.seq), local(parse_time(event.at)), event.actor, describe_event(event)) for event in events]
+
+
+def step_rows(views: Sequence[StepView], now: dt.datetime) -> list[tuple[str, ...]]:
+    """Steps for pipes and files: id, status, owner (or the unfilled role), due, title."""
+    return [
+        (
+            view.step.id,
+            view.status + (" (forced)" if view.record and view.record.forced else ""),
+            view.holder or f"unfilled {view.step.role}",
+            due_words(view.due_at, view.status, now)[0],
+            view.step.title,
+        )
+        for view in views
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -73,10 +73,3 @@ def playbook_view(playbook: Playbook) -> Group:
         )
     parts.extend([roles, steps, comms])
     return Group(*parts)  # type: ignore[arg-type]
-
-
-def print_json(console: Console, payload: object) -> None:
-    """JSON with every non-ASCII and control character escaped."""
-    import json
-
-    console.out(json.dumps(payload, ensure_ascii=True, indent=2, default=str), highlight=False)
