@@ -99,8 +99,8 @@ def incidents(
 
     Example: crisisctl incidents --live --json
     """
-    from crisisctl.output.incidents import incident_row_payload, incidents_table
-    from crisisctl.output.plain import print_json
+    from crisisctl.output.payloads import incident_row_payload
+    from crisisctl.output.plain import incident_plain_rows, plain_table, print_json
 
     if drill and live:
         raise UsageError("--drill and --live exclude each other", "pass one of them, or neither for both")
@@ -109,14 +109,13 @@ def incidents(
     if as_json:
         print_json([incident_row_payload(row) for row in rows])
     elif rows and not sys.stdout.isatty():
-        from crisisctl.output.incidents import incident_plain_rows
-        from crisisctl.output.plain import plain_table
-
         print(plain_table(("id", "status", "severity", "playbook", "title", "declared"), incident_plain_rows(rows)))
     elif rows:
+        from crisisctl.output.incidents import incidents_table
+
         context.out.print(incidents_table(rows))
     else:
-        context.out.print("no incidents" + ("" if show_all else " open (add --all to include closed ones)"))
+        context.say("no incidents" + ("" if show_all else " open (add --all to include closed ones)"))
 
 
 def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:

@@ -131,21 +131,6 @@ def incidents_table(rows: list[IncidentRow]) -> Table:
     return table
 
 
-def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:
-    """The incident list for pipes and files, without the cost of drawing a table."""
-    return [
-        (
-            row.id,
-            row.status,
-            row.severity,
-            row.playbook,
-            row.title + (" [DRILL]" if row.drill else ""),
-            local(dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))),
-        )
-        for row in rows
-    ]
-
-
 def timeline_table(events: list[StoredEvent]) -> Table:
     table = Table(show_edge=False, header_style="bold")
     for column in ("seq", "at", "who", "what"):
@@ -166,18 +151,6 @@ def incident_summary_payload(state: IncidentState) -> dict[str, Any]:
         "status": state.status,
         "drill": state.drill,
         "declared_at": format_time(state.declared_at),
-    }
-
-
-def incident_row_payload(row: IncidentRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "playbook": row.playbook,
-        "title": row.title,
-        "severity": row.severity,
-        "status": row.status,
-        "drill": row.drill,
-        "declared_at": row.declared_at,
     }
 
 

@@ -14,6 +14,7 @@ from crisisctl.output.safetext import inert
 if TYPE_CHECKING:
     from crisisctl.incident.state import StepView
     from crisisctl.store.eventlog import StoredEvent
+    from crisisctl.store.log import IncidentRow
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -65,4 +66,19 @@ def step_rows(views: Sequence[StepView], now: dt.datetime) -> list[tuple[str, ..
             view.step.title,
         )
         for view in views
+    ]
+
+
+def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:
+    """The incident list for pipes and files, without the cost of drawing a table."""
+    return [
+        (
+            row.id,
+            row.status,
+            row.severity,
+            row.playbook,
+            row.title + (" [DRILL]" if row.drill else ""),
+            local(dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))),
+        )
+        for row in rows
     ]
