@@ -99,8 +99,7 @@ def incidents(
 
     Example: crisisctl incidents --live --json
     """
-    from crisisctl.output.payloads import incident_row_payload
-    from crisisctl.output.plain import incident_plain_rows, plain_table, print_json
+    from crisisctl.output.plain import incident_plain_rows, incident_row_payload, plain_table, print_json
 
     if drill and live:
         raise UsageError("--drill and --live exclude each other", "pass one of them, or neither for both")

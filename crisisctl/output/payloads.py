@@ -6,7 +6,6 @@ from typing import Any
 
 from crisisctl.playbook.conditions import AllOf, AnyOf, Condition, Leaf, NotOf, Scaled
 from crisisctl.playbook.model import Playbook
-from crisisctl.store.log import IncidentRow
 
 
 def _seconds(delta: Any) -> int | None:
@@ -109,15 +108,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value
-
-
-def incident_row_payload(row: IncidentRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "playbook": row.playbook,
-        "title": row.title,
-        "severity": row.severity,
-        "status": row.status,
-        "drill": row.drill,
-        "declared_at": row.declared_at,
-    }

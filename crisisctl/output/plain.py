@@ -1,11 +1,11 @@
-"""Plain text tables for pipes and files: aligned columns, one row a line, nothing to parse but text."""
+"""Output for pipes, files and scripts: aligned plain-text columns and JSON, without rich."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident.describe import describe_event
@@ -82,3 +82,15 @@ def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:
         )
         for row in rows
     ]
+
+
+def incident_row_payload(row: IncidentRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "playbook": row.playbook,
+        "title": row.title,
+        "severity": row.severity,
+        "status": row.status,
+        "drill": row.drill,
+        "declared_at": row.declared_at,
+    }
