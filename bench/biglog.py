@@ -30,8 +30,9 @@ from typing import Any
 from crisisctl import __version__
 from crisisctl.clock import format_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.ids import INCIDENT_PREFIX
 from crisisctl.incident.inputs import resolve_inputs
-from crisisctl.incident.service import INCIDENT_PREFIX, incident_row, playbook_data_json
+from crisisctl.incident.service import incident_row, playbook_data_json
 from crisisctl.incident.state import fold, is_applicable
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook

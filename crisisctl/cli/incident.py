@@ -282,11 +282,15 @@ def timeline_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag
 
     Example: crisisctl timeline INC-7 --json
     """
+    from crisisctl.incident.ids import normalise_incident_id, unknown_incident
     from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
-    state, _ = context.service().load(incident)
-    events = sorted(state.events, key=lambda event: (event.at, event.seq))
+    incident_id = normalise_incident_id(incident)
+    history = context.log.events_of(incident_id)  # the events alone: no playbook needed
+    if not history:
+        raise unknown_incident(incident_id, context.log.incident_ids(newest=2000))
+    events = sorted(history, key=lambda event: (event.at, event.seq))
     if as_json:
         print_json([event.as_record() for event in events])
     elif not sys.stdout.isatty():

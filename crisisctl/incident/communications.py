@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crisisctl.errors import RefusedError, UsageError
-from crisisctl.incident.rules import unknown
+from crisisctl.incident.ids import unknown
 from crisisctl.incident.state import CommunicationRecord, IncidentState, default_locale
 from crisisctl.playbook.model import Communication, Playbook
 

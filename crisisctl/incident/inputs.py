@@ -89,7 +89,7 @@ def resolve_inputs(playbook: Playbook, given: dict[str, str]) -> tuple[dict[str,
     for name, text in given.items():
         declared = declared_by_id.get(name)
         if declared is None:
-            from crisisctl.incident.rules import unknown
+            from crisisctl.incident.ids import unknown
 
             raise unknown("input", name, declared_by_id, "this playbook declares no inputs")
         values[name] = parse_input_value(declared, text)

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from crisisctl.errors import RefusedError, UsageError
+from crisisctl.incident.ids import unknown
 from crisisctl.incident.state import IncidentState, StepView, unmet_dependencies
 from crisisctl.playbook.model import Playbook, Step
-from crisisctl.suggest import did_you_mean
 
 # A stated time may run a little ahead of this machine's clock (another machine's clock,
 # a scribe rounding up), but not into the future.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-
-
-class UnknownIdError(UsageError):
-    """An id that the playbook or the log does not know."""
-
-
-def unknown(kind: str, value: str, known: Iterable[str], listing: str) -> UnknownIdError:
-    known = list(known)
-    hint = did_you_mean(value, known) or (f"known {kind}s: " + ", ".join(known) if known else listing)
-    return UnknownIdError(f"unknown {kind} `{value}`", hint)
 
 
 def require_step(playbook: Playbook, step_id: str) -> Step:

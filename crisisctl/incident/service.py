@@ -13,19 +13,12 @@ from crisisctl.errors import LogError, RefusedError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
+from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
 from crisisctl.incident.state import Draft, IncidentState, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.store.eventlog import NewEvent
 from crisisctl.store.log import IncidentLog, IncidentRow
-
-INCIDENT_PREFIX = "INC-"
-
-
-def normalise_incident_id(text: str) -> str:
-    """Ids are accepted in any case and with or without the prefix: inc-7, INC-7 and 7 are one incident."""
-    text = text.strip().upper()
-    return text if text.startswith(INCIDENT_PREFIX) else INCIDENT_PREFIX + text
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
@@ -100,10 +93,8 @@ class IncidentService:
         state = fold(events)
         return state, self.playbook_for(state)
 
-    def _unknown_incident(self, incident_id: str) -> rules.UnknownIdError:
-        return rules.unknown(
-            "incident", incident_id, self.log.incident_ids(newest=2000), "run `crisisctl incidents --all` to list them"
-        )
+    def _unknown_incident(self, incident_id: str) -> UnknownIdError:
+        return unknown_incident(incident_id, self.log.incident_ids(newest=2000))
 
     def declare(self, declaration: Declaration) -> IncidentState:
         playbook = declaration.playbook
