@@ -55,12 +55,15 @@ def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt
     """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration)."""
     match = _RELATIVE.fullmatch(text.strip())
     if match:
-        delta = parse_duration(match.group(2))
-        if match.group(1) == "-":
-            return now - delta
-        if declared_at is None:
-            raise UsageError("`+DURATION` counts from the incident's declaration", "use an ISO time or -15m here")
-        return declared_at + delta
+        try:
+            delta = parse_duration(match.group(2))
+            if match.group(1) == "-":
+                return now - delta
+            if declared_at is None:
+                raise UsageError("`+DURATION` counts from the incident's declaration", "use an ISO time or -15m here")
+            return declared_at + delta
+        except (ValueError, OverflowError):
+            raise UsageError(f"`{text}` is too far away to be a time", "-15m, +35m or an ISO 8601 time") from None
     try:
         return to_utc(dt.datetime.fromisoformat(text.strip()))
     except ValueError:

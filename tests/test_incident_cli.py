@@ -378,3 +378,47 @@ def test_timeline_and_next_in_a_pipe_are_plain_inert_text(workspace: Workspace) 
     steps = workspace.ok("next", incident).splitlines()
     assert steps[0].split() == ["step", "status", "owner", "due", "what"]
     assert steps[1].split()[:3] == ["assess", "pending", "alice"] and "Assess impact" in steps[1]
+
+
+def test_absurd_times_and_durations_are_clean_errors(workspace: Workspace, tmp_path: Path) -> None:
+    incident = declare(workspace)
+    code, _, err = workspace.run("note", incident, "x", "--at", "-99999999999m")
+    assert code == 2 and "too far" in err
+    drill = declare(workspace, "--drill")
+    code, _, err = workspace.run("note", drill, "typo", "--at", "9999-12-31T23:00")
+    assert code == 2 and "more than a year after the drill started" in err
+    workspace.ok("note", drill, "scripted ahead", "--at", "+3h")  # drills may run ahead of their clock
+    huge = workspace.playbooks / "huge.yaml"
+    huge.write_text(
+        (workspace.playbooks / "base.yaml")
+        .read_text()
+        .replace("id: base", "id: huge")
+        .replace("due: 2h", "due: 3000000d")
+    )
+    report = json.loads(workspace.run("playbook", "validate", str(huge), "--format", "json")[1])
+    assert [(e["rule"], e["message"]) for e in report["errors"]] == [
+        ("duration", "`3000000d` is longer than ten years")
+    ]
+
+
+def test_blank_person_and_blank_reason_are_usage_errors(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    before = event_count(workspace, incident)
+    code, _, _ = workspace.run("assign", incident, "incident-lead", "  ")
+    assert code == 2
+    code, _, _ = workspace.run("severity", incident, "sev2", "--note", "")
+    assert code == 2
+    assert event_count(workspace, incident) == before
+
+
+def test_a_send_with_a_bad_stated_time_sends_nothing(workspace: Workspace) -> None:
+    incident = declare(workspace, "--assign", "incident-lead=lee")
+    workspace.ok("comms", "draft", incident, "customer-notice")
+    workspace.ok("--as", "lee", "comms", "approve", incident, "customer-notice", "--role", "incident-lead")
+    before = event_count(workspace, incident)
+    for at, expected in (("2020-01-01T00:00", 1), ("garbage", 2), ("+3h", 2)):
+        code, _, _ = workspace.run("comms", "send", incident, "customer-notice", "--at", at)
+        assert code == expected, at
+    outbox = workspace.db.parent / "outbox"
+    assert not outbox.exists() or not any(outbox.rglob("*.eml")), "a refused send must not leave a message"
+    assert event_count(workspace, incident) == before

@@ -76,3 +76,24 @@ def test_html_output_escapes_user_text(tmp_path: Path) -> None:
     (tmp_path / "r.html.j2").write_text("<p>{{ note }}</p>")
     html = make_environment([tmp_path]).get_template("r.html.j2").render(note="<img src=x onerror=alert(1)>")
     assert html == "<p>&lt;img src=x onerror=alert(1)&gt;</p>"
+
+
+@pytest.mark.parametrize(
+    "source", ["{{ ('%0900000000d' % 1) | length }}", "{{ '%.900000000f' % 1.5 }}", "{{ '%0900000000d' | format(1) }}"]
+)
+def test_printf_widths_past_the_budget_are_refused_before_building(source: str, tmp_path: Path) -> None:
+    with pytest.raises(SecurityError):
+        make_environment([tmp_path]).from_string(source).render()
+
+
+def test_ordinary_printf_formatting_still_works(tmp_path: Path) -> None:
+    environment = make_environment([tmp_path])
+    assert environment.from_string("{{ '%.1f h' % 2.25 }} {{ '%05d' | format(42) }}").render() == "2.2 h 00042"
+
+
+def test_a_template_failing_at_render_time_is_a_render_error(tmp_path: Path) -> None:
+    from crisisctl.render.notices import RenderError, render_template
+
+    (tmp_path / "n.md.j2").write_text("{{ 1 // 0 }}")
+    with pytest.raises(RenderError, match="ZeroDivisionError"):
+        render_template("n.md.j2", [tmp_path], {})

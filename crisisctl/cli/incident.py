@@ -24,7 +24,8 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
     for value in values or []:
         name, sep, text = value.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {flag} affected_customers=1200")
+            example = "incident-lead=alice" if flag == "--assign" else "affected_customers=1200"
+            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {flag} {example}")
         pairs[name.strip()] = text
     return pairs
 

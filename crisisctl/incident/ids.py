@@ -23,7 +23,7 @@ def normalise_incident_id(text: str) -> str:
 def unknown(kind: str, value: str, known: Iterable[str], listing: str) -> UnknownIdError:
     """The error for an unknown id, suggesting the closest known one."""
     known = list(known)
-    hint = did_you_mean(value, known) or (f"known {kind}s: " + ", ".join(known) if known else listing)
+    hint = did_you_mean(value, known) or (f"known {kind} ids: " + ", ".join(known) if known else listing)
     return UnknownIdError(f"unknown {kind} `{value}`", hint)
 
 

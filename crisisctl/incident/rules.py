@@ -47,6 +47,18 @@ def ensure_not_before_declaration(state: IncidentState, at: dt.datetime) -> None
         )
 
 
+DRILL_REACH = dt.timedelta(days=366)
+
+
+def ensure_within_drill(state: IncidentState, at: dt.datetime) -> None:
+    """A drill may be scripted ahead of its clock, but not past a year from its start (a typo, not a plan)."""
+    if at > state.declared_at + DRILL_REACH:
+        raise UsageError(
+            f"the stated time {at:%Y-%m-%d %H:%M} UTC is more than a year after the drill started",
+            "use +DURATION from the start of the drill, e.g. --at +35m",
+        )
+
+
 def ensure_not_future(at: dt.datetime, now: dt.datetime) -> None:
     if at > now + FUTURE_TOLERANCE:
         raise UsageError(

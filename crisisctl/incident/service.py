@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.clock import Clock, format_time, parse_at, parse_time
-from crisisctl.errors import LogError, RefusedError
+from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
@@ -144,16 +144,23 @@ class IncidentService:
             playbook = self.playbook_for(state)
             rules.ensure_not_closed(state)
             recorded = self.clock.now()
-            now = incident_now(state, recorded)
-            at = parse_at(at_text, now, state.declared_at) if at_text else now
-            if not state.drill:  # a scripted drill states drill times ahead of the drill clock
-                rules.ensure_not_future(at, now)
-            rules.ensure_not_before_declaration(state, at)
+            at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
             stored = writer.append(new_events, format_time(recorded))
             state = fold([*history, *stored])
             writer.save_incident(incident_row(state))
         return state
+
+    def stated_time(self, state: IncidentState, at_text: str | None, recorded: dt.datetime) -> dt.datetime:
+        """The time an event is stated to have happened (--at), checked against the incident's clock."""
+        now = incident_now(state, recorded)
+        at = parse_at(at_text, now, state.declared_at) if at_text else now
+        if state.drill:  # a scripted drill states drill times ahead of its clock, but within a drill's reach
+            rules.ensure_within_drill(state, at)
+        else:
+            rules.ensure_not_future(at, now)
+        rules.ensure_not_before_declaration(state, at)
+        return at
 
     def step(
         self, incident_id: str, step_id: str, action: str, *, note: str | None, force: bool, at: str | None
@@ -172,6 +179,8 @@ class IncidentService:
         return self.record(incident_id, at, events_for)
 
     def assign(self, incident_id: str, role: str, person: str, *, at: str | None) -> IncidentState:
+        if not person.strip():
+            raise UsageError("a role needs a person's name", "crisisctl assign INC ROLE PERSON, e.g. alice")
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_role(playbook, role)
             if state.roles.get(role) == person:
@@ -189,6 +198,8 @@ class IncidentService:
         return self.record(incident_id, at, events_for)
 
     def change_severity(self, incident_id: str, level: str, *, note: str, at: str | None) -> IncidentState:
+        if not note.strip():
+            raise UsageError("a change of severity needs a reason", "add --note TEXT saying why")
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_severity(playbook, level)
             if state.severity == level:
@@ -254,6 +265,7 @@ class IncidentService:
         comms.check_send(communication, chosen, record)
         assert record is not None and record.draft is not None
         draft = record.draft
+        self.stated_time(state, at, self.clock.now())  # a bad --at must stop the send before anything leaves
         outcome = deliver(state, playbook, communication, chosen, draft)
 
         def events_for(current: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:

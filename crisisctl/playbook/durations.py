@@ -7,6 +7,7 @@ import re
 
 DURATION_PATTERN = r"[0-9]+[smhdw]"
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_SECONDS = 3653 * 86400  # ten years: longer is a typo, and dates past it overflow
 _DURATION = re.compile(r"([0-9]+)([smhdw])")
 
 
@@ -15,7 +16,10 @@ def parse_duration(text: str) -> dt.timedelta:
     match = _DURATION.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"`{text}` is not a duration; write a number and one unit: 30s, 15m, 2h, 3d, 1w")
-    return dt.timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"`{text}` is longer than ten years")
+    return dt.timedelta(seconds=seconds)
 
 
 def format_duration(delta: dt.timedelta) -> str:

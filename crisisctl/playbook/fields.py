@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
-from crisisctl.playbook.durations import DURATION_PATTERN
+from crisisctl.playbook.durations import DURATION_PATTERN, parse_duration
 from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq, join_path
 from crisisctl.suggest import did_you_mean
 
@@ -415,7 +415,20 @@ class Ref(Kind):
 
 @dataclass(frozen=True)
 class Duration(Text):
+    """A v1 duration, at most ten years."""
+
     pattern: str | None = DURATION_PATTERN
     rule: str = "duration"
     expected: str = "a duration such as 30m, 2h, 3d or 1w"
     hint: str | None = "write a whole number and one unit (s, m, h, d, w): 45m, not `45 minutes` or `1h30m`"
+
+    def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
+        if not super().check(node, path, checker):
+            return False
+        assert isinstance(node, YScalar)
+        try:
+            parse_duration(node.value)
+        except ValueError:
+            checker.report(node, path, "duration", f"`{node.value}` is longer than ten years", "check the number")
+            return False
+        return True

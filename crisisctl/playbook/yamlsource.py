@@ -171,7 +171,7 @@ def load_text(text: str, file: str) -> LoadedYaml:
             root.column,
             "not-a-mapping",
             f"the top level is {kind}, not a mapping",
-            "start the file with `apiVersion: crisisctl/v1` and the other fields as keys",
+            "write `name: value` lines at the top level (a playbook starts with `apiVersion: crisisctl/v1`)",
         )
     return LoadedYaml(file, text, root, builder.problems)
 

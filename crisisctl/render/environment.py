@@ -28,6 +28,24 @@ class TemplateOutsideRootError(UsageError):
     """A template whose real path (symlinks resolved) lies outside every root."""
 
 
+_PRINTF_SIZES = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d+))?")
+
+
+def refuse_wide_format(template: str) -> None:
+    """`'%0900000000d' % 1` builds a huge string in one C call that no budget can interrupt."""
+    for width, precision in _PRINTF_SIZES.findall(template):
+        if any(size and int(size) > MAX_OUTPUT_CHARS for size in (width, precision)):
+            raise SecurityError("a format width would exceed the template output budget")
+
+
+def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
+    """Jinja's `format` filter (printf style), with the same width limit as `%`."""
+    if kwargs and args:
+        raise SecurityError("format takes positional or keyword arguments, not both")
+    refuse_wide_format(str(value))
+    return str(value) % (kwargs or args)
+
+
 def check_template_name(name: str) -> None:
     """Refuse names with `..`, absolute paths or characters outside a safe set."""
     if not TEMPLATE_NAME.fullmatch(name) or any(part == ".." for part in name.split("/")):
@@ -78,10 +96,14 @@ class CrisisSandbox(ImmutableSandboxedEnvironment):
             return False
         return super().is_safe_attribute(obj, attr, value)
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Refuse products and powers that would build values past the output budget."""
+        """Refuse products, powers and printf-style widths that would build values past the output budget."""
+        if operator == "%":
+            if isinstance(left, str):
+                refuse_wide_format(left)
+            return left % right
         if operator == "**":
             if isinstance(right, int | float) and abs(right) > 64:
                 raise SecurityError(f"power with exponent {right} is too large for a template")
@@ -115,4 +137,5 @@ def make_environment(roots: Sequence[Path]) -> CrisisSandbox:
         lstrip_blocks=True,
     )
     environment.filters.update(FILTERS)
+    environment.filters["format"] = _format_filter
     return environment

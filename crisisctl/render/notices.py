@@ -110,6 +110,12 @@ def render_within_budget(
         ) from None
     except TemplateError as error:
         raise RenderError(f"{name}: {error}", "fix the template") from None
+    except RenderError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a template's own arithmetic or conversion failing
+        raise RenderError(
+            f"{name} failed while rendering: {type(error).__name__}: {error}", "fix the template"
+        ) from None
     return "".join(pieces), Path(template.filename or name)
 
 
