@@ -181,6 +181,7 @@ class IncidentService:
     def assign(self, incident_id: str, role: str, person: str, *, at: str | None) -> IncidentState:
         if not person.strip():
             raise UsageError("a role needs a person's name", "crisisctl assign INC ROLE PERSON, e.g. alice")
+
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_role(playbook, role)
             if state.roles.get(role) == person:
@@ -200,6 +201,7 @@ class IncidentService:
     def change_severity(self, incident_id: str, level: str, *, note: str, at: str | None) -> IncidentState:
         if not note.strip():
             raise UsageError("a change of severity needs a reason", "add --note TEXT saying why")
+
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_severity(playbook, level)
             if state.severity == level:
