@@ -322,6 +322,7 @@ def test_check_ranks_matches_and_lists_missing_metrics(workspace: Workspace) -> 
     assert result == {
         "matches": [{"playbook": "surge", "trigger": "threefold", "severity": "sev2", "description": ""}],
         "missing_metrics": ["refunds"],
+        "unusable_metrics": [],
     }
     signals.write_text(SIGNALS + "refunds: 9\n")
     matches = workspace.json("check", str(signals))["matches"]  # type: ignore[index]
@@ -422,3 +423,13 @@ def test_a_send_with_a_bad_stated_time_sends_nothing(workspace: Workspace) -> No
     outbox = workspace.db.parent / "outbox"
     assert not outbox.exists() or not any(outbox.rglob("*.eml")), "a refused send must not leave a message"
     assert event_count(workspace, incident) == before
+
+
+def test_check_names_signals_that_are_not_numbers(workspace: Workspace) -> None:
+    add_triggered_playbook(workspace)
+    signals = workspace.root / "signals.json"
+    signals.write_text(json.dumps({"complaints_per_hour": "240", "complaints_per_hour_baseline": 10, "refunds": True}))
+    result = workspace.json("check", str(signals))
+    assert result["matches"] == []  # type: ignore[index]
+    assert result["unusable_metrics"] == ["complaints_per_hour", "refunds"]  # type: ignore[index]
+    assert "not numbers" in workspace.ok("check", str(signals))

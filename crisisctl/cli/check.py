@@ -97,12 +97,13 @@ def check_command(
                     for m in checked.matches
                 ],
                 "missing_metrics": checked.missing_metrics,
+                "unusable_metrics": checked.unusable_metrics,
             },
         )
     elif not as_json:
         from crisisctl.output.triggers import matches_table
 
-        context.out.print(matches_table(checked.matches, checked.missing_metrics))
+        context.out.print(matches_table(checked.matches, checked.missing_metrics, checked.unusable_metrics))
     if declare:
         if not checked.matches:
             context.err.print("no trigger fires: nothing to declare")

@@ -22,20 +22,23 @@ class TriggerMatch:
 class CheckResult:
     matches: list[TriggerMatch]
     missing_metrics: list[str]
+    unusable_metrics: list[str]  # given, but not comparable (text or true/false where a number is needed)
 
 
 def check_signals(playbooks: Sequence[Playbook], signals: Mapping[str, Any]) -> CheckResult:
     """Evaluate every trigger as data; rank by the playbook's own severity order, then listing order."""
     found: list[tuple[int, int, int, TriggerMatch]] = []
     missing: set[str] = set()
+    unusable: set[str] = set()
     for playbook_index, playbook in enumerate(playbooks):
         for trigger_index, trigger in enumerate(playbook.triggers):
             result = evaluate(trigger.when, signals)
             missing |= result.missing
+            unusable |= result.unusable
             if result.holds:
                 severity = trigger.severity or None
                 rank = playbook.severity_rank(severity) if severity else len(playbook.severities)
                 match = TriggerMatch(playbook, trigger, severity, rank)
                 found.append((rank, playbook_index, trigger_index, match))
     found.sort(key=lambda item: item[:3])
-    return CheckResult([item[3] for item in found], sorted(missing))
+    return CheckResult([item[3] for item in found], sorted(missing), sorted(unusable))

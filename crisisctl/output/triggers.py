@@ -10,7 +10,7 @@ from crisisctl.incident.triggers import TriggerMatch
 from crisisctl.output.safetext import inert
 
 
-def matches_table(matches: list[TriggerMatch], missing: list[str]) -> Group:
+def matches_table(matches: list[TriggerMatch], missing: list[str], unusable: list[str]) -> Group:
     parts: list[object] = []
     if matches:
         table = Table(
@@ -27,4 +27,7 @@ def matches_table(matches: list[TriggerMatch], missing: list[str]) -> Group:
         parts.append(Text("no trigger fires for these signals"))
     if missing:
         parts.append(Text("metrics some triggers needed but the signals lack: " + ", ".join(missing), style="yellow"))
+    if unusable:
+        listed = inert(", ".join(unusable), keep_newlines=False)
+        parts.append(Text(f"signals that are not numbers where triggers compare numbers: {listed}", style="bold red"))
     return Group(*parts)  # type: ignore[arg-type]

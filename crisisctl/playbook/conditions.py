@@ -59,10 +59,11 @@ Condition: TypeAlias = Leaf | AllOf | AnyOf | NotOf
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Whether a condition holds, and which names it needed but did not get."""
+    """Whether a condition holds, which names it needed but did not get, and which it could not compare."""
 
     holds: bool
     missing: frozenset[str]
+    unusable: frozenset[str] = frozenset()  # present, but not a value the comparison can use (text for `>`)
 
 
 def condition_from_data(data: Mapping[str, Any]) -> Condition:
@@ -83,16 +84,24 @@ def condition_from_data(data: Mapping[str, Any]) -> Condition:
 
 
 def evaluate(condition: Condition, values: Mapping[str, Any]) -> Evaluation:
-    """Evaluate against metric or input values; a missing name makes its leaf false."""
+    """Evaluate against metric or input values; a missing or unusable value makes its leaf false."""
     if isinstance(condition, Leaf):
         return _evaluate_leaf(condition, values)
     if isinstance(condition, NotOf):
         inner = evaluate(condition.item, values)
-        return Evaluation(not inner.holds, inner.missing)
+        return Evaluation(not inner.holds, inner.missing, inner.unusable)
     results = [evaluate(item, values) for item in condition.items]
     missing = frozenset().union(*(result.missing for result in results))
+    unusable = frozenset().union(*(result.unusable for result in results))
     combine = all if isinstance(condition, AllOf) else any
-    return Evaluation(combine(result.holds for result in results), missing)
+    return Evaluation(combine(result.holds for result in results), missing, unusable)
+
+
+_ORDERING = frozenset({">", ">=", "<", "<="})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _evaluate_leaf(leaf: Leaf, values: Mapping[str, Any]) -> Evaluation:
@@ -105,15 +114,16 @@ def _evaluate_leaf(leaf: Leaf, values: Mapping[str, Any]) -> Evaluation:
         base = values.get(right.metric)
         if base is None:
             missing.add(right.metric)
-            right = None
-        elif isinstance(base, bool) or not isinstance(base, int | float):
-            return Evaluation(False, frozenset(missing))  # a baseline that is not a number compares with nothing
+        elif not _is_number(base):
+            return Evaluation(False, frozenset(missing), frozenset({right.metric}))  # a baseline must be a number
         else:
             right = base * right.times
-    if left is None or (right is None and isinstance(leaf.value, Scaled)):
+    if left is None or isinstance(right, Scaled):
         return Evaluation(False, frozenset(missing))
+    if leaf.op in _ORDERING and _is_number(right) and not _is_number(left):
+        return Evaluation(False, frozenset(missing), frozenset({leaf.name}))  # "0.5" or true is not a number
     try:
         holds = bool(_COMPARE[leaf.op](left, right))
     except TypeError:
-        holds = False
+        return Evaluation(False, frozenset(missing), frozenset({leaf.name}))
     return Evaluation(holds, frozenset(missing))
