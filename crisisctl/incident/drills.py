@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crisisctl.errors import LogError
-from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
+from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import Inject, Scenario, build_scenario
@@ -134,11 +134,9 @@ def _expectation(
     return ExpectationResult(kind, target, by, at is not None and at <= by, at, elapsed >= by)
 
 
-def _step_result(state: IncidentState, view: object, elapsed: dt.timedelta) -> StepResult:
-    from crisisctl.incident.state import StepView
-
-    assert isinstance(view, StepView) and view.step.due is not None
+def _step_result(state: IncidentState, view: StepView, elapsed: dt.timedelta) -> StepResult:
     due = view.step.due
+    assert due is not None  # only steps with a deadline are scored
     if view.status in ("skipped", "not-applicable"):
         return StepResult(view.step.id, due, None, view.status)
     if view.status == "done" and view.record is not None:

@@ -74,9 +74,6 @@ class CommunicationRecord:
         draft = self.draft
         return next((d for d in self.deliveries if d.ok and d.seq > draft.seq and d.draft_sha256 == draft.sha256), None)
 
-    def first_sent(self) -> Delivery | None:
-        return next((d for d in self.deliveries if d.ok), None)
-
 
 @dataclass
 class IncidentState:

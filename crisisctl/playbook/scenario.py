@@ -127,11 +127,6 @@ class ValidatedScenario:
     problems: list[Problem]
 
 
-def is_scenario(loaded: LoadedYaml) -> bool:
-    kind = loaded.document.items.get("kind") if loaded.document else None
-    return isinstance(kind, YScalar) and kind.value == "Scenario"
-
-
 def validate_scenario(loaded: LoadedYaml, playbooks: dict[str, Playbook]) -> ValidatedScenario:
     """Structure first, then every reference into the scenario's playbook."""
     result = ValidatedScenario(loaded.file, None, list(loaded.problems))
