@@ -55,6 +55,51 @@ def test_alias_bomb_is_refused_within_a_second_and_50_mb() -> None:
     assert int(out[2]) < 50 * 1024  # KiB
 
 
+def test_the_alias_that_breaks_the_budget_is_the_one_reported() -> None:
+    # Aliases used as keys and as merge values count too: the position must still be that of the
+    # alias whose expansion crosses the budget, the first `*d` on the line of `e`.
+    text = "k: &k key\nm: {*k : 1}\nbase: &base {x: 1}\nn: {<<: *base}\n" + BILLION_LAUGHS.split("\n", 1)[1]
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + text
+    result = load_text(text, "bomb.yaml")
+    line = text.splitlines().index(next(row for row in text.splitlines() if row.startswith("e:"))) + 1
+    assert rules(result) == [("alias-bomb", line, 8)]
+    assert result.problems[0].path == "e[0]"
+
+
+def test_an_alias_inside_its_own_anchor_is_refused_at_the_alias() -> None:
+    result = load_text("steps: &s\n  - *s\n", "loop.yaml")
+    assert rules(result) == [("yaml-syntax", 2, 5)]
+    assert "*s" in result.problems[0].message
+
+
+def test_an_anchor_defined_twice_names_both_lines() -> None:
+    result = load_text("a: &x 1\nb: &x 2\n", "anchors.yaml")
+    assert rules(result) == [("yaml-syntax", 2, 4)]
+    assert "&x" in result.problems[0].message and "line 1" in result.problems[0].message
+
+
+def test_an_ampersand_in_text_is_only_text() -> None:
+    result = load_text("title: R&D outage\nsteps: [a & b, c]\n", "amp.yaml")
+    assert result.problems == []
+    assert plain_value(result.document) == {"title": "R&D outage", "steps": ["a & b", "c"]}  # type: ignore[arg-type]
+
+
+def test_shared_nodes_keep_their_values_and_positions() -> None:
+    result = load_text("base: &b {x: 1}\none: *b\ntwo: [*b, *b]\n", "shared.yaml")
+    assert result.problems == []
+    document = result.document
+    assert document is not None
+    assert plain_value(document) == {"base": {"x": 1}, "one": {"x": 1}, "two": [{"x": 1}, {"x": 1}]}
+    assert (document.items["one"].line, document.items["one"].column) == (1, 7)
+
+
+def test_a_date_that_is_no_date_stays_text_and_a_tagged_one_is_refused() -> None:
+    loose = load_text("a: 2026-13-40\nb: 2026-13-40\n", "d.yaml")
+    assert plain_value(loose.document) == {"a": "2026-13-40", "b": "2026-13-40"}  # type: ignore[arg-type]
+    tagged = load_text("a: !!timestamp 2026-13-40\n", "d.yaml")
+    assert rules(tagged) == [("bad-scalar", 1, 4)]
+
+
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"a: [" + b"1," * (5 * 1024 * 1024) + b"1]\n")

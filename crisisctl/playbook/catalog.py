@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +67,9 @@ def validate_files(
     scenario_files = [path for path in files if is_scenario_file(path)]
     playbook_files = [path for path in files if not is_scenario_file(path)]
     keep = None if keep_models else _rehearsed_ids(scenario_files)
-    for result in _validate_each(playbook_files, today, template_check, keep):
+    for path, result in _validate_each(playbook_files, today, keep):
+        if template_check is not None:
+            _check_templates(result, path, template_check)
         if result.playbook_id is not None:
             first = first_by_id.setdefault(result.playbook_id, result)
             if first is not result:
@@ -131,43 +133,44 @@ def _rehearsed_ids(scenario_files: Sequence[Path]) -> frozenset[str]:
     return frozenset(ids)
 
 
-def validate_file(
-    path: Path, today: dt.date, template_check: TemplateCheck | None, keep: frozenset[str] | None = None
-) -> ValidatedPlaybook:
-    """One file: its own rules, then its templates when the file itself is readable.
-
-    `keep`, when given, names the only ids whose model is returned (the others report validity only).
-    """
-    result = validate_playbook(_load(path), today, keep)
-    if template_check is not None and result.templates and not _has_fatal(result):
-        result.problems.extend(template_check(result.templates, result.declared, path.parent))
-        if result.problems:
-            result.playbook = None
-            result.valid = False
-    return result
+def _check_templates(result: ValidatedPlaybook, path: Path, template_check: TemplateCheck) -> None:
+    """The templates of a readable file; any problem makes the file invalid."""
+    if not result.templates or _has_fatal(result):
+        return
+    result.problems.extend(template_check(result.templates, result.declared, path.parent))
+    if result.problems:
+        result.playbook = None
+        result.valid = False
 
 
 def _validate_each(
-    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None, keep: frozenset[str] | None
-) -> Iterable[ValidatedPlaybook]:
-    """Results in file order; a large set is spread over the CPUs with forked workers."""
+    files: Sequence[Path], today: dt.date, keep: frozenset[str] | None
+) -> Iterator[tuple[Path, ValidatedPlaybook]]:
+    """Each file with its result, in file order; a large set is spread over the CPUs with forked workers.
+
+    Results stream back as workers finish them, so the caller's template checks (each template is
+    compiled once, in this process) overlap with the workers' parsing.
+    """
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [validate_file(path, today, template_check, keep) for path in files]
+        for path in files:
+            yield path, validate_playbook(_load(path), today, keep)
+        return
     global _WORKER_JOB
-    _WORKER_JOB = (today, template_check, keep)
+    _WORKER_JOB = (today, keep)
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        return pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (workers * 40)))
+        chunks = max(1, len(files) // (workers * 40))
+        yield from zip(files, pool.imap(_validate_in_worker, files, chunksize=chunks), strict=True)
 
 
-_WORKER_JOB: tuple[dt.date, TemplateCheck | None, frozenset[str] | None] | None = None
+_WORKER_JOB: tuple[dt.date, frozenset[str] | None] | None = None
 
 
 def _validate_in_worker(path: Path) -> ValidatedPlaybook:
     assert _WORKER_JOB is not None
-    today, template_check, keep = _WORKER_JOB
-    return validate_file(path, today, template_check, keep)
+    today, keep = _WORKER_JOB
+    return validate_playbook(_load(path), today, keep)
 
 
 def _load(path: Path) -> LoadedYaml:

@@ -9,6 +9,7 @@ schema cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,10 @@ from typing import Any
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import DURATION_PATTERN, parse_duration
-from crisisctl.playbook.yamlsource import YMap, YNode, YScalar, YSeq, join_path
+from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YScalar, YSeq, render_path
 from crisisctl.suggest import did_you_mean
 
 JsonSchema = dict[str, Any]
-FieldPath = str | tuple[Any, str | int]  # text, or a child_path pair written out only when reported
 
 
 def child_path(path: FieldPath, key: str | int) -> FieldPath:
@@ -30,18 +30,6 @@ def child_path(path: FieldPath, key: str | int) -> FieldPath:
     (`steps[3].depends_on[0]`) cost more than the checks that almost never report.
     """
     return (path, key)
-
-
-def render_path(path: FieldPath) -> str:
-    """A field path as users read it, from text or from child_path pairs."""
-    keys: list[str | int] = []
-    while isinstance(path, tuple):
-        path, key = path
-        keys.append(key)
-    text = str(path)
-    for key in reversed(keys):
-        text = join_path(text, key)
-    return text
 
 
 class Checker:
@@ -148,12 +136,16 @@ class Text(Kind):
             hint = did_you_mean(value, self.choices) or "one of: " + ", ".join(self.choices)
             checker.report(node, path, "enum", f"`{value}` is not {self.expected}", hint)
             return False
-        if self.pattern and not re.fullmatch(self.pattern, value):
+        if self.regex is not None and not self.regex.fullmatch(value):
             checker.report(
                 node, path, self.rule, f"`{value}` is not {self.expected}", self.hint or f"it must match {self.pattern}"
             )
             return False
         return True
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.pattern) if self.pattern else None
 
     def schema(self) -> JsonSchema:
         out: JsonSchema = {"type": "string"}
@@ -356,29 +348,32 @@ class Obj(Kind):
             )
             return False
         ok = True
-        for name, key_node in node.keys.items():
-            if name in self.fields or name.startswith("x-"):
-                continue
-            hint = did_you_mean(name, self.fields) or "known keys: " + ", ".join(self.fields)
-            checker.report(
-                key_node, child_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint
-            )
-            ok = False
-        for name, spec in self.fields.items():
-            value = node.items.get(name)
-            if value is None:
-                if spec.required:
-                    checker.report(
-                        node,
-                        child_path(path, name),
-                        "missing-key",
-                        f"{self.name} is missing the required key `{name}`",
-                        f"add `{name}:`",
-                    )
-                    ok = False
-                continue
-            ok = spec.kind.check(value, child_path(path, name), checker) and ok
+        fields = self.fields
+        for name, value in node.items.items():
+            spec = fields.get(name)
+            if spec is not None:
+                ok = spec.kind.check(value, child_path(path, name), checker) and ok
+            elif not name.startswith("x-"):
+                hint = did_you_mean(name, fields) or "known keys: " + ", ".join(fields)
+                checker.report(
+                    node.keys[name], child_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint
+                )
+                ok = False
+        for name in self.required:
+            if name not in node.items:
+                checker.report(
+                    node,
+                    child_path(path, name),
+                    "missing-key",
+                    f"{self.name} is missing the required key `{name}`",
+                    f"add `{name}:`",
+                )
+                ok = False
         return ok
+
+    @functools.cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(name for name, spec in self.fields.items() if spec.required)
 
     def schema(self) -> JsonSchema:
         properties: JsonSchema = {}
@@ -393,9 +388,8 @@ class Obj(Kind):
             "patternProperties": {"^x-": {}},
             "additionalProperties": False,
         }
-        required = [name for name, spec in self.fields.items() if spec.required]
-        if required:
-            out["required"] = required
+        if self.required:
+            out["required"] = list(self.required)
         return out
 
 

@@ -14,7 +14,6 @@ from crisisctl.playbook.fields import (
     Date,
     Duration,
     Field,
-    FieldPath,
     JsonSchema,
     Kind,
     ListOf,
@@ -25,7 +24,7 @@ from crisisctl.playbook.fields import (
     child_path,
     describe,
 )
-from crisisctl.playbook.yamlsource import YMap, YNode, YSeq
+from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq
 
 API_VERSION = "crisisctl/v1"
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"

@@ -15,7 +15,6 @@ from crisisctl.playbook.fields import (
     Const,
     Duration,
     Field,
-    FieldPath,
     JsonSchema,
     Kind,
     ListOf,
@@ -27,7 +26,7 @@ from crisisctl.playbook.fields import (
 from crisisctl.playbook.format import API_VERSION, PLAIN_TEXT, SLUG, SNAKE
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import fits_input_type
-from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
+from crisisctl.playbook.yamlsource import FieldPath, LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean
 
 INJECT = Obj(

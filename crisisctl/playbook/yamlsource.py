@@ -2,16 +2,17 @@
 
 PyYAML's own loaders build plain Python values and forget where they came from,
 keep the last of two duplicate keys, and expand aliases without limit. This
-module reads the parser's event stream instead (libyaml's C parser when it is
-installed) and builds a small tree of located nodes, so that every later error
-can name file, line and column, while refusing anything unsafe on the way.
+module lets the parser compose its node tree (in C, when PyYAML has libyaml),
+then converts that tree into a small tree of located nodes, so that every later
+error can name file, line and column, while refusing anything unsafe on the way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias
@@ -30,7 +31,9 @@ SAFE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
 _STR_TAG = "tag:yaml.org,2002:str"
-# Scalars constructed into non-string values; other resolved tags (merge, value) stay text.
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+# Scalars constructed into non-string values; other safe tags on a scalar keep its text.
 _SCALAR_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("int", "float", "bool", "null", "timestamp"))
 
 _FLATTEN = "flatten the structure"
@@ -90,6 +93,21 @@ def join_path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+FieldPath: TypeAlias = str | tuple[Any, str | int]  # text, or nested (parent, key) pairs written out when reported
+
+
+def render_path(path: FieldPath) -> str:
+    """A field path as users read it, from text or from (parent, key) pairs."""
+    keys: list[str | int] = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    text = str(path)
+    for key in reversed(keys):
+        text = join_path(text, key)
+    return text
+
+
 def plain_value(node: YNode) -> Any:
     """The node as ordinary Python data, positions dropped."""
     if isinstance(node, YScalar):
@@ -141,25 +159,18 @@ def load_text(text: str, file: str) -> LoadedYaml:
     """Parse YAML text into a located tree; the top level must be one mapping."""
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return _fatal(file, text, 1, 1, "empty", "the file is empty", "write a playbook mapping")
-    builder = _TreeBuilder(file)
+    converter = _Converter(file, text)
     try:
         with _collector_paused():
-            builder.consume(text)
+            root = converter.convert(_compose(text))
     except _Abort as abort:
-        return LoadedYaml(file, text, None, [*builder.problems, abort.problem])
+        return LoadedYaml(file, text, None, [*converter.problems, abort.problem])
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(part for part in (error.context, error.problem) if part)
-        if "nesting depth" in message:  # libyaml's own limit, met while scanning ahead
-            problem = Problem(file, line, column, "", "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
-        else:
-            problem = Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _SYNTAX_HINT)
-        return LoadedYaml(file, text, None, [*builder.problems, problem])
+        return LoadedYaml(file, text, None, [_syntax_problem(file, text, error)])
     except yaml.YAMLError as error:
-        problem = Problem(file, 1, 1, "", "yaml-syntax", f"YAML syntax error: {error}", None)
-        return LoadedYaml(file, text, None, [problem])
-    root = builder.root
+        return _fatal(file, text, 1, 1, "yaml-syntax", f"YAML syntax error: {error}", None)
+    except RecursionError:  # only PyYAML's pure-Python composer recurses without a nesting limit
+        return _fatal(file, text, 1, 1, "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
     if root is None or (isinstance(root, YScalar) and root.value is None):
         return _fatal(file, text, 1, 1, "empty", "the file holds no document", "write a mapping")
     if not isinstance(root, YMap):
@@ -173,7 +184,7 @@ def load_text(text: str, file: str) -> LoadedYaml:
             f"the top level is {kind}, not a mapping",
             "write `name: value` lines at the top level (a playbook starts with `apiVersion: crisisctl/v1`)",
         )
-    return LoadedYaml(file, text, root, builder.problems)
+    return LoadedYaml(file, text, root, converter.problems)
 
 
 @contextlib.contextmanager
@@ -210,255 +221,303 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
-class _Frame:
-    __slots__ = ("anchor", "merges", "node", "path", "pending_key", "size")
-
-    def __init__(self, node: YMap | YSeq, anchor: str | None, path: str) -> None:
-        self.node = node
-        self.anchor = anchor
-        self.path = path
-        self.pending_key: YScalar | None = None
-        self.size = 1
-        self.merges: list[YNode] = []
+# --- Composing: libyaml builds the node tree in C -----------------------------------------------------------
 
 
-class _TreeBuilder:
-    """Turns parser events into YNodes with limits on depth, aliases and tags."""
+class _Composer(_Loader):  # type: ignore[misc]
+    """PyYAML's loader reduced to composing: libyaml builds the node tree without a Python object per event.
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.root: YNode | None = None
-        self.documents = 0
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[YNode, int]] = {}
-        self.expanded = 0
-        self.implicit_resolvers = Resolver.yaml_implicit_resolvers
-        self.constructor = SafeConstructor()
+    The hooks below are all the Python the composer calls per node: it asks only for the YAML 1.1 tag
+    of untagged scalars, and path-based resolvers are not used.
+    """
 
-    def consume(self, text: str) -> None:
-        """Pull the parser's events one by one (yaml.parse adds a generator and a check per event)."""
-        parser = _Loader(text)
-        try:
-            self._consume(parser.get_event)
-        finally:
-            parser.dispose()
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool] | bool) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:  # type: ignore[index]
+                return _tag_cache.get(value) or _implicit_tag(value)  # type: ignore[arg-type]
+            return _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
-    def _consume(self, next_event: Any) -> None:
-        scalar_event = yaml.ScalarEvent
-        stream_end = yaml.StreamEndEvent
-        stack = self.stack
-        while True:
-            event = next_event()
-            kind = type(event)
-            if kind is stream_end:
-                return
-            if kind is scalar_event:
-                if event.tag is not None or event.anchor is not None or not stack:
-                    self._scalar(event)  # tags, anchors and the document root take the careful path
-                    continue
-                # The common case, inlined: most nodes of a playbook are untagged scalars inside a
-                # mapping or a list, and call overhead was most of the loader's time.
-                raw = event.value
-                plain = not event.style
-                value = self._resolve(event, self._implicit_tag(raw)) if plain else raw
-                mark = event.start_mark
-                node = YScalar(value, mark.line + 1, mark.column + 1, raw, plain)
-                frame = stack[-1]
-                frame.size += 1
-                if type(frame.node) is YSeq:
-                    frame.node.items.append(node)
-                elif frame.pending_key is None:
-                    frame.pending_key = node
-                else:
-                    self._add_value(frame, node)
-            elif kind is yaml.MappingStartEvent:
-                self._start(event, YMap(event.start_mark.line + 1, event.start_mark.column + 1))
-            elif kind is yaml.SequenceStartEvent:
-                self._start(event, YSeq(event.start_mark.line + 1, event.start_mark.column + 1))
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                self._end()
-            elif kind is yaml.AliasEvent:
-                self._alias(event)
-            elif kind is yaml.DocumentStartEvent:
-                self.documents += 1
-                if self.documents > 1:
-                    self._abort(
-                        event.start_mark,
-                        "several-documents",
-                        "the file holds more than one YAML document",
-                        "keep one playbook per file; remove the `---` separator",
-                    )
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
 
-    def _abort(self, mark: Any, rule: str, message: str, hint: str) -> NoReturn:
-        raise _Abort(Problem(self.file, mark.line + 1, mark.column + 1, self._next_path(), rule, message, hint))
+    def ascend_resolver(self) -> None:
+        return None
 
-    def _next_path(self) -> str:
-        """The field path of the node about to be added, for error messages."""
-        if not self.stack:
-            return ""
-        frame = self.stack[-1]
-        if isinstance(frame.node, YSeq):
-            return join_path(frame.path, len(frame.node.items))
-        key = frame.pending_key
-        return join_path(frame.path, key.raw) if key is not None else frame.path
 
-    def _check_tag(self, event: Any) -> None:
-        tag = event.tag
-        if tag is None or tag == "!" or tag in SAFE_TAGS:
-            return
-        self._abort(
-            event.start_mark,
-            "unsafe-tag",
-            f"the tag {tag} is not allowed",
-            "playbooks are data: remove the tag and write a plain value",
-        )
+def _compose(text: str) -> yaml.Node | None:
+    composer = _Composer(text)
+    try:
+        return composer.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        composer.dispose()
 
-    def _start(self, event: Any, node: YMap | YSeq) -> None:
-        self._check_tag(event)
-        if len(self.stack) >= MAX_DEPTH:
-            self._abort(
-                event.start_mark,
-                "too-deep",
-                f"nesting deeper than {MAX_DEPTH} levels",
-                _FLATTEN,
-            )
-        self.stack.append(_Frame(node, event.anchor, self._next_path()))
 
-    def _end(self) -> None:
-        frame = self.stack.pop()
-        node = frame.node
-        if isinstance(node, YMap):
-            self._apply_merges(frame)
-        if frame.anchor is not None:
-            self.anchors[frame.anchor] = (node, frame.size)
-        self._add(node, frame.size)
+_IMPLICIT_RESOLVERS = Resolver.yaml_implicit_resolvers
+_CONSTRUCTOR = SafeConstructor()
+_CACHE_LIMIT = 20_000
+# A set of playbooks repeats the same plain words and numbers thousands of times; both caches
+# hold only immutable results (tags; str, int, float, bool, None, dates).
+_tag_cache: dict[str, str] = {}
+_value_cache: dict[tuple[str, str], Any] = {}
+_UNREADABLE = object()
 
-    def _scalar(self, event: Any) -> None:
-        self._check_tag(event)
-        mark = event.start_mark
-        plain = not event.style  # libyaml reports "" for plain scalars, pure Python None
-        tag = event.tag
-        if tag is None:
-            tag = self._implicit_tag(event.value) if plain else _STR_TAG
-        elif tag == "!":
-            tag = _STR_TAG
-        value = self._resolve(event, tag)
-        scalar = YScalar(value, mark.line + 1, mark.column + 1, event.value, plain)
-        if event.anchor is not None:
-            self.anchors[event.anchor] = (scalar, 1)
-        self._add(scalar, 1)
 
-    def _resolve(self, event: Any, tag: str) -> Any:
-        """The scalar's value for its tag: text stays text; numbers, booleans, nulls and dates are built."""
-        if tag not in _SCALAR_TAGS:
-            return event.value
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        try:
-            return self.constructor.yaml_constructors[tag](self.constructor, node)
-        except (ValueError, KeyError, AttributeError, TypeError, yaml.YAMLError):
-            if tag.endswith(":timestamp") and event.tag is None:
-                return event.value  # 2026-13-40 looks like a date but is none: keep the text
-            self._abort(
-                event.start_mark,
-                "bad-scalar",
-                f"`{event.value}` cannot be read as {tag.rsplit(':', 1)[-1]}",
-                "quote the value or correct it",
-            )
+def _implicit_tag(value: str) -> str:
+    """YAML 1.1's reading of a plain scalar: PyYAML's resolver table, without its per-call overhead.
 
-    def _implicit_tag(self, value: str) -> str:
-        """YAML 1.1's reading of a plain scalar (PyYAML's resolver table, without its per-call overhead)."""
-        for tag, pattern in self.implicit_resolvers.get(value[:1], ()):
+    Text that looks like a date but is none (2026-13-40) stays text, and merge (`<<`) and value (`=`)
+    tags are not given: the converter handles `<<` by its text.
+    """
+    tag = _tag_cache.get(value)
+    if tag is None:
+        tag = _STR_TAG
+        for candidate, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
             if pattern.match(value):
-                return str(tag)
-        return _STR_TAG
+                if candidate in _SCALAR_TAGS and _construct(candidate, value) is not _UNREADABLE:
+                    tag = candidate
+                break
+        if len(_tag_cache) >= _CACHE_LIMIT:
+            _tag_cache.clear()
+        _tag_cache[value] = tag
+    return tag
 
-    def _alias(self, event: Any) -> None:
-        anchored = self.anchors.get(event.anchor)
+
+def _construct(tag: str, raw: str) -> Any:
+    """The value of a scalar of a non-text tag, or _UNREADABLE (an explicit `!!int x1`)."""
+    key = (tag, raw)
+    value = _value_cache.get(key, _UNREADABLE)
+    if value is _UNREADABLE:
+        try:
+            value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, yaml.YAMLError):
+            return _UNREADABLE
+        if len(_value_cache) >= _CACHE_LIMIT:
+            _value_cache.clear()
+        _value_cache[key] = value
+    return value
+
+
+def _syntax_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
+    """A parser or composer error as one problem at its place."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    name = _anchor_name(text, mark.index) if mark else ""
+    if error.problem == "but found another document":
+        return Problem(
+            file,
+            line,
+            column,
+            "",
+            "several-documents",
+            "the file holds more than one YAML document",
+            "keep one playbook per file; remove the `---` separator",
+        )
+    if error.problem == "found undefined alias":
+        return Problem(
+            file, line, column, "", "yaml-syntax", f"unknown alias *{name}", "define the anchor (&name) before using it"
+        )
+    if error.problem == "second occurrence" and error.context_mark is not None:
+        first = error.context_mark.line + 1
+        message = f"the anchor &{name} is defined twice (first at line {first})"
+        return Problem(file, line, column, "", "yaml-syntax", message, "give each anchor its own name")
+    message = " ".join(part for part in (error.context, error.problem) if part)
+    if "nesting depth" in message:  # libyaml's own limit, met while scanning
+        return Problem(file, line, column, "", "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
+    return Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _SYNTAX_HINT)
+
+
+_ANCHOR_NAME = re.compile(r"[&*]([^\s,\[\]{}]+)")
+
+
+def _anchor_name(text: str, index: int) -> str:
+    """The name of the anchor or alias written at `index` (a node's start may be its `&name`)."""
+    match = _ANCHOR_NAME.search(text, index)
+    return match.group(1) if match else ""
+
+
+# --- Converting: composed nodes become located YNodes -------------------------------------------------------
+
+
+class _Converter:
+    """Turns composed nodes into YNodes, with limits on depth, aliases and tags, collecting duplicate keys."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.problems: list[Problem] = []
+        # Only a file with an anchor can share a node between places. For such a file every node is
+        # tracked (None while it is being built), to count what aliases expand to and catch an alias
+        # inside its own anchor; the others skip that work.
+        self.shared: dict[int, tuple[YNode, int] | None] = {}
+        self.node: Callable[[yaml.Node, int, FieldPath], YNode] = self._tracked if "&" in text else self._build
+        self.nodes = 0  # nodes built in a tracked file, alias expansions included
+        self.expanded = 0
+        self.aliases = 0
+
+    def convert(self, root: yaml.Node | None) -> YNode | None:
+        return None if root is None else self.node(root, 0, "")
+
+    def _tracked(self, node: yaml.Node, depth: int, path: FieldPath) -> YNode:
+        key = id(node)
+        if key in self.shared:
+            return self._alias(self.shared[key], path)
+        self.shared[key] = None
+        before = self.nodes
+        built = self._build(node, depth, path)
+        self.nodes += 1
+        self.shared[key] = (built, self.nodes - before)
+        return built
+
+    def _alias(self, anchored: tuple[YNode, int] | None, path: FieldPath) -> YNode:
+        """A node met again is an alias: the number of nodes it stands for counts against the budget."""
+        self.aliases += 1
         if anchored is None:
             self._abort(
-                event.start_mark,
+                self._alias_mark(),
+                path,
                 "yaml-syntax",
-                f"unknown alias *{event.anchor}",
-                "define the anchor (&name) before using it",
+                f"the alias *{self._alias_name()} is used inside its own anchor",
+                "use an alias only after the anchored node ends",
             )
         node, size = anchored
         self.expanded += size
+        self.nodes += size
         if self.expanded > MAX_ALIAS_EXPANSION:
             self._abort(
-                event.start_mark,
+                self._alias_mark(),
+                path,
                 "alias-bomb",
                 f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes",
                 "write the values out, or use fewer nested aliases",
             )
-        self._add(node, size)
+        return node
 
-    def _add(self, node: YNode, size: int) -> None:
-        if not self.stack:
-            self.root = node
-            return
-        frame = self.stack[-1]
-        frame.size += size
-        parent = frame.node
-        if isinstance(parent, YSeq):
-            parent.items.append(node)
-            return
-        if frame.pending_key is None:
-            if not isinstance(node, YScalar):
+    def _alias_events(self) -> Iterator[Any]:
+        """The parser's alias events in order: composed nodes keep no trace of where an alias was written."""
+        parser = _Loader(self.text)
+        try:
+            while not parser.check_event(yaml.StreamEndEvent):
+                event = parser.get_event()
+                if isinstance(event, yaml.AliasEvent):
+                    yield event
+        finally:
+            parser.dispose()
+
+    def _alias_event(self) -> Any:
+        for number, event in enumerate(self._alias_events(), 1):
+            if number == self.aliases:
+                return event
+        raise AssertionError("an alias was counted that the parser did not report")
+
+    def _alias_mark(self) -> Any:
+        return self._alias_event().start_mark
+
+    def _alias_name(self) -> str:
+        return str(self._alias_event().anchor)
+
+    def _build(self, node: yaml.Node, depth: int, path: FieldPath) -> YNode:
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if node.tag not in SAFE_TAGS:
+            self._unsafe_tag(node, path)
+        if depth >= MAX_DEPTH:
+            self._abort(node.start_mark, path, "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
+        if isinstance(node, yaml.SequenceNode):
+            mark = node.start_mark
+            items = [self.node(item, depth + 1, (path, index)) for index, item in enumerate(node.value)]
+            return YSeq(mark.line + 1, mark.column + 1, items)
+        return self._mapping(node, depth, path)
+
+    def _scalar(self, node: yaml.ScalarNode, path: FieldPath) -> YScalar:
+        tag = node.tag
+        raw = node.value
+        if tag == _STR_TAG:
+            value = raw
+        elif tag in _SCALAR_TAGS:
+            value = _construct(tag, raw)
+            if value is _UNREADABLE:
                 self._abort(
-                    _Mark(node.line, node.column),
+                    node.start_mark,
+                    path,
+                    "bad-scalar",
+                    f"`{raw}` cannot be read as {tag.rsplit(':', 1)[-1]}",
+                    "quote the value or correct it",
+                )
+        elif tag in SAFE_TAGS:
+            value = raw
+        else:
+            self._unsafe_tag(node, path)
+        mark = node.start_mark
+        return YScalar(value, mark.line + 1, mark.column + 1, raw, not node.style)
+
+    def _mapping(self, node: yaml.Node, depth: int, path: FieldPath) -> YMap:
+        mark = node.start_mark
+        mapping = YMap(mark.line + 1, mark.column + 1)
+        items, keys = mapping.items, mapping.keys
+        merges: list[YNode] = []
+        for key_node, value_node in node.value:
+            key = self.node(key_node, depth + 1, path)
+            if type(key) is not YScalar:
+                self._abort(
+                    key_node.start_mark,
+                    path,
                     "bad-key",
                     "a mapping key must be plain text",
                     "use a simple word as the key",
                 )
-            frame.pending_key = node
-            return
-        self._add_value(frame, node)
-
-    def _add_value(self, frame: _Frame, node: YNode) -> None:
-        """A mapping's value arrived: file it under the pending key, catching duplicates and merges."""
-        key = frame.pending_key
-        parent = frame.node
-        assert key is not None and isinstance(parent, YMap)
-        frame.pending_key = None
-        name = key.raw
-        if name == "<<" and key.plain:
-            frame.merges.append(node)
-            return
-        first = parent.keys.get(name)
-        if first is not None:
-            self.problems.append(
-                Problem(
-                    self.file,
-                    key.line,
-                    key.column,
-                    join_path(frame.path, name),
-                    "duplicate-key",
-                    f"duplicate key `{name}` (first at line {first.line}, again at line {key.line})",
-                    "YAML would silently keep only the last one; remove or rename one of them",
-                )
-            )
-            return
-        parent.keys[name] = key
-        parent.items[name] = node
-
-    def _apply_merges(self, frame: _Frame) -> None:
-        target = frame.node
-        assert isinstance(target, YMap)
-        for merged in frame.merges:
-            sources = merged.items if isinstance(merged, YSeq) else [merged]
-            for source in sources:
-                if not isinstance(source, YMap):
-                    self._abort(
-                        _Mark(source.line, source.column),
-                        "bad-merge",
-                        "`<<` must merge a mapping or a list of mappings",
-                        "point the merge key at an anchored mapping",
+            name = key.raw
+            value = self.node(value_node, depth + 1, (path, name))
+            if name == "<<" and key.plain:
+                merges.append(value)
+                continue
+            first = keys.get(name)
+            if first is not None:
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        key.line,
+                        key.column,
+                        render_path((path, name)),
+                        "duplicate-key",
+                        f"duplicate key `{name}` (first at line {first.line}, again at line {key.line})",
+                        "YAML would silently keep only the last one; remove or rename one of them",
                     )
-                for name, value in source.items.items():
-                    if name not in target.items:
-                        target.items[name] = value
-                        target.keys[name] = source.keys[name]
+                )
+                continue
+            keys[name] = key
+            items[name] = value
+        for merged in merges:
+            self._merge(mapping, merged, path)
+        return mapping
+
+    def _merge(self, target: YMap, merged: YNode, path: FieldPath) -> None:
+        """`<<: *base`: the anchored mapping's keys, where the target does not set them itself."""
+        for source in merged.items if isinstance(merged, YSeq) else [merged]:
+            if not isinstance(source, YMap):
+                self._abort(
+                    _Mark(source.line, source.column),
+                    path,
+                    "bad-merge",
+                    "`<<` must merge a mapping or a list of mappings",
+                    "point the merge key at an anchored mapping",
+                )
+            for name, value in source.items.items():
+                if name not in target.items:
+                    target.items[name] = value
+                    target.keys[name] = source.keys[name]
+
+    def _unsafe_tag(self, node: yaml.Node, path: FieldPath) -> NoReturn:
+        self._abort(
+            node.start_mark,
+            path,
+            "unsafe-tag",
+            f"the tag {node.tag} is not allowed",
+            "playbooks are data: remove the tag and write a plain value",
+        )
+
+    def _abort(self, mark: Any, path: FieldPath, rule: str, message: str, hint: str) -> NoReturn:
+        raise _Abort(Problem(self.file, mark.line + 1, mark.column + 1, render_path(path), rule, message, hint))
 
 
 class _Mark:
