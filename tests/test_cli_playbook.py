@@ -204,17 +204,22 @@ def test_large_sets_validate_in_parallel_with_the_same_answers(tmp_path: Path) -
     import datetime as dt
 
     from crisisctl.playbook.catalog import PARALLEL_THRESHOLD, discover, validate_files
+    from crisisctl.render.templatecheck import TemplateChecker
 
     for index in range(PARALLEL_THRESHOLD + 6):
         text = BASE.replace("id: base", f"id: base-{index}")
         if index == 3:
             text = text.replace("phase: detect", "phase: detection")
+        if index == 41:
+            text = text.replace("base/notice.md.j2", "base/missing.md.j2")
         if index == 60:
             text = text.replace(f"id: base-{index}", "id: base-5")
         (tmp_path / f"p{index:03d}.yaml").write_text(text, encoding="utf-8")
     files = discover([tmp_path])
-    parallel = validate_files(files, dt.date(2026, 11, 25))
-    serial = [validate_files([path], dt.date(2026, 11, 25)).problems for path in files]
-    assert [problem.rule for problem in parallel.problems] == ["enum", "duplicate-playbook-id"]
-    assert parallel.problems[0] == serial[3][0]
-    assert len(parallel.playbooks) == len(files) - 2
+    today = dt.date(2026, 11, 25)
+    checker = TemplateChecker(CORPUS / "templates")
+    parallel = validate_files(files, today, checker.check)
+    serial = [validate_files([path], today, checker.check).problems for path in files]
+    assert [problem.rule for problem in parallel.problems] == ["enum", "template-missing", "duplicate-playbook-id"]
+    assert parallel.problems[:2] == [serial[3][0], serial[41][0]]
+    assert len(parallel.playbooks) == len(files) - 3

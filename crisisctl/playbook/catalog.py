@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -44,10 +45,11 @@ class CatalogReport:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    """The path as users read it in reports: relative to the working folder when inside it, else as given."""
+    relative = os.path.relpath(path)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return str(path)
+    return relative
 
 
 # Below this many files one process is faster than starting workers.
@@ -151,7 +153,7 @@ def _validate_each(
     Results stream back as workers finish them, so the caller's template checks (each template is
     compiled once, in this process) overlap with the workers' parsing.
     """
-    workers = min(os.cpu_count() or 1, 8)
+    workers = min(_usable_cpus(), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for path in files:
             yield path, validate_playbook(_load(path), today, keep)
@@ -159,9 +161,22 @@ def _validate_each(
     global _WORKER_JOB
     _WORKER_JOB = (today, keep)
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        chunks = max(1, len(files) // (workers * 40))
-        yield from zip(files, pool.imap(_validate_in_worker, files, chunksize=chunks), strict=True)
+    # Frozen, what was loaded before the fork is skipped by the workers' collectors, which would
+    # otherwise walk it again and again (and copy the pages they touch).
+    gc.freeze()
+    try:
+        with context.Pool(workers) as pool:
+            chunks = max(1, len(files) // (workers * 40))
+            yield from zip(files, pool.imap(_validate_in_worker, files, chunksize=chunks), strict=True)
+    finally:
+        gc.unfreeze()
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a CI runner or `taskset` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 _WORKER_JOB: tuple[dt.date, frozenset[str] | None] | None = None

@@ -136,11 +136,12 @@ class TemplateChecker:
         source = path.read_text(encoding="utf-8", errors="replace")
         try:
             tree = self.environment.parse(source, filename=str(path))
-            self.environment.compile(tree, filename=str(path))
+            # Finding the undeclared names runs Jinja's code generator over the tree, which raises
+            # every error compiling would (a block defined twice...), short of making Python bytecode.
+            undeclared = meta.find_undeclared_variables(tree)
         except TemplateSyntaxError as error:
             usage = _Usage((error.lineno, error.message or "syntax error"), {}, frozenset())
         else:
-            undeclared = meta.find_undeclared_variables(tree)
             usage = _Usage(None, _first_lines(tree, undeclared), frozenset(_attributes(tree)))
         self._cache[path] = usage
         return usage
