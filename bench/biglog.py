@@ -42,7 +42,7 @@ from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import LogWriter
 from crisisctl.store.migrations import MIGRATIONS
 
-GENERATOR_VERSION = 3  # 3: the log keeps each pinned playbook's data (schema 2)
+GENERATOR_VERSION = 4  # 3: the log keeps each pinned playbook's data (schema 2); 4: rows write to real incidents only
 PLAYBOOK_ID = "service-outage"
 INCIDENTS = 100_000
 EVENTS = 1_000_000
@@ -351,7 +351,11 @@ def build(path: Path, incidents: int, events: int, progress: Progress) -> BigLog
     counted = connection.execute("SELECT count(*), sum(status = 'open') FROM incidents").fetchone()
     if not verification.ok or verification.events != events or counted[0] != incidents:
         raise RuntimeError(f"the generated log is inconsistent: {verification}, {counted[0]} incidents")
-    open_ids = [row[0] for row in connection.execute("SELECT id FROM incidents WHERE status = 'open' ORDER BY number")]
+    # The rows use real incidents: a drill's clock would put today more than a year after its start.
+    open_ids = [
+        row[0]
+        for row in connection.execute("SELECT id FROM incidents WHERE status = 'open' AND NOT drill ORDER BY number")
+    ]
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
     os.chmod(path, 0o600)
@@ -361,7 +365,7 @@ def build(path: Path, incidents: int, events: int, progress: Progress) -> BigLog
         path=path,
         incidents=incidents,
         events=events,
-        open=len(open_ids),
+        open=counted[1],
         anchor=verification.anchor or "",
         read_incident=read_incident,
         note_incident=note_incident,

@@ -440,12 +440,15 @@ def excerpt(text: str, head: int = 30, tail: int = 3) -> str:
 def wall_ms(command: Command, cwd: Path, env: dict[str, str]) -> float:
     argv = command.argv()
     start = time.perf_counter_ns()
-    returncode = subprocess.call(
-        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
     )
     elapsed = (time.perf_counter_ns() - start) / 1e6
-    if returncode != 0:
-        raise BenchError(f"`{command.bench.name}` exited {returncode} during timing")
+    if done.returncode != 0:
+        raise BenchError(
+            f"`{command.bench.name}` exited {done.returncode} during timing\n"
+            f"command: {subprocess.list2cmdline(argv)}\n--- stderr ---\n{excerpt(done.stderr.decode(errors='replace'))}"
+        )
     return elapsed
 
 
