@@ -13,8 +13,9 @@ from pathlib import Path, PurePosixPath
 
 from crisisctl import __version__
 from crisisctl.errors import RefusedError, UsageError
-from crisisctl.playbook.format import CATEGORIES, PHASES, SLUG_PATTERN, playbook_json_schema
+from crisisctl.playbook.format import playbook_json_schema
 from crisisctl.playbook.scenario import scenario_json_schema
+from crisisctl.playbook.vocabulary import CATEGORIES, PHASES, SLUG_PATTERN
 from crisisctl.samples import SAMPLE_FOLDERS, samples_root
 
 PLAYBOOK_SCHEMA = PurePosixPath("schema/playbook-v1.json")

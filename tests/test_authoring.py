@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from crisisctl.authoring import PlaybookRequest, playbook_text, text_problem
 from crisisctl.cli.authoring import CATEGORY_NAMES
 from crisisctl.playbook.catalog import find_playbook
-from crisisctl.playbook.format import CATEGORIES, PHASES
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import validate_playbook
+from crisisctl.playbook.vocabulary import CATEGORIES, PHASES
 from crisisctl.playbook.yamlsource import load_text
 
 TODAY = dt.date.today()

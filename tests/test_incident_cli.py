@@ -381,6 +381,23 @@ def test_timeline_and_next_in_a_pipe_are_plain_inert_text(workspace: Workspace) 
     assert steps[1].split()[:3] == ["assess", "pending", "alice"] and "Assess impact" in steps[1]
 
 
+def test_show_in_a_pipe_is_plain_inert_sections(workspace: Workspace) -> None:
+    incident = declare(workspace, "--title", "Outage \x1b[2J [bold]x[/]")
+    workspace.ok("step", "done", incident, "assess", "--note", "ok \x1b[31m")
+    sections = workspace.ok("show", incident).split("\n\n")
+    header = sections[0].splitlines()
+    assert header[0] == f"{incident}  Outage \\x1b[2J [bold]x[/]"
+    assert header[1].startswith("open · ")
+    assert any(line.startswith("UNFILLED REQUIRED ROLES: incident-lead") for line in header)
+    assert sections[1].splitlines()[0] == "Roles"
+    assert sections[1].splitlines()[1].split() == ["role", "title", "holder"]
+    steps = sections[2].splitlines()
+    assert steps[0] == "Steps" and steps[1].split() == ["step", "status", "owner", "due", "what"]
+    assessed = next(line for line in steps if line.startswith("assess "))
+    assert assessed.split()[1] == "done" and assessed.endswith("Assess impact — ok \\x1b[31m")
+    assert "\x1b" not in "".join(sections)
+
+
 def test_absurd_times_and_durations_are_clean_errors(workspace: Workspace, tmp_path: Path) -> None:
     incident = declare(workspace)
     code, _, err = workspace.run("note", incident, "x", "--at", "-99999999999m")

@@ -98,7 +98,7 @@ def _ask(
         suggested_id,
         text_problem,
     )
-    from crisisctl.playbook.format import CATEGORIES
+    from crisisctl.playbook.vocabulary import CATEGORIES
 
     if category is None:
         choices = [questionary.Choice(name, value=name, description=category_summary(name)) for name in CATEGORIES]

@@ -124,8 +124,7 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     Example: crisisctl show INC-7
     """
     from crisisctl.incident.service import incident_now
-    from crisisctl.output.incidents import incident_detail_payload, incident_panel
-    from crisisctl.output.plain import print_json
+    from crisisctl.output.plain import incident_plain, print_json
     from crisisctl.playbook.files import file_sha256
 
     context = app_context(ctx)
@@ -134,8 +133,14 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     moved_on = on_disk is not None and on_disk != playbook.sha256
     now = incident_now(state, context.now())
     if as_json:
+        from crisisctl.output.incidents import incident_detail_payload
+
         print_json(incident_detail_payload(state, playbook, now, moved_on))
+    elif not sys.stdout.isatty():
+        print(incident_plain(state, playbook, now, moved_on))
     else:
+        from crisisctl.output.incidents import incident_panel
+
         context.out.print(incident_panel(state, playbook, now, moved_on))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -69,7 +70,7 @@ def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> 
         write_private(output, text)
         context.out.print(f"{what} written to {inert(str(output), keep_newlines=False)}")
         return
-    stream = context.out.file
+    stream = sys.stdout  # not the rich console: a report piped on needs no rich
     stream.write(inert(text) if stream.isatty() else text)
     stream.flush()
 

@@ -9,8 +9,8 @@ from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.state import IncidentState, StepRecord, step_views
 from crisisctl.playbook.durations import format_duration
-from crisisctl.playbook.format import PHASES
 from crisisctl.playbook.model import Playbook, Step
+from crisisctl.playbook.vocabulary import PHASES
 
 # Always measured, whatever the playbook lists, because every incident has these moments.
 CORE_KPIS = ("time_to_acknowledge", "time_to_first_notice", "time_to_resolve")

@@ -12,7 +12,8 @@ from crisisctl.incident.describe import describe_event
 from crisisctl.output.safetext import inert
 
 if TYPE_CHECKING:
-    from crisisctl.incident.state import StepView
+    from crisisctl.incident.state import IncidentState, StepView
+    from crisisctl.playbook.model import Playbook
     from crisisctl.store.eventlog import StoredEvent
     from crisisctl.store.log import IncidentRow
 
@@ -55,18 +56,56 @@ def timeline_rows(events: Sequence[StoredEvent]) -> list[tuple[str, ...]]:
     return [(str(event.seq), local(parse_time(event.at)), event.actor, describe_event(event)) for event in events]
 
 
-def step_rows(views: Sequence[StepView], now: dt.datetime) -> list[tuple[str, ...]]:
-    """Steps for pipes and files: id, status, owner (or the unfilled role), due, title."""
+def step_rows(views: Sequence[StepView], now: dt.datetime, *, notes: bool = False) -> list[tuple[str, ...]]:
+    """Steps for pipes and files: id, status, owner (or the unfilled role), due, title (and the step's note)."""
     return [
         (
             view.step.id,
             view.status + (" (forced)" if view.record and view.record.forced else ""),
             view.holder or f"unfilled {view.step.role}",
             due_words(view.due_at, view.status, now)[0],
-            view.step.title,
+            view.step.title + (f" — {view.record.note}" if notes and view.record and view.record.note else ""),
         )
         for view in views
     ]
+
+
+def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool) -> str:
+    """`crisisctl show` for pipes and files: the panel's header, roles, steps and inputs as plain sections."""
+    from crisisctl.incident.state import step_views, unfilled_required_roles
+
+    lines = [
+        inert(f"{state.id}  {state.title}" + ("  [DRILL]" if state.drill else ""), keep_newlines=False),
+        inert(
+            f"{state.status} · {state.severity} · playbook {playbook.id} {playbook.version}"
+            f" · declared {local(state.declared_at)} by {state.declared_by}",
+            keep_newlines=False,
+        ),
+    ]
+    if playbook_moved_on:
+        lines.append("The playbook file has changed since declaration; this incident keeps the pinned version.")
+    missing = unfilled_required_roles(state, playbook)
+    if missing:
+        lines.append("UNFILLED REQUIRED ROLES: " + ", ".join(missing) + f" — crisisctl assign {state.id} ROLE PERSON")
+    roles = [
+        (role.id, role.title, state.roles.get(role.id) or "unfilled" + (" (required)" if role.required else ""))
+        for role in playbook.roles
+    ]
+    sections = [
+        "\n".join(lines),
+        "Roles\n" + plain_table(("role", "title", "holder"), roles),
+        "Steps\n"
+        + plain_table(
+            ("step", "status", "owner", "due", "what"), step_rows(step_views(state, playbook, now), now, notes=True)
+        ),
+    ]
+    if state.inputs:
+        values = [
+            (name, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            for name, value in state.inputs.items()
+        ]
+        sections.append("Inputs\n" + plain_table(("input", "value"), values))
+    return "\n\n".join(sections)
 
 
 def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:

@@ -23,9 +23,10 @@ from crisisctl.playbook.fields import (
     Text,
     describe,
 )
-from crisisctl.playbook.format import API_VERSION, PLAIN_TEXT, SLUG, SNAKE
+from crisisctl.playbook.format import PLAIN_TEXT, SLUG, SNAKE
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import fits_input_type
+from crisisctl.playbook.vocabulary import API_VERSION
 from crisisctl.playbook.yamlsource import FieldPath, LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean
 

@@ -13,11 +13,12 @@ from crisisctl.errors import Problem
 from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
-from crisisctl.playbook.format import LOCALE_PATTERN, PLAYBOOK
+from crisisctl.playbook.format import PLAYBOOK
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
+from crisisctl.playbook.vocabulary import LOCALE_PATTERN
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean
 

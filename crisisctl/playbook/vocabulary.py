@@ -1,0 +1,39 @@
+"""The words of format v1: categories, phases, audiences, channels, KPIs and the shapes of ids.
+
+Kept apart from `format.py`, which declares how files are checked, so that commands that only
+need the words (reports, the authoring wizard) do not load the checker and its YAML loader.
+"""
+
+from __future__ import annotations
+
+API_VERSION = "crisisctl/v1"
+SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
+SNAKE_PATTERN = r"[a-z][a-z0-9_]*"
+LOCALE_PATTERN = r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
+SEMVER_PATTERN = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
+
+CATEGORIES = (
+    "complaint-surge",
+    "service-outage",
+    "data-leak",
+    "product-quality",
+    "pr-crisis",
+    "customer-churn",
+    "contract-dispute",
+    "natural-disaster",
+    "market-shock",
+    "other",
+)
+PHASES = ("detect", "respond", "contain", "recover", "review")
+INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
+AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
+CHANNELS = ("email", "sms", "social", "web", "hotline-script", "press", "letter")
+KPIS = (
+    "time_to_acknowledge",
+    "time_to_first_notice",
+    "time_to_resolve",
+    "complaint_resolution_rate",
+    "steps_on_time_ratio",
+    "customer_satisfaction",
+    "churn_rate",
+)
