@@ -122,6 +122,67 @@ def test_deep_nesting_gives_a_clean_error() -> None:
     assert [rule for rule, _, _ in rules(result)] == ["too-deep"]
 
 
+DEEP_BRACKETS = "a: " + "[" * 40_000 + "]" * 40_000 + "\n"
+
+
+def test_nesting_deeper_than_the_c_stack_is_refused_not_a_crash() -> None:
+    code = (
+        "from crisisctl.playbook.yamlsource import COMPOSES_IN_C, load_text\n"
+        f"result = load_text({DEEP_BRACKETS!r}, 'deep.yaml')\n"
+        "print(COMPOSES_IN_C, [problem.rule for problem in result.problems])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "['too-deep']"]
+
+
+def test_a_libyaml_without_a_nesting_limit_is_not_used_to_compose() -> None:
+    # libyaml before 0.2.6 composes without a depth limit and overflows the C stack on the file
+    # above; such a build must fall back to PyYAML's Python composer and say why it is slower.
+    code = (
+        "import yaml._yaml\n"
+        "yaml._yaml.get_version = lambda: (0, 2, 5)\n"
+        "from crisisctl.playbook.yamlsource import COMPOSES_IN_C, SLOW_LOADER_REASON, load_text\n"
+        f"result = load_text({DEEP_BRACKETS!r}, 'deep.yaml')\n"
+        "print(COMPOSES_IN_C, [problem.rule for problem in result.problems])\n"
+        "print(SLOW_LOADER_REASON)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    first, reason = done.stdout.splitlines()
+    assert first.split() == ["False", "['too-deep']"]
+    assert "0.2.5" in reason and "0.2.6" in reason
+
+
+@pytest.mark.parametrize("text", ["a: ! 12\n", "a: ! yes\n", 'a: ! "12"\n', "a: &k ! 12\n"])
+def test_the_non_specific_tag_keeps_the_text(text: str) -> None:
+    result = load_text(text, "tag.yaml")
+    assert result.problems == []
+    assert plain_value(result.document)["a"] in ("12", "yes")  # type: ignore[index]
+
+
+def test_numbers_too_long_for_a_plan_stay_text_or_are_refused_when_tagged() -> None:
+    sexagesimal = "1" + ":0" * 3000
+    assert plain_value(load_text(f"a: {sexagesimal}\n", "n.yaml").document) == {"a": sexagesimal}  # type: ignore[arg-type]
+    tagged = load_text("a: !!int " + "9" * 5000 + "\n", "n.yaml")
+    assert rules(tagged) == [("bad-scalar", 1, 4)]
+    assert len(tagged.problems[0].message) < 200
+
+
+def test_long_plain_values_are_not_kept_after_loading() -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(40):
+            load_text(f"summary: {index} " + "word " * 40_000 + "\n", "long.yaml")
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2 * 1024 * 1024  # forty 200 KB values loaded; none of them stays cached
+
+
 def test_duplicate_keys_name_both_lines() -> None:
     result = load_text("title: one\nsummary: x\ntitle: two\n", "dup.yaml")
     assert rules(result) == [("duplicate-key", 3, 1)]
@@ -204,7 +265,10 @@ def test_yaml_like_text_never_escapes_as_an_exception(text: str) -> None:
     load_text(text, "fuzz.yaml")
 
 
-@pytest.mark.parametrize("text", ["a: !!bool maybe\n", "a: !!timestamp abc\n", "a: !!int x1\n", "a: !!float pi\n"])
+@pytest.mark.parametrize(
+    "text",
+    ["a: !!bool maybe\n", "a: !!timestamp abc\n", "a: !!int x1\n", "a: !!float pi\n", "a: !!int ''\n", "a: !!float\n"],
+)
 def test_explicit_tags_with_unreadable_values_are_problems(text: str) -> None:
     result = load_text(text, "t.yaml")
     assert [problem.rule for problem in result.problems] == ["bad-scalar"]

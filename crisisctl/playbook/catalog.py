@@ -15,7 +15,7 @@ from crisisctl.playbook.files import discover, is_scenario_file, yaml_files
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
 from crisisctl.playbook.validate import DeclaredNames, TemplateUse, ValidatedPlaybook, validate_playbook
-from crisisctl.playbook.yamlsource import HAS_LIBYAML, LoadedYaml, load_file
+from crisisctl.playbook.yamlsource import SLOW_LOADER_REASON, LoadedYaml, load_file
 from crisisctl.suggest import did_you_mean
 
 TemplateCheck = Callable[[Sequence[TemplateUse], DeclaredNames | None, Path], list[Problem]]
@@ -96,7 +96,7 @@ def validate_files(
         scenario = validate_scenario(_load(path), _playbooks_for(path, report, today))
         report.scenarios.append(scenario)
         report.problems.extend(scenario.problems)
-    if not HAS_LIBYAML and files:
+    if SLOW_LOADER_REASON is not None and files:
         report.warnings.append(
             Problem(
                 "",
@@ -104,8 +104,8 @@ def validate_files(
                 1,
                 "",
                 "libyaml-missing",
-                "PyYAML was built without libyaml; loading is about 8x slower",
-                "reinstall PyYAML from a wheel that bundles libyaml",
+                f"{SLOW_LOADER_REASON}; loading is several times slower",
+                "install PyYAML 6.0.4 or later from a wheel, which bundles libyaml 0.2.6",
             )
         )
     return report

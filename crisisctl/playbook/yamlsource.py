@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias
@@ -40,7 +40,21 @@ _FLATTEN = "flatten the structure"
 _SYNTAX_HINT = "check indentation and quoting around this position"
 
 HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
-_Loader: type = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
+# libyaml composes node trees by recursion; before 0.2.6 it set no nesting limit, so a file of
+# deeply nested brackets overflowed the C stack. Older builds fall back to the Python composer.
+_LIBYAML_VERSION: tuple[int, ...] = yaml._yaml.get_version() if HAS_LIBYAML else ()
+COMPOSES_IN_C = _LIBYAML_VERSION >= (0, 2, 6)
+SLOW_LOADER_REASON = (
+    None
+    if COMPOSES_IN_C
+    else "PyYAML was built without libyaml"
+    if not HAS_LIBYAML
+    else "PyYAML's libyaml is " + ".".join(map(str, _LIBYAML_VERSION)) + ", older than 0.2.6"
+)
+_Loader: type = yaml.CSafeLoader if COMPOSES_IN_C else yaml.SafeLoader
+# Longer plain scalars are not cached (each is rare, and they would hold memory), and longer
+# numbers are not read as numbers: no plan needs them, and building them grows quadratically.
+_SHORT = 64
 
 
 @dataclass(slots=True, eq=False)
@@ -277,20 +291,23 @@ def _implicit_tag(value: str) -> str:
                 if candidate in _SCALAR_TAGS and _construct(candidate, value) is not _UNREADABLE:
                     tag = candidate
                 break
-        if len(_tag_cache) >= _CACHE_LIMIT:
-            _tag_cache.clear()
-        _tag_cache[value] = tag
+        if len(value) <= _SHORT:
+            if len(_tag_cache) >= _CACHE_LIMIT:
+                _tag_cache.clear()
+            _tag_cache[value] = tag
     return tag
 
 
 def _construct(tag: str, raw: str) -> Any:
-    """The value of a scalar of a non-text tag, or _UNREADABLE (an explicit `!!int x1`)."""
+    """The value of a scalar of a non-text tag, or _UNREADABLE (an explicit `!!int x1`, a 100-digit number)."""
     key = (tag, raw)
     value = _value_cache.get(key, _UNREADABLE)
     if value is _UNREADABLE:
+        if len(raw) > _SHORT:
+            return _UNREADABLE
         try:
             value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, yaml.YAMLError):
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError, yaml.YAMLError):
             return _UNREADABLE
         if len(_value_cache) >= _CACHE_LIMIT:
             _value_cache.clear()
@@ -327,7 +344,9 @@ def _syntax_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Proble
     return Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _SYNTAX_HINT)
 
 
-_ANCHOR_NAME = re.compile(r"[&*]([^\s,\[\]{}]+)")
+# A node that starts with the non-specific tag `!` (before or after its anchor).
+_NON_SPECIFIC_TAG = re.compile(r"(?:&[0-9A-Za-z_-]+[ \t]+)?![ \t\r\n]")
+_ANCHOR_NAME = re.compile(r"[&*]([0-9A-Za-z_-]+)")  # the names libyaml reads
 
 
 def _anchor_name(text: str, index: int) -> str:
@@ -349,16 +368,17 @@ class _Converter:
         # Only a file with an anchor can share a node between places. For such a file every node is
         # tracked (None while it is being built), to count what aliases expand to and catch an alias
         # inside its own anchor; the others skip that work.
-        self.shared: dict[int, tuple[YNode, int] | None] = {}
-        self.node: Callable[[yaml.Node, int, FieldPath], YNode] = self._tracked if "&" in text else self._build
+        self.shared: dict[int, tuple[YNode, int] | None] | None = {} if "&" in text else None
         self.nodes = 0  # nodes built in a tracked file, alias expansions included
         self.expanded = 0
         self.aliases = 0
 
     def convert(self, root: yaml.Node | None) -> YNode | None:
-        return None if root is None else self.node(root, 0, "")
+        return None if root is None else self._node(root, 0, "")
 
-    def _tracked(self, node: yaml.Node, depth: int, path: FieldPath) -> YNode:
+    def _node(self, node: yaml.Node, depth: int, path: FieldPath) -> YNode:
+        if self.shared is None:
+            return self._build(node, depth, path)
         key = id(node)
         if key in self.shared:
             return self._alias(self.shared[key], path)
@@ -425,7 +445,7 @@ class _Converter:
             self._abort(node.start_mark, path, "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
         if isinstance(node, yaml.SequenceNode):
             mark = node.start_mark
-            items = [self.node(item, depth + 1, (path, index)) for index, item in enumerate(node.value)]
+            items = [self._node(item, depth + 1, (path, index)) for index, item in enumerate(node.value)]
             return YSeq(mark.line + 1, mark.column + 1, items)
         return self._mapping(node, depth, path)
 
@@ -435,13 +455,15 @@ class _Converter:
         if tag == _STR_TAG:
             value = raw
         elif tag in _SCALAR_TAGS:
-            value = _construct(tag, raw)
+            # `! 12`: the non-specific tag keeps the text, though the composer resolved it as for `12`.
+            value = raw if _NON_SPECIFIC_TAG.match(self.text, node.start_mark.index) else _construct(tag, raw)
             if value is _UNREADABLE:
+                shown = raw if len(raw) <= _SHORT else raw[:_SHORT] + "…"
                 self._abort(
                     node.start_mark,
                     path,
                     "bad-scalar",
-                    f"`{raw}` cannot be read as {tag.rsplit(':', 1)[-1]}",
+                    f"`{shown}` cannot be read as {tag.rsplit(':', 1)[-1]}",
                     "quote the value or correct it",
                 )
         elif tag in SAFE_TAGS:
@@ -457,7 +479,7 @@ class _Converter:
         items, keys = mapping.items, mapping.keys
         merges: list[YNode] = []
         for key_node, value_node in node.value:
-            key = self.node(key_node, depth + 1, path)
+            key = self._node(key_node, depth + 1, path)
             if type(key) is not YScalar:
                 self._abort(
                     key_node.start_mark,
@@ -467,7 +489,7 @@ class _Converter:
                     "use a simple word as the key",
                 )
             name = key.raw
-            value = self.node(value_node, depth + 1, (path, name))
+            value = self._node(value_node, depth + 1, (path, name))
             if name == "<<" and key.plain:
                 merges.append(value)
                 continue
