@@ -109,6 +109,27 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 20 * 1024
 
 
+def test_a_file_of_too_many_tiny_values_is_refused_before_building_them() -> None:
+    # 150,000 values in well under 1 MiB: composing them all would take hundreds of MB.
+    code = (
+        "import resource\n"
+        "from crisisctl.playbook.yamlsource import load_text\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "result = load_text('a: [' + '1,' * 150_000 + '1]\\n', 'tiny.yaml')\n"
+        "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before\n"
+        "print([problem.rule for problem in result.problems], grown)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "['file-too-large']"
+    assert int(out[1]) < 20 * 1024  # KiB
+
+
+def test_a_long_file_under_the_value_limit_is_read() -> None:
+    result = load_text("a: [" + "1," * 60_000 + "1]\n", "long.yaml")
+    assert result.problems == []
+    assert len(result.document.items["a"].items) == 60_001  # type: ignore[union-attr]
+
+
 def test_file_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
     path = tmp_path / "edge.yaml"
     body = b"a: '" + b"x" * (MAX_FILE_BYTES - 6) + b"'\n"

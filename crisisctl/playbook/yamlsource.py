@@ -26,6 +26,7 @@ from crisisctl.errors import Problem
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 10_000
+MAX_EVENTS = 100_000  # parser events: about one per value, plus one per list or mapping end
 
 SAFE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -175,6 +176,16 @@ def load_text(text: str, file: str) -> LoadedYaml:
         return _fatal(file, text, 1, 1, "empty", "the file is empty", "write a playbook mapping")
     converter = _Converter(file, text)
     try:
+        if _too_many_events(text):
+            return _fatal(
+                file,
+                text,
+                1,
+                1,
+                "file-too-large",
+                f"the file holds more than {MAX_EVENTS:,} YAML values",
+                "split it into several playbooks; nothing this large is a readable plan",
+            )
         with _collector_paused():
             root = converter.convert(_compose(text))
     except _Abort as abort:
@@ -257,6 +268,16 @@ class _Composer(_Loader):  # type: ignore[misc]
 
     def ascend_resolver(self) -> None:
         return None
+
+
+def _too_many_events(text: str) -> bool:
+    """Whether libyaml counts more than MAX_EVENTS events, counted in C without building anything.
+
+    A composed tree keeps every node and two position marks at once, about 400 bytes a value, so a
+    1 MiB file of tiny values would take hundreds of MB. An event takes at least about one character
+    of text, so shorter files, every real playbook among them, are not counted.
+    """
+    return COMPOSES_IN_C and len(text) > MAX_EVENTS // 2 and _Loader(text).raw_parse() > MAX_EVENTS
 
 
 def _compose(text: str) -> yaml.Node | None:
