@@ -277,7 +277,7 @@ class _References:
         return False
 
     def _cycles(self) -> None:
-        graph: dict[str, list[tuple[str, YNode, str]]] = {}
+        graph: _DependencyGraph = {}
         for index, step in _entries(self.document, "steps"):
             step_id = _text(step.items.get("id"))
             depends = step.items.get("depends_on")
@@ -291,33 +291,52 @@ class _References:
                 if isinstance(depends, YSeq)
                 else []
             )
-        state: dict[str, int] = {}
-        reported: set[frozenset[str]] = set()
+        for cycle, node, path in _DependencyCycles(graph).find():
+            self.checker.report(
+                node,
+                path,
+                "dependency-cycle",
+                "steps depend on each other in a cycle: " + " -> ".join(cycle),
+                "remove one of these depends_on entries",
+            )
 
-        def visit(step_id: str, trail: list[str]) -> None:
-            state[step_id] = 1
-            for target, node, path in graph.get(step_id, []):
-                if target not in graph:
-                    continue
-                if state.get(target) == 1:
-                    cycle = [*trail[trail.index(target) :], target] if target in trail else [step_id, target]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        self.checker.report(
-                            node,
-                            path,
-                            "dependency-cycle",
-                            "steps depend on each other in a cycle: " + " -> ".join(cycle),
-                            "remove one of these depends_on entries",
-                        )
-                elif state.get(target) is None:
-                    visit(target, [*trail, target])
-            state[step_id] = 2
 
-        for step_id in graph:
-            if step_id not in state:
-                visit(step_id, [step_id])
+_DependencyGraph = dict[str, list[tuple[str, YNode, str]]]  # step id -> (step it depends on, its node, its path)
+
+
+class _DependencyCycles:
+    """Each cycle among steps once, with the depends_on entry that closes it, by a depth-first walk.
+
+    A class rather than a recursive closure: a closure that calls itself is a reference cycle,
+    which would keep the whole document alive until the garbage collector runs.
+    """
+
+    def __init__(self, graph: _DependencyGraph) -> None:
+        self.graph = graph
+        self.state: dict[str, int] = {}  # 1 while on the walk's path, 2 when done
+        self.reported: set[frozenset[str]] = set()
+        self.found: list[tuple[list[str], YNode, str]] = []
+
+    def find(self) -> list[tuple[list[str], YNode, str]]:
+        for step_id in self.graph:
+            if step_id not in self.state:
+                self._visit(step_id, [step_id])
+        return self.found
+
+    def _visit(self, step_id: str, trail: list[str]) -> None:
+        self.state[step_id] = 1
+        for target, node, path in self.graph.get(step_id, []):
+            if target not in self.graph:
+                continue
+            if self.state.get(target) == 1:
+                cycle = [*trail[trail.index(target) :], target] if target in trail else [step_id, target]
+                key = frozenset(cycle)
+                if key not in self.reported:
+                    self.reported.add(key)
+                    self.found.append((cycle, node, path))
+            elif self.state.get(target) is None:
+                self._visit(target, [*trail, target])
+        self.state[step_id] = 2
 
 
 def fits_input_type(value: Any, type_name: str) -> bool:
