@@ -256,3 +256,49 @@ def test_validating_leaves_no_reference_cycles_behind(tmp_path: Path) -> None:
             gc.enable()
     assert "dependency-cycle" in [problem.rule for problem in report.problems]
     assert garbage == []
+
+
+def _chain_playbook(step_count: int, back_edges: dict[int, list[int]]) -> str:
+    """A valid playbook whose step i depends on step i+1, plus the given extra dependencies."""
+    lines = [
+        "apiVersion: crisisctl/v1",
+        "kind: Playbook",
+        "id: chain",
+        'version: "1.0.0"',
+        "title: A long chain",
+        "category: service-outage",
+        "roles:",
+        "  - {id: lead, title: Lead}",
+        "steps:",
+    ]
+    for index in range(step_count):
+        depends = ([index + 1] if index + 1 < step_count else []) + back_edges.get(index, [])
+        listed = ", ".join(f"s{target}" for target in depends)
+        lines.append(f"  - {{id: s{index}, title: Step {index}, phase: respond, role: lead, depends_on: [{listed}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_each_dependency_cycle_is_reported_once_at_the_entry_that_closes_it() -> None:
+    import datetime as dt
+
+    from crisisctl.playbook.validate import validate_playbook
+    from crisisctl.playbook.yamlsource import load_text
+
+    # s0 -> s1 -> s2 -> s3, and s3 -> s0, s3 -> s1: two cycles, each closed by an entry of s3.
+    result = validate_playbook(load_text(_chain_playbook(4, {3: [0, 1]}), "chain.yaml"), dt.date(2026, 11, 25))
+    cycles = [(problem.path, problem.message) for problem in result.problems if problem.rule == "dependency-cycle"]
+    assert cycles == [
+        ("steps[3].depends_on[0]", "steps depend on each other in a cycle: s0 -> s1 -> s2 -> s3 -> s0"),
+        ("steps[3].depends_on[1]", "steps depend on each other in a cycle: s1 -> s2 -> s3 -> s1"),
+    ]
+
+
+def test_a_chain_of_thousands_of_steps_is_walked_without_recursion() -> None:
+    import datetime as dt
+
+    from crisisctl.playbook.validate import validate_playbook
+    from crisisctl.playbook.yamlsource import load_text
+
+    result = validate_playbook(load_text(_chain_playbook(5000, {4999: [0]}), "long.yaml"), dt.date(2026, 11, 25))
+    assert [problem.rule for problem in result.problems] == ["dependency-cycle"]
+    assert result.problems[0].path == "steps[4999].depends_on[0]"

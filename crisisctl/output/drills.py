@@ -97,11 +97,7 @@ def drill_status_rows(
         last = last_drills.get(playbook.id)
         every = playbook.drill.every
         overdue = every is not None and (last is None or parse_time(last) + every < now)
-        review_due = (
-            playbook.review.last_reviewed + playbook.review.every
-            if playbook.review.every and playbook.review.last_reviewed
-            else None
-        )
+        review_due = _review_due(playbook)
         rows.append(
             {
                 "playbook": playbook.id,
@@ -113,6 +109,17 @@ def drill_status_rows(
             }
         )
     return rows
+
+
+def _review_due(playbook: Playbook) -> dt.date | None:
+    """When the next review is due; None without a cadence, or when it falls after the year 9999."""
+    review = playbook.review
+    if not (review.every and review.last_reviewed):
+        return None
+    try:
+        return review.last_reviewed + review.every
+    except OverflowError:
+        return None
 
 
 def drill_status_table(rows: list[dict[str, Any]]) -> Table:

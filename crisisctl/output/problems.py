@@ -38,7 +38,13 @@ def report_json(report: CatalogReport, console: Console) -> None:
         "errors": [problem_payload(problem) for problem in report.problems],
         "warnings": [problem_payload(problem) for problem in report.warnings],
     }
-    console.out(json.dumps(payload, ensure_ascii=True, indent=2), highlight=False)
+    _write(console, json.dumps(payload, ensure_ascii=True, indent=2))
+
+
+def _write(console: Console, text: str) -> None:
+    """Machine-readable output as it is: rich would split and measure megabytes of it line by line."""
+    console.file.write(text + "\n")
+    console.file.flush()
 
 
 def _github_escape(text: str, is_property: bool = False) -> str:
@@ -54,10 +60,10 @@ def report_github(report: CatalogReport, console: Console) -> None:
             message = f"[{problem.rule}] {_where(problem)}{problem.message}"
             if problem.hint:
                 message += f" ({problem.hint})"
-            console.out(
-                f"::{level} file={_github_escape(problem.file, True)},line={problem.line},"
+            _write(
+                console,
+                f"::{level} file={_github_escape(inert(problem.file), True)},line={problem.line},"
                 f"col={problem.column}::{_github_escape(inert(message))}",
-                highlight=False,
             )
 
 
@@ -89,7 +95,7 @@ def report_sarif(report: CatalogReport, console: Console) -> None:
             }
         ],
     }
-    console.out(json.dumps(sarif, ensure_ascii=True, indent=2), highlight=False)
+    _write(console, json.dumps(sarif, ensure_ascii=True, indent=2))
 
 
 def _sarif_result(problem: Problem, level: str, rules: list[str]) -> dict[str, Any]:
@@ -122,7 +128,7 @@ def report_text(report: CatalogReport, console: Console) -> None:
             line.append(f"{problem.line}:{problem.column}", style="dim")
             line.append("  ")
             line.append(level, style="bold red" if level == "error" else "yellow")
-            line.append(f"  {_where(problem)}{inert(problem.message, keep_newlines=False)}")
+            line.append(f"  {inert(_where(problem) + problem.message, keep_newlines=False)}")
             line.append(f"  [{problem.rule}]", style="dim")
             console.print(line)
             if problem.hint:

@@ -89,11 +89,13 @@ def validate_files(
                 )
                 result.playbook = None
                 result.valid = False
+        result.problems = _capped(result.problems)
         report.results.append(result)
         report.problems.extend(result.problems)
         report.warnings.extend(result.warnings)
     for path in scenario_files:
         scenario = validate_scenario(_load(path), _playbooks_for(path, report, today))
+        scenario.problems = _capped(scenario.problems)
         report.scenarios.append(scenario)
         report.problems.extend(scenario.problems)
     if SLOW_LOADER_REASON is not None and files:
@@ -109,6 +111,29 @@ def validate_files(
             )
         )
     return report
+
+
+MAX_LISTED_PROBLEMS = 500  # per file: a generated file can hold tens of thousands, which help no one
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """A file's problems in order, at most MAX_LISTED_PROBLEMS, then one saying how many more there are."""
+    if len(problems) <= MAX_LISTED_PROBLEMS:
+        return problems
+    ordered = sorted(problems, key=Problem.sort_key)
+    first_left_out = ordered[MAX_LISTED_PROBLEMS]
+    return [
+        *ordered[:MAX_LISTED_PROBLEMS],
+        Problem(
+            first_left_out.file,
+            first_left_out.line,
+            first_left_out.column,
+            "",
+            "too-many-problems",
+            f"{len(problems) - MAX_LISTED_PROBLEMS:,} more problems in this file are not listed; the next is here",
+            "fix the problems listed, then validate again",
+        ),
+    ]
 
 
 def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dict[str, Playbook]:

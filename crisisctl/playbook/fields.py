@@ -18,7 +18,7 @@ from typing import Any
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import DURATION_PATTERN, parse_duration
 from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YScalar, YSeq, render_path
-from crisisctl.suggest import did_you_mean
+from crisisctl.suggest import did_you_mean, listing
 
 JsonSchema = dict[str, Any]
 
@@ -57,6 +57,8 @@ def describe(node: YNode) -> str:
         return f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
         return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
     if isinstance(value, dt.date):
         return "a date"
     return "text"
@@ -133,7 +135,7 @@ class Text(Kind):
             checker.report(node, path, "empty-value", f"{self.expected} must not be empty", "write a value")
             return False
         if self.choices and value not in self.choices:
-            hint = did_you_mean(value, self.choices) or "one of: " + ", ".join(self.choices)
+            hint = did_you_mean(value, self.choices) or "one of: " + listing(self.choices)
             checker.report(node, path, "enum", f"`{value}` is not {self.expected}", hint)
             return False
         if self.regex is not None and not self.regex.fullmatch(value):
@@ -162,7 +164,7 @@ class Text(Kind):
 
 def _quote_hint(kind: Text) -> str:
     if kind.choices:
-        return "one of: " + ", ".join(kind.choices)
+        return "one of: " + listing(kind.choices)
     return f"write {kind.expected}"
 
 
@@ -354,7 +356,7 @@ class Obj(Kind):
             if spec is not None:
                 ok = spec.kind.check(value, child_path(path, name), checker) and ok
             elif not name.startswith("x-"):
-                hint = did_you_mean(name, fields) or "known keys: " + ", ".join(fields)
+                hint = did_you_mean(name, fields) or "known keys: " + listing(fields)
                 checker.report(
                     node.keys[name], child_path(path, name), "unknown-key", f"unknown key `{name}` in {self.name}", hint
                 )

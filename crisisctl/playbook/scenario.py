@@ -28,7 +28,7 @@ from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import fits_input_type
 from crisisctl.playbook.vocabulary import API_VERSION
 from crisisctl.playbook.yamlsource import FieldPath, LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
-from crisisctl.suggest import did_you_mean
+from crisisctl.suggest import did_you_mean, listing
 
 INJECT = Obj(
     "inject",
@@ -170,7 +170,7 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                 path,
                 "unknown-ref",
                 f"the playbook has no input `{name}`",
-                did_you_mean(name, declared_inputs) or "declared inputs: " + ", ".join(declared_inputs),
+                did_you_mean(name, declared_inputs) or "declared inputs: " + listing(declared_inputs),
             )
         elif not fits_input_type(plain_value(node), declared.type):
             checker.report(
@@ -189,7 +189,7 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                     path,
                     "input-type",
                     f"`{outside[0]}` is not one of the choices for {name}",
-                    "choose from: " + ", ".join(map(str, declared.choices)),
+                    "choose from: " + listing(declared.choices),
                 )
     for declared in playbook.inputs:
         if declared.required and declared.default is None and declared.id not in given:
@@ -210,7 +210,7 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                     join_path("roles", name),
                     "unknown-ref",
                     f"the playbook has no role `{name}`",
-                    did_you_mean(name, known) or "roles: " + ", ".join(known),
+                    did_you_mean(name, known) or "roles: " + listing(known),
                 )
     expectations = document.items.get("expectations")
     if isinstance(expectations, YSeq):
@@ -227,7 +227,7 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                         f"expectations[{index}].{field_name}",
                         "unknown-ref",
                         f"the playbook has no {noun} `{named.value}`",
-                        did_you_mean(named.value, known_ids) or f"{noun}s: " + ", ".join(known_ids),
+                        did_you_mean(named.value, known_ids) or f"{noun}s: " + listing(known_ids),
                     )
 
 

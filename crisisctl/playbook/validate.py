@@ -20,7 +20,7 @@ from crisisctl.playbook.model import (
 )
 from crisisctl.playbook.vocabulary import LOCALE_PATTERN
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
-from crisisctl.suggest import did_you_mean
+from crisisctl.suggest import did_you_mean, listing
 
 _LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
 
@@ -159,6 +159,14 @@ class _References:
         }
         if "severities" not in document.items:
             self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
+        self._id_sets: dict[str, frozenset[str]] = {}
+
+    def _id_set(self, section: str) -> frozenset[str]:
+        """The section's ids for lookups; a playbook may be given thousands of references to check."""
+        found = self._id_sets.get(section)
+        if found is None:
+            found = self._id_sets[section] = frozenset(self.ids[section] or ())
+        return found
 
     def check_all(self) -> None:
         for index, trigger in _entries(self.document, "triggers"):
@@ -208,10 +216,10 @@ class _References:
     def _known(self, node: YNode | None, path: str, section: str, noun: str) -> None:
         value = _text(node)
         known = self.ids[section]
-        if value is None or known is None or value in known:
+        if value is None or known is None or value in self._id_set(section):
             return
         hint = did_you_mean(value, known) or (
-            f"declared {section}: " + ", ".join(known) if known else f"declare it under `{section}`"
+            f"declared {section}: " + listing(known) if known else f"declare it under `{section}`"
         )
         self.checker.report(node, path, "unknown-ref", f"unknown {noun} `{value}`", hint)
 
@@ -307,36 +315,44 @@ _DependencyGraph = dict[str, list[tuple[str, YNode, str]]]  # step id -> (step i
 class _DependencyCycles:
     """Each cycle among steps once, with the depends_on entry that closes it, by a depth-first walk.
 
-    A class rather than a recursive closure: a closure that calls itself is a reference cycle,
-    which would keep the whole document alive until the garbage collector runs.
+    The walk keeps its own stack: a chain of thousands of steps must not meet Python's recursion
+    limit. And it is a class, not a recursive closure, which would be a reference cycle keeping
+    the whole document alive until the garbage collector runs.
     """
 
     def __init__(self, graph: _DependencyGraph) -> None:
         self.graph = graph
-        self.state: dict[str, int] = {}  # 1 while on the walk's path, 2 when done
+        self.state: dict[str, int] = {}  # 1 while on the walk's trail, 2 when done
         self.reported: set[frozenset[str]] = set()
         self.found: list[tuple[list[str], YNode, str]] = []
 
     def find(self) -> list[tuple[list[str], YNode, str]]:
         for step_id in self.graph:
             if step_id not in self.state:
-                self._visit(step_id, [step_id])
+                self._walk(step_id)
         return self.found
 
-    def _visit(self, step_id: str, trail: list[str]) -> None:
-        self.state[step_id] = 1
-        for target, node, path in self.graph.get(step_id, []):
-            if target not in self.graph:
-                continue
-            if self.state.get(target) == 1:
-                cycle = [*trail[trail.index(target) :], target] if target in trail else [step_id, target]
-                key = frozenset(cycle)
-                if key not in self.reported:
-                    self.reported.add(key)
-                    self.found.append((cycle, node, path))
-            elif self.state.get(target) is None:
-                self._visit(target, [*trail, target])
-        self.state[step_id] = 2
+    def _walk(self, start: str) -> None:
+        self.state[start] = 1
+        trail = [start]
+        pending = [iter(self.graph[start])]  # the dependencies still to follow, per step on the trail
+        while pending:
+            for target, node, path in pending[-1]:
+                if target not in self.graph:
+                    continue
+                if self.state.get(target) == 1:
+                    cycle = [*trail[trail.index(target) :], target]
+                    if frozenset(cycle) not in self.reported:
+                        self.reported.add(frozenset(cycle))
+                        self.found.append((cycle, node, path))
+                elif target not in self.state:
+                    self.state[target] = 1
+                    trail.append(target)
+                    pending.append(iter(self.graph[target]))
+                    break
+            else:
+                self.state[trail.pop()] = 2
+                pending.pop()
 
 
 def fits_input_type(value: Any, type_name: str) -> bool:
@@ -371,12 +387,12 @@ def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]
         interval = parse_duration(_text(every) or "")
         last_date = (
             last.value
-            if isinstance(last, YScalar) and isinstance(last.value, dt.date)
+            if isinstance(last, YScalar) and type(last.value) is dt.date  # a date and time is a `date` error
             else dt.date.fromisoformat(str(_text(last)))
         )
-    except (ValueError, TypeError):
+        due = last_date + interval
+    except (ValueError, TypeError, OverflowError):  # no date, or a review due after the year 9999
         return []
-    due = last_date + interval
     if due >= today:
         return []
     assert isinstance(last, YScalar)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ _SCALAR_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("int", "float"
 
 _FLATTEN = "flatten the structure"
 _SYNTAX_HINT = "check indentation and quoting around this position"
+_UNREADABLE_HINT = "make it readable by you, or move it out of the playbook folder"
 
 HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 # libyaml composes node trees by recursion; before 0.2.6 it set no nesting limit, so a file of
@@ -135,8 +137,12 @@ def plain_value(node: YNode) -> Any:
 def load_file(path: Path, display_name: str | None = None) -> LoadedYaml:
     """Read and parse one YAML file, refusing what is too big, not UTF-8 or unsafe."""
     name = display_name or str(path)
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return _fatal(name, "", 1, 1, "unreadable", f"the file cannot be read: {reason}", _UNREADABLE_HINT)
     if len(data) > MAX_FILE_BYTES:
         return _fatal(
             name,
@@ -486,6 +492,14 @@ class _Converter:
                     "bad-scalar",
                     f"`{shown}` cannot be read as {tag.rsplit(':', 1)[-1]}",
                     "quote the value or correct it",
+                )
+            if isinstance(value, float) and not math.isfinite(value):
+                self._abort(
+                    node.start_mark,
+                    path,
+                    "bad-scalar",
+                    f"`{raw}` is not a finite number",
+                    "write a finite number, or quote it: the log keeps values as JSON, which has no NaN or infinity",
                 )
         elif tag in SAFE_TAGS:
             value = raw

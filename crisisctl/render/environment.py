@@ -58,18 +58,24 @@ def check_template_name(name: str) -> None:
 def resolve_template(name: str, roots: Sequence[Path]) -> Path | None:
     """The first root's file for `name`, symlinks resolved, refusing escapes from the root."""
     check_template_name(name)
-    for root in roots:
-        candidate = root / name
-        if not candidate.exists():
-            continue
-        real = candidate.resolve()
-        if not real.is_relative_to(root.resolve()):
-            raise TemplateOutsideRootError(
-                f"template `{name}` resolves to {real}, outside the template folder {root}",
-                "copy the template into the template folder instead of linking to it",
-            )
-        if real.is_file():
-            return real
+    try:
+        for root in roots:
+            candidate = root / name
+            if not candidate.exists():
+                continue
+            real = candidate.resolve()
+            if not real.is_relative_to(root.resolve()):
+                raise TemplateOutsideRootError(
+                    f"template `{name}` resolves to {real}, outside the template folder {root}",
+                    "copy the template into the template folder instead of linking to it",
+                )
+            if real.is_file():
+                return real
+    except OSError as error:  # a name too long, a folder that cannot be searched
+        raise UsageError(
+            f"template `{name}` cannot be looked up: {error.strerror or error}",
+            "check the template's name and the permissions of its folder",
+        ) from None
     return None
 
 

@@ -13,7 +13,9 @@ from crisisctl.playbook.validate import DeclaredNames, TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
-from crisisctl.suggest import did_you_mean
+from crisisctl.suggest import did_you_mean, listing
+
+MAX_TEMPLATE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,17 @@ class TemplateChecker:
         return Problem(use.file, use.line, use.column, use.path, rule, message, hint)
 
     def _check_file(self, use: TemplateUse, name: str, path: Path, declared: DeclaredNames | None) -> list[Problem]:
-        usage = self._analyse(path)
+        try:
+            usage = self._analyse(path)
+        except OSError as error:
+            return [
+                self._problem(
+                    use,
+                    "template-path",
+                    f"template `{name}` cannot be read: {error.strerror or error}",
+                    "make it readable by you",
+                )
+            ]
         if usage.syntax_error is not None:
             line, message = usage.syntax_error
             return [
@@ -117,7 +129,7 @@ class TemplateChecker:
             declared_in_playbook = owner in ("inputs", "roles")
             what = f"the playbook's {owner}" if declared_in_playbook else f"the {owner} fields"
             fallback = (
-                f"declare it under `{owner}:`" if declared_in_playbook else "known: " + ", ".join(sorted(known[owner]))
+                f"declare it under `{owner}:`" if declared_in_playbook else "known: " + listing(sorted(known[owner]))
             )
             problems.append(
                 self._problem(
@@ -131,20 +143,27 @@ class TemplateChecker:
 
     def _analyse(self, path: Path) -> _Usage:
         cached = self._cache.get(path)
-        if cached is not None:
-            return cached
-        source = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            tree = self.environment.parse(source, filename=str(path))
-            # Finding the undeclared names runs Jinja's code generator over the tree, which raises
-            # every error compiling would (a block defined twice...), short of making Python bytecode.
-            undeclared = meta.find_undeclared_variables(tree)
-        except TemplateSyntaxError as error:
-            usage = _Usage((error.lineno, error.message or "syntax error"), {}, frozenset())
-        else:
-            usage = _Usage(None, _first_lines(tree, undeclared), frozenset(_attributes(tree)))
-        self._cache[path] = usage
-        return usage
+        if cached is None:
+            cached = self._cache[path] = _analyse_source(self.environment, path)
+        return cached
+
+
+def _analyse_source(environment: CrisisSandbox, path: Path) -> _Usage:
+    """Parse the template and find the names it uses; a template too large or too deep is a syntax problem."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        return _Usage((1, f"larger than {MAX_TEMPLATE_BYTES // 1024} KiB, more than any notice needs"), {}, frozenset())
+    try:
+        tree = environment.parse(data.decode("utf-8", errors="replace"), filename=str(path))
+        # Finding the undeclared names runs Jinja's code generator over the tree, which raises
+        # every error compiling would (a block defined twice...), short of making Python bytecode.
+        undeclared = meta.find_undeclared_variables(tree)
+    except TemplateSyntaxError as error:
+        return _Usage((error.lineno, error.message or "syntax error"), {}, frozenset())
+    except RecursionError:  # Jinja's parser and code generator recurse once per nesting level
+        return _Usage((1, "nested too deeply (expressions, blocks or filters) to compile"), {}, frozenset())
+    return _Usage(None, _first_lines(tree, undeclared), frozenset(_attributes(tree)))
 
 
 def _first_lines(tree: nodes.Template, names: set[str]) -> dict[str, int]:
