@@ -41,19 +41,18 @@ _SCALAR_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("int", "float"
 _FLATTEN = "flatten the structure"
 _SYNTAX_HINT = "check indentation and quoting around this position"
 _UNREADABLE_HINT = "make it readable by you, or move it out of the playbook folder"
+_SPLIT_HINT = "split it into several playbooks; nothing this large is a readable plan"
 
 HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 # libyaml composes node trees by recursion; before 0.2.6 it set no nesting limit, so a file of
 # deeply nested brackets overflowed the C stack. Older builds fall back to the Python composer.
 _LIBYAML_VERSION: tuple[int, ...] = yaml._yaml.get_version() if HAS_LIBYAML else ()
 COMPOSES_IN_C = _LIBYAML_VERSION >= (0, 2, 6)
-SLOW_LOADER_REASON = (
-    None
-    if COMPOSES_IN_C
-    else "PyYAML was built without libyaml"
-    if not HAS_LIBYAML
-    else "PyYAML's libyaml is " + ".".join(map(str, _LIBYAML_VERSION)) + ", older than 0.2.6"
-)
+SLOW_LOADER_REASON: str | None = None  # why loading is slower here, if it is
+if not HAS_LIBYAML:
+    SLOW_LOADER_REASON = "PyYAML was built without libyaml"
+elif not COMPOSES_IN_C:
+    SLOW_LOADER_REASON = f"PyYAML's libyaml is {'.'.join(map(str, _LIBYAML_VERSION))}, older than 0.2.6"
 _Loader: type = yaml.CSafeLoader if COMPOSES_IN_C else yaml.SafeLoader
 # Longer plain scalars are not cached (each is rare, and they would hold memory), and longer
 # numbers are not read as numbers: no plan needs them, and building them grows quadratically.
@@ -151,7 +150,7 @@ def load_file(path: Path, display_name: str | None = None) -> LoadedYaml:
             1,
             "file-too-large",
             f"the file is larger than {MAX_FILE_BYTES // 1024} KiB",
-            "split it into several playbooks; nothing this large is a readable plan",
+            _SPLIT_HINT,
         )
     return load_bytes(data, name)
 
@@ -190,7 +189,7 @@ def load_text(text: str, file: str) -> LoadedYaml:
                 1,
                 "file-too-large",
                 f"the file holds more than {MAX_EVENTS:,} YAML values",
-                "split it into several playbooks; nothing this large is a readable plan",
+                _SPLIT_HINT,
             )
         with _collector_paused():
             root = converter.convert(_compose(text))
