@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import posixpath
@@ -53,17 +54,34 @@ def write_new_files(files: Sequence[NewFile], *, force: bool = False) -> list[Pa
             f"refusing to overwrite {len(existing)} existing file(s): {_names([str(path) for path in existing])}",
             "pass --force to overwrite them, or choose another folder; nothing was written",
         )
+    made: list[Path] = []  # the files and folders this run creates, undone if a later one fails
     for new in files:
         try:
+            missing = [folder for folder in (new.path.parent, *new.path.parent.parents) if not folder.exists()]
             new.path.parent.mkdir(parents=True, exist_ok=True)
+            made.extend(reversed(missing))
             if new.path.is_symlink():
                 new.path.unlink()  # replace the link itself, never the file it points to
+            elif not new.path.exists():
+                made.append(new.path)
             new.path.write_text(new.text, encoding="utf-8")
         except OSError as error:
+            _undo(made)
             raise UsageError(
-                f"cannot write {new.path}: {error.strerror or error}", "check the folder's permissions and free space"
-            ) from error
+                f"cannot write {new.path}: {error.strerror or error}",
+                "check the folder's permissions and free space; the new files written before it were removed",
+            ) from None
     return [new.path for new in files]
+
+
+def _undo(made: Sequence[Path]) -> None:
+    """Remove what a failed run created, newest first (files, then the folders that held them)."""
+    for path in reversed(made):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
 
 
 def _blocker(path: Path) -> Path | None:
@@ -1473,7 +1491,7 @@ def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) 
         "# The format and every rule: crisisctl's docs/playbook-format.md.",
         "apiVersion: crisisctl/v1",
         "kind: Playbook",
-        f"id: {request.playbook_id}",
+        f"id: {_scalar(request.playbook_id)}",
         'version: "0.1.0"  # raise it with every change: each incident records the version it ran',
         f"title: {_scalar(request.title or plan.title)}",
         f"summary: {_scalar(plan.summary)}",

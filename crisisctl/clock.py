@@ -11,6 +11,7 @@ from crisisctl.errors import UsageError
 from crisisctl.playbook.durations import parse_duration
 
 _RELATIVE = re.compile(r"([+-])([0-9]+[smhdw])")
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class Clock(Protocol):
@@ -42,8 +43,8 @@ def to_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def format_time(moment: dt.datetime) -> str:
-    """The stored form: UTC, ISO 8601, microseconds, `Z`."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The stored form: UTC, ISO 8601, microseconds, `Z` (2026-11-25T14:05:00.000000Z)."""
+    return to_utc(moment).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -65,9 +66,12 @@ def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt
         except (ValueError, OverflowError):
             raise UsageError(f"`{text}` is too far away to be a time", "-15m, +35m or an ISO 8601 time") from None
     try:
-        return to_utc(dt.datetime.fromisoformat(text.strip()))
-    except ValueError:
+        moment = to_utc(dt.datetime.fromisoformat(text.strip()))
+    except (ValueError, OverflowError):  # OverflowError: a time zone that moves it past year 1 or 9999
         raise UsageError(
             f"`{text}` is not a time",
             "write an ISO 8601 time (2026-11-25T14:05), -15m (ago) or +35m (after declaration)",
         ) from None
+    if moment < EARLIEST:
+        raise UsageError(f"`{text}` is before 1970", "check the year; a crisis log starts in this era")
+    return moment

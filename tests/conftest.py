@@ -97,6 +97,19 @@ class Workspace:
         return json.loads(self.ok(*args, "--json"))
 
 
+def declare(ws: Workspace, *extra: str) -> str:
+    """Declare an incident of the corpus's base playbook; its id."""
+    payload = ws.json("declare", "base", "--input", "affected_customers=1200", *extra)
+    assert isinstance(payload, dict)
+    return str(payload["id"])
+
+
+def event_count(ws: Workspace, incident: str) -> int:
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list)
+    return len(events)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("COLUMNS", "200")  # tables wide enough that assertions see whole cells

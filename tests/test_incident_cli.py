@@ -6,19 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Workspace
-
-
-def declare(ws: Workspace, *extra: str) -> str:
-    payload = ws.json("declare", "base", "--input", "affected_customers=1200", *extra)
-    assert isinstance(payload, dict)
-    return str(payload["id"])
-
-
-def event_count(ws: Workspace, incident: str) -> int:
-    events = ws.json("timeline", incident)
-    assert isinstance(events, list)
-    return len(events)
+from conftest import Workspace, declare, event_count
 
 
 def test_declare_prints_the_promised_fields(workspace: Workspace) -> None:

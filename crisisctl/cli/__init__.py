@@ -11,7 +11,7 @@ from crisisctl import __version__
 from crisisctl.cli.commands import LazyGroup
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
-from crisisctl.errors import CrisisError, ExitCode, InvalidFileError
+from crisisctl.errors import CrisisError, ExitCode, InvalidFileError, UsageError
 from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
 
 app = typer.Typer(
@@ -96,11 +96,21 @@ def run(args: list[str]) -> int:
     except KeyboardInterrupt:
         print("crisisctl: interrupted; everything already answered is saved", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:
+        if error.filename is None:
+            return _internal_error(error, args)
+        # A path the system refuses (too long, a folder, a full disk...): the user's to fix, not a defect.
+        _print_error(UsageError(f"{error.filename}: {error.strerror or error}", "check the path you gave"))
+        return int(ExitCode.USAGE)
     except Exception as error:  # noqa: BLE001 - the one place that turns surprises into a report
-        report = write_crash_report(error, args)
-        print(f"crisisctl: internal error ({type(error).__name__}); details in {report}", file=sys.stderr)
-        return int(ExitCode.INTERNAL)
+        return _internal_error(error, args)
     return int(result) if isinstance(result, int) else 0
+
+
+def _internal_error(error: BaseException, args: list[str]) -> int:
+    report = write_crash_report(error, args)
+    print(f"crisisctl: internal error ({type(error).__name__}); details in {report}", file=sys.stderr)
+    return int(ExitCode.INTERNAL)
 
 
 def _exit_status(code: object) -> int:

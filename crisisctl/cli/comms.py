@@ -1,7 +1,5 @@
 """`crisisctl comms list|draft|approve|send`: notices drafted from templates, approved, sent and logged."""
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +8,6 @@ import typer
 from crisisctl.cli.completion import complete_communication
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
-from crisisctl.errors import UsageError
 
 comms_app = typer.Typer(
     help="Draft, approve and send the playbook's notices.", no_args_is_help=True, rich_markup_mode=None
@@ -67,20 +64,12 @@ def draft_command(
         context.out.print(inert(rendered.text), end="" if rendered.text.endswith("\n") else "\n")
         context.err.print(f"{state.id}: draft of {communication} stored (event {state.last_seq})")
         return
-    # A file that cannot be written must fail before the draft is recorded: write beside it first.
-    try:
-        pending = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below, after drafting
-            "w", encoding="utf-8", dir=output.parent, delete=False, suffix=".part"
-        )
-    except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror}", "choose a file in an existing folder") from None
-    try:
-        with pending:
-            state, rendered = context.service().draft(incident, communication, locale, renderer, at=at)
-            pending.write(rendered.text)
-        os.replace(pending.name, output)
-    finally:
-        Path(pending.name).unlink(missing_ok=True)
+    from crisisctl.cli.outfile import write_private
+
+    # The file is written inside the draft's write: one that cannot be written records nothing.
+    state, _ = context.service().draft(
+        incident, communication, locale, renderer, at=at, keep=lambda rendered: write_private(output, rendered.text)
+    )
     context.err.print(f"{state.id}: draft of {communication} written to {output} (event {state.last_seq})")
 
 

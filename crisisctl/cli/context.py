@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from crisisctl.errors import UsageError
 from crisisctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class AppContext:
 
     @classmethod
     def create(cls, *, db: str | None, playbooks: str, templates: str, actor: str | None) -> AppContext:
+        if db == "":  # an unset variable in a script: never fall back to the real log silently
+            raise UsageError("--db is empty", "name a log file, or leave out --db for the default log")
         settings = Settings(
             playbooks=Path(playbooks),
             templates=Path(templates),

@@ -38,7 +38,7 @@ def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, spee
     from crisisctl.playbook.scenario import validate_scenario
     from crisisctl.playbook.yamlsource import load_file
 
-    if speed <= 0 or speed > 3600:
+    if not 0.1 <= speed <= 3600:  # also refuses nan
         raise UsageError(
             f"--speed {speed:g} is out of range", "use a factor between 0.1 and 3600 (60: a minute is an hour)"
         )

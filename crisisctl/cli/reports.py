@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +10,7 @@ from typing import Annotated
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.outfile import write_private
 from crisisctl.cli.params import IncidentId
 from crisisctl.errors import UsageError
 
@@ -34,32 +33,6 @@ OutputFile = Annotated[
 RedactFlag = Annotated[
     bool, typer.Option("--redact", help="Mask e-mail addresses, phone numbers and card numbers, and say so at the top.")
 ]
-
-
-def write_private(path: Path, text: str) -> None:
-    """Replace the file in one step, created readable and writable by its owner only (0600)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: the folder {folder} does not exist", "create it, or name another file")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder", "name a file")
-    try:
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise UsageError(f"cannot write in {folder}: {error.strerror}", "check the folder's permissions") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {error.strerror}", "check the disk and the folder") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> None:

@@ -49,9 +49,10 @@ def stats_command(
         measured.append(Measured(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
     report = stats_report(measured, drills=drills, since=first_day)
     if html is not None:
+        from crisisctl.cli.outfile import write_private
         from crisisctl.render.statsreport import render_stats_html
 
-        html.write_text(render_stats_html(report), encoding="utf-8")
+        write_private(html, render_stats_html(report))
         context.err.print(f"stats written to {html}")
     if as_json:
         print_json(report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import ssl
 import tomllib
 from dataclasses import dataclass, field
@@ -62,6 +64,19 @@ def load_config(path: Path | None = None) -> DeliveryConfig:
     return DeliveryConfig(_smtp(data.get("smtp"), path), _recipients(data.get("recipients", {}), path))
 
 
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a DNS name of ASCII labels of at most 63 characters (write IDN names as xn--)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in host.removesuffix(".").split("."))
+
+
 def _smtp(section: Any, path: Path) -> SmtpSettings | None:
     if section is None:
         return None
@@ -73,14 +88,23 @@ def _smtp(section: Any, path: Path) -> SmtpSettings | None:
     security = section.get("security", "starttls")
     if security not in SECURITY_MODES:
         raise UsageError(f"{path}: [smtp] security must be one of {', '.join(SECURITY_MODES)}", "starttls is usual")
+    port = section.get("port", 587)
+    if type(port) is not int or not 1 <= port <= 65535:
+        raise UsageError(f"{path}: [smtp] port must be a whole number from 1 to 65535", "587 for STARTTLS, 465 for TLS")
+    timeout = section.get("timeout", 15)
+    if type(timeout) not in (int, float) or not 1 <= timeout <= 600:
+        raise UsageError(f"{path}: [smtp] timeout must be a number of seconds from 1 to 600", "15 is usual")
+    host = section["host"]
+    if not isinstance(host, str) or not _valid_host(host):
+        raise UsageError(f"{path}: [smtp] host must be a host name or an IP address", 'host = "smtp.example.com"')
     return SmtpSettings(
-        host=str(section["host"]),
-        port=int(section.get("port", 587)),
+        host=host,
+        port=port,
         security=security,
         sender=str(section.get("from", "crisisctl@localhost")),
         username_env=str(section.get("username_env", "CRISISCTL_SMTP_USER")),
         password_env=str(section.get("password_env", "CRISISCTL_SMTP_PASSWORD")),
-        timeout=float(section.get("timeout", 15)),
+        timeout=float(timeout),
         ca_file=str(section["ca_file"]) if "ca_file" in section else None,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any
 
 from crisisctl.errors import UsageError
@@ -64,14 +65,24 @@ def _parse(type_name: str, text: str) -> Any:
         return dt.date.fromisoformat(text).isoformat()
     if type_name == "list":
         if text.startswith("["):
-            value = json.loads(text)
+            try:
+                value = json.loads(text, parse_constant=_no_constant)
+            except RecursionError:  # `[[[[...`: nested far deeper than the flat list an input is
+                raise ValueError(text) from None
             if not isinstance(value, list) or any(isinstance(item, dict | list) for item in value):
                 raise ValueError(text)
+            if any(isinstance(item, float) and not math.isfinite(item) for item in value):
+                raise ValueError(text)  # 1e999: the log's JSON has no infinity
             return value
         return [item.strip() for item in text.split(",") if item.strip()]
     if not text:
         raise ValueError(text)
     return text
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity, which Python's JSON reader accepts and the log's JSON has no form for."""
+    raise ValueError(name)
 
 
 def json_default(declared: Input) -> Any:

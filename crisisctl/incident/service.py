@@ -212,15 +212,28 @@ class IncidentService:
         return self.record(incident_id, at, events_for)
 
     def draft(
-        self, incident_id: str, communication_id: str, locale: str | None, render: Renderer, *, at: str | None
+        self,
+        incident_id: str,
+        communication_id: str,
+        locale: str | None,
+        render: Renderer,
+        *,
+        at: str | None,
+        keep: Callable[[RenderedDraft], None] | None = None,
     ) -> tuple[IncidentState, RenderedDraft]:
-        """Render the notice with the incident's facts and store the text; voids that locale's approvals."""
+        """Render the notice with the incident's facts and store the text; voids that locale's approvals.
+
+        `keep` is given the draft before it is recorded, inside the write: if it fails (a file that
+        cannot be written), nothing is recorded.
+        """
         drafted: list[RenderedDraft] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             communication = comms.require_communication(playbook, communication_id)
             chosen = comms.resolve_locale(communication, locale)
             rendered = render(state, playbook, communication, chosen, when)
+            if keep is not None:
+                keep(rendered)
             drafted.append(rendered)
             data = {
                 "communication": communication.id,

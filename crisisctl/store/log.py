@@ -220,6 +220,9 @@ class IncidentLog:
                 finally:
                     target.close()
             except sqlite3.Error as error:
+                # A half-written copy (a full disk) is no backup, and would block the next try's name.
+                for partial in (destination, Path(f"{destination}-journal")):
+                    partial.unlink(missing_ok=True)
                 raise translate(error, destination) from None
 
     def close(self) -> None:
