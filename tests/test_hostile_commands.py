@@ -3,6 +3,7 @@ one clear message with a documented exit code, never exit 3, and a refused comma
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,53 @@ def test_a_new_playbook_with_a_numeric_or_boolean_looking_id_is_valid(workspace:
     playbook = workspace.playbooks / f"{playbook_id}.yaml"
     code, out, _ = workspace.run("--templates", str(templates), "playbook", "validate", str(playbook))
     assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ('x' * 100000).join(range(100000) | map('string')) }}",
+        "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}",
+        "{{ 'a' | center(10**9) }}",
+    ],
+    ids=["join", "doubling-list", "center"],
+)
+def test_a_template_that_asks_for_gigabytes_fails_at_once(workspace: Workspace, tmp_path: Path, body: str) -> None:
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(workspace.templates, templates)
+    (templates / "base" / "notice.md.j2").write_text(f"Subject: x\n\n{body}\n", encoding="utf-8")
+    incident = declare(workspace, "--assign", "incident-lead=lee")
+    before = event_count(workspace, incident)
+    err = refused(workspace, ExitCode.NO, "--templates", str(templates), "comms", "draft", incident, "customer-notice")
+    assert "needs more memory to render" in err
+    assert event_count(workspace, incident) == before
+
+
+def test_reports_never_replace_a_device_or_a_pipe(workspace: Workspace, tmp_path: Path) -> None:
+    incident = declare(workspace)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for args in (("stats", "--html", str(pipe)), ("postmortem", incident, "-o", str(pipe))):
+        assert "not a regular file" in refused(workspace, ExitCode.USAGE, *args)
+    assert pipe.is_fifo()
+
+
+def test_drill_report_files_are_written_whole_and_titles_made_inert(workspace: Workspace, tmp_path: Path) -> None:
+    repo = Path(__file__).parent.parent
+    original = repo / "playbooks" / "scenarios" / "data-leak-exposed-order-exports.yaml"
+    scenario = tmp_path / "scenario.yaml"
+    text = original.read_text(encoding="utf-8")
+    scenario.write_text(text.replace("title: ", 'title: "x\\e]0;t\\a \\x9b2J" # ', 1), encoding="utf-8")
+    start = ("--playbooks", str(repo / "playbooks"), "--templates", str(repo / "templates"))
+    payload = workspace.json(*start, "drill", "start", "data-leak", "--scenario", str(scenario))
+    assert isinstance(payload, dict)
+    drill = str(payload["id"])
+    assert "--format" in refused(workspace, ExitCode.USAGE, *start, "drill", "report", drill, "-o", str(tmp_path / "r"))
+    for fmt in ("md", "html"):
+        target = tmp_path / f"report.{fmt}"
+        workspace.ok(*start, "drill", "report", drill, "--format", fmt, "-o", str(target))
+        written = target.read_text(encoding="utf-8")
+        assert "\x1b" not in written and "\x9b" not in written and "\\x1b" in written
+        assert oct(target.stat().st_mode & 0o777) == "0o600"

@@ -152,6 +152,10 @@ def report_command(
     from crisisctl.output.drills import drill_report_payload, drill_report_view
     from crisisctl.output.plain import print_json
 
+    if output is not None and not report_format:
+        raise UsageError(
+            "-o writes a document: say which", f"crisisctl drill report {incident} --format md -o {output}"
+        )
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
     if not state.drill:
@@ -167,7 +171,9 @@ def report_command(
         if output is None:
             context.out.out(document, highlight=False)
         else:
-            output.write_text(document, encoding="utf-8")
+            from crisisctl.cli.outfile import write_private
+
+            write_private(output, document)
             context.err.print(f"{state.id}: drill report written to {output}")
     elif as_json:
         print_json(drill_report_payload(state, score))

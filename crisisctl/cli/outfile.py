@@ -16,6 +16,8 @@ def write_private(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: the folder {folder} does not exist", "create it, or name another file")
     if path.is_dir():
         raise UsageError(f"cannot write {path}: it is a folder", "name a file")
+    if path.exists() and not path.is_file():  # replacing a device or a pipe would destroy it
+        raise UsageError(f"cannot write {path}: it is not a regular file", "name a regular file")
     try:
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:

@@ -8,6 +8,7 @@ from pathlib import Path
 from crisisctl import __version__
 from crisisctl.incident.drills import DrillScore
 from crisisctl.incident.state import IncidentState
+from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.environment import make_environment
 from crisisctl.render.reports import escape_markdown
@@ -25,8 +26,11 @@ def render_drill_report(state: IncidentState, playbook: Playbook, score: DrillSc
         + [1.0]
     )
     template = make_environment([BUILTIN_DIR]).get_template(TEMPLATE_BY_FORMAT[report_format])
-    # HTML autoescapes; Markdown gets user text with its markup (and any raw HTML) escaped.
-    title = escape_markdown(state.title) if report_format == "md" else state.title
+    # The title is the one free text here (the rest are validated ids and numbers): made inert for a
+    # terminal, then HTML autoescapes it and Markdown gets its markup (and any raw HTML) escaped.
+    title = inert(state.title, keep_newlines=False)
+    if report_format == "md":
+        title = escape_markdown(title)
     return template.render(
         title=title,
         state=state,

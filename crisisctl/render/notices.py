@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -75,6 +76,44 @@ def time_budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), or None where it cannot be read."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+@contextlib.contextmanager
+def memory_budget(extra: int) -> Iterator[None]:
+    """Let a render grow the process by at most `extra` bytes of address space.
+
+    One sandboxed call can ask for gigabytes at once (`('x' * 10**5).join(...)`, `'a'|center(10**9)`),
+    long before the time and size budgets look again. With the limit, that allocation fails with a
+    MemoryError instead. It is a soft limit, set back when the render ends.
+    """
+    current = _address_space()
+    try:
+        import resource
+    except ImportError:  # no such limits on this system
+        current = None
+    if current is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + extra
+    unlimited = resource.RLIM_INFINITY
+    if (hard != unlimited and limit > hard) or (soft != unlimited and soft <= limit):
+        yield  # a tighter limit is already set
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def render_within_budget(
     environment: CrisisSandbox,
     name: str,
@@ -92,7 +131,7 @@ def render_within_budget(
         template = environment.get_template(name)
         pieces: list[str] = []
         size = 0
-        with time_budget(max_seconds):
+        with time_budget(max_seconds), memory_budget(_memory_for(max_chars)):
             for piece in template.generate(context):
                 size += len(piece)
                 if size > max_chars:
@@ -100,6 +139,11 @@ def render_within_budget(
                 pieces.append(piece)
     except RenderTimeout:
         raise RenderError(f"{name} took longer than {max_seconds:g} s to render", "simplify its loops") from None
+    except MemoryError:
+        raise RenderError(
+            f"{name} needs more memory to render than any notice or report should",
+            "look for repeated text or lists built in loops",
+        ) from None
     except TemplateNotFound as error:
         raise RenderError(f"template {error.name} not found", "run `crisisctl playbook validate`") from None
     except UndefinedError as error:
@@ -117,6 +161,11 @@ def render_within_budget(
             f"{name} failed while rendering: {type(error).__name__}: {error}", "fix the template"
         ) from None
     return "".join(pieces), Path(template.filename or name)
+
+
+def _memory_for(max_chars: int) -> int:
+    """Room for the pieces of the largest output allowed (up to 4 bytes a character) and the work to build it."""
+    return 256 * 1024 * 1024 + 8 * max_chars
 
 
 def render_template(name: str, roots: Sequence[Path], context: dict[str, Any]) -> Rendered:
