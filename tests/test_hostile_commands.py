@@ -181,3 +181,20 @@ def test_drill_report_files_are_written_whole_and_titles_made_inert(workspace: W
         written = target.read_text(encoding="utf-8")
         assert "\x1b" not in written and "\x9b" not in written and "\\x1b" in written
         assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+def test_signals_on_standard_input_are_capped_like_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", "crisisctl", "--db", str(tmp_path / "log.sqlite3"), "check", "-"],
+        input=b"x" * (3 * 1024 * 1024),
+        capture_output=True,
+        timeout=60,
+        env=subprocess_env(),
+    )
+    assert done.returncode == ExitCode.NO
+    assert b"file-too-large" in done.stderr and b"Traceback" not in done.stderr

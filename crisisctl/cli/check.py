@@ -12,11 +12,11 @@ from crisisctl.errors import InvalidFileError, UsageError
 
 
 def read_signals(source: str) -> dict[str, Any]:
-    from crisisctl.playbook.yamlsource import YMap, YScalar, load_bytes, load_file
+    from crisisctl.playbook.yamlsource import MAX_FILE_BYTES, YMap, YScalar, load_bytes, load_file
 
     if source == "-":
         try:
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)  # one byte more tells that it is too large
         except OSError as error:
             raise UsageError(
                 f"cannot read standard input: {error.strerror or error}", "pass a file instead of -"
@@ -25,9 +25,8 @@ def read_signals(source: str) -> dict[str, Any]:
     else:
         path = Path(source)
         if not path.is_file():
-            raise UsageError(
-                f"signals file {source} does not exist", "pass a YAML or JSON file, or - for standard input"
-            )
+            what = "is not a file" if path.exists() else "does not exist"
+            raise UsageError(f"signals file {source} {what}", "pass a YAML or JSON file, or - for standard input")
         loaded = load_file(path, source)
     if loaded.document is None or loaded.problems:
         raise InvalidFileError(f"{loaded.file} is not a valid signals file", loaded.problems)

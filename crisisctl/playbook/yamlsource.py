@@ -142,21 +142,15 @@ def load_file(path: Path, display_name: str | None = None) -> LoadedYaml:
     except OSError as error:
         reason = error.strerror or str(error)
         return _fatal(name, "", 1, 1, "unreadable", f"the file cannot be read: {reason}", _UNREADABLE_HINT)
-    if len(data) > MAX_FILE_BYTES:
-        return _fatal(
-            name,
-            "",
-            1,
-            1,
-            "file-too-large",
-            f"the file is larger than {MAX_FILE_BYTES // 1024} KiB",
-            _SPLIT_HINT,
-        )
     return load_bytes(data, name)
 
 
 def load_bytes(data: bytes, file: str) -> LoadedYaml:
-    """Decode UTF-8 (a BOM is allowed) and parse."""
+    """Decode UTF-8 (a BOM is allowed) and parse; more than MAX_FILE_BYTES is refused unread."""
+    if len(data) > MAX_FILE_BYTES:
+        return _fatal(
+            file, "", 1, 1, "file-too-large", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB", _SPLIT_HINT
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
