@@ -14,7 +14,10 @@ _LIST_JOINERS = {"zh": ("、", "和"), "en": (", ", " and ")}
 def format_datetime(value: Any, locale: str = "en") -> str:
     """A date or time written the way readers of that locale expect."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not ISO 8601: printed as it is
     if isinstance(value, dt.datetime):
         if locale.startswith("zh"):
             return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M} {value:%Z}".rstrip()
