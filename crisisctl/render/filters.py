@@ -17,7 +17,7 @@ def format_datetime(value: Any, locale: str = "en") -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value  # not ISO 8601: printed as it is
+            return str(value)  # not ISO 8601: printed as it is
     if isinstance(value, dt.datetime):
         if locale.startswith("zh"):
             return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M} {value:%Z}".rstrip()
