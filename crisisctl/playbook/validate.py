@@ -159,14 +159,8 @@ class _References:
         }
         if "severities" not in document.items:
             self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
-        self._id_sets: dict[str, frozenset[str]] = {}
-
-    def _id_set(self, section: str) -> frozenset[str]:
-        """The section's ids for lookups; a playbook may be given thousands of references to check."""
-        found = self._id_sets.get(section)
-        if found is None:
-            found = self._id_sets[section] = frozenset(self.ids[section] or ())
-        return found
+        # For lookups: a playbook may hold thousands of references to check.
+        self.id_sets = {section: frozenset(ids or ()) for section, ids in self.ids.items()}
 
     def check_all(self) -> None:
         for index, trigger in _entries(self.document, "triggers"):
@@ -216,7 +210,7 @@ class _References:
     def _known(self, node: YNode | None, path: str, section: str, noun: str) -> None:
         value = _text(node)
         known = self.ids[section]
-        if value is None or known is None or value in self._id_set(section):
+        if value is None or known is None or value in self.id_sets[section]:
             return
         hint = did_you_mean(value, known) or (
             f"declared {section}: " + listing(known) if known else f"declare it under `{section}`"

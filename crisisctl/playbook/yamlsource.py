@@ -413,11 +413,12 @@ class _Converter:
         """A node met again is an alias: the number of nodes it stands for counts against the budget."""
         self.aliases += 1
         if anchored is None:
+            alias = self._current_alias()
             self._abort(
-                self._alias_mark(),
+                alias.start_mark,
                 path,
                 "yaml-syntax",
-                f"the alias *{self._alias_name()} is used inside its own anchor",
+                f"the alias *{alias.anchor} is used inside its own anchor",
                 "use an alias only after the anchored node ends",
             )
         node, size = anchored
@@ -425,7 +426,7 @@ class _Converter:
         self.nodes += size
         if self.expanded > MAX_ALIAS_EXPANSION:
             self._abort(
-                self._alias_mark(),
+                self._current_alias().start_mark,
                 path,
                 "alias-bomb",
                 f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes",
@@ -433,28 +434,21 @@ class _Converter:
             )
         return node
 
-    def _alias_events(self) -> Iterator[Any]:
-        """The parser's alias events in order: composed nodes keep no trace of where an alias was written."""
+    def _current_alias(self) -> Any:
+        """The parser's event for the alias just met: composed nodes keep no trace of where an alias
+        was written, so the events are read again (only when one is reported) up to that alias."""
         parser = _Loader(self.text)
         try:
+            seen = 0
             while not parser.check_event(yaml.StreamEndEvent):
                 event = parser.get_event()
                 if isinstance(event, yaml.AliasEvent):
-                    yield event
+                    seen += 1
+                    if seen == self.aliases:
+                        return event
         finally:
             parser.dispose()
-
-    def _alias_event(self) -> Any:
-        for number, event in enumerate(self._alias_events(), 1):
-            if number == self.aliases:
-                return event
         raise AssertionError("an alias was counted that the parser did not report")
-
-    def _alias_mark(self) -> Any:
-        return self._alias_event().start_mark
-
-    def _alias_name(self) -> str:
-        return str(self._alias_event().anchor)
 
     def _build(self, node: yaml.Node, depth: int, path: FieldPath) -> YNode:
         if isinstance(node, yaml.ScalarNode):
