@@ -15,24 +15,18 @@ def discover(paths: Iterable[Path], *, scenarios: bool = False) -> list[Path]:
     """Files named directly, or found at the top of the named folders (and their scenarios/ folder)."""
     found: list[Path] = []
     for path in paths:
-        try:
-            if path.is_dir():
-                found.extend(yaml_files(path))
-                if scenarios and (path / SCENARIO_FOLDER).is_dir():
-                    found.extend(yaml_files(path / SCENARIO_FOLDER))
-            elif path.is_file():
-                found.append(path)
-            else:
-                raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
-        except OSError as error:  # a name too long, a folder that cannot be listed
-            raise UsageError(
-                f"{path} cannot be read: {error.strerror or error}", "check the name and the folder's permissions"
-            ) from None
+        if path.is_dir():
+            found.extend(yaml_files(path))
+            if scenarios and (path / SCENARIO_FOLDER).is_dir():
+                found.extend(yaml_files(path / SCENARIO_FOLDER))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path} does not exist", "name a playbook file or folder (default: ./playbooks)")
     return found
 
 
 def yaml_files(folder: Path) -> list[Path]:
-    """The folder's *.yaml and *.yml files; the caller handles an OSError of the folder itself."""
     return sorted(child for child in folder.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
 
 
