@@ -13,7 +13,14 @@ from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
-from crisisctl.output.plain import due_words, local
+from crisisctl.output.plain import (
+    PLAYBOOK_MOVED_ON,
+    due_words,
+    input_text,
+    local,
+    unfilled_roles_line,
+    unfilled_text,
+)
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.store.eventlog import StoredEvent
@@ -82,20 +89,10 @@ def incident_panel(
     )
     parts: list[RenderableType] = [header, meta]
     if playbook_moved_on:
-        parts.append(
-            Text(
-                "The playbook file has changed since declaration; this incident keeps the pinned version.",
-                style="yellow",
-            )
-        )
+        parts.append(Text(PLAYBOOK_MOVED_ON, style="yellow"))
     missing = unfilled_required_roles(state, playbook)
     if missing:
-        parts.append(
-            Text(
-                "UNFILLED REQUIRED ROLES: " + ", ".join(missing) + f" — crisisctl assign {state.id} ROLE PERSON",
-                style="bold red",
-            )
-        )
+        parts.append(Text(unfilled_roles_line(state.id, missing), style="bold red"))
     roles = Table(title="Roles", title_justify="left", show_edge=False, header_style="bold")
     for column in ("role", "title", "holder"):
         roles.add_column(column)
@@ -104,9 +101,7 @@ def incident_panel(
         roles.add_row(
             _text(role.id),
             _text(role.title),
-            _text(holder)
-            if holder
-            else Text("unfilled" + (" (required)" if role.required else ""), style="red" if role.required else "dim"),
+            _text(holder) if holder else Text(unfilled_text(role.required), style="red" if role.required else "dim"),
         )
     parts.append(roles)
     parts.append(steps_table(step_views(state, playbook, now), now))
@@ -115,7 +110,7 @@ def incident_panel(
         inputs.add_column("input")
         inputs.add_column("value")
         for name, value in state.inputs.items():
-            inputs.add_row(_text(name), _text(", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+            inputs.add_row(_text(name), _text(input_text(value)))
         parts.append(inputs)
     return Group(*parts)
 

@@ -70,6 +70,22 @@ def step_rows(views: Sequence[StepView], now: dt.datetime, *, notes: bool = Fals
     ]
 
 
+PLAYBOOK_MOVED_ON = "The playbook file has changed since declaration; this incident keeps the pinned version."
+
+
+def unfilled_roles_line(incident_id: str, missing: Sequence[str]) -> str:
+    return "UNFILLED REQUIRED ROLES: " + ", ".join(missing) + f" — crisisctl assign {incident_id} ROLE PERSON"
+
+
+def unfilled_text(required: bool) -> str:
+    return "unfilled" + (" (required)" if required else "")
+
+
+def input_text(value: Any) -> str:
+    """An input's value in one cell: lists comma-separated."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool) -> str:
     """`crisisctl show` for pipes and files: the panel's header, roles, steps and inputs as plain sections."""
     from crisisctl.incident.state import step_views, unfilled_required_roles
@@ -83,14 +99,11 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         ),
     ]
     if playbook_moved_on:
-        lines.append("The playbook file has changed since declaration; this incident keeps the pinned version.")
+        lines.append(PLAYBOOK_MOVED_ON)
     missing = unfilled_required_roles(state, playbook)
     if missing:
-        lines.append("UNFILLED REQUIRED ROLES: " + ", ".join(missing) + f" — crisisctl assign {state.id} ROLE PERSON")
-    roles = [
-        (role.id, role.title, state.roles.get(role.id) or "unfilled" + (" (required)" if role.required else ""))
-        for role in playbook.roles
-    ]
+        lines.append(unfilled_roles_line(state.id, missing))
+    roles = [(role.id, role.title, state.roles.get(role.id) or unfilled_text(role.required)) for role in playbook.roles]
     sections = [
         "\n".join(lines),
         "Roles\n" + plain_table(("role", "title", "holder"), roles),
@@ -100,10 +113,7 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         ),
     ]
     if state.inputs:
-        values = [
-            (name, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-            for name, value in state.inputs.items()
-        ]
+        values = [(name, input_text(value)) for name, value in state.inputs.items()]
         sections.append("Inputs\n" + plain_table(("input", "value"), values))
     return "\n\n".join(sections)
 
