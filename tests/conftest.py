@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,19 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def crisisctl(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real command in a child process; undecodable output bytes kept as surrogates."""
+    return subprocess.run(
+        [sys.executable, "-m", "crisisctl", *args],
+        capture_output=True,
+        text=True,
+        errors="surrogateescape",
+        cwd=cwd,
+        timeout=60,
+        env=subprocess_env(**env),
+    )
 
 
 class Workspace:

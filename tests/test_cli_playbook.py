@@ -9,24 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import subprocess_env
+from conftest import crisisctl
 
 from crisisctl import __version__
 from crisisctl.entry import main
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = (CORPUS / "base-playbook.yaml").read_text(encoding="utf-8")
-
-
-def crisisctl(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crisisctl", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-        env=subprocess_env(**env),
-    )
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) -> None:

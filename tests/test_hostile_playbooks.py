@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import subprocess_env
+from conftest import crisisctl
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = (CORPUS / "base-playbook.yaml").read_text(encoding="utf-8")
@@ -19,15 +18,7 @@ BASE = (CORPUS / "base-playbook.yaml").read_text(encoding="utf-8")
 def validate(
     *paths: Path, templates: Path = CORPUS / "templates", fmt: str = "json"
 ) -> subprocess.CompletedProcess[str]:
-    args = ["--templates", str(templates), "playbook", "validate", *map(str, paths), "--format", fmt]
-    return subprocess.run(
-        [sys.executable, "-m", "crisisctl", *args],
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        timeout=60,
-        env=subprocess_env(),
-    )
+    return crisisctl("--templates", str(templates), "playbook", "validate", *map(str, paths), "--format", fmt)
 
 
 STATUS = ("drill", "status", "--json")
@@ -54,22 +45,7 @@ def test_a_review_date_with_a_time_or_at_the_end_of_the_calendar_is_no_crash(tmp
     )
     result = validate(last_day)
     assert result.returncode == 0, result.stderr
-    status = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crisisctl",
-            "--playbooks",
-            str(tmp_path),
-            "--db",
-            str(tmp_path / "log.sqlite3"),
-            *STATUS,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=subprocess_env(),
-    )
+    status = crisisctl("--playbooks", str(tmp_path), "--db", str(tmp_path / "log.sqlite3"), *STATUS)
     assert status.returncode == 0, status.stderr
 
 
