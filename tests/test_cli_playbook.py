@@ -291,3 +291,16 @@ def test_a_chain_of_thousands_of_steps_is_walked_without_recursion() -> None:
     result = validate_playbook(load_text(_chain_playbook(5000, {4999: [0]}), "long.yaml"), dt.date(2026, 11, 25))
     assert [problem.rule for problem in result.problems] == ["dependency-cycle"]
     assert result.problems[0].path == "steps[4999].depends_on[0]"
+
+
+def test_a_slow_yaml_loader_is_a_warning_that_says_why(
+    in_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crisisctl.playbook.catalog as catalog
+
+    monkeypatch.setattr(catalog, "SLOW_LOADER_REASON", "PyYAML's libyaml is 0.2.5, older than 0.2.6")
+    assert main(["playbook", "validate", "--format", "json"]) == 0  # a warning never fails the run
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert [(w["rule"], w["message"]) for w in warnings if w["rule"] == "libyaml-missing"] == [
+        ("libyaml-missing", "PyYAML's libyaml is 0.2.5, older than 0.2.6; loading is several times slower")
+    ]
