@@ -118,6 +118,18 @@ def declare(ws: Workspace, *extra: str) -> str:
     return str(payload["id"])
 
 
+def read_digest(ws: Workspace, incident: str, communication: str, *locale: str) -> str:
+    """The latest draft's digest, as an approver reads it with `comms show` before approving."""
+    payload = ws.json("comms", "show", incident, communication, *locale)
+    assert isinstance(payload, dict) and payload["draft_sha256"], payload
+    return str(payload["draft_sha256"])
+
+
+def outbox_of(ws: Workspace, incident: str) -> Path:
+    """The incident's folder in the outbox that belongs to the workspace's log."""
+    return ws.db.parent / f"{ws.db.name}.outbox" / incident
+
+
 def event_count(ws: Workspace, incident: str) -> int:
     events = ws.json("timeline", incident)
     assert isinstance(events, list)

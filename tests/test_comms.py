@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Workspace
+from conftest import Workspace, outbox_of
 
 INCIDENT = "INC-1"
 SERVER_ANSWER = "250 2.0.0 Ok: queued as CRISISQ42"
@@ -91,13 +91,30 @@ HOSTILE = "\x1b[2J\x1b]0;PWNED\x07 \x9b31m \u202eevil [bold red]RESOLVED[/]"
 
 
 def crisis(ws: Workspace, actor: str, *args: str) -> tuple[int, str, str]:
-    """Run as `actor`; every run, whatever its outcome, is clean: no traceback, no crash, no raw escapes."""
+    """Run as `actor`; every run, whatever its outcome, is clean: no traceback, no crash, no raw escapes.
+
+    An approval without --digest is given the latest draft's digest, as an approver who read it
+    with `comms show` would (a made-up one where there is nothing to read).
+    """
+    if args[:2] == ("comms", "approve") and "--digest" not in args:
+        args = (*args, "--digest", latest_digest(ws, args))
     code, out, err = ws.run("--as", actor, *args)
     assert "Traceback" not in err and "Traceback" not in out, err
     assert code != 3, f"{args} crashed: {err}"
     assert "\x1b" not in out and "\x1b" not in err, (out, err)
     assert "\x9b" not in out and "\x9b" not in err, (out, err)
     return code, out, err
+
+
+def latest_digest(ws: Workspace, approve_args: tuple[str, ...]) -> str:
+    incident, comm = approve_args[2], approve_args[3]
+    locale = (
+        approve_args[approve_args.index("--locale") : approve_args.index("--locale") + 2]
+        if "--locale" in approve_args
+        else ()
+    )
+    code, out, _ = ws.run("comms", "show", incident, comm, *locale, "--json")
+    return str(json.loads(out)["draft_sha256"] or "00000000") if code == 0 else "00000000"
 
 
 def ok(ws: Workspace, actor: str, *args: str) -> str:
@@ -155,7 +172,8 @@ def approvals(ws: Workspace, comm: str, locale: str | None) -> dict[str, str | N
     return result
 
 
-def draft(ws: Workspace, comm: str, *extra: str, actor: str = "lead") -> str:
+def draft(ws: Workspace, comm: str, *extra: str, actor: str = "cara") -> str:
+    """Drafted by cara, whom no approval needs: the approvers are four other eyes."""
     return ok(ws, actor, "comms", "draft", INCIDENT, comm, *extra)
 
 
@@ -172,7 +190,7 @@ def drafted_text(ws: Workspace, comm: str, locale: str) -> str:
 
 
 def outbox(ws: Workspace, incident: str = INCIDENT) -> Path:
-    return ws.db.parent / "outbox" / incident
+    return outbox_of(ws, incident)
 
 
 def outbox_files(ws: Workspace) -> list[Path]:
@@ -287,7 +305,7 @@ def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer
 @pytest.fixture
 def ws(workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Workspace:
     """The workspace with the comms playbook declared as INC-1; no delivery config unless a test sets one."""
-    monkeypatch.setenv("CRISISCTL_CONFIG", str(tmp_path / "no-such-config.toml"))
+    monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)  # the default file, which does not exist
     declare(workspace)
     return workspace
 
@@ -368,7 +386,7 @@ def test_draft_prints_the_text_and_stores_it_with_its_sha256(ws: Workspace) -> N
     drafted = [e for e in timeline(ws) if e["type"] == "communication.drafted"]
     assert len(drafted) == 1
     data = drafted[0]["data"]
-    assert drafted[0]["actor"] == "lead"
+    assert drafted[0]["actor"] == "cara"
     assert data["communication"] == "customer-notice"
     assert data["locale"] == "en"
     assert data["text"] == out
@@ -426,7 +444,7 @@ def test_template_context_renders_the_incidents_facts(ws: Workspace) -> None:
 
 
 def test_string_inputs_render_as_given(workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("CRISISCTL_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
     declare(workspace, "--input", "region=APAC & Oceania <south>")
     out = draft(workspace, "customer-notice")
     assert "1200 accounts are affected in APAC & Oceania <south>." in out  # Markdown notice: no HTML escaping
@@ -570,7 +588,7 @@ def test_send_writes_a_private_rfc5322_file_beside_the_log(ws: Workspace) -> Non
     files = outbox_files(ws)
     assert len(files) == 1
     path = files[0]
-    assert path.parent == ws.db.parent / "outbox" / INCIDENT
+    assert path.parent == outbox_of(ws, INCIDENT)
     assert path.suffix == ".eml"
     assert "customer-notice" in path.name
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -651,9 +669,9 @@ def test_smtp_delivery_on_loopback(ws: Workspace, smtp: SmtpServer) -> None:
     subject, body = subject_and_body(text)
     message = parse(envelope.content)
     assert message["Subject"] == subject
-    assert message["To"] == "a@example.com"
+    assert message["To"] == "ops@example.com", "recipients are blind copies: the sender stands in To"
     assert message["From"] == "ops@example.com"
-    assert "Bcc" not in message
+    assert "Bcc" not in message and b"a@example.com" not in envelope.original_content
 
     (path,) = outbox_files(ws)
     assert parse(path.read_bytes()).get_content() == body
@@ -661,7 +679,10 @@ def test_smtp_delivery_on_loopback(ws: Workspace, smtp: SmtpServer) -> None:
     sent = [e for e in timeline(ws) if e["type"] == "communication.sent"]
     assert len(sent) == 1
     assert SERVER_ANSWER in sent[0]["data"]["detail"]
-    assert "a@example.com" in sent[0]["data"]["detail"]
+    (started,) = [e for e in timeline(ws) if e["type"] == "communication.sending"]
+    assert started["data"]["route"]["recipients"] == ["a@example.com"]
+    assert started["data"]["delivery_id"] == sent[0]["data"]["delivery_id"]
+    assert message["Message-ID"] == f"<{started['data']['delivery_id']}@crisisctl.invalid>"
     assert status(ws, "plain-notice", None) == "sent"
 
     # SMTP DATA is CRLF-delimited (RFC 5321 2.3.8, 4.1.1.4): no bare LF on the wire, and the
@@ -752,7 +773,7 @@ def test_header_injection_through_the_subject_is_refused(
         monkeypatch.setenv("CRISISCTL_CONFIG", str(write_config(tmp_path / "crisisctl.toml", server.port)))
         declare(workspace, *declare_flags)
         hostile = bool(declare_flags)
-        code, _, err = crisis(workspace, "lead", "comms", "draft", INCIDENT, comm)
+        code, _, err = crisis(workspace, "cara", "comms", "draft", INCIDENT, comm)
         if code == 0:  # refusing at draft time is as good as refusing at send time
             ok(workspace, "lead", "comms", "approve", INCIDENT, comm, "--role", "incident-lead")
             code, _, err = crisis(workspace, "lead", "comms", "send", INCIDENT, comm)
@@ -825,7 +846,7 @@ def test_addresses_with_line_breaks_are_refused(
 # --------------------------------------------------------------------------- an outbox that cannot be written
 
 
-@pytest.mark.parametrize("blocker", ["outbox", f"outbox/{INCIDENT}"])
+@pytest.mark.parametrize("blocker", ["incidents.sqlite3.outbox", f"incidents.sqlite3.outbox/{INCIDENT}"])
 def test_unwritable_outbox_exits_4_and_records_nothing(ws: Workspace, blocker: str) -> None:
     # Root ignores permission bits, so the outbox is made unusable by a regular file where a folder must go.
     draft(ws, "customer-notice")
@@ -898,7 +919,7 @@ def test_closed_incident_refuses_draft_approve_and_send(ws: Workspace) -> None:
 def test_hostile_input_and_notes_never_reach_the_terminal_raw(
     workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CRISISCTL_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
     declare(workspace, "--input", f"region=Nord{HOSTILE}")
     ok(workspace, "lead", "note", INCIDENT, f"customer said {HOSTILE}")
 
@@ -911,7 +932,7 @@ def test_hostile_input_and_notes_never_reach_the_terminal_raw(
     assert "\x1b[2J" in stored and "\u202e" in stored  # the stored text is unchanged
 
     target = tmp_path / "raw.md"
-    ok(workspace, "lead", "comms", "draft", INCIDENT, "customer-notice", "-o", str(target))
+    ok(workspace, "cara", "comms", "draft", INCIDENT, "customer-notice", "-o", str(target))
     assert target.read_text(encoding="utf-8") == drafted_text(workspace, "customer-notice", "en")
 
     approve_all(workspace, "customer-notice")

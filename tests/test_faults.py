@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, subprocess_env
+from conftest import Workspace, read_digest, subprocess_env
 
 SECRET = "customer jane.doe@example.com called about order 7731"
 
@@ -100,7 +100,7 @@ def foreign_database(ws: Workspace) -> Callable[[], None]:
 
 
 def block_outbox(ws: Workspace) -> Callable[[], None]:
-    outbox = ws.db.parent / "outbox"
+    outbox = ws.db.parent / f"{ws.db.name}.outbox"
     outbox.write_text("a file where the outbox folder must go")
     return outbox.unlink
 
@@ -146,7 +146,10 @@ def ready(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     workspace.ok("declare", "base", "--input", "affected_customers=3", "--assign", f"incident-lead={me}")
     workspace.ok("note", "INC-1", "earlier note")
     workspace.ok("comms", "draft", "INC-1", "customer-notice")
-    workspace.ok("--as", me, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead")
+    digest = read_digest(workspace, "INC-1", "customer-notice")
+    workspace.ok(
+        "--as", me, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead", "--digest", digest
+    )
     return workspace
 
 

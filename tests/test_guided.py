@@ -98,19 +98,32 @@ def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Wor
     steps = {step["id"]: step["status"] for step in workspace.json("show", "INC-1")["steps"]}  # type: ignore[index]
     assert steps["confirm-impact"] == "done"
 
-    second = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "INC-1"], workspace.root / "2.status")
+    # A scribe drafts the notice in a terminal of their own: its approver must be someone else (four eyes).
+    scribe = Terminal(
+        [sys.executable, "-m", "crisisctl", *args, "--as", "sam", "run", "INC-1"], workspace.root / "2.status"
+    )
     try:
-        second.wait_for("What now?")
-        second.pick("8")  # Draft a notice
-        second.wait_for("Which notice?")
-        second.pick("1")  # status-update
-        second.wait_for("draft of status-update saved")
+        scribe.wait_for("What now?")
+        scribe.pick("8")  # Draft a notice
+        scribe.wait_for("Which notice?")
+        scribe.pick("1")  # status-update
+        scribe.wait_for("draft of status-update saved")
+        scribe.wait_for("What now?")
+        scribe.pick("c")  # Leave
+        scribe.wait_for("resume with: crisisctl run INC-1")
+    finally:
+        scribe.close()
+
+    second = Terminal([sys.executable, "-m", "crisisctl", *args, "run", "INC-1"], workspace.root / "3.status")
+    try:
         second.wait_for("What now?")
         second.pick("9")  # Approve a notice
         second.wait_for("Which notice?")
         second.pick("1")
         second.wait_for("Approve as which role?")
         second.pick("1")  # comms-lead
+        second.wait_for("drafted by sam")  # the text is shown with its digest before the question
+        second.key("y")  # a yes/no question takes the key alone
         second.wait_for("status-update approved as comms-lead")
         second.wait_for("What now?")
         second.pick("0")  # Send a notice

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, declare, event_count
+from conftest import Workspace, declare, event_count, outbox_of, read_digest
 
 
 def test_declare_prints_the_promised_fields(workspace: Workspace) -> None:
@@ -420,12 +420,15 @@ def test_blank_person_and_blank_reason_are_usage_errors(workspace: Workspace) ->
 def test_a_send_with_a_bad_stated_time_sends_nothing(workspace: Workspace) -> None:
     incident = declare(workspace, "--assign", "incident-lead=lee")
     workspace.ok("comms", "draft", incident, "customer-notice")
-    workspace.ok("--as", "lee", "comms", "approve", incident, "customer-notice", "--role", "incident-lead")
+    digest = read_digest(workspace, incident, "customer-notice")
+    workspace.ok(
+        "--as", "lee", "comms", "approve", incident, "customer-notice", "--role", "incident-lead", "--digest", digest
+    )
     before = event_count(workspace, incident)
     for at, expected in (("2020-01-01T00:00", 1), ("garbage", 2), ("+3h", 2)):
         code, _, _ = workspace.run("comms", "send", incident, "customer-notice", "--at", at)
         assert code == expected, at
-    outbox = workspace.db.parent / "outbox"
+    outbox = outbox_of(workspace, incident)
     assert not outbox.exists() or not any(outbox.rglob("*.eml")), "a refused send must not leave a message"
     assert event_count(workspace, incident) == before
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Workspace, subprocess_env
+from conftest import REPO, Workspace, read_digest, subprocess_env
 
 from crisisctl.render.redact import CARD_MASK, EMAIL_MASK, PHONE_MASK, luhn_ok, redact_text
 from crisisctl.render.reports import escape_markdown, neutralise_cell
@@ -120,7 +120,10 @@ def scenario(ws: Workspace, *, resolve: bool) -> str:
         ("note", "INC-1", "an ordinary note about lessons", "--at", "+57m"),
     ]
     for args in steps:
-        ws.ok("--as", "alice", *args)
+        if args[:2] == ("comms", "approve"):
+            args = (*args, "--digest", read_digest(ws, "INC-1", "customer-notice"))
+        # bob drafts the notice and alice approves it: four eyes
+        ws.ok("--as", "bob" if args[:2] == ("comms", "draft") else "alice", *args)
     if resolve:
         ws.ok("--as", "alice", "resolve", "INC-1", "--summary", "Failover restored checkout.", "--at", "+150m")
     return "INC-1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 
-from conftest import Workspace
+from conftest import Workspace, read_digest
 
 
 def declare(ws: Workspace, *extra: str) -> str:
@@ -16,8 +16,9 @@ def build(ws: Workspace) -> None:
     me = getpass.getuser()
     first = declare(ws, "--assign", f"incident-lead={me}", "--severity", "sev2")
     ws.ok("step", "start", first, "assess", "--at", "+10m")  # acknowledged after 600 s
-    ws.ok("comms", "draft", first, "customer-notice", "--at", "+50m")
-    ws.ok("comms", "approve", first, "customer-notice", "--role", "incident-lead", "--at", "+55m")
+    ws.ok("--as", "scribe", "comms", "draft", first, "customer-notice", "--at", "+50m")
+    digest = read_digest(ws, first, "customer-notice")
+    ws.ok("comms", "approve", first, "customer-notice", "--role", "incident-lead", "--at", "+55m", "--digest", digest)
     ws.ok("comms", "send", first, "customer-notice", "--at", "+1h")  # first notice after 3600 s
     ws.ok("resolve", first, "--at", "+2h")  # resolved after 7200 s
     second = declare(ws)

@@ -1,6 +1,7 @@
 """`crisisctl drill demo`: the whole loop (declare, act, notify, score) on a bundled scenario, in a throw-away log."""
 
 import datetime as dt
+import hashlib
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -8,8 +9,9 @@ from pathlib import Path
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.drill import start_drill
 from crisisctl.delivery.config import DeliveryConfig
-from crisisctl.delivery.sender import make_deliverer
+from crisisctl.delivery.sender import Courier
 from crisisctl.errors import UsageError
+from crisisctl.incident.dispatch import NoticeDispatcher
 from crisisctl.incident.drills import pinned_scenario, score_drill
 from crisisctl.incident.service import IncidentService, incident_now
 from crisisctl.incident.state import step_views
@@ -65,15 +67,16 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
         )
         out.print(f"  step {view.step.id} done at {_at(done_at)} (due +{format_duration(due)})")
     renderer = make_renderer(demo.settings.templates, [demo.settings.playbooks])
-    deliverer = make_deliverer(DeliveryConfig(), demo.settings.db, demo.now())
+    courier = Courier(DeliveryConfig(), demo.settings.db)
     for item in (item for item in scenario.expectations if item.kind == "communication"):
         communication = playbook.communication(item.target)
         assert communication is not None
         sent_at = item.by * 0.8
-        acting(FACILITATOR).draft(state.id, item.target, None, renderer, at=_at(sent_at * 0.8))
+        _, drafted = acting(FACILITATOR).draft(state.id, item.target, None, renderer, at=_at(sent_at * 0.8))
+        digest = hashlib.sha256(drafted.text.encode("utf-8")).hexdigest()  # what each approver reads
         for role in communication.approvals:
-            acting(people[role]).approve(state.id, item.target, None, role, at=_at(sent_at * 0.9))
-        acting(FACILITATOR).send(state.id, item.target, None, deliverer, at=_at(sent_at))
+            acting(people[role]).approve(state.id, item.target, None, role, digest=digest, at=_at(sent_at * 0.9))
+        NoticeDispatcher(acting(FACILITATOR), courier).send(state.id, item.target, None, at=_at(sent_at))
         approvers = ", ".join(communication.approvals) or "nobody"
         out.print(f"  notice {item.target}: drafted, approved by {approvers}, sent at {_at(sent_at)}")
     state, playbook = demo.service().load(state.id)

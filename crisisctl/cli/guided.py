@@ -191,17 +191,21 @@ def _approve(context: AppContext, service: IncidentService, state: IncidentState
     if not communication.approvals:
         return f"{comm} needs no approval"
     role = choose(f"Approve as which role? (you are {service.actor})", list(communication.approvals))
-    service.approve(state.id, comm, locale, role, at=None)
+    draft = service.latest_draft(state.id, comm, locale)
+    context.out.print(inert(draft.text))
+    question = f"Approve this text as {role}? (sha256 {draft.sha256[:12]}, drafted by {draft.actor})"
+    if not ask(questionary.confirm(inert(question, keep_newlines=False), default=False)):
+        return f"{comm} not approved; nothing recorded"
+    service.approve(state.id, comm, locale, role, digest=draft.sha256, at=None)
     return f"{comm} approved as {role}"
 
 
 def _send(context: AppContext, service: IncidentService, state: IncidentState, playbook: Playbook) -> str:
-    from crisisctl.delivery.config import load_config
-    from crisisctl.delivery.sender import make_deliverer
+    from crisisctl.cli.comms import dispatcher
 
     comm, locale = _notice(state, playbook)
-    service.send(state.id, comm, locale, make_deliverer(load_config(), context.settings.db, context.now()), at=None)
-    return f"{comm} sent (see crisisctl comms list {state.id})"
+    settlement = dispatcher(context).send(state.id, comm, locale, at=None)
+    return f"{comm} sent; {settlement.detail} (outbox: {settlement.outbox})"
 
 
 def _resolve(context: AppContext, service: IncidentService, state: IncidentState, playbook: Playbook) -> str:

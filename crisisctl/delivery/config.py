@@ -41,27 +41,40 @@ class SmtpSettings:
 class DeliveryConfig:
     smtp: SmtpSettings | None = None
     recipients: dict[str, list[str]] = field(default_factory=dict)
+    group_shared_outbox: bool = False  # outbox folders 2770 and files 0640, for a team sharing one machine
 
 
-def config_path() -> Path:
+def config_path() -> tuple[Path, bool]:
+    """The configuration file, and whether the user named it (then it must exist)."""
     explicit = os.environ.get(ENV_CONFIG)
     if explicit:
-        return Path(explicit)
+        return Path(explicit), True
     import platformdirs
 
-    return platformdirs.user_config_path("crisisctl", appauthor=False) / "config.toml"
+    return platformdirs.user_config_path("crisisctl", appauthor=False) / "config.toml", False
 
 
 def load_config(path: Path | None = None) -> DeliveryConfig:
-    """The settings, or none at all when the file does not exist."""
-    path = path or config_path()
+    """The settings; none at all when the default file does not exist, an error when a named one does not."""
+    named = path is not None
+    if path is None:
+        path, named = config_path()
     if not path.exists():
+        if named:
+            raise UsageError(
+                f"the configuration {path} does not exist",
+                f"fix the path in {ENV_CONFIG}, or unset it to use the default file",
+            )
         return DeliveryConfig()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"cannot read the configuration {path}: {error}", "see docs/communications.md") from None
-    return DeliveryConfig(_smtp(data.get("smtp"), path), _recipients(data.get("recipients", {}), path))
+    return DeliveryConfig(
+        _smtp(data.get("smtp"), path),
+        _recipients(data.get("recipients", {}), path),
+        _group_shared(data.get("outbox", {}), path),
+    )
 
 
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -97,7 +110,7 @@ def _smtp(section: Any, path: Path) -> SmtpSettings | None:
     host = section["host"]
     if not isinstance(host, str) or not _valid_host(host):
         raise UsageError(f"{path}: [smtp] host must be a host name or an IP address", 'host = "smtp.example.com"')
-    return SmtpSettings(
+    settings = SmtpSettings(
         host=host,
         port=port,
         security=security,
@@ -107,6 +120,32 @@ def _smtp(section: Any, path: Path) -> SmtpSettings | None:
         timeout=float(timeout),
         ca_file=str(section["ca_file"]) if "ca_file" in section else None,
     )
+    if security == "none" and settings.credentials() and not _loopback(host):
+        raise UsageError(
+            f'{path}: [smtp] security = "none" would send the password for {settings.username_env} '
+            f"in clear text to {host}",
+            'use security = "starttls" or "tls"; "none" is for a relay on this machine (localhost) only',
+        )
+    return settings
+
+
+def _loopback(host: str) -> bool:
+    if host.lower().removesuffix(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _group_shared(section: Any, path: Path) -> bool:
+    if (
+        not isinstance(section, dict)
+        or set(section) - {"group_shared"}
+        or type(section.get("group_shared", False)) is not bool
+    ):
+        raise UsageError(f"{path}: [outbox] knows only group_shared = true|false", "see docs/communications.md")
+    return bool(section.get("group_shared", False))
 
 
 def _recipients(section: Any, path: Path) -> dict[str, list[str]]:

@@ -1,48 +1,105 @@
-"""Sending an approved draft: always to the outbox, and by SMTP when e-mail is configured."""
+"""The courier behind `comms send`: always to the outbox, and by SMTP when e-mail is configured."""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from pathlib import Path
+from typing import Any
 
 from crisisctl.delivery.config import DeliveryConfig
-from crisisctl.delivery.outbox import build_email, split_subject, write_outbox
-from crisisctl.delivery.smtp import DeliveryError, deliver
-from crisisctl.incident.service import Deliverer, DeliveryOutcome
-from crisisctl.incident.state import Draft, IncidentState
-from crisisctl.playbook.model import Communication, Playbook
+from crisisctl.delivery.outbox import (
+    Outbox,
+    build_email,
+    holds,
+    message_id,
+    refuse_header_injection,
+    split_subject,
+)
+from crisisctl.delivery.smtp import DeliveryError, DeliveryUncertainError, deliver
+from crisisctl.errors import LogError
+from crisisctl.incident.dispatch import DeliveryOutcome, DispatchOrder
 
 
-def outbox_folder(db_path: Path, incident: str) -> Path:
-    return db_path.parent / "outbox" / incident
+class Courier:
+    """Builds each order's message the same way every time, so a resend is the same message."""
 
+    def __init__(self, config: DeliveryConfig, db_path: Path) -> None:
+        self.config = config
+        self.outbox = Outbox.beside(db_path, group_shared=config.group_shared_outbox)
 
-def make_deliverer(config: DeliveryConfig, db_path: Path, now: dt.datetime) -> Deliverer:
-    def send(
-        state: IncidentState, playbook: Playbook, communication: Communication, locale: str, draft: Draft
-    ) -> DeliveryOutcome:
-        stem = f"{now:%Y%m%dT%H%M%SZ}-{communication.id}" + (f".{locale}" if locale else "")
-        folder = outbox_folder(db_path, state.id)
+    def _payload(self, order: DispatchOrder) -> tuple[str, bytes]:
+        """The outbox file's name and bytes; both derive from the delivery id and the draft alone."""
+        communication = order.communication
+        stem = f"{order.delivery_id[:16]}-{communication.id}" + (f".{order.locale}" if order.locale else "")
         if communication.channel != "email":
-            path = write_outbox(folder, f"{stem}.{communication.channel}.md", draft.text.encode("utf-8"))
-            return DeliveryOutcome(True, str(path), f"written for the {communication.channel} channel")
-        recipients = config.recipients.get(communication.audience, [])
-        subject, body = split_subject(draft.text, communication.title)
-        sender = config.smtp.sender if config.smtp else "crisisctl@localhost"
+            return f"{stem}.{communication.channel}.md", order.draft.text.encode("utf-8")
+        subject, body = split_subject(order.draft.text, communication.title)
         message = build_email(
-            subject=subject, body=body, sender=sender, recipients=recipients, incident=state.id, sent_at=now
+            subject=subject,
+            body=body,
+            sender=self._sender(),
+            incident=order.incident,
+            sent_at=order.at,
+            delivery_id=order.delivery_id,
         )
-        path = write_outbox(folder, f"{stem}.eml", message.as_bytes())
-        if config.smtp is None:
-            return DeliveryOutcome(True, str(path), "written to the outbox (no SMTP server configured)")
-        if not recipients:
-            return DeliveryOutcome(
-                True, str(path), f"written to the outbox (no recipients for {communication.audience})"
-            )
-        try:
-            answer = deliver(message, recipients, config.smtp)
-        except DeliveryError as error:
-            return DeliveryOutcome(False, str(path), str(error))
-        return DeliveryOutcome(True, str(path), f"delivered to {', '.join(recipients)}: {answer}")
+        return f"{stem}.eml", message.as_bytes()
 
-    return send
+    def _sender(self) -> str:
+        return self.config.smtp.sender if self.config.smtp else "crisisctl@localhost"
+
+    def _by_smtp(self, order: DispatchOrder) -> bool:
+        return order.communication.channel == "email" and self.config.smtp is not None and bool(self._recipients(order))
+
+    def _recipients(self, order: DispatchOrder) -> list[str]:
+        return self.config.recipients.get(order.communication.audience, [])
+
+    def route(self, order: DispatchOrder) -> dict[str, Any]:
+        """Checked before the intent is recorded: a refusal here sends and records nothing."""
+        if order.communication.channel == "email":
+            # Addresses go into headers and SMTP commands, where a line break would inject more.
+            for address in [self._sender(), *self._recipients(order)]:
+                refuse_header_injection(address, "address")
+        self.outbox.prepare(order.incident)
+        name, payload = self._payload(order)
+        route: dict[str, Any] = {
+            "outbox": str(self.outbox.path_for(order.incident, name)),
+            "outbox_sha256": hashlib.sha256(payload).hexdigest(),
+            "via": "smtp" if self._by_smtp(order) else "outbox",
+        }
+        if order.communication.channel == "email":
+            route["message_id"] = message_id(order.delivery_id)
+            route["recipients"] = self._recipients(order) if self._by_smtp(order) else []
+        return route
+
+    def deliver(self, order: DispatchOrder, route: dict[str, Any]) -> DeliveryOutcome:
+        name, payload = self._payload(order)
+        try:
+            path = self.outbox.write(order.incident, name, payload)
+        except LogError as error:  # before anything left crisisctl: nothing was delivered
+            return DeliveryOutcome("failed", error.message, str(self.outbox.path_for(order.incident, name)))
+        if route["via"] == "outbox":
+            return DeliveryOutcome("sent", self._outbox_only_detail(order), str(path))
+        assert self.config.smtp is not None
+        recipients = list(route["recipients"])
+        try:
+            answer = deliver(payload, recipients, self.config.smtp)
+        except DeliveryError as error:
+            return DeliveryOutcome("failed", str(error), str(path))
+        except DeliveryUncertainError as error:
+            return DeliveryOutcome("unknown", str(error), str(path))
+        return DeliveryOutcome(
+            "sent", f"delivered to {len(recipients)} recipient(s) as blind copies: {answer}", str(path)
+        )
+
+    def _outbox_only_detail(self, order: DispatchOrder) -> str:
+        if order.communication.channel != "email":
+            return f"written for the {order.communication.channel} channel"
+        if self.config.smtp is None:
+            return "written to the outbox (no SMTP server configured)"
+        return f"written to the outbox (no recipients for {order.communication.audience})"
+
+    def proof(self, route: dict[str, Any]) -> bool | None:
+        """An outbox-only delivery is its file; an SMTP one cannot be seen from here."""
+        if route.get("via") != "outbox":
+            return None
+        return holds(Path(route["outbox"]), str(route["outbox_sha256"]))

@@ -29,6 +29,8 @@ def describe_event(event: StoredEvent) -> str:
             return f"{what} drafted from {data['template']} (sha256 {data['sha256'][:12]})"
         if kind == "communication.approved":
             return f"{what} approved as {data['role']}"
+        if kind == "communication.sending":
+            return f"{what} delivery {data['delivery_id'][:12]} started via {data['channel']}"
         if kind == "communication.sent":
             return f"{what} sent: {data.get('detail', '')}"
         return f"{what} delivery FAILED: {data.get('detail', '')}"

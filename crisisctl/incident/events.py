@@ -14,8 +14,10 @@ RESOLVED = "incident.resolved"
 CLOSED = "incident.closed"
 COMM_DRAFTED = "communication.drafted"
 COMM_APPROVED = "communication.approved"
+COMM_SENDING = "communication.sending"  # the intent, recorded before anything leaves crisisctl
 COMM_SENT = "communication.sent"
 COMM_DELIVERY_FAILED = "communication.delivery_failed"
+COMM_OUTCOMES = (COMM_SENT, COMM_DELIVERY_FAILED)
 
 STEP_EVENT_BY_ACTION = {
     "start": STEP_STARTED,

@@ -133,8 +133,14 @@ class IncidentService:
             writer.save_incident(incident_row(state))
         return state
 
-    def record(self, incident_id: str, at_text: str | None, events_for: EventsFor) -> IncidentState:
-        """The one write path after declaration: rules are checked inside the write lock."""
+    def record(
+        self, incident_id: str, at_text: str | None, events_for: EventsFor, *, closed_ok: bool = False
+    ) -> IncidentState:
+        """The one write path after declaration: rules are checked inside the write lock.
+
+        `closed_ok` is for facts that happened regardless, such as the outcome of a delivery that
+        was under way when the incident was closed.
+        """
         incident_id = normalise_incident_id(incident_id)
         with self.log.write() as writer:
             history = writer.events_of(incident_id)
@@ -142,7 +148,8 @@ class IncidentService:
                 raise self._unknown_incident(incident_id)
             state = fold(history)
             playbook = self.playbook_for(state)
-            rules.ensure_not_closed(state)
+            if not closed_ok:
+                rules.ensure_not_closed(state)
             recorded = self.clock.now()
             at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
@@ -248,15 +255,32 @@ class IncidentService:
         state = self.record(incident_id, at, events_for)
         return state, drafted[0]
 
+    def latest_draft(self, incident_id: str, communication_id: str, locale: str | None) -> Draft:
+        """The text an approver must read before approving."""
+        state, playbook = self.load(incident_id)
+        communication = comms.require_communication(playbook, communication_id)
+        chosen = comms.resolve_locale(communication, locale)
+        return comms.require_draft(communication, chosen, state.communications.get((communication.id, chosen)))
+
     def approve(
-        self, incident_id: str, communication_id: str, locale: str | None, role: str, *, at: str | None
+        self,
+        incident_id: str,
+        communication_id: str,
+        locale: str | None,
+        role: str,
+        *,
+        digest: str,
+        at: str | None,
     ) -> IncidentState:
+        """Approve the latest draft, which must be the text the approver read (`digest`, a sha256 prefix)."""
+        digest = comms.normalise_digest(digest)
+
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             communication = comms.require_communication(playbook, communication_id)
             chosen = comms.resolve_locale(communication, locale)
             rules.require_role(playbook, role)
             record = state.communications.get((communication.id, chosen))
-            comms.check_approval(state, communication, chosen, role, self.actor, record)
+            comms.check_approval(state, communication, chosen, role, self.actor, record, digest)
             assert record is not None and record.draft is not None
             data = {
                 "communication": communication.id,
@@ -267,41 +291,6 @@ class IncidentService:
             return [NewEvent(state.id, format_time(when), ev.COMM_APPROVED, self.actor, data)]
 
         return self.record(incident_id, at, events_for)
-
-    def send(
-        self, incident_id: str, communication_id: str, locale: str | None, deliver: Deliverer, *, at: str | None
-    ) -> IncidentState:
-        """Check approvals, deliver outside the write lock, then record what happened either way."""
-        state, playbook = self.load(incident_id)
-        rules.ensure_not_closed(state)
-        communication = comms.require_communication(playbook, communication_id)
-        chosen = comms.resolve_locale(communication, locale)
-        record = state.communications.get((communication.id, chosen))
-        comms.check_send(communication, chosen, record)
-        assert record is not None and record.draft is not None
-        draft = record.draft
-        self.stated_time(state, at, self.clock.now())  # a bad --at must stop the send before anything leaves
-        outcome = deliver(state, playbook, communication, chosen, draft)
-
-        def events_for(current: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            data = {
-                "communication": communication.id,
-                "locale": chosen,
-                "draft_sha256": draft.sha256,
-                "channel": communication.channel,
-                "outbox": outcome.outbox,
-                "detail": outcome.detail,
-            }
-            kind = ev.COMM_SENT if outcome.ok else ev.COMM_DELIVERY_FAILED
-            return [NewEvent(current.id, format_time(when), kind, self.actor, data)]
-
-        state = self.record(incident_id, at, events_for)
-        if not outcome.ok:
-            raise DeliveryFailedError(
-                f"{comms.describe(communication, chosen)} was not delivered: {outcome.detail}",
-                "the failure is recorded and the draft and approvals are kept; fix the cause and send again",
-            )
-        return state
 
     def resolve(self, incident_id: str, *, summary: str | None, at: str | None) -> IncidentState:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
@@ -328,19 +317,7 @@ class RenderedDraft:
     template_sha256: str
 
 
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    ok: bool
-    outbox: str
-    detail: str
-
-
 Renderer = Callable[[IncidentState, Playbook, Communication, str, dt.datetime], RenderedDraft]
-Deliverer = Callable[[IncidentState, Playbook, Communication, str, Draft], DeliveryOutcome]
-
-
-class DeliveryFailedError(RefusedError):
-    """The notice left crisisctl but did not arrive; the failure is recorded and a retry is allowed."""
 
 
 def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:

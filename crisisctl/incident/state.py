@@ -57,6 +57,20 @@ class Delivery:
     seq: int
     outbox: str = ""
     detail: str = ""
+    delivery_id: str = ""  # empty in logs written before deliveries carried an id
+
+
+@dataclass
+class Dispatch:
+    """A delivery that was started: recorded before the text left crisisctl, settled by its outcome."""
+
+    delivery_id: str
+    at: dt.datetime
+    recorded_at: dt.datetime
+    actor: str
+    draft_sha256: str
+    route: dict[str, Any]
+    seq: int
 
 
 @dataclass
@@ -66,6 +80,7 @@ class CommunicationRecord:
     draft: Draft | None = None
     approvals: dict[str, Approval] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
+    dispatches: dict[str, Dispatch] = field(default_factory=dict)
 
     def sent(self) -> Delivery | None:
         """The successful delivery of the latest draft, if any."""
@@ -73,6 +88,11 @@ class CommunicationRecord:
             return None
         draft = self.draft
         return next((d for d in self.deliveries if d.ok and d.seq > draft.seq and d.draft_sha256 == draft.sha256), None)
+
+    def unsettled(self) -> Dispatch | None:
+        """A delivery started but with no recorded outcome: in flight, or cut short by a crash."""
+        settled = {delivery.delivery_id for delivery in self.deliveries}
+        return next((d for d in self.dispatches.values() if d.delivery_id not in settled), None)
 
 
 @dataclass
@@ -177,11 +197,27 @@ def _apply_communication(state: IncidentState, event: StoredEvent) -> None:
         record.approvals = {}  # a new draft voids this locale's approvals
     elif event.type == ev.COMM_APPROVED:
         record.approvals[data["role"]] = Approval(data["role"], event.actor, at, data["draft_sha256"])
-    elif event.type in (ev.COMM_SENT, ev.COMM_DELIVERY_FAILED):
-        ok = event.type == ev.COMM_SENT
+    elif event.type == ev.COMM_SENDING:
+        record.dispatches[data["delivery_id"]] = Dispatch(
+            data["delivery_id"],
+            at,
+            parse_time(event.recorded_at),
+            event.actor,
+            data["draft_sha256"],
+            data.get("route", {}),
+            event.seq,
+        )
+    elif event.type in ev.COMM_OUTCOMES:
         record.deliveries.append(
             Delivery(
-                at, event.actor, data["draft_sha256"], ok, event.seq, data.get("outbox", ""), data.get("detail", "")
+                at,
+                event.actor,
+                data["draft_sha256"],
+                event.type == ev.COMM_SENT,
+                event.seq,
+                data.get("outbox", ""),
+                data.get("detail", ""),
+                data.get("delivery_id", ""),
             )
         )
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
 
 from crisisctl.clock import format_time
-from crisisctl.incident.state import IncidentState, communication_status
+from crisisctl.incident.state import CommunicationRecord, IncidentState, communication_status
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+
+if TYPE_CHECKING:
+    from crisisctl.incident.dispatch import Settlement
 
 
 def communication_rows(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
@@ -40,9 +43,24 @@ def communication_rows(state: IncidentState, playbook: Playbook) -> list[dict[st
                     "drafted_at": format_time(draft.at) if draft else None,
                     "sent_at": format_time(sent.at) if sent else None,
                     "due_at": format_time(state.declared_at + comm.due) if comm.due else None,
+                    "unsettled_delivery": unsettled_delivery(record),
                 }
             )
     return rows
+
+
+def unsettled_delivery(record: CommunicationRecord | None) -> dict[str, Any] | None:
+    """A delivery started with no recorded outcome: shown as "sending, outcome unknown"."""
+    dispatch = record.unsettled() if record else None
+    if dispatch is None:
+        return None
+    return {
+        "delivery_id": dispatch.delivery_id,
+        "started_at": format_time(dispatch.recorded_at),
+        "by": dispatch.actor,
+        "via": dispatch.route.get("via"),
+        "outcome": "unknown",
+    }
 
 
 def communications_payload(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
@@ -63,11 +81,83 @@ def communications_table(state: IncidentState, playbook: Playbook) -> Table:
                 approvals.append(", ")
             mark = f"✓ {approval['role']} ({approval['by']})" if approval["approved"] else f"… {approval['role']}"
             approvals.append(inert(mark, keep_newlines=False), style="green" if approval["approved"] else "yellow")
-        table.add_row(
-            row["id"],
-            row["locale"] or "-",
-            row["audience"],
-            Text(row["status"], style=_STYLE[row["status"]]),
-            approvals,
-        )
+        status = Text(row["status"], style=_STYLE[row["status"]])
+        if row["unsettled_delivery"]:
+            status = Text("sending, outcome unknown", style="bold magenta")
+        table.add_row(row["id"], row["locale"] or "-", row["audience"], status, approvals)
     return table
+
+
+def communication_detail(
+    state: IncidentState, playbook: Playbook, communication_id: str, locale: str | None
+) -> dict[str, Any]:
+    """One communication in one locale: its row, the latest draft's text, and every delivery."""
+    from crisisctl.incident import communications as comms
+
+    communication = comms.require_communication(playbook, communication_id)
+    chosen = comms.resolve_locale(communication, locale)
+    row = next(
+        r for r in communication_rows(state, playbook) if r["id"] == communication.id and (r["locale"] or "") == chosen
+    )
+    record = state.communications.get((communication.id, chosen))
+    draft = record.draft if record else None
+    deliveries = record.deliveries if record else []
+    return {
+        **row,
+        "incident": state.id,
+        "drafted_by": draft.actor if draft else None,
+        "text": draft.text if draft else None,
+        "deliveries": [
+            {
+                "delivery_id": delivery.delivery_id or None,
+                "at": format_time(delivery.at),
+                "by": delivery.actor,
+                "ok": delivery.ok,
+                "draft_sha256": delivery.draft_sha256,
+                "outbox": delivery.outbox,
+                "detail": delivery.detail,
+            }
+            for delivery in deliveries
+        ],
+    }
+
+
+def print_communication_detail(detail: dict[str, Any]) -> None:
+    """Plain text: header lines, then the draft exactly as it would go out, made inert."""
+    what = detail["id"] + (f" ({detail['locale']})" if detail["locale"] else "")
+    lines = [f"{detail['incident']}: {what} — {detail['title']} [{detail['status']}]"]
+    if detail["draft_sha256"]:
+        lines.append(f"digest: {detail['draft_sha256']}  drafted {detail['drafted_at']} by {detail['drafted_by']}")
+    for approval in detail["approvals"]:
+        lines.append(
+            f"approval {approval['role']}: " + (f"given by {approval['by']}" if approval["approved"] else "waiting")
+        )
+    pending = detail["unsettled_delivery"]
+    if pending:
+        lines.append(
+            f"SENDING, OUTCOME UNKNOWN: delivery {pending['delivery_id'][:12]} started {pending['started_at']} "
+            f"by {pending['by']}; settle it with comms reconcile"
+        )
+    for delivery in detail["deliveries"]:
+        verdict = "sent" if delivery["ok"] else "FAILED"
+        lines.append(f"{verdict} {delivery['at']} by {delivery['by']}: {delivery['detail']}")
+    for line in lines:
+        print(inert(line, keep_newlines=False))
+    if detail["text"] is None:
+        print("(no draft yet)")
+        return
+    print("-" * 40)
+    print(inert(detail["text"]), end="" if detail["text"].endswith("\n") else "\n")
+
+
+def settlement_payload(settlement: Settlement) -> dict[str, Any]:
+    return {
+        "incident": settlement.incident,
+        "communication": settlement.communication,
+        "locale": settlement.locale or None,
+        "delivery_id": settlement.delivery_id,
+        "status": settlement.status,
+        "detail": settlement.detail,
+        "outbox": settlement.outbox,
+        "event": settlement.seq,
+    }

@@ -122,6 +122,7 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) ->
                 approvals=tuple(item.get("approvals", [])),
                 locales=tuple(item.get("locales", [])),
                 due=_duration_or_none(item.get("due")),
+                four_eyes=bool(item.get("four_eyes", True)),
             )
             for item in data.get("communications", [])
         ),

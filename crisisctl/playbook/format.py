@@ -274,6 +274,10 @@ COMMUNICATION = Obj(
             )
         ),
         "due": Field(Duration()),
+        "four_eyes": Field(
+            Scalar("boolean"),
+            description="true (the default): the person who drafted a notice cannot be its only approver",
+        ),
     },
 )
 PLAYBOOK = Obj(

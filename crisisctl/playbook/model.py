@@ -74,6 +74,7 @@ class Communication:
     approvals: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
     due: dt.timedelta | None = None
+    four_eyes: bool = True  # the drafter may not be a notice's only approver
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,17 +15,23 @@ from crisisctl.render.environment import make_environment, resolve_template
 from crisisctl.render.notices import RenderError, choose_template, render_template
 
 
-def refuse_multiline_subject(name: str, roots: Sequence[Path], context: dict[str, Any]) -> None:
-    """The template's `Subject:` line, rendered on its own, must stay one line: no header injection."""
+def refuse_unsafe_subject(name: str, roots: Sequence[Path], context: dict[str, Any], fallback: str) -> None:
+    """The subject must stay one clean header line: the template's `Subject:` line is rendered on its
+    own (a line break in a value would otherwise just move text into the body); without one, the
+    communication's title is the subject."""
+    from crisisctl.delivery.outbox import header_problem
+
     path = resolve_template(name, roots)
     first_line = path.read_text(encoding="utf-8").split("\n", 1)[0] if path else ""
-    if not first_line.startswith("Subject:"):
-        return
-    subject = make_environment(roots).from_string(first_line).render(context)
-    if "\r" in subject or "\n" in subject:
+    if first_line.startswith("Subject:"):
+        subject = make_environment(roots).from_string(first_line).render(context).removeprefix("Subject:")
+    else:
+        subject = fallback
+    problem = header_problem(subject)
+    if problem is not None:
         raise RenderError(
-            f"the subject of {name} would contain a line break, which could inject e-mail headers",
-            "remove line breaks from the values it uses (title, inputs)",
+            f"the subject of {name} would contain {problem}, which could inject or break e-mail headers",
+            "remove line breaks and control characters from the values it uses (title, inputs)",
         )
 
 
@@ -40,7 +46,7 @@ def make_renderer(template_dir: Path, extra_roots: Sequence[Path] = ()) -> Rende
         context = notice_context(state, playbook, communication, locale, now)
         rendered = render_template(name, roots, context)
         if communication.channel == "email":
-            refuse_multiline_subject(name, roots, context)
+            refuse_unsafe_subject(name, roots, context, communication.title)
         return RenderedDraft(rendered.text, rendered.template, rendered.template_sha256)
 
     return render

@@ -162,7 +162,7 @@ def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, 
             entry["approvals"].append(
                 {"at": at, "person": event.actor, "role": data["role"], "draft_sha256": data["draft_sha256"]}
             )
-        else:
+        elif event.type in ev.COMM_OUTCOMES:
             entry["deliveries"].append(
                 {
                     "at": at,

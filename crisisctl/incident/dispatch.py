@@ -1,0 +1,241 @@
+"""Sending a notice exactly once: record the intent, deliver, record the outcome; settle the unknown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from crisisctl.clock import format_time
+from crisisctl.errors import LogError, RefusedError, UsageError
+from crisisctl.incident import communications as comms
+from crisisctl.incident import events as ev
+from crisisctl.incident.service import IncidentService
+from crisisctl.incident.state import Dispatch, Draft, IncidentState
+from crisisctl.playbook.model import Communication, Playbook
+from crisisctl.store.eventlog import NewEvent
+
+Outcome = Literal["sent", "failed", "unknown"]
+VERDICTS = ("delivered", "not-delivered", "resend")
+
+
+@dataclass(frozen=True)
+class DispatchOrder:
+    """One delivery of one approved draft; everything needed to build the same message again."""
+
+    delivery_id: str
+    incident: str
+    communication: Communication
+    locale: str
+    draft: Draft
+    at: dt.datetime  # the stated send time: the message's Date, so a resend is byte for byte the same
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What the channel said: sent, failed (nothing left), or unknown (it may have arrived)."""
+
+    status: Outcome
+    detail: str
+    outbox: str
+
+
+class Courier(Protocol):
+    """The channels behind `comms send`; crisisctl.delivery implements it."""
+
+    def route(self, order: DispatchOrder) -> dict[str, Any]:
+        """Where the order will go (recorded in the intent): channel, recipients, outbox file."""
+        ...
+
+    def deliver(self, order: DispatchOrder, route: dict[str, Any]) -> DeliveryOutcome:
+        """Deliver; a retry of the same order is the same message under the same ids."""
+        ...
+
+    def proof(self, route: dict[str, Any]) -> bool | None:
+        """Whether the route's own traces prove delivery (True), its absence (False), or cannot tell (None)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How one delivery ended, as recorded (or, for `unknown`, still open)."""
+
+    incident: str
+    communication: str
+    locale: str
+    delivery_id: str
+    status: Outcome
+    detail: str
+    outbox: str
+    seq: int | None
+
+
+class DeliveryFailedError(RefusedError):
+    """The notice left crisisctl but did not arrive; the failure is recorded and a new send is allowed."""
+
+
+class DeliveryUnknownError(RefusedError):
+    """The notice may have arrived; the intent stays open until `comms reconcile` settles it."""
+
+
+class DeliveredNotRecordedError(LogError):
+    """The notice went out but the log could not record it; the open intent shows it."""
+
+
+class NoticeDispatcher:
+    """`comms send` and `comms reconcile` on top of the incident service's one write path."""
+
+    def __init__(self, service: IncidentService, courier: Courier) -> None:
+        self.service = service
+        self.courier = courier
+
+    def send(self, incident_id: str, communication_id: str, locale: str | None, *, at: str | None) -> Settlement:
+        """Record the intent inside the write lock (so two sends cannot both start), deliver, record the outcome."""
+        started: list[tuple[DispatchOrder, dict[str, Any]]] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            communication = comms.require_communication(playbook, communication_id)
+            chosen = comms.resolve_locale(communication, locale)
+            record = state.communications.get((communication.id, chosen))
+            draft = comms.check_send(state, communication, chosen, record, when)
+            order = DispatchOrder(uuid.uuid4().hex, state.id, communication, chosen, draft, when)
+            route = self.courier.route(order)
+            started.append((order, route))
+            data = {
+                "communication": communication.id,
+                "locale": chosen,
+                "draft_sha256": draft.sha256,
+                "delivery_id": order.delivery_id,
+                "channel": communication.channel,
+                "route": route,
+            }
+            return [NewEvent(state.id, format_time(when), ev.COMM_SENDING, self.service.actor, data)]
+
+        self.service.record(incident_id, at, events_for)
+        order, route = started[0]
+        return self._settle(order, self.courier.deliver(order, route))
+
+    def unsettled(self, incident_id: str) -> list[tuple[Communication, str, Dispatch]]:
+        """Deliveries of this incident started but with no recorded outcome."""
+        state, playbook = self.service.load(incident_id)
+        found = []
+        for communication in playbook.communications:
+            for locale in communication.locales or ("",):
+                record = state.communications.get((communication.id, locale))
+                dispatch = record.unsettled() if record else None
+                if dispatch is not None:
+                    found.append((communication, locale, dispatch))
+        return found
+
+    def reconcile(
+        self, incident_id: str, communication_id: str | None, locale: str | None, verdict: str | None
+    ) -> list[Settlement]:
+        """Settle open deliveries: by their own traces, or by a person's verdict for one communication."""
+        if verdict is not None and communication_id is None:
+            raise UsageError(f"--{verdict} needs the communication it is about", "crisisctl comms reconcile INC COMM")
+        state, playbook = self.service.load(incident_id)
+        chosen: str | None = None
+        if communication_id is not None:
+            communication = comms.require_communication(playbook, communication_id)
+            chosen = comms.resolve_locale(communication, locale)
+        open_ones = [
+            (communication, loc, dispatch)
+            for communication, loc, dispatch in self.unsettled(incident_id)
+            if communication_id is None or (communication.id == communication_id and loc == chosen)
+        ]
+        if verdict is not None and not open_ones:
+            raise RefusedError(
+                f"{communication_id} has no delivery without an outcome in {state.id}", "nothing to reconcile"
+            )
+        return [
+            self._reconcile_one(state, communication, loc, dispatch, verdict)
+            for communication, loc, dispatch in open_ones
+        ]
+
+    def _reconcile_one(
+        self, state: IncidentState, communication: Communication, locale: str, dispatch: Dispatch, verdict: str | None
+    ) -> Settlement:
+        record = state.communications[(communication.id, locale)]
+        assert record.draft is not None and record.draft.sha256 == dispatch.draft_sha256
+        order = DispatchOrder(dispatch.delivery_id, state.id, communication, locale, record.draft, dispatch.at)
+        outbox = str(dispatch.route.get("outbox", ""))
+        if verdict == "resend":
+            return self._settle(order, self.courier.deliver(order, dispatch.route))
+        who = self.service.actor
+        if verdict == "delivered":
+            return self._settle(order, DeliveryOutcome("sent", f"reconciled: {who} confirmed it arrived", outbox))
+        if verdict == "not-delivered":
+            return self._settle(order, DeliveryOutcome("failed", f"reconciled: {who} confirmed it did not", outbox))
+        proven = self.courier.proof(dispatch.route)
+        if proven is None:
+            return Settlement(
+                state.id,
+                communication.id,
+                locale,
+                order.delivery_id,
+                "unknown",
+                "the channel cannot tell",
+                outbox,
+                None,
+            )
+        outcome = (
+            DeliveryOutcome("sent", "reconciled: the outbox file is there, whole", outbox)
+            if proven
+            else DeliveryOutcome("failed", "reconciled: the outbox file was never written", outbox)
+        )
+        return self._settle(order, outcome)
+
+    def _settle(self, order: DispatchOrder, outcome: DeliveryOutcome) -> Settlement:
+        """Record the outcome, even on an incident closed meanwhile: it is a fact of the incident."""
+        what = comms.describe(order.communication, order.locale)
+        if outcome.status == "unknown":
+            raise DeliveryUnknownError(
+                f"{what} may or may not have been delivered: {outcome.detail}",
+                f"find out (the server's log, a recipient), then: crisisctl comms reconcile {order.incident} "
+                f"{order.communication.id} --delivered, --not-delivered or --resend",
+            )
+        kind = ev.COMM_SENT if outcome.status == "sent" else ev.COMM_DELIVERY_FAILED
+        data = {
+            "communication": order.communication.id,
+            "locale": order.locale,
+            "draft_sha256": order.draft.sha256,
+            "delivery_id": order.delivery_id,
+            "channel": order.communication.channel,
+            "outbox": outcome.outbox,
+            "detail": outcome.detail,
+        }
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            record = state.communications.get((order.communication.id, order.locale))
+            unsettled = record.unsettled() if record is not None else None
+            if unsettled is None or unsettled.delivery_id != order.delivery_id:
+                raise RefusedError(f"delivery {order.delivery_id[:12]} of {what} is already settled", "nothing to do")
+            return [NewEvent(state.id, format_time(order.at), kind, self.service.actor, data)]
+
+        try:
+            state = self.service.record(order.incident, None, events_for, closed_ok=True)
+        except LogError as error:
+            if outcome.status != "sent":
+                raise
+            raise DeliveredNotRecordedError(
+                f"{what} WAS delivered, but the log could not record it: {error.message}",
+                f"do not send it again; when the log is back: crisisctl comms reconcile {order.incident} "
+                f"{order.communication.id} --delivered",
+            ) from None
+        settlement = Settlement(
+            order.incident,
+            order.communication.id,
+            order.locale,
+            order.delivery_id,
+            outcome.status,
+            outcome.detail,
+            outcome.outbox,
+            state.last_seq,
+        )
+        if outcome.status == "failed":
+            raise DeliveryFailedError(
+                f"{what} was not delivered: {outcome.detail}",
+                "the failure is recorded and the draft and approvals are kept; fix the cause and send again",
+            )
+        return settlement
