@@ -65,7 +65,11 @@ def _local_to_utc(stated: dt.datetime, text: str) -> dt.datetime:
     Python would silently pick one reading (fold 0); in a record that may become evidence,
     an hour's error must be the person's choice, not ours.
     """
-    first, second = (stated.replace(fold=fold).astimezone() for fold in (0, 1))
+    first = stated.astimezone()
+    try:
+        second = stated.replace(fold=1).astimezone()
+    except (ValueError, OverflowError):  # the later reading of 9999-12-31 is past the calendar: no change there
+        second = first
     if first.replace(tzinfo=None) != stated:  # the round trip moves it: that wall time never existed
         raise UsageError(
             f"`{text}` did not exist in local time: the clocks jumped forward over it",
