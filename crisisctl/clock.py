@@ -52,6 +52,37 @@ def parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _offset(moment: dt.datetime) -> str:
+    """`+02:00`: the UTC offset as written after an ISO 8601 time."""
+    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _local_to_utc(stated: dt.datetime, text: str) -> dt.datetime:
+    """A local wall-clock time, refused where a clock change skipped it or showed it twice.
+
+    Python would silently pick one reading (fold 0); in a record that may become evidence,
+    an hour's error must be the person's choice, not ours.
+    """
+    first = stated.astimezone()
+    try:
+        second = stated.replace(fold=1).astimezone()
+    except (ValueError, OverflowError):  # the later reading of 9999-12-31 is past the calendar: no change there
+        second = first
+    if first.replace(tzinfo=None) != stated:  # the round trip moves it: that wall time never existed
+        raise UsageError(
+            f"`{text}` did not exist in local time: the clocks jumped forward over it",
+            f"check the time; to keep it, give its UTC offset, e.g. {text}{_offset(first)}",
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise UsageError(
+            f"`{text}` happened twice in local time: the clocks went back over it",
+            f"add the UTC offset: {text}{_offset(first)} (the first time) or {text}{_offset(second)} (the second)",
+        )
+    return first.astimezone(dt.UTC)
+
+
 def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt.datetime:
     """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration)."""
     match = _RELATIVE.fullmatch(text.strip())
@@ -66,7 +97,8 @@ def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt
         except (ValueError, OverflowError):
             raise UsageError(f"`{text}` is too far away to be a time", "-15m, +35m or an ISO 8601 time") from None
     try:
-        moment = to_utc(dt.datetime.fromisoformat(text.strip()))
+        stated = dt.datetime.fromisoformat(text.strip())
+        moment = to_utc(stated) if stated.tzinfo else _local_to_utc(stated, text.strip())
     except (ValueError, OverflowError):  # OverflowError: a time zone that moves it past year 1 or 9999
         raise UsageError(
             f"`{text}` is not a time",

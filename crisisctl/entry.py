@@ -1,12 +1,34 @@
-"""The console script: answers --version without loading the CLI, else hands over to it."""
+"""The console script: answers --version without loading the CLI, else hands over to it; settles standard output."""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+
+from crisisctl.boundary import Boundary, quiet_stderr_if_broken
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    boundary = Boundary.watch_stdout()
+    code = _answer(args, boundary)
+    # The last flush is made here, not by Python at exit, where a failure would end as status 120.
+    failure = boundary.finish()
+    if failure is not None:
+        code = _output_failed(failure, boundary.committed)
+    elif boundary.unshown:
+        _say(
+            f"crisisctl: this output's encoding ({boundary.encoding}) cannot show some characters;"
+            " they appear as escapes such as \\u00e9",
+            "for UTF-8, set a UTF-8 locale, e.g. LC_ALL=C.UTF-8"
+            + (", and unset PYTHONIOENCODING" if os.environ.get("PYTHONIOENCODING") else ""),
+        )
+    quiet_stderr_if_broken()
+    return code
+
+
+def _answer(args: list[str], boundary: Boundary) -> int:
     if args == ["--version"]:
         from crisisctl import __version__
 
@@ -23,4 +45,35 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     from crisisctl.cli import run
 
-    return run(args)
+    return run(args, boundary)
+
+
+def _output_failed(failure: OSError, committed: bool) -> int:
+    """Exit status and message when standard output could not be written."""
+    from crisisctl.errors import ExitCode
+
+    if failure.errno == errno.EPIPE:
+        return int(ExitCode.OK)  # the reader stopped reading (`| head`): it had what it wanted
+    reason = failure.strerror or str(failure)
+    if committed:
+        # Exit 0: the command did what was asked. A failure status would invite a retry,
+        # and a retry would record the same thing twice.
+        _say(
+            f"crisisctl: recorded in the log, but the confirmation could not be written to standard output ({reason})",
+            "do not run the command again, it would record it twice; `crisisctl timeline INCIDENT` shows the record",
+        )
+        return int(ExitCode.OK)
+    _say(
+        f"crisisctl: could not write to standard output ({reason})",
+        "check where the output goes: a full disk, a closed terminal",
+    )
+    return int(ExitCode.LOG)
+
+
+def _say(message: str, hint: str) -> None:
+    """A message on standard error, which may be as broken as standard output."""
+    try:
+        print(message, file=sys.stderr)
+        print(f"  hint: {hint}", file=sys.stderr)
+    except OSError:
+        pass

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import subprocess
 
 import pytest
+from conftest import Workspace, crisisctl, declare, event_count
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -92,3 +94,49 @@ def test_stored_times_round_trip() -> None:
     moment = dt.datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=dt.UTC)
     assert format_time(moment) == "2026-11-25T10:00:00.123456Z"
     assert parse_time(format_time(moment)) == moment
+
+
+# Central European time as a POSIX rule, so the test needs no time zone database.
+BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"
+
+
+@pytest.fixture
+def berlin_incident(workspace: Workspace) -> Workspace:
+    declare(workspace, "--at", "2026-03-01T00:00Z")
+    return workspace
+
+
+def note_at(ws: Workspace, at: str) -> subprocess.CompletedProcess[str]:
+    return crisisctl(*ws.args(), "note", "INC-1", "the vendor called back", "--at", at, TZ=BERLIN)
+
+
+def newest_at(ws: Workspace) -> str:
+    """The stated time of the event recorded last."""
+    events = ws.json("timeline", "INC-1")
+    assert isinstance(events, list)
+    return str(max(events, key=lambda event: event["seq"])["at"])
+
+
+def test_a_local_time_the_clocks_skipped_is_refused(berlin_incident: Workspace) -> None:
+    result = note_at(berlin_incident, "2026-03-29T02:30")
+    assert result.returncode == 2, result.stderr
+    assert "did not exist in local time" in result.stderr and "2026-03-29T02:30+01:00" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert event_count(berlin_incident, "INC-1") == 1
+
+
+def test_a_local_time_the_clocks_showed_twice_needs_an_offset(berlin_incident: Workspace) -> None:
+    result = note_at(berlin_incident, "2026-10-25T02:30")
+    assert result.returncode == 2, result.stderr
+    assert "happened twice" in result.stderr
+    assert "2026-10-25T02:30+02:00" in result.stderr and "2026-10-25T02:30+01:00" in result.stderr
+    assert event_count(berlin_incident, "INC-1") == 1
+    for offset, utc in (("+02:00", "2026-10-25T00:30:00.000000Z"), ("+01:00", "2026-10-25T01:30:00.000000Z")):
+        accepted = note_at(berlin_incident, "2026-10-25T02:30" + offset)
+        assert accepted.returncode == 0, accepted.stderr
+        assert newest_at(berlin_incident) == utc
+
+
+def test_an_ordinary_local_time_is_read_in_the_local_zone(berlin_incident: Workspace) -> None:
+    assert note_at(berlin_incident, "2026-10-25T03:30").returncode == 0
+    assert newest_at(berlin_incident) == "2026-10-25T02:30:00.000000Z"

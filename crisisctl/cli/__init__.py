@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crisisctl import __version__
+from crisisctl.boundary import Boundary
 from crisisctl.cli.commands import LazyGroup
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
@@ -78,17 +79,22 @@ def main_options(
 
     Example: crisisctl playbook validate
     """
-    ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor)
+    boundary = ctx.obj if isinstance(ctx.obj, Boundary) else None
+    ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor, boundary=boundary)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         print(OVERVIEW, end="")
 
 
-def run(args: list[str]) -> int:
-    """Run one command; every failure ends here as one message and a documented exit code."""
+def run(args: list[str], boundary: Boundary) -> int:
+    """Run one command; every failure ends here as one message and a documented exit code.
+
+    A failed write to standard output is not decided here: the caller settles it after the
+    last flush (see crisisctl.entry), so it is never mistaken for a defect.
+    """
     try:
         command = typer.main.get_command(app)
-        result = command.main(args=args, prog_name="crisisctl", standalone_mode=True)
-    except SystemExit as done:
+        result = command.main(args=args, prog_name="crisisctl", standalone_mode=True, obj=boundary)
+    except SystemExit as done:  # typer turns a broken pipe into exit 1; the caller sees the failure
         return _exit_status(done.code)
     except CrisisError as error:
         _print_error(error)
@@ -97,6 +103,8 @@ def run(args: list[str]) -> int:
         print("crisisctl: interrupted; everything already answered is saved", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except OSError as error:
+        if boundary.failure is not None:
+            return int(ExitCode.LOG)
         if error.filename is None:
             return _internal_error(error, args)
         # A path the system refuses (too long, a folder, a full disk...): the user's to fix, not a defect.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from crisisctl.boundary import Boundary
 from crisisctl.errors import UsageError
 from crisisctl.settings import Settings
 
@@ -31,9 +32,12 @@ class AppContext:
     _err: Console | None = None
     _log: IncidentLog | None = None
     clock: Clock | None = None
+    boundary: Boundary = field(default_factory=Boundary.unwatched)
 
     @classmethod
-    def create(cls, *, db: str | None, playbooks: str, templates: str, actor: str | None) -> AppContext:
+    def create(
+        cls, *, db: str | None, playbooks: str, templates: str, actor: str | None, boundary: Boundary | None = None
+    ) -> AppContext:
         if db == "":  # an unset variable in a script: never fall back to the real log silently
             raise UsageError("--db is empty", "name a log file, or leave out --db for the default log")
         settings = Settings(
@@ -42,7 +46,7 @@ class AppContext:
             db_flag=Path(db) if db else None,
             actor_flag=actor,
         )
-        return cls(settings)
+        return cls(settings, boundary=boundary or Boundary.unwatched())
 
     @property
     def out(self) -> Console:
@@ -82,9 +86,9 @@ class AppContext:
     @property
     def log(self) -> IncidentLog:
         if self._log is None:
-            from crisisctl.store.log import IncidentLog
+            from crisisctl.cli.recording import RecordingLog
 
-            self._log = IncidentLog(self.settings.db)
+            self._log = RecordingLog(self.settings.db, self.boundary)
         return self._log
 
     def service(self) -> IncidentService:

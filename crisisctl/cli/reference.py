@@ -15,7 +15,8 @@ a test fails when this page and the commands drift apart.
 Exit codes: `0` done; `1` the answer is no (an invalid playbook, a refused action);
 `2` the command could not be understood (bad flag, unknown id, missing path);
 `3` internal error (one line naming a crash report); `4` the log could not be read
-or written; `130` interrupted.
+or written, or standard output could not be written by a command that recorded nothing;
+`130` interrupted. A reader that stops early (`| head`) is not an error: exit 0.
 """
 
 

@@ -140,7 +140,7 @@ def export_command(
     if export_format is ExportFormat.json:
         text = export_json(state, playbook, now, redact=redact)
     elif export_format is ExportFormat.csv:
-        text = export_csv(state, redact=redact)
+        text = export_csv(state, redact=redact, for_terminal=output is None)
     else:
         text = export_markdown(state, playbook, now, redact=redact)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")

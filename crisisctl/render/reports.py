@@ -509,15 +509,22 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(state: IncidentState, *, redact: bool = False) -> str:
-    """The timeline, one event a row, oldest first; cells that would start a formula are neutralised."""
+def export_csv(state: IncidentState, *, redact: bool = False, for_terminal: bool = False) -> str:
+    """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
+
+    `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
+    `less -R` or `tee`), so control, escape and bidi characters in cells are shown as escapes.
+    """
     state = prepare(state, redact)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if redact:
         writer.writerow([f"# {REDACTION_NOTICE}"])
     writer.writerow(CSV_COLUMNS)
-    cell = neutralise_cell
+
+    def cell(value: str) -> str:
+        return neutralise_cell(inert(value) if for_terminal else value)
+
     for event in sorted(state.events, key=lambda e: (e.at, e.seq)):
         writer.writerow(
             [event.seq, event.at, event.recorded_at, cell(event.type), cell(event.actor), cell(describe_event(event))]
