@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from conftest import Workspace, crisisctl, declare
+from conftest import Workspace, crisisctl, declare, read_digest
 from test_reports import run_on_terminal
 
 # A window-title OSC sequence ending in BEL, and a right-to-left override.
@@ -18,11 +18,14 @@ RAW_AT_A_TERMINAL = ("\x1b]", "\x07", "\u202e")
 
 
 def hostile_name_incident(ws: Workspace) -> str:
-    """An incident where the hostile name holds the lead, notes, drafts and approves; the confirmation."""
+    """An incident where the hostile name holds the lead, notes and approves (a scribe drafts); the confirmation."""
     declare(ws, "--assign", f"incident-lead={NAME}")
     ws.ok("--as", NAME, "note", "INC-1", "written by eve")
-    ws.ok("--as", NAME, "comms", "draft", "INC-1", "customer-notice")
-    return ws.ok("--as", NAME, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead")
+    ws.ok("--as", "scribe", "comms", "draft", "INC-1", "customer-notice")
+    digest = read_digest(ws, "INC-1", "customer-notice")
+    return ws.ok(
+        "--as", NAME, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead", "--digest", digest
+    )
 
 
 def test_a_hostile_as_name_is_inert_in_confirmations_and_views(workspace: Workspace) -> None:
@@ -45,7 +48,7 @@ def test_csv_on_standard_output_is_inert_and_a_file_keeps_the_exact_text(workspa
     assert piped.returncode == 0, piped.stderr
     assert not any(raw in piped.stdout for raw in RAW)
     rows = list(csv.reader(io.StringIO(piped.stdout, newline="")))
-    assert {row[4] for row in rows[2:5]} == {SHOWN}
+    assert {row[4] for row in rows[2:5]} == {SHOWN, "scribe"}
     assert rows[-1][5] == "\\x1b[2J wiped \\u202eevil\\x0d\n=1+1"
     target = tmp_path / "timeline.csv"
     workspace.ok("export", "INC-1", "--format", "csv", "-o", str(target))
