@@ -114,7 +114,7 @@ class NoticeDispatcher:
 
         self.service.record(incident_id, at, events_for)
         order, route = started[0]
-        return self._settle(order, self.courier.deliver(order, route))
+        return self._deliver(order, route)
 
     def unsettled(self, incident_id: str) -> list[tuple[Communication, str, Dispatch]]:
         """Deliveries of this incident started but with no recorded outcome."""
@@ -161,7 +161,7 @@ class NoticeDispatcher:
         order = DispatchOrder(dispatch.delivery_id, state.id, communication, locale, record.draft, dispatch.at)
         outbox = str(dispatch.route.get("outbox", ""))
         if verdict == "resend":
-            return self._settle(order, self.courier.deliver(order, dispatch.route))
+            return self._deliver(order, dispatch.route)
         who = self.service.actor
         if verdict == "delivered":
             return self._settle(order, DeliveryOutcome("sent", f"reconciled: {who} confirmed it arrived", outbox))
@@ -233,9 +233,14 @@ class NoticeDispatcher:
             outcome.outbox,
             state.last_seq,
         )
-        if outcome.status == "failed":
+        return settlement
+
+    def _deliver(self, order: DispatchOrder, route: dict[str, Any]) -> Settlement:
+        """One delivery attempt, settled; a failure is recorded, then reported as a refusal."""
+        settlement = self._settle(order, self.courier.deliver(order, route))
+        if settlement.status == "failed":
             raise DeliveryFailedError(
-                f"{what} was not delivered: {outcome.detail}",
+                f"{comms.describe(order.communication, order.locale)} was not delivered: {settlement.detail}",
                 "the failure is recorded and the draft and approvals are kept; fix the cause and send again",
             )
         return settlement
