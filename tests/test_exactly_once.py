@@ -150,8 +150,8 @@ def test_kill_9_right_after_the_servers_250_leaves_an_open_delivery_that_a_retry
 
         pending = unsettled(ws)
         assert pending is not None and pending["outcome"] == "unknown" and pending["via"] == "smtp"
-        listing = ok(ws, "auditor", "comms", "list", INCIDENT)
-        assert "sending, outcome unknown" in listing
+        for view in (("comms", "list", INCIDENT), ("show", INCIDENT), ("comms", "show", INCIDENT, "plain-notice")):
+            assert "outcome unknown" in ok(ws, "auditor", *view).lower(), view
 
         retry = crisisctl(*ws.args(), "--as", "lead", "comms", "send", INCIDENT, "plain-notice")
         assert retry.returncode == 1, retry.stderr

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-from rich.text import Text
-
 from crisisctl.clock import format_time
 from crisisctl.incident.state import CommunicationRecord, IncidentState, communication_status
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from crisisctl.incident.dispatch import Settlement
 
 
@@ -68,24 +67,57 @@ def communications_payload(state: IncidentState, playbook: Playbook) -> list[dic
 
 
 _STYLE = {"pending": "red", "drafted": "yellow", "approved": "cyan", "sent": "green"}
+SENDING_UNKNOWN = "sending, outcome unknown"
 
 
-def communications_table(state: IncidentState, playbook: Playbook) -> Table:
-    table = Table(title=f"{state.id}: communications", title_justify="left", show_edge=False, header_style="bold")
-    for column in ("communication", "locale", "audience", "status", "approvals"):
+def status_words(row: dict[str, Any]) -> str:
+    """The status as people read it: an open delivery outranks the status word."""
+    return SENDING_UNKNOWN if row["unsettled_delivery"] else str(row["status"])
+
+
+def approval_marks(row: dict[str, Any]) -> list[tuple[str, bool]]:
+    """`✓ role (person)` for each approval given, `… role` for each awaited."""
+    return [
+        (f"✓ {a['role']} ({a['by']})" if a["approved"] else f"… {a['role']}", bool(a["approved"]))
+        for a in row["approvals"]
+    ]
+
+
+def communication_plain_rows(state: IncidentState, playbook: Playbook) -> list[tuple[str, ...]]:
+    return [
+        (
+            row["id"],
+            row["locale"] or "-",
+            row["audience"],
+            status_words(row),
+            ", ".join(mark for mark, _ in approval_marks(row)),
+        )
+        for row in communication_rows(state, playbook)
+    ]
+
+
+def communications_table(state: IncidentState, playbook: Playbook, title: str | None = None) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=title or f"{state.id}: communications", title_justify="left", show_edge=False, header_style="bold"
+    )
+    for column in COMMUNICATION_COLUMNS:
         table.add_column(column)
     for row in communication_rows(state, playbook):
         approvals = Text()
-        for index, approval in enumerate(row["approvals"]):
+        for index, (mark, given) in enumerate(approval_marks(row)):
             if index:
                 approvals.append(", ")
-            mark = f"✓ {approval['role']} ({approval['by']})" if approval["approved"] else f"… {approval['role']}"
-            approvals.append(inert(mark, keep_newlines=False), style="green" if approval["approved"] else "yellow")
-        status = Text(row["status"], style=_STYLE[row["status"]])
-        if row["unsettled_delivery"]:
-            status = Text("sending, outcome unknown", style="bold magenta")
+            approvals.append(inert(mark, keep_newlines=False), style="green" if given else "yellow")
+        words = status_words(row)
+        status = Text(words, style="bold magenta" if words == SENDING_UNKNOWN else _STYLE[row["status"]])
         table.add_row(row["id"], row["locale"] or "-", row["audience"], status, approvals)
     return table
+
+
+COMMUNICATION_COLUMNS = ("communication", "locale", "audience", "status", "approvals")
 
 
 def communication_detail(

@@ -12,7 +12,7 @@ from rich.text import Text
 from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
-from crisisctl.output.comms import communication_rows
+from crisisctl.output.comms import communication_rows, communications_table
 from crisisctl.output.plain import (
     PLAYBOOK_MOVED_ON,
     due_words,
@@ -76,7 +76,7 @@ def steps_table(views: list[StepView], now: dt.datetime, title: str = "Steps") -
 def incident_panel(
     state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool
 ) -> RenderableType:
-    """`crisisctl show`: header, roles, steps, inputs."""
+    """`crisisctl show`: header, roles, steps, notices, inputs."""
     header = Text()
     header.append(f"{state.id}  ", style="bold")
     header.append(inert(state.title, keep_newlines=False), style="bold")
@@ -105,6 +105,8 @@ def incident_panel(
         )
     parts.append(roles)
     parts.append(steps_table(step_views(state, playbook, now), now))
+    if playbook.communications:
+        parts.append(communications_table(state, playbook, title="Notices"))
     if state.inputs:
         inputs = Table(title="Inputs", title_justify="left", show_edge=False, header_style="bold")
         inputs.add_column("input")

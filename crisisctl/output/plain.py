@@ -87,7 +87,7 @@ def input_text(value: Any) -> str:
 
 
 def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool) -> str:
-    """`crisisctl show` for pipes and files: the panel's header, roles, steps and inputs as plain sections."""
+    """`crisisctl show` for pipes and files: the panel's header, roles, steps, notices and inputs as plain sections."""
     from crisisctl.incident.state import step_views, unfilled_required_roles
 
     lines = [
@@ -112,6 +112,10 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
             ("step", "status", "owner", "due", "what"), step_rows(step_views(state, playbook, now), now, notes=True)
         ),
     ]
+    if playbook.communications:
+        from crisisctl.output.comms import COMMUNICATION_COLUMNS, communication_plain_rows
+
+        sections.append("Notices\n" + plain_table(COMMUNICATION_COLUMNS, communication_plain_rows(state, playbook)))
     if state.inputs:
         values = [(name, input_text(value)) for name, value in state.inputs.items()]
         sections.append("Inputs\n" + plain_table(("input", "value"), values))
