@@ -898,6 +898,29 @@ def test_a_read_only_folder_fails_cleanly_and_works_once_writable(workspace: Wor
     assert chain_ok(workspace.db).ok
 
 
+@pytest.mark.parametrize("suffix", ["-shm", "-wal"])
+def test_a_symlinked_side_file_is_refused_and_its_target_left_alone(workspace: Workspace, suffix: str) -> None:
+    """In a shared folder anyone may plant `log-shm -> someone's file`: crisisctl must neither chmod nor open it."""
+    seed(workspace, notes=1)
+    before = rows(workspace.db)
+    workspace.db.chmod(0o660)  # a log shared with a team through its group
+    victim = workspace.root / "someone-elses-file"
+    victim.write_text("not yours\n", encoding="utf-8")
+    victim.chmod(0o644)
+    side = Path(f"{workspace.db}{suffix}")
+    side.unlink(missing_ok=True)
+    side.symlink_to(victim)
+    refused = cli(workspace, "note", "INC-1", "customer jane.doe@example.com")
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644, "the chmod followed the link"
+    assert victim.read_text(encoding="utf-8") == "not yours\n"
+    assert_clean_failure(refused.returncode, refused.stderr, 4, "symbolic link", "remove the link")
+    assert str(side) in refused.stderr
+    side.unlink()
+    again = cli(workspace, "note", "INC-1", "link removed")
+    assert again.returncode == 0, again.stderr
+    assert rows(workspace.db)[: len(before)] == before and len(rows(workspace.db)) == len(before) + 1
+
+
 # --------------------------------------------------------------------------- backup
 
 
