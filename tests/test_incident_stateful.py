@@ -1,7 +1,7 @@
 """Random command sequences through two connections: state is always a replay of the events.
 
 After every step: the incident list (written alongside the events) equals a fresh fold
-of the events, the hash chain verifies, and a refused command left the log unchanged.
+of the events, the hash chain and the list verify, and a refused command left the log unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from crisisctl.clock import FixedClock
 from crisisctl.errors import CrisisError
+from crisisctl.incident.listing import INCIDENT_LIST_RULE
 from crisisctl.incident.service import Declaration, IncidentService, incident_row, playbook_data_json
 from crisisctl.incident.state import fold
 from crisisctl.playbook.validate import validate_playbook
@@ -137,7 +138,7 @@ class IncidentMachine(RuleBasedStateMachine):
     @invariant()
     def chain_verifies(self) -> None:
         if self.incidents:
-            assert self.logs[0].verify(playbook_data_json).ok
+            assert self.logs[0].verify(playbook_data_json, incident_list=INCIDENT_LIST_RULE).ok
 
     def teardown(self) -> None:
         for log in self.logs:

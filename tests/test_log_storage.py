@@ -355,6 +355,8 @@ def test_a_blank_file_becomes_a_log(workspace: Workspace) -> None:
         "playbook_snapshots_append_only_delete",
         "playbook_models_append_only_update",
         "playbook_models_append_only_delete",
+        "incidents_never_deleted",
+        "incidents_follow_events",
     }
     assert len(rows(workspace.db)) == 1
 

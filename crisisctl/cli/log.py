@@ -52,9 +52,10 @@ def verify_command(
     if incident is not None:
         state, _ = context.service().load(incident)
         incident_events = len(state.events)
+    from crisisctl.incident.listing import INCIDENT_LIST_RULE
     from crisisctl.incident.service import playbook_data_json
 
-    result = context.log.verify(playbook_data_json, expected)
+    result = context.log.verify(playbook_data_json, expected, INCIDENT_LIST_RULE)
     if as_json:
         payload = {
             "ok": result.ok,
@@ -62,6 +63,7 @@ def verify_command(
             "anchor": result.anchor,
             "first_bad_seq": result.first_bad_seq,
             "reason": result.reason or None,
+            "incident": result.incident,
         }
         if incident_events is not None:
             payload["incident_events"] = incident_events

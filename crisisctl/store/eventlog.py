@@ -130,6 +130,7 @@ class Verification:
     anchor: str | None
     first_bad_seq: int | None = None
     reason: str = ""
+    incident: str | None = None  # the incident whose line in the incident list is wrong
 
 
 def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
