@@ -14,7 +14,7 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
-from crisisctl.incident.state import Draft, IncidentState, fold, step_views
+from crisisctl.incident.state import Draft, IncidentState, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.store.eventlog import NewEvent
@@ -134,20 +134,20 @@ class IncidentService:
         return state
 
     def record(self, incident_id: str, at_text: str | None, events_for: EventsFor) -> IncidentState:
-        """The one write path after declaration: rules are checked inside the write lock."""
-        incident_id = normalise_incident_id(incident_id)
+        """The one write path after declaration: rules are checked inside the write lock.
+
+        The history is folded before the lock is taken (a long incident takes a while to fold, and every
+        other writer would wait that long); inside, only the events recorded since are read and applied.
+        """
+        incident_id, (state, playbook) = normalise_incident_id(incident_id), self.load(incident_id)
         with self.log.write() as writer:
-            history = writer.events_of(incident_id)
-            if not history:
-                raise self._unknown_incident(incident_id)
-            state = fold(history)
-            playbook = self.playbook_for(state)
+            apply_newer(state, writer.events_of(incident_id, after=state.last_seq))
             rules.ensure_not_closed(state)
             recorded = self.clock.now()
             at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
             stored = writer.append(new_events, format_time(recorded))
-            state = fold([*history, *stored])
+            apply_newer(state, stored)
             writer.save_incident(incident_row(state))
         return state
 

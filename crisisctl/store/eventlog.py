@@ -110,9 +110,11 @@ def _row_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
 
 
-def events_of(connection: sqlite3.Connection, incident: str) -> list[StoredEvent]:
-    """Every event of one incident, oldest first."""
-    rows = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? ORDER BY seq", (incident,))
+def events_of(connection: sqlite3.Connection, incident: str, after: int = 0) -> list[StoredEvent]:
+    """The events of one incident recorded after event `after` (every one by default), oldest first."""
+    rows = connection.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? AND seq > ? ORDER BY seq", (incident, after)
+    )
     return [_row_event(row) for row in rows]
 
 

@@ -115,8 +115,8 @@ class LogWriter:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
-    def events_of(self, incident: str) -> list[StoredEvent]:
-        return eventlog.events_of(self.connection, incident)
+    def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
+        return eventlog.events_of(self.connection, incident, after)
 
     def next_incident_number(self) -> int:
         """One more than any number used so far, in the list or in the events: a number is never reused, even
