@@ -556,8 +556,7 @@ ZYGOTE = textwrap.dedent(
     import datetime as dt, os, sys
     from pathlib import Path
     from crisisctl.clock import SystemClock
-    from crisisctl.incident.service import Declaration, IncidentService, incident_row
-from crisisctl.incident.state import fold
+    from crisisctl.incident.service import Declaration, IncidentService
     from crisisctl.playbook.catalog import find_playbook
     from crisisctl.store.log import IncidentLog
 
