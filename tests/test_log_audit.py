@@ -244,25 +244,79 @@ def before_hash(ws: Workspace, seq: int) -> str:
         return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
 
 
-def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
-    """Alter event 7 and recompute every hash after it with crisisctl's own code: only the anchor can tell."""
-    ws, total = log
-    _, before, _ = verify_json(ws)
+def rewrite_from(ws: Workspace, first: int, total: int) -> None:
+    """Alter event `first` and recompute every hash after it with crisisctl's own code."""
     with attacker(ws.db) as connection:
-        prev = row(connection, 6)[8]
-        for seq in range(7, total + 1):
+        prev = row(connection, first - 1)[8]
+        for seq in range(first, total + 1):
             _, incident, at, recorded_at, kind, actor, data, _, _ = row(connection, seq)
-            if seq == 7:
+            if seq == first:
                 data = canonical_json({**json.loads(data), "forged": True})
             digest = chain_hash(seq, incident, at, recorded_at, kind, actor, data, prev)
             connection.execute(
                 "UPDATE events SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?", (data, prev, digest, seq)
             )
             prev = digest
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
+    """Alter event 7 and recompute every hash after it: only the anchor can tell, and only that something
+    up to it changed (the anchor's seq is named; kept anchors name event 7, below)."""
+    ws, total = log
+    _, before, _ = verify_json(ws)
+    rewrite_from(ws, 7, total)
     code, payload, _ = verify_json(ws)
     assert code == 0, "a consistent rewrite is invisible without an anchor"
     assert payload["anchor"] != before["anchor"]
     assert_fails_at(ws, total, "rewritten", "--anchor", before["anchor"])
+
+
+def test_kept_anchors_name_the_first_event_a_consistent_rewrite_changed(log: tuple[Workspace, int]) -> None:
+    """One anchor only shows that something up to it changed; every event's anchor shows where it began."""
+    ws, total = log
+    kept = ws.root / "anchors.txt"
+    code, payload, _ = verify_json(ws, "--save-anchors", str(kept))
+    assert code == 0 and payload["anchors_saved"] == total, payload
+    saved = kept.read_text(encoding="utf-8")
+    assert [line for line in saved.splitlines() if not line.startswith("#")][-1] == payload["anchor"]
+    rewrite_from(ws, 7, total)
+    assert verify_json(ws)[0] == 0, "a consistent rewrite is invisible without anchors"
+    assert_fails_at(ws, 7, "rewritten", "--anchor-file", str(kept))
+    # A rewritten log must not replace the anchors that prove the rewrite.
+    assert_fails_at(ws, 7, "rewritten", "--save-anchors", str(kept))
+    assert kept.read_text(encoding="utf-8") == saved
+
+
+def test_kept_anchors_grow_with_the_log_and_catch_a_cut(log: tuple[Workspace, int]) -> None:
+    ws, total = log
+    kept = ws.root / "anchors.txt"
+    assert verify_json(ws, "--save-anchors", str(kept))[0] == 0
+    ws.ok("note", "INC-1", "one more")
+    gc.collect()
+    code, payload, _ = verify_json(ws, "--save-anchors", str(kept))
+    assert code == 0 and payload["anchors_saved"] == total + 1, payload
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM events WHERE seq > ?", (total - 3,))
+        connection.execute(
+            "UPDATE incidents SET last_seq = (SELECT max(seq) FROM events WHERE events.incident = incidents.id)"
+        )
+    assert verify_json(ws)[0] == 0
+    assert_fails_at(ws, total - 2, "cut short", "--anchor-file", str(kept))
+
+
+@pytest.mark.parametrize("content", [b"12:sha256:abc\n", b"# notes\nfix the printer\n", b"\xff\x00"])
+def test_a_file_that_is_not_anchors_is_a_usage_error_and_left_alone(log: tuple[Workspace, int], content: bytes) -> None:
+    ws, _ = log
+    other = ws.root / "notes.txt"
+    other.write_bytes(content)
+    for option in ("--anchor-file", "--save-anchors"):
+        code, _, err = ws.run("verify", option, str(other))
+        gc.collect()
+        assert code == 2 and "Traceback" not in err and str(other) in err, (option, code, err)
+    assert other.read_bytes() == content
+    code, _, err = ws.run("verify", "--anchor-file", str(ws.root / "missing.txt"))
+    gc.collect()
+    assert code == 2 and "missing.txt" in err
 
 
 def test_an_altered_pinned_playbook_is_evident(log: tuple[Workspace, int]) -> None:

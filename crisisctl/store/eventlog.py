@@ -141,10 +141,12 @@ def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Verification:
-    """Recompute every hash and link; name the first event that does not fit."""
+def verify(connection: sqlite3.Connection, anchors: Iterable[tuple[int, str]] = ()) -> Verification:
+    """Recompute every hash and link; name the first event that does not fit, or that differs from its
+    anchor (`anchors`: (seq, hash) kept outside the log, oldest first)."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    anchor_seen = anchor is None
+    pending = iter(anchors)
+    anchor = next(pending, None)
     for seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev, stored_hash in _rows(connection):
         count += 1
         if seq != expected_seq:
@@ -153,18 +155,24 @@ def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None
             return Verification(False, count, None, seq, f"event {seq} does not follow event {seq - 1} (chain broken)")
         if chain_hash(seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev) != stored_hash:
             return Verification(False, count, None, seq, f"event {seq} was altered after it was recorded")
-        if anchor is not None and seq == anchor[0]:
+        while anchor is not None and seq == anchor[0]:  # `while`: the same event may be anchored twice
             if stored_hash != anchor[1]:
-                return Verification(False, count, None, seq, f"event {seq} differs from the anchor (log rewritten)")
-            anchor_seen = True
+                return Verification(False, count, None, seq, f"event {seq} differs from its anchor (log rewritten)")
+            anchor = next(pending, None)
         prev_hash, expected_seq = stored_hash, seq + 1
     newest_anchor = f"{expected_seq - 1}:{prev_hash}" if count else None
-    if not anchor_seen:
-        assert anchor is not None
+    if anchor is not None:
         return Verification(
-            False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by the anchor is missing (log cut short)"
+            False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by an anchor is missing (log cut short)"
         )
     return Verification(True, count, newest_anchor)
+
+
+def hashes(connection: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(seq, hash) of every event, oldest first: the anchors of the whole log."""
+    cursor = connection.execute("SELECT seq, hash FROM events ORDER BY seq")
+    while batch := cursor.fetchmany(4096):
+        yield from batch
 
 
 def verify_snapshots(

@@ -8,7 +8,7 @@ import itertools
 import operator
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,19 +261,25 @@ class IncidentLog:
     def verify(
         self,
         derive_data: Callable[[str], str | None],
-        anchor: tuple[int, str] | None = None,
+        anchors: Iterable[tuple[int, str]] = (),
         incident_list: IncidentListRule | None = None,
+        keep_anchors: Callable[[Iterator[tuple[int, str]]], object] | None = None,
     ) -> Verification:
-        """SQLite's own check, the schema, the chain, every pinned playbook (`derive_data`: text -> kept data
-        JSON) and, given its rule, the incident list; all in one read transaction, so that commands recording
-        meanwhile never make the events and the list seem to disagree."""
+        """SQLite's own check, the schema, the chain against `anchors` ((seq, hash), oldest first), every
+        pinned playbook (`derive_data`: text -> kept data JSON) and, given its rule, the incident list; then,
+        if all is well, `keep_anchors` is given the anchors of every event. All in one read transaction, so
+        commands recording meanwhile never make the events and the list seem to disagree, and only
+        verified events are kept as anchors."""
         with self._reading() as connection:
             if connection is None:
                 raise LogError(f"there is no log at {self.path}", "declare an incident first, or pass --db PATH")
             try:
                 connection.execute("BEGIN")
                 try:
-                    return self._verify(connection, derive_data, anchor, incident_list)
+                    result = self._verify(connection, derive_data, anchors, incident_list)
+                    if result.ok and keep_anchors is not None:
+                        keep_anchors(eventlog.hashes(connection))
+                    return result
                 finally:
                     connection.execute("COMMIT")
             except sqlite3.Error as error:
@@ -283,7 +289,7 @@ class IncidentLog:
         self,
         connection: sqlite3.Connection,
         derive_data: Callable[[str], str | None],
-        anchor: tuple[int, str] | None,
+        anchors: Iterable[tuple[int, str]],
         incident_list: IncidentListRule | None,
     ) -> Verification:
         damage = connection.execute("PRAGMA quick_check").fetchone()[0]
@@ -296,7 +302,7 @@ class IncidentLog:
         changed = schema.difference(connection)
         if changed is not None:
             return Verification(False, 0, None, None, changed)
-        result = eventlog.verify(connection, anchor)
+        result = eventlog.verify(connection, anchors)
         if not result.ok:
             return result
         snapshot_problem = eventlog.verify_snapshots(connection, derive_data)
