@@ -18,7 +18,7 @@ from crisisctl.incident.state import Draft, IncidentState, apply_newer, fold, st
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.store.eventlog import NewEvent
-from crisisctl.store.log import IncidentLog, IncidentRow
+from crisisctl.store.log import IncidentLog, IncidentRow, LogWriter
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
@@ -101,10 +101,11 @@ class IncidentService:
         rules.require_severity(playbook, declaration.severity)
         for role in declaration.roles:
             rules.require_role(playbook, role)
-        now = self.clock.now()
-        at = parse_at(declaration.at, now, None) if declaration.at else now
-        rules.ensure_not_future(at, now)
         with self.log.write() as writer:
+            wall = self.clock.now()
+            now = log_time(writer, wall)
+            at = parse_at(declaration.at, now, None) if declaration.at else now
+            rules.ensure_not_future(at, now)
             number = writer.next_incident_number()
             incident_id = f"{INCIDENT_PREFIX}{number}"
             kept = playbook_data_json(playbook.text)
@@ -126,7 +127,9 @@ class IncidentService:
                 if declaration.scenario is not None:
                     data["scenario"] = declaration.scenario
             stored = writer.append(
-                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)], format_time(now)
+                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)],
+                format_time(now),
+                format_time(wall),
             )
             state = fold(stored)
             self._playbooks[playbook.sha256] = playbook
@@ -143,17 +146,23 @@ class IncidentService:
         with self.log.write() as writer:
             apply_newer(state, writer.events_of(incident_id, after=state.last_seq))
             rules.ensure_not_closed(state)
-            recorded = self.clock.now()
+            wall = self.clock.now()
+            recorded = log_time(writer, wall)
             at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
-            stored = writer.append(new_events, format_time(recorded))
+            stored = writer.append(new_events, format_time(recorded), format_time(wall))
             apply_newer(state, stored)
             writer.save_incident(incident_row(state))
         return state
 
     def stated_time(self, state: IncidentState, at_text: str | None, recorded: dt.datetime) -> dt.datetime:
-        """The time an event is stated to have happened (--at), checked against the incident's clock."""
-        now = incident_now(state, recorded)
+        """The time an event is stated to have happened (--at), checked against the incident's clock.
+
+        That clock never runs behind the incident's latest recorded time: after a clock that ran fast is
+        set right, the incident stays writable, and may be stated up to that time plus the tolerance.
+        """
+        latest = parse_time(state.events[-1].recorded_at) if state.events else recorded
+        now = incident_now(state, max(recorded, latest))
         at = parse_at(at_text, now, state.declared_at) if at_text else now
         if state.drill:  # a scripted drill states drill times ahead of its clock, but within a drill's reach
             rules.ensure_within_drill(state, at)
@@ -351,6 +360,13 @@ def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:
     drill_now = state.declared_at + (real_now - state.started_real_at) * state.speed
     stated = [parse_time(event.at) for event in state.events]
     return max([drill_now, *stated])
+
+
+def log_time(writer: LogWriter, wall: dt.datetime) -> dt.datetime:
+    """The time to record as `recorded_at`: the machine's clock, but never before the log's newest
+    recorded time, so that recorded_at never runs backwards when a clock is set back."""
+    newest = writer.newest_recorded_at()
+    return max(wall, parse_time(newest)) if newest else wall
 
 
 def incident_row(state: IncidentState) -> IncidentRow:

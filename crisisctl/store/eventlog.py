@@ -84,23 +84,28 @@ class NewEvent:
     data: dict[str, Any]
 
 
-def append(connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str) -> list[StoredEvent]:
-    """Append events after the newest one, chaining their hashes; the caller holds the write lock."""
+def append(
+    connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str, wall: str | None = None
+) -> list[StoredEvent]:
+    """Append events after the newest one, chaining their hashes; the caller holds the write lock.
+
+    `wall` is the machine's clock when it differs from `recorded_at` (kept from running backwards):
+    it is kept in each event's data as `recorded_wall`, so a clock set back shows in the record.
+    """
     last = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     stored: list[StoredEvent] = []
     for event in events:
         seq += 1
-        data_json = canonical_json(event.data)
+        data = event.data if wall is None or wall == recorded_at else {**event.data, "recorded_wall": wall}
+        data_json = canonical_json(data)
         digest = chain_hash(seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash)
         connection.execute(
             f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash, digest),
         )
         stored.append(
-            StoredEvent(
-                seq, event.incident, event.at, recorded_at, event.type, event.actor, event.data, prev_hash, digest
-            )
+            StoredEvent(seq, event.incident, event.at, recorded_at, event.type, event.actor, data, prev_hash, digest)
         )
         prev_hash = digest
     return stored
@@ -116,6 +121,11 @@ def events_of(connection: sqlite3.Connection, incident: str, after: int = 0) -> 
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? AND seq > ? ORDER BY seq", (incident, after)
     )
     return [_row_event(row) for row in rows]
+
+
+def newest_recorded_at(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return row[0] if row else None
 
 
 def newest(connection: sqlite3.Connection) -> tuple[int, str] | None:

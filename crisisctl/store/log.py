@@ -139,8 +139,11 @@ class LogWriter:
             "INSERT OR IGNORE INTO playbook_models (sha256, data) VALUES (?, ?)", (sha256, data_json)
         )
 
-    def append(self, events: list[NewEvent], recorded_at: str) -> list[StoredEvent]:
-        return eventlog.append(self.connection, events, recorded_at)
+    def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]:
+        return eventlog.append(self.connection, events, recorded_at, wall)
+
+    def newest_recorded_at(self) -> str | None:
+        return eventlog.newest_recorded_at(self.connection)
 
     def save_incident(self, row: IncidentRow) -> None:
         """Insert or update the incident's line; an update, never a replace, which the guard triggers refuse."""
