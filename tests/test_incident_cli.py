@@ -340,8 +340,12 @@ def test_the_kept_playbook_data_cannot_drift_from_the_pinned_text(workspace: Wor
 
     declare(workspace)
     connection = sqlite3.connect(workspace.db)
-    connection.execute("DROP TRIGGER playbook_models_append_only_update")  # as an attacker would
+    (guard,) = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'playbook_models_append_only_update'"
+    ).fetchone()
+    connection.execute("DROP TRIGGER playbook_models_append_only_update")  # as an attacker would,
     connection.execute('UPDATE playbook_models SET data = replace(data, \'"due":"30m"\', \'"due":"3w"\')')
+    connection.execute(guard)  # putting the guard back so the schema looks untouched
     connection.commit()
     connection.close()
     code, out, _ = workspace.run("verify", "--json")

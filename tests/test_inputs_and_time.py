@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import subprocess
 
 import pytest
@@ -140,3 +141,39 @@ def test_a_local_time_the_clocks_showed_twice_needs_an_offset(berlin_incident: W
 def test_an_ordinary_local_time_is_read_in_the_local_zone(berlin_incident: Workspace) -> None:
     assert note_at(berlin_incident, "2026-10-25T03:30").returncode == 0
     assert newest_at(berlin_incident) == "2026-10-25T02:30:00.000000Z"
+
+
+# --------------------------------------------------------------------------- a clock set back
+
+
+def run_at(ws: Workspace, clock: dt.datetime, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command in a child process whose clock reads `clock` (CRISISCTL_FAKE_NOW, for tests only)."""
+    return crisisctl(*ws.args(), *args, cwd=ws.root, CRISISCTL_FAKE_NOW=clock.isoformat())
+
+
+def test_an_incident_declared_by_a_fast_clock_stays_writable_once_the_clock_is_set_right(
+    workspace: Workspace,
+) -> None:
+    """A machine whose clock ran an hour fast declares; NTP sets it right. Every later command without --at
+    used to be refused as "before the declaration"; now the log's clock does not run backwards."""
+    right = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    fast = right + dt.timedelta(hours=1)
+    declared = run_at(workspace, fast, "declare", "base", "--input", "affected_customers=5", "--json")
+    assert declared.returncode == 0, declared.stderr
+    incident = json.loads(declared.stdout)["id"]
+    note = run_at(workspace, right, "note", incident, "clock was set right")
+    assert note.returncode == 0, note.stderr
+    stated = run_at(
+        workspace, right, "note", incident, "stated late", "--at", format_time(fast + dt.timedelta(minutes=4))
+    )
+    assert stated.returncode == 0, stated.stderr
+    timeline = run_at(workspace, right, "timeline", incident, "--json")
+    events = json.loads(timeline.stdout)
+    recorded = [parse_time(event["recorded_at"]) for event in events]
+    assert recorded == sorted(recorded) and recorded[0] == fast, "recorded_at never runs backwards"
+    assert [event["data"].get("recorded_wall") for event in events] == [None, format_time(right), format_time(right)]
+    assert all(parse_time(event["at"]) >= fast for event in events)
+    assert run_at(workspace, right, "verify").returncode == 0
+    # Beyond the latest recorded time plus the tolerance is still the future.
+    future = run_at(workspace, right, "note", incident, "x", "--at", format_time(fast + dt.timedelta(minutes=6)))
+    assert future.returncode == 2 and "future" in future.stderr

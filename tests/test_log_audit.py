@@ -30,6 +30,7 @@ from conftest import REPO, Workspace, subprocess_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crisisctl.store import schema
 from crisisctl.store.canonical import HASH_PREFIX, canonical_json, event_hash
 from crisisctl.store.database import connect, transaction
 from crisisctl.store.eventlog import GENESIS_HASH, NewEvent, append, chain_hash, events_of, verify
@@ -88,11 +89,16 @@ def plain(db: Path) -> Iterator[sqlite3.Connection]:
 
 @contextlib.contextmanager
 def attacker(db: Path) -> Iterator[sqlite3.Connection]:
-    """The file opened outside crisisctl, triggers dropped: what someone with write access can do."""
+    """The file opened outside crisisctl, triggers dropped and put back afterwards, so the schema looks
+    untouched: what a careful someone with write access can do."""
     with plain(db) as connection:
-        for trigger in TRIGGERS:
-            connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        assert set(TRIGGERS) <= {name for name, _ in triggers}
+        for name, _ in triggers:
+            connection.execute(f"DROP TRIGGER {name}")
         yield connection
+        for _, sql in triggers:
+            connection.execute(sql)
 
 
 def row(connection: sqlite3.Connection, seq: int) -> tuple[Any, ...]:
@@ -221,6 +227,9 @@ def test_a_truncated_tail_is_caught_by_the_anchor(log: tuple[Workspace, int]) ->
     early_anchor = f"10:{before_hash(ws, 10)}"
     with attacker(ws.db) as connection:
         connection.execute("DELETE FROM events WHERE seq > ?", (total - 4,))
+        connection.execute(  # the careful attacker keeps the incident list in step with the cut
+            "UPDATE incidents SET last_seq = (SELECT max(seq) FROM events WHERE events.incident = incidents.id)"
+        )
     # Without an anchor a clean cut is indistinguishable from a shorter log: that is what anchors are for.
     code, payload, _ = verify_json(ws)
     assert code == 0 and payload["events"] == total - 4
@@ -235,25 +244,79 @@ def before_hash(ws: Workspace, seq: int) -> str:
         return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
 
 
-def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
-    """Alter event 7 and recompute every hash after it with crisisctl's own code: only the anchor can tell."""
-    ws, total = log
-    _, before, _ = verify_json(ws)
+def rewrite_from(ws: Workspace, first: int, total: int) -> None:
+    """Alter event `first` and recompute every hash after it with crisisctl's own code."""
     with attacker(ws.db) as connection:
-        prev = row(connection, 6)[8]
-        for seq in range(7, total + 1):
+        prev = row(connection, first - 1)[8]
+        for seq in range(first, total + 1):
             _, incident, at, recorded_at, kind, actor, data, _, _ = row(connection, seq)
-            if seq == 7:
+            if seq == first:
                 data = canonical_json({**json.loads(data), "forged": True})
             digest = chain_hash(seq, incident, at, recorded_at, kind, actor, data, prev)
             connection.execute(
                 "UPDATE events SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?", (data, prev, digest, seq)
             )
             prev = digest
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
+    """Alter event 7 and recompute every hash after it: only the anchor can tell, and only that something
+    up to it changed (the anchor's seq is named; kept anchors name event 7, below)."""
+    ws, total = log
+    _, before, _ = verify_json(ws)
+    rewrite_from(ws, 7, total)
     code, payload, _ = verify_json(ws)
     assert code == 0, "a consistent rewrite is invisible without an anchor"
     assert payload["anchor"] != before["anchor"]
     assert_fails_at(ws, total, "rewritten", "--anchor", before["anchor"])
+
+
+def test_kept_anchors_name_the_first_event_a_consistent_rewrite_changed(log: tuple[Workspace, int]) -> None:
+    """One anchor only shows that something up to it changed; every event's anchor shows where it began."""
+    ws, total = log
+    kept = ws.root / "anchors.txt"
+    code, payload, _ = verify_json(ws, "--save-anchors", str(kept))
+    assert code == 0 and payload["anchors_saved"] == total, payload
+    saved = kept.read_text(encoding="utf-8")
+    assert [line for line in saved.splitlines() if not line.startswith("#")][-1] == payload["anchor"]
+    rewrite_from(ws, 7, total)
+    assert verify_json(ws)[0] == 0, "a consistent rewrite is invisible without anchors"
+    assert_fails_at(ws, 7, "rewritten", "--anchor-file", str(kept))
+    # A rewritten log must not replace the anchors that prove the rewrite.
+    assert_fails_at(ws, 7, "rewritten", "--save-anchors", str(kept))
+    assert kept.read_text(encoding="utf-8") == saved
+
+
+def test_kept_anchors_grow_with_the_log_and_catch_a_cut(log: tuple[Workspace, int]) -> None:
+    ws, total = log
+    kept = ws.root / "anchors.txt"
+    assert verify_json(ws, "--save-anchors", str(kept))[0] == 0
+    ws.ok("note", "INC-1", "one more")
+    gc.collect()
+    code, payload, _ = verify_json(ws, "--save-anchors", str(kept))
+    assert code == 0 and payload["anchors_saved"] == total + 1, payload
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM events WHERE seq > ?", (total - 3,))
+        connection.execute(
+            "UPDATE incidents SET last_seq = (SELECT max(seq) FROM events WHERE events.incident = incidents.id)"
+        )
+    assert verify_json(ws)[0] == 0
+    assert_fails_at(ws, total - 2, "cut short", "--anchor-file", str(kept))
+
+
+@pytest.mark.parametrize("content", [b"12:sha256:abc\n", b"# notes\nfix the printer\n", b"\xff\x00"])
+def test_a_file_that_is_not_anchors_is_a_usage_error_and_left_alone(log: tuple[Workspace, int], content: bytes) -> None:
+    ws, _ = log
+    other = ws.root / "notes.txt"
+    other.write_bytes(content)
+    for option in ("--anchor-file", "--save-anchors"):
+        code, _, err = ws.run("verify", option, str(other))
+        gc.collect()
+        assert code == 2 and "Traceback" not in err and str(other) in err, (option, code, err)
+    assert other.read_bytes() == content
+    code, _, err = ws.run("verify", "--anchor-file", str(ws.root / "missing.txt"))
+    gc.collect()
+    assert code == 2 and "missing.txt" in err
 
 
 def test_an_altered_pinned_playbook_is_evident(log: tuple[Workspace, int]) -> None:
@@ -269,6 +332,121 @@ def test_an_altered_pinned_playbook_is_evident(log: tuple[Workspace, int]) -> No
     assert code == 1 and payload["ok"] is False, (
         f"verify accepts a pinned playbook whose text no longer matches its sha256: {payload}"
     )
+
+
+# --------------------------------------------------------------------------- the incident list follows the events
+
+
+LIST_TAMPERING = {
+    "retitled": ("UPDATE incidents SET title = 'nothing to see' WHERE id = 'INC-2'", "INC-2", "title"),
+    "status": ("UPDATE incidents SET status = 'closed' WHERE id = 'INC-2'", "INC-2", "status"),
+    "severity": ("UPDATE incidents SET severity = 'sev9' WHERE id = 'INC-1'", "INC-1", "severity"),
+    "deleted": ("DELETE FROM incidents WHERE id = 'INC-2'", "INC-2", "missing"),
+    "renumbered": ("UPDATE incidents SET number = 7 WHERE id = 'INC-3'", "INC-3", "number"),
+    "merged": ("UPDATE incidents SET id = 'INC-9', number = 9 WHERE id = 'INC-3'", "INC-3", "missing"),
+    "invented": (
+        "INSERT INTO incidents SELECT 'INC-4', 4, playbook, playbook_version, title, severity, status, drill,"
+        " declared_at, last_seq FROM incidents WHERE id = 'INC-1'",
+        "INC-4",
+        "no event declares",
+    ),
+}
+
+
+@pytest.mark.parametrize(("statement", "incident", "words"), LIST_TAMPERING.values(), ids=LIST_TAMPERING.keys())
+def test_a_tampered_incident_list_is_named(
+    log: tuple[Workspace, int], statement: str, incident: str, words: str
+) -> None:
+    """The list of incidents is kept beside the events for speed; whatever it says, the events decide."""
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        connection.execute(statement)
+    code, payload, _ = verify_json(ws)
+    assert code == 1 and payload["ok"] is False, payload
+    assert payload["incident"] == incident, payload
+    assert incident in payload["reason"] and words in payload["reason"], payload
+    code, text = verify_text(ws)
+    assert code == 1 and "FAILED" in text and incident in text, text
+
+
+def test_a_deleted_incident_number_is_never_reused(log: tuple[Workspace, int]) -> None:
+    """INC-3's line removed from the list: the next declaration must not become a second INC-3."""
+    ws, _ = log
+    with attacker(ws.db) as connection:
+        connection.execute("DELETE FROM incidents WHERE id = 'INC-3'")
+    payload = ws.json("declare", "base", "--input", "affected_customers=5")
+    gc.collect()
+    assert isinstance(payload, dict) and payload["id"] == "INC-4", payload
+    timeline = ws.json("timeline", "INC-3")
+    assert isinstance(timeline, list) and [event["type"] for event in timeline].count("incident.declared") == 1
+
+
+LIST_GUARD_STATEMENTS = {
+    "delete": "DELETE FROM incidents WHERE id = 'INC-1'",
+    "delete-all": "DELETE FROM incidents",
+    "retitle": "UPDATE incidents SET title = 'x' WHERE id = 'INC-1'",
+    "renumber": "UPDATE incidents SET number = 40 WHERE id = 'INC-1'",
+    "status-without-event": "UPDATE incidents SET status = 'closed' WHERE id = 'INC-1'",
+    "last-seq-backwards": "UPDATE incidents SET last_seq = 1 WHERE id = 'INC-1'",
+    "replace": "REPLACE INTO incidents SELECT * FROM incidents WHERE id = 'INC-1'",
+}
+
+
+@pytest.mark.parametrize("statement", LIST_GUARD_STATEMENTS.values(), ids=LIST_GUARD_STATEMENTS.keys())
+def test_crisisctl_connection_cannot_bend_the_incident_list(log: tuple[Workspace, int], statement: str) -> None:
+    ws, _ = log
+    with plain(ws.db) as connection:
+        before = connection.execute("SELECT * FROM incidents ORDER BY id").fetchall()
+    connection = connect(ws.db, create=False)
+    assert connection is not None
+    try:
+        with pytest.raises(sqlite3.DatabaseError, match="crisisctl log: incidents"):
+            connection.execute(statement)
+    finally:
+        connection.close()
+    with plain(ws.db) as connection:
+        assert connection.execute("SELECT * FROM incidents ORDER BY id").fetchall() == before
+
+
+# --------------------------------------------------------------------------- the schema is crisisctl's
+
+
+SCHEMA_TAMPERING = {
+    "dropped-trigger": ("DROP TRIGGER events_append_only_delete", "events_append_only_delete"),
+    "dropped-list-guard": ("DROP TRIGGER incidents_follow_events", "incidents_follow_events"),
+    "dropped-index": ("DROP INDEX idx_incidents_number", "idx_incidents_number"),
+    "added-column": ("ALTER TABLE events ADD COLUMN remark TEXT", "table events"),
+    "added-trigger": (
+        "CREATE TRIGGER quietly AFTER INSERT ON events BEGIN SELECT 1; END",
+        "quietly",
+    ),
+    "dropped-table": ("DROP TABLE playbook_models", "playbook_models"),
+    "weakened-trigger": (
+        "DROP TRIGGER events_append_only_update;"
+        " CREATE TRIGGER events_append_only_update BEFORE UPDATE OF hash ON events"
+        " BEGIN SELECT RAISE(ABORT, 'crisisctl log: events are append-only; record a correction instead'); END",
+        "events_append_only_update",
+    ),
+}
+
+
+def test_the_kept_schema_digest_is_what_the_migrations_build() -> None:
+    """verify compares each log's schema with a digest first; a new migration must update it."""
+    built = schema.digest(schema.expected())
+    assert built == schema.EXPECTED_DIGEST, f"set EXPECTED_DIGEST in crisisctl/store/schema.py to {built!r}"
+
+
+@pytest.mark.parametrize(("script", "named"), SCHEMA_TAMPERING.values(), ids=SCHEMA_TAMPERING.keys())
+def test_a_changed_schema_fails_verification(log: tuple[Workspace, int], script: str, named: str) -> None:
+    """A removed guard lets the next change through unnoticed: the schema itself is part of the evidence."""
+    ws, _ = log
+    with plain(ws.db) as connection:
+        connection.executescript(script)
+    code, payload, err = verify_json(ws)
+    assert code == 1, (code, err)
+    assert payload["ok"] is False and named in payload["reason"], payload
+    code, text = verify_text(ws)
+    assert code == 1 and "FAILED" in text and named in text, text
 
 
 # --------------------------------------------------------------------------- append-only through crisisctl's connection

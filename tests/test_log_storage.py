@@ -33,10 +33,12 @@ import pytest
 from conftest import REPO, Workspace, subprocess_env
 
 from crisisctl.clock import SystemClock
-from crisisctl.incident.service import Declaration, IncidentService
+from crisisctl.incident.service import Declaration, IncidentService, incident_row
+from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.store import database, eventlog, migrations
 from crisisctl.store.database import APPLICATION_ID, connect
+from crisisctl.store.eventlog import NewEvent
 from crisisctl.store.log import IncidentLog
 
 TEMPLATES = REPO / "tests" / "corpus" / "templates"
@@ -355,6 +357,8 @@ def test_a_blank_file_becomes_a_log(workspace: Workspace) -> None:
         "playbook_snapshots_append_only_delete",
         "playbook_models_append_only_update",
         "playbook_models_append_only_delete",
+        "incidents_never_deleted",
+        "incidents_follow_events",
     }
     assert len(rows(workspace.db)) == 1
 
@@ -687,6 +691,50 @@ def test_eight_writers_two_hundred_events_each(workspace: Workspace) -> None:
     assert cli_verify(workspace)["events"] == 1601
 
 
+def long_incident(ws: Workspace, events: int) -> str:
+    """One incident of `events` events, written fast with the store's own code (as bench/biglog.py does)."""
+    (incident,) = seed(ws)
+    log = IncidentLog(ws.db)
+    try:
+        with log.write() as writer:
+            history = writer.events_of(incident)
+            at = history[0].at
+            notes = [NewEvent(incident, at, "note.added", "scribe", {"text": f"update {i}"}) for i in range(events - 1)]
+            state = fold([*history, *writer.append(notes, history[0].recorded_at)])
+            writer.save_incident(incident_row(state))
+    finally:
+        log.close()
+    return incident
+
+
+def test_sixteen_notes_at_once_on_a_long_incident_all_succeed(workspace: Workspace) -> None:
+    """Folding 100,000 events takes a while; done inside the write lock, the writers queued behind it
+    timed out as "log busy". Each must fold outside the lock and only catch up inside it."""
+    incident = long_incident(workspace, 100_000)
+    command = [sys.executable, "-m", "crisisctl", *workspace.args()]
+    writers = [
+        subprocess.Popen(
+            [*command, "--as", f"w{k}", "note", incident, f"note from w{k}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
+        for k in range(16)
+    ]
+    outcomes = [(child.communicate(timeout=600), child.returncode) for child in writers]
+    failed = [(code, err.strip()) for (_, err), code in outcomes if code != 0]
+    assert failed == [], f"{len(failed)} of 16 writers failed: {failed[:3]}"
+    with plain(workspace.db) as connection:
+        notes = connection.execute(
+            "SELECT actor FROM events WHERE seq > 100000 AND type = 'note.added' ORDER BY seq"
+        ).fetchall()
+        last_seq = connection.execute("SELECT last_seq FROM incidents WHERE id = ?", (incident,)).fetchone()[0]
+    assert sorted(actor for (actor,) in notes) == sorted(f"w{k}" for k in range(16))
+    assert last_seq == 100_016
+    assert cli_verify(workspace)["events"] == 100_016
+
+
 def test_a_lock_held_past_the_busy_timeout_is_a_clean_busy_error(workspace: Workspace) -> None:
     seed(workspace, notes=2)
     before = rows(workspace.db)
@@ -896,6 +944,29 @@ def test_a_read_only_folder_fails_cleanly_and_works_once_writable(workspace: Wor
     after = rows(workspace.db)
     assert after[: len(before)] == before and len(after) == len(before) + 1
     assert chain_ok(workspace.db).ok
+
+
+@pytest.mark.parametrize("suffix", ["-shm", "-wal"])
+def test_a_symlinked_side_file_is_refused_and_its_target_left_alone(workspace: Workspace, suffix: str) -> None:
+    """In a shared folder anyone may plant `log-shm -> someone's file`: crisisctl must neither chmod nor open it."""
+    seed(workspace, notes=1)
+    before = rows(workspace.db)
+    workspace.db.chmod(0o660)  # a log shared with a team through its group
+    victim = workspace.root / "someone-elses-file"
+    victim.write_text("not yours\n", encoding="utf-8")
+    victim.chmod(0o644)
+    side = Path(f"{workspace.db}{suffix}")
+    side.unlink(missing_ok=True)
+    side.symlink_to(victim)
+    refused = cli(workspace, "note", "INC-1", "customer jane.doe@example.com")
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644, "the chmod followed the link"
+    assert victim.read_text(encoding="utf-8") == "not yours\n"
+    assert_clean_failure(refused.returncode, refused.stderr, 4, "symbolic link", "remove the link")
+    assert str(side) in refused.stderr
+    side.unlink()
+    again = cli(workspace, "note", "INC-1", "link removed")
+    assert again.returncode == 0, again.stderr
+    assert rows(workspace.db)[: len(before)] == before and len(rows(workspace.db)) == len(before) + 1
 
 
 # --------------------------------------------------------------------------- backup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +79,7 @@ class AppContext:
 
     def get_clock(self) -> Clock:
         if self.clock is None:
-            from crisisctl.clock import SystemClock
-
-            self.clock = SystemClock()
+            self.clock = _clock_from_environment()
         return self.clock
 
     @property
@@ -102,3 +101,22 @@ def app_context(ctx: typer.Context) -> AppContext:
     root = ctx.find_root()
     assert isinstance(root.obj, AppContext)
     return root.obj
+
+
+# For tests only: real processes with a clock that is wrong on purpose (stepped back, fast). Read here and
+# nowhere else; every command that uses it says so on standard error.
+ENV_FAKE_NOW = "CRISISCTL_FAKE_NOW"
+
+
+def _clock_from_environment() -> Clock:
+    from crisisctl.clock import FixedClock, SystemClock, to_utc
+
+    fixed = os.environ.get(ENV_FAKE_NOW)
+    if not fixed:
+        return SystemClock()
+    try:
+        instant = to_utc(dt.datetime.fromisoformat(fixed))
+    except ValueError:
+        raise UsageError(f"{ENV_FAKE_NOW}={fixed} is not an ISO 8601 time", f"unset {ENV_FAKE_NOW}") from None
+    print(f"crisisctl: the clock is fixed at {fixed} by {ENV_FAKE_NOW} (for tests only)", file=sys.stderr)
+    return FixedClock(instant)

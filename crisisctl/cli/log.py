@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import heapq
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -10,20 +11,11 @@ import typer
 
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import JsonFlag
-from crisisctl.errors import ExitCode, UsageError
+from crisisctl.errors import ExitCode
 
 db_app = typer.Typer(
     help="Where the log is, and consistent backups of it.", no_args_is_help=True, rich_markup_mode=None
 )
-
-_ANCHOR = re.compile(r"([0-9]+):(sha256:[0-9a-f]{64})")
-
-
-def parse_anchor(text: str) -> tuple[int, str]:
-    match = _ANCHOR.fullmatch(text.strip())
-    if match is None:
-        raise UsageError(f"`{text}` is not an anchor", "paste it as printed by `crisisctl verify`: SEQ:sha256:HEX")
-    return int(match.group(1)), match.group(2)
 
 
 def verify_command(
@@ -34,27 +26,55 @@ def verify_command(
     anchor: Annotated[
         str | None, typer.Option("--anchor", metavar="SEQ:HASH", help="An anchor kept outside the log.")
     ] = None,
+    anchor_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor-file", metavar="FILE", help="Anchors kept outside the log, as --save-anchors writes them."
+        ),
+    ] = None,
+    save_anchors: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-anchors",
+            metavar="FILE",
+            help="Once the log verifies, write the anchor of every event to FILE (checked against it first).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check that no recorded event was altered, removed or reordered; exit 1 naming the first bad one.
 
-    The whole log is one hash chain, so the whole log is checked. The anchor
-    printed at the end (SEQ:HASH of the newest event) can be pasted into a ticket
-    or a commit; `--anchor` later proves nothing up to it was cut off or rewritten.
+    The whole log is one hash chain, so the whole log is checked, along with its
+    schema and the incident list. The anchor printed at the end (SEQ:HASH of the
+    newest event) can be pasted into a ticket or a commit; `--anchor` later proves
+    nothing up to it was cut off or rewritten. A rewrite that recomputes every hash
+    after a change shows only at the anchor; to name the first event that changed,
+    keep every event's anchor: `--save-anchors FILE` writes them (to a place those
+    who can write the log cannot reach), `--anchor-file FILE` checks them.
 
     Example: crisisctl verify --anchor 1200:sha256:3f1c...
     """
     from crisisctl.output.plain import print_json
+    from crisisctl.store.anchors import write_anchors
 
     context = app_context(ctx)
-    expected = parse_anchor(anchor) if anchor else None
+    anchors = _anchors(anchor, anchor_file, save_anchors)
     incident_events = None
     if incident is not None:
         state, _ = context.service().load(incident)
         incident_events = len(state.events)
+    from crisisctl.incident.listing import INCIDENT_LIST_RULE
     from crisisctl.incident.service import playbook_data_json
 
-    result = context.log.verify(playbook_data_json, expected)
+    saved: list[int] = []
+
+    def keep(hashes: Iterator[tuple[int, str]]) -> None:
+        assert save_anchors is not None
+        saved.append(write_anchors(save_anchors, hashes, context.settings.db))
+
+    result = context.log.verify(
+        playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
+    )
     if as_json:
         payload = {
             "ok": result.ok,
@@ -62,6 +82,8 @@ def verify_command(
             "anchor": result.anchor,
             "first_bad_seq": result.first_bad_seq,
             "reason": result.reason or None,
+            "incident": result.incident,
+            "anchors_saved": saved[0] if saved else None,
         }
         if incident_events is not None:
             payload["incident_events"] = incident_events
@@ -69,12 +91,26 @@ def verify_command(
     elif result.ok:
         context.out.print(f"ok: {result.events} event(s), chain intact")
         context.out.print(f"anchor: {result.anchor}")
+        if saved:
+            context.out.print(f"anchors of {saved[0]} event(s) saved to {save_anchors}")
     else:
         context.err.print(
             f"crisisctl: log verification FAILED{_where(result.first_bad_seq)}: {result.reason}", style="bold red"
         )
     if not result.ok:
         raise typer.Exit(int(ExitCode.NO))
+
+
+def _anchors(anchor: str | None, anchor_file: Path | None, save_anchors: Path | None) -> Iterator[tuple[int, str]]:
+    """Every anchor to check, oldest first: the pasted one, the file's, and those already in the file to be
+    rewritten (a log that contradicts them must not replace them)."""
+    from crisisctl.store.anchors import parse_anchor, read_anchors
+
+    sources: list[Iterable[tuple[int, str]]] = [[parse_anchor(anchor)]] if anchor else []
+    for path in (anchor_file, save_anchors):
+        if path is not None and (path is anchor_file or path.exists()):
+            sources.append(read_anchors(path))
+    return heapq.merge(*sources)
 
 
 def _where(seq: int | None) -> str:

@@ -14,11 +14,11 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
-from crisisctl.incident.state import Draft, IncidentState, fold, step_views
+from crisisctl.incident.state import Draft, IncidentState, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.store.eventlog import NewEvent
-from crisisctl.store.log import IncidentLog, IncidentRow
+from crisisctl.store.log import IncidentLog, IncidentRow, LogWriter
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
@@ -101,10 +101,11 @@ class IncidentService:
         rules.require_severity(playbook, declaration.severity)
         for role in declaration.roles:
             rules.require_role(playbook, role)
-        now = self.clock.now()
-        at = parse_at(declaration.at, now, None) if declaration.at else now
-        rules.ensure_not_future(at, now)
         with self.log.write() as writer:
+            wall = self.clock.now()
+            now = log_time(writer, wall)
+            at = parse_at(declaration.at, now, None) if declaration.at else now
+            rules.ensure_not_future(at, now)
             number = writer.next_incident_number()
             incident_id = f"{INCIDENT_PREFIX}{number}"
             kept = playbook_data_json(playbook.text)
@@ -126,7 +127,9 @@ class IncidentService:
                 if declaration.scenario is not None:
                     data["scenario"] = declaration.scenario
             stored = writer.append(
-                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)], format_time(now)
+                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)],
+                format_time(now),
+                format_time(wall),
             )
             state = fold(stored)
             self._playbooks[playbook.sha256] = playbook
@@ -138,29 +141,33 @@ class IncidentService:
     ) -> IncidentState:
         """The one write path after declaration: rules are checked inside the write lock.
 
-        `closed_ok` is for facts that happened regardless, such as the outcome of a delivery that
-        was under way when the incident was closed.
+        The history is folded before the lock is taken (a long incident takes a while to fold, and every
+        other writer would wait that long); inside, only the events recorded since are read and applied.
+        `closed_ok` is for facts that happened regardless, such as the outcome of a delivery that was
+        under way when the incident was closed.
         """
-        incident_id = normalise_incident_id(incident_id)
+        incident_id, (state, playbook) = normalise_incident_id(incident_id), self.load(incident_id)
         with self.log.write() as writer:
-            history = writer.events_of(incident_id)
-            if not history:
-                raise self._unknown_incident(incident_id)
-            state = fold(history)
-            playbook = self.playbook_for(state)
+            apply_newer(state, writer.events_of(incident_id, after=state.last_seq))
             if not closed_ok:
                 rules.ensure_not_closed(state)
-            recorded = self.clock.now()
+            wall = self.clock.now()
+            recorded = log_time(writer, wall)
             at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
-            stored = writer.append(new_events, format_time(recorded))
-            state = fold([*history, *stored])
+            stored = writer.append(new_events, format_time(recorded), format_time(wall))
+            apply_newer(state, stored)
             writer.save_incident(incident_row(state))
         return state
 
     def stated_time(self, state: IncidentState, at_text: str | None, recorded: dt.datetime) -> dt.datetime:
-        """The time an event is stated to have happened (--at), checked against the incident's clock."""
-        now = incident_now(state, recorded)
+        """The time an event is stated to have happened (--at), checked against the incident's clock.
+
+        That clock never runs behind the incident's latest recorded time: after a clock that ran fast is
+        set right, the incident stays writable, and may be stated up to that time plus the tolerance.
+        """
+        latest = parse_time(state.events[-1].recorded_at) if state.events else recorded
+        now = incident_now(state, max(recorded, latest))
         at = parse_at(at_text, now, state.declared_at) if at_text else now
         if state.drill:  # a scripted drill states drill times ahead of its clock, but within a drill's reach
             rules.ensure_within_drill(state, at)
@@ -328,6 +335,13 @@ def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:
     drill_now = state.declared_at + (real_now - state.started_real_at) * state.speed
     stated = [parse_time(event.at) for event in state.events]
     return max([drill_now, *stated])
+
+
+def log_time(writer: LogWriter, wall: dt.datetime) -> dt.datetime:
+    """The time to record as `recorded_at`: the machine's clock, but never before the log's newest
+    recorded time, so that recorded_at never runs backwards when a clock is set back."""
+    newest = writer.newest_recorded_at()
+    return max(wall, parse_time(newest)) if newest else wall
 
 
 def incident_row(state: IncidentState) -> IncidentRow:

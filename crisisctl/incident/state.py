@@ -155,6 +155,17 @@ def fold(events: Sequence[StoredEvent]) -> IncidentState:
     return state
 
 
+def apply_newer(state: IncidentState, events: Sequence[StoredEvent]) -> IncidentState:
+    """The state brought up to date with the incident's events recorded after it was folded (oldest first):
+    the state `fold` gives for the whole history, without reading that history again."""
+    for event in events:
+        if event.incident != state.id or event.seq <= state.last_seq:
+            raise ValueError(f"event {event.seq} is not a later event of {state.id}")
+        _apply(state, event)
+        state.events.append(event)
+    return state
+
+
 def _apply(state: IncidentState, event: StoredEvent) -> None:
     state.last_seq = event.seq
     data = event.data

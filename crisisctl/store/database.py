@@ -6,6 +6,7 @@ import contextlib
 import os
 import random
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,16 +108,44 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection | None:
 
 def _align_side_files(path: Path) -> None:
     """SQLite creates -wal and -shm with the log's mode at that moment; keep them in step with it now,
-    so a log that was read-only and has been made writable again works again."""
+    so a log that was read-only and has been made writable again works again.
+
+    A side file that is a symbolic link is refused: SQLite would write the log's pages through it, and
+    a chmod would follow it to another user's file (in a shared folder anyone may plant the link).
+    """
     try:
         mode = path.stat().st_mode & 0o777
     except OSError:
         return
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
-        with contextlib.suppress(OSError):
-            if side.stat().st_mode & 0o777 != mode:
-                side.chmod(mode)
+        try:
+            status = side.lstat()
+        except OSError:
+            continue
+        if stat.S_ISLNK(status.st_mode):
+            raise LogError(
+                f"the log's {suffix[1:]} file {side} is a symbolic link; crisisctl does not follow it",
+                f"remove the link (rm {side}) and run the command again; SQLite makes a new file itself",
+            )
+        if stat.S_ISREG(status.st_mode) and status.st_mode & 0o777 != mode:
+            _chmod_no_follow(side, mode)
+
+
+def _chmod_no_follow(side: Path, mode: int) -> None:
+    """chmod through a descriptor opened without following links: a link swapped in after lstat fails to open."""
+    for access in (os.O_RDONLY, os.O_WRONLY):  # a file left write-only opens for writing only
+        try:
+            fd = os.open(side, access | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError:
+            continue
+        try:
+            with contextlib.suppress(OSError):  # another user's file: SQLite reports what it cannot use
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        return
 
 
 def _configure(connection: sqlite3.Connection, path: Path) -> None:

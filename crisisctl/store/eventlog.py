@@ -84,23 +84,28 @@ class NewEvent:
     data: dict[str, Any]
 
 
-def append(connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str) -> list[StoredEvent]:
-    """Append events after the newest one, chaining their hashes; the caller holds the write lock."""
+def append(
+    connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str, wall: str | None = None
+) -> list[StoredEvent]:
+    """Append events after the newest one, chaining their hashes; the caller holds the write lock.
+
+    `wall` is the machine's clock when it differs from `recorded_at` (kept from running backwards):
+    it is kept in each event's data as `recorded_wall`, so a clock set back shows in the record.
+    """
     last = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     stored: list[StoredEvent] = []
     for event in events:
         seq += 1
-        data_json = canonical_json(event.data)
+        data = event.data if wall is None or wall == recorded_at else {**event.data, "recorded_wall": wall}
+        data_json = canonical_json(data)
         digest = chain_hash(seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash)
         connection.execute(
             f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, event.incident, event.at, recorded_at, event.type, event.actor, data_json, prev_hash, digest),
         )
         stored.append(
-            StoredEvent(
-                seq, event.incident, event.at, recorded_at, event.type, event.actor, event.data, prev_hash, digest
-            )
+            StoredEvent(seq, event.incident, event.at, recorded_at, event.type, event.actor, data, prev_hash, digest)
         )
         prev_hash = digest
     return stored
@@ -110,10 +115,17 @@ def _row_event(row: tuple[Any, ...]) -> StoredEvent:
     return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
 
 
-def events_of(connection: sqlite3.Connection, incident: str) -> list[StoredEvent]:
-    """Every event of one incident, oldest first."""
-    rows = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? ORDER BY seq", (incident,))
+def events_of(connection: sqlite3.Connection, incident: str, after: int = 0) -> list[StoredEvent]:
+    """The events of one incident recorded after event `after` (every one by default), oldest first."""
+    rows = connection.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? AND seq > ? ORDER BY seq", (incident, after)
+    )
     return [_row_event(row) for row in rows]
+
+
+def newest_recorded_at(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return row[0] if row else None
 
 
 def newest(connection: sqlite3.Connection) -> tuple[int, str] | None:
@@ -130,6 +142,7 @@ class Verification:
     anchor: str | None
     first_bad_seq: int | None = None
     reason: str = ""
+    incident: str | None = None  # the incident whose line in the incident list is wrong
 
 
 def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
@@ -138,10 +151,12 @@ def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Verification:
-    """Recompute every hash and link; name the first event that does not fit."""
+def verify(connection: sqlite3.Connection, anchors: Iterable[tuple[int, str]] = ()) -> Verification:
+    """Recompute every hash and link; name the first event that does not fit, or that differs from its
+    anchor (`anchors`: (seq, hash) kept outside the log, oldest first)."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    anchor_seen = anchor is None
+    pending = iter(anchors)
+    anchor = next(pending, None)
     for seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev, stored_hash in _rows(connection):
         count += 1
         if seq != expected_seq:
@@ -150,18 +165,24 @@ def verify(connection: sqlite3.Connection, anchor: tuple[int, str] | None = None
             return Verification(False, count, None, seq, f"event {seq} does not follow event {seq - 1} (chain broken)")
         if chain_hash(seq, incident, at, recorded_at, event_type, actor, data_json, stored_prev) != stored_hash:
             return Verification(False, count, None, seq, f"event {seq} was altered after it was recorded")
-        if anchor is not None and seq == anchor[0]:
+        while anchor is not None and seq == anchor[0]:  # `while`: the same event may be anchored twice
             if stored_hash != anchor[1]:
-                return Verification(False, count, None, seq, f"event {seq} differs from the anchor (log rewritten)")
-            anchor_seen = True
+                return Verification(False, count, None, seq, f"event {seq} differs from its anchor (log rewritten)")
+            anchor = next(pending, None)
         prev_hash, expected_seq = stored_hash, seq + 1
     newest_anchor = f"{expected_seq - 1}:{prev_hash}" if count else None
-    if not anchor_seen:
-        assert anchor is not None
+    if anchor is not None:
         return Verification(
-            False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by the anchor is missing (log cut short)"
+            False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by an anchor is missing (log cut short)"
         )
     return Verification(True, count, newest_anchor)
+
+
+def hashes(connection: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(seq, hash) of every event, oldest first: the anchors of the whole log."""
+    cursor = connection.execute("SELECT seq, hash FROM events ORDER BY seq")
+    while batch := cursor.fetchmany(4096):
+        yield from batch
 
 
 def verify_snapshots(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import operator
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import LogError, UsageError
-from crisisctl.store import eventlog
+from crisisctl.store import eventlog, schema
+from crisisctl.store.canonical import parse_json
 from crisisctl.store.database import connect, transaction, translate
 from crisisctl.store.eventlog import NewEvent, StoredEvent, Verification
 
@@ -39,18 +43,91 @@ def _incident(row: tuple[Any, ...]) -> IncidentRow:
     return IncidentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9])
 
 
+# An event as the incident list needs it: seq, incident, at, type, and the values of the rule's data fields.
+EventFacts = tuple[int, str, str, str, tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentListRule:
+    """How the incident list follows from the events, as the incident layer defines it: `row` turns one
+    incident's events of `event_types` (oldest first, with the values of `data_fields`, JSON paths into their
+    data) and the seq of its newest event into the line the list must hold (None: the events declare none)."""
+
+    event_types: tuple[str, ...]
+    data_fields: tuple[str, ...]
+    row: Callable[[str, Sequence[EventFacts], int], IncidentRow | None]
+
+
+def _event_facts(connection: sqlite3.Connection, rule: IncidentListRule) -> Iterator[tuple[str, str, Any]]:
+    """(incident, "facts", its events' facts), by incident; SQLite picks the few fields out of the JSON."""
+    fields = ", ".join("json_extract(data, ?)" for _ in rule.data_fields)
+    types = ", ".join("?" * len(rule.event_types))
+    rows = connection.execute(
+        f"SELECT seq, incident, at, type, {fields} FROM events WHERE type IN ({types}) ORDER BY incident, seq",
+        (*rule.data_fields, *rule.event_types),
+    )
+    facts = ((row[0], row[1], row[2], row[3], row[4:]) for row in rows)
+    for incident, group in itertools.groupby(facts, key=operator.itemgetter(1)):
+        yield incident, "facts", list(group)
+
+
+def _by_incident(connection: sqlite3.Connection, rule: IncidentListRule) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each incident id in the events or the list, with its facts, its newest seq and its listed line:
+    three streams in id order merged, so that memory stays flat however many incidents the log holds."""
+    newest = connection.execute("SELECT incident, 'newest', max(seq) FROM events GROUP BY incident ORDER BY incident")
+    listed = (
+        (row[0], "listed", _incident(row))
+        for row in connection.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id")
+    )
+    merged = heapq.merge(_event_facts(connection, rule), newest, listed, key=operator.itemgetter(0))
+    for incident, group in itertools.groupby(merged, key=operator.itemgetter(0)):
+        yield incident, {kind: value for _, kind, value in group}
+
+
+def _row_difference(listed: IncidentRow, expected: IncidentRow) -> str:
+    fields = [name for name in IncidentRow.__slots__ if getattr(listed, name) != getattr(expected, name)]
+    return ", ".join(
+        f"{name} is {getattr(listed, name)!r}, the events say {getattr(expected, name)!r}" for name in fields
+    )
+
+
+def incident_list_problem(connection: sqlite3.Connection, rule: IncidentListRule) -> tuple[str, str] | None:
+    """(incident, reason) for the first incident whose line in the list is not what its events say."""
+    for incident, found in _by_incident(connection, rule):
+        listed = found.get("listed")
+        if "newest" not in found:
+            return incident, f"the incident list has {incident}, which no event declares"
+        expected = rule.row(incident, found.get("facts", []), found["newest"])
+        if expected is None:
+            return incident, f"the events of {incident} do not begin with its declaration"
+        if listed is None:
+            return incident, f"{incident} is missing from the incident list (its line was deleted)"
+        if listed != expected:
+            return incident, f"the incident list disagrees with the events of {incident}: " + _row_difference(
+                listed, expected
+            )
+    return None
+
+
 class LogWriter:
     """Everything that may happen inside one write transaction."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
-    def events_of(self, incident: str) -> list[StoredEvent]:
-        return eventlog.events_of(self.connection, incident)
+    def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
+        return eventlog.events_of(self.connection, incident, after)
 
     def next_incident_number(self) -> int:
-        row = self.connection.execute("SELECT max(number) FROM incidents").fetchone()
-        return (row[0] or 0) + 1
+        """One more than any number used so far, in the list or in the events: a number is never reused, even
+        when a row was removed from the list behind crisisctl's back. Numbers grow with each declaration, so
+        the newest declaration holds the highest one."""
+        listed = self.connection.execute("SELECT max(number) FROM incidents").fetchone()[0] or 0
+        newest = self.connection.execute(
+            "SELECT data FROM events WHERE type = 'incident.declared' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        declared = int(parse_json(newest[0]).get("number", 0)) if newest else 0
+        return max(listed, declared) + 1
 
     def pin_playbook(self, sha256: str, playbook: str, version: str, text: str, data_json: str) -> None:
         """Keep the playbook's text, and its validated data as JSON, once per digest."""
@@ -62,12 +139,18 @@ class LogWriter:
             "INSERT OR IGNORE INTO playbook_models (sha256, data) VALUES (?, ?)", (sha256, data_json)
         )
 
-    def append(self, events: list[NewEvent], recorded_at: str) -> list[StoredEvent]:
-        return eventlog.append(self.connection, events, recorded_at)
+    def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]:
+        return eventlog.append(self.connection, events, recorded_at, wall)
+
+    def newest_recorded_at(self) -> str | None:
+        return eventlog.newest_recorded_at(self.connection)
 
     def save_incident(self, row: IncidentRow) -> None:
+        """Insert or update the incident's line; an update, never a replace, which the guard triggers refuse."""
         self.connection.execute(
-            f"INSERT OR REPLACE INTO incidents ({_INCIDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
+            " last_seq = excluded.last_seq",
             (
                 row.id,
                 row.number,
@@ -178,28 +261,63 @@ class IncidentLog:
             row = connection.execute("SELECT text FROM playbook_snapshots WHERE sha256 = ?", (sha256,)).fetchone()
             return row[0] if row else None
 
-    def verify(self, derive_data: Callable[[str], str | None], anchor: tuple[int, str] | None = None) -> Verification:
-        """The chain, SQLite's own check, and every pinned playbook (`derive_data`: text -> kept data JSON)."""
+    def verify(
+        self,
+        derive_data: Callable[[str], str | None],
+        anchors: Iterable[tuple[int, str]] = (),
+        incident_list: IncidentListRule | None = None,
+        keep_anchors: Callable[[Iterator[tuple[int, str]]], object] | None = None,
+    ) -> Verification:
+        """SQLite's own check, the schema, the chain against `anchors` ((seq, hash), oldest first), every
+        pinned playbook (`derive_data`: text -> kept data JSON) and, given its rule, the incident list; then,
+        if all is well, `keep_anchors` is given the anchors of every event. All in one read transaction, so
+        commands recording meanwhile never make the events and the list seem to disagree, and only
+        verified events are kept as anchors."""
         with self._reading() as connection:
             if connection is None:
                 raise LogError(f"there is no log at {self.path}", "declare an incident first, or pass --db PATH")
             try:
-                damage = connection.execute("PRAGMA quick_check").fetchone()[0]
-                if damage != "ok":
-                    raise LogError(
-                        f"{self.path} is damaged: SQLite's own check fails",
-                        "restore it from a backup (crisisctl db backup); keep the damaged file as evidence",
-                    )
-                result = eventlog.verify(connection, anchor)
-                if not result.ok:
+                connection.execute("BEGIN")
+                try:
+                    result = self._verify(connection, derive_data, anchors, incident_list)
+                    if result.ok and keep_anchors is not None:
+                        keep_anchors(eventlog.hashes(connection))
                     return result
-                snapshot_problem = eventlog.verify_snapshots(connection, derive_data)
+                finally:
+                    connection.execute("COMMIT")
             except sqlite3.Error as error:
                 raise translate(error, self.path) from None
-            if snapshot_problem is not None:
-                seq, reason = snapshot_problem
-                return Verification(False, result.events, result.anchor, seq, reason)
+
+    def _verify(
+        self,
+        connection: sqlite3.Connection,
+        derive_data: Callable[[str], str | None],
+        anchors: Iterable[tuple[int, str]],
+        incident_list: IncidentListRule | None,
+    ) -> Verification:
+        damage = connection.execute("PRAGMA quick_check").fetchone()[0]
+        if damage != "ok":
+            raise LogError(
+                f"{self.path} is damaged: SQLite's own check fails",
+                "restore it from a backup (crisisctl db backup); keep the damaged file as evidence",
+            )
+        # The structure first: with a guard or a column gone, nothing the tables hold can be trusted.
+        changed = schema.difference(connection)
+        if changed is not None:
+            return Verification(False, 0, None, None, changed)
+        result = eventlog.verify(connection, anchors)
+        if not result.ok:
             return result
+        snapshot_problem = eventlog.verify_snapshots(connection, derive_data)
+        if snapshot_problem is not None:
+            seq, reason = snapshot_problem
+            return Verification(False, result.events, result.anchor, seq, reason)
+        if incident_list is not None:
+            listed_problem = incident_list_problem(connection, incident_list)
+            if listed_problem is not None:
+                incident, reason = listed_problem
+                return Verification(False, result.events, result.anchor, None, reason, incident)
+        return result
 
     def backup(self, destination: Path) -> None:
         """A consistent copy through SQLite's online backup, safe while others write."""

@@ -72,7 +72,28 @@ def m002_playbook_models(db: Database) -> None:
     db.executescript(_APPEND_ONLY.format(table="playbook_models"))
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log, m002_playbook_models]
+_INCIDENT_GUARDS = """
+CREATE TRIGGER incidents_never_deleted BEFORE DELETE ON incidents
+BEGIN SELECT RAISE(ABORT, 'crisisctl log: incidents are never deleted; close the incident instead'); END;
+CREATE TRIGGER incidents_follow_events BEFORE UPDATE ON incidents
+WHEN NEW.id IS NOT OLD.id OR NEW.number IS NOT OLD.number OR NEW.playbook IS NOT OLD.playbook
+  OR NEW.playbook_version IS NOT OLD.playbook_version OR NEW.title IS NOT OLD.title
+  OR NEW.drill IS NOT OLD.drill OR NEW.declared_at IS NOT OLD.declared_at
+  OR NEW.last_seq < OLD.last_seq OR (NEW.last_seq IS OLD.last_seq
+    AND (NEW.status IS NOT OLD.status OR NEW.severity IS NOT OLD.severity))
+BEGIN SELECT RAISE(ABORT, 'crisisctl log: incidents change only with a newly recorded event'); END;
+CREATE INDEX idx_events_declarations ON events (seq) WHERE type = 'incident.declared';
+"""
+
+
+def m003_incident_guards(db: Database) -> None:
+    """The incident list follows the events: rows are never deleted, a declaration never changes, status and
+    severity change only with a newer event; and declarations are indexed, so a new incident's number can
+    come from the events."""
+    db.executescript(_INCIDENT_GUARDS)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log, m002_playbook_models, m003_incident_guards]
 
 
 def migrate(connection: sqlite3.Connection) -> None:
