@@ -153,6 +153,11 @@ def test_kill_9_right_after_the_servers_250_leaves_an_open_delivery_that_a_retry
         for view in (("comms", "list", INCIDENT), ("show", INCIDENT), ("comms", "show", INCIDENT, "plain-notice")):
             assert "outcome unknown" in ok(ws, "auditor", *view).lower(), view
 
+        audit = ws.json("verify")
+        assert isinstance(audit, dict) and audit["ok"] is True, "an open delivery is no tampering"
+        assert [d["delivery_id"] for d in audit["unsettled_deliveries"]] == [pending["delivery_id"]]
+        assert "no recorded outcome" in ok(ws, "auditor", "verify")
+
         retry = crisisctl(*ws.args(), "--as", "lead", "comms", "send", INCIDENT, "plain-notice")
         assert retry.returncode == 1, retry.stderr
         assert "no recorded outcome" in retry.stderr and "reconcile" in retry.stderr
@@ -170,7 +175,8 @@ def test_kill_9_right_after_the_servers_250_leaves_an_open_delivery_that_a_retry
     assert rows(ws)[("plain-notice", None)]["status"] == "sent"
     (sent,) = events_of(ws, "communication.sent")
     assert sent["data"]["delivery_id"] == pending["delivery_id"] and "confirmed" in sent["data"]["detail"]
-    assert ws.json("verify")["ok"] is True  # type: ignore[index]
+    audit = ws.json("verify")
+    assert isinstance(audit, dict) and audit["ok"] is True and audit["unsettled_deliveries"] == []
 
 
 def test_a_resend_repeats_the_same_message_under_the_same_message_id(ws: Workspace, config: Path) -> None:
@@ -324,3 +330,14 @@ def test_two_recipients_are_blind_copies_of_one_message(ws: Workspace, config: P
     assert b"ana@example.com" not in headers and b"bo@example.net" not in headers
     assert b"To: ops@example.com" in headers
     assert os.path.exists(out.split("outbox: ", 1)[1].strip())
+
+
+def test_verify_names_outbox_files_the_log_does_not_know(ws: Workspace) -> None:
+    ok(ws, "lead", "comms", "send", INCIDENT, "plain-notice")
+    (sent,) = outbox_files(ws)
+    planted = sent.with_name("20261204T120000Z-plain-notice.eml")
+    planted.write_bytes(sent.read_bytes())
+    audit = ws.json("verify")
+    assert isinstance(audit, dict) and audit["ok"] is True
+    assert audit["unknown_outbox_files"] == [str(planted)], "the sent file is named by its events; the other is not"
+    assert str(planted) in ok(ws, "auditor", "verify")

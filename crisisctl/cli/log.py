@@ -5,13 +5,16 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crisisctl.cli.context import app_context
+from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import JsonFlag
 from crisisctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from crisisctl.delivery.audit import DeliveryFindings
 
 db_app = typer.Typer(
     help="Where the log is, and consistent backups of it.", no_args_is_help=True, rich_markup_mode=None
@@ -75,6 +78,9 @@ def verify_command(
     result = context.log.verify(
         playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
     )
+    from crisisctl.delivery.audit import delivery_findings
+
+    findings = delivery_findings(context.log, context.settings.db)
     if as_json:
         payload = {
             "ok": result.ok,
@@ -84,6 +90,8 @@ def verify_command(
             "reason": result.reason or None,
             "incident": result.incident,
             "anchors_saved": saved[0] if saved else None,
+            "unsettled_deliveries": findings.unsettled,
+            "unknown_outbox_files": findings.unknown_files,
         }
         if incident_events is not None:
             payload["incident_events"] = incident_events
@@ -97,8 +105,22 @@ def verify_command(
         context.err.print(
             f"crisisctl: log verification FAILED{_where(result.first_bad_seq)}: {result.reason}", style="bold red"
         )
+    if not as_json:
+        _warn_about_deliveries(context, findings)
     if not result.ok:
         raise typer.Exit(int(ExitCode.NO))
+
+
+def _warn_about_deliveries(context: AppContext, findings: DeliveryFindings) -> None:
+    """Not tampering, but loose ends the log's keepers must know about; they do not change the exit code."""
+    for open_one in findings.unsettled:
+        what = open_one["communication"] + (f" ({open_one['locale']})" if open_one["locale"] else "")
+        context.say(
+            f"warning: {open_one['incident']} {what}: delivery {open_one['delivery_id'][:12]} (event "
+            f"{open_one['seq']}) has no recorded outcome; settle it: crisisctl comms reconcile {open_one['incident']}"
+        )
+    for path in findings.unknown_files:
+        context.say(f"warning: the outbox holds {path}, which no event of the log names")
 
 
 def _anchors(anchor: str | None, anchor_file: Path | None, save_anchors: Path | None) -> Iterator[tuple[int, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +120,13 @@ def events_of(connection: sqlite3.Connection, incident: str, after: int = 0) -> 
     rows = connection.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? AND seq > ? ORDER BY seq", (incident, after)
     )
+    return [_row_event(row) for row in rows]
+
+
+def events_of_types(connection: sqlite3.Connection, types: Sequence[str]) -> list[StoredEvent]:
+    """Every event of the given types, across the log, oldest first."""
+    marks = ", ".join("?" for _ in types)
+    rows = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE type IN ({marks}) ORDER BY seq", tuple(types))
     return [_row_event(row) for row in rows]
 
 

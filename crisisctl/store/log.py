@@ -201,6 +201,10 @@ class IncidentLog:
         with self._reading() as connection:
             return eventlog.events_of(connection, incident) if connection else []
 
+    def events_of_types(self, types: Sequence[str]) -> list[StoredEvent]:
+        with self._reading() as connection:
+            return eventlog.events_of_types(connection, types) if connection else []
+
     def incident(self, incident_id: str) -> IncidentRow | None:
         with self._reading() as connection:
             if connection is None:
