@@ -40,7 +40,7 @@ from crisisctl.store import eventlog
 from crisisctl.store.database import connect, transaction
 from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import LogWriter
-from crisisctl.store.migrations import MIGRATIONS
+from crisisctl.store.schema import EXPECTED_DIGEST
 
 GENERATOR_VERSION = 4  # 3: the log keeps each pinned playbook's data (schema 2); 4: rows write to real incidents only
 PLAYBOOK_ID = "service-outage"
@@ -75,7 +75,7 @@ class BigLog:
 
 
 def cache_key() -> str:
-    return f"big-log-{__version__}-schema{len(MIGRATIONS)}-gen{GENERATOR_VERSION}"
+    return f"big-log-{__version__}-schema{EXPECTED_DIGEST[7:19]}-gen{GENERATOR_VERSION}"
 
 
 def ensure(cache_dir: Path, progress: Progress = lambda message: None, incidents: int = INCIDENTS) -> BigLog:

@@ -44,7 +44,7 @@ from crisisctl.store import eventlog
 from crisisctl.store.database import connect
 from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import IncidentLog
-from crisisctl.store.migrations import MIGRATIONS
+from crisisctl.store.schema import EXPECTED_DIGEST
 
 GENERATOR_VERSION = 1
 SEED = 20261126
@@ -188,7 +188,7 @@ class ReportLog:
 
 
 def cache_key() -> str:
-    return f"report-log-{__version__}-schema{len(MIGRATIONS)}-gen{GENERATOR_VERSION}"
+    return f"report-log-{__version__}-schema{EXPECTED_DIGEST[7:19]}-gen{GENERATOR_VERSION}"
 
 
 def ensure(cache_dir: Path, progress: Progress = lambda message: None) -> ReportLog:

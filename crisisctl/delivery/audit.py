@@ -20,7 +20,7 @@ class DeliveryFindings:
 def delivery_findings(log: IncidentLog, db_path: Path) -> DeliveryFindings:
     """Open deliveries (a crash or lost connection during `comms send`), and files in this log's outbox
     that no event names: every file crisisctl writes is named in the intent recorded before it."""
-    events = log.events_of_types([ev.COMM_SENDING, *ev.COMM_OUTCOMES])
+    events = log.delivery_events()
     settled = {event.data.get("delivery_id") for event in events if event.type in ev.COMM_OUTCOMES}
     named = {str(event.data.get("route", {}).get("outbox") or event.data.get("outbox", "")) for event in events}
     unsettled = [

@@ -201,9 +201,9 @@ class IncidentLog:
         with self._reading() as connection:
             return eventlog.events_of(connection, incident) if connection else []
 
-    def events_of_types(self, types: Sequence[str]) -> list[StoredEvent]:
+    def delivery_events(self) -> list[StoredEvent]:
         with self._reading() as connection:
-            return eventlog.events_of_types(connection, types) if connection else []
+            return eventlog.delivery_events(connection) if connection else []
 
     def incident(self, incident_id: str) -> IncidentRow | None:
         with self._reading() as connection:

@@ -83,13 +83,15 @@ WHEN NEW.id IS NOT OLD.id OR NEW.number IS NOT OLD.number OR NEW.playbook IS NOT
     AND (NEW.status IS NOT OLD.status OR NEW.severity IS NOT OLD.severity))
 BEGIN SELECT RAISE(ABORT, 'crisisctl log: incidents change only with a newly recorded event'); END;
 CREATE INDEX idx_events_declarations ON events (seq) WHERE type = 'incident.declared';
+CREATE INDEX idx_events_deliveries ON events (seq)
+WHERE type IN ('communication.sending', 'communication.sent', 'communication.delivery_failed');
 """
 
 
 def m003_incident_guards(db: Database) -> None:
     """The incident list follows the events: rows are never deleted, a declaration never changes, status and
     severity change only with a newer event; and declarations are indexed, so a new incident's number can
-    come from the events."""
+    come from the events, as are deliveries, so `verify` finds open ones without reading every event."""
     db.executescript(_INCIDENT_GUARDS)
 
 
