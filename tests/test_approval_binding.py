@@ -324,3 +324,82 @@ def test_a_group_shared_outbox_is_readable_by_the_group(
     (sent,) = outbox_of(ws, INCIDENT).iterdir()
     assert stat.S_IMODE(sent.stat().st_mode) == 0o640
     assert stat.S_IMODE(sent.parent.stat().st_mode) == 0o2770
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_an_approver_whose_output_goes_elsewhere_is_not_asked(ws: Workspace) -> None:
+    from test_guided import Terminal
+
+    draft(ws, "customer-notice")
+    redirected = ws.root / "approve-out.txt"
+    command = " ".join(
+        [sys.executable, "-m", "crisisctl", *ws.args(), "--as", "lee", "comms", "approve", INCIDENT, "customer-notice"]
+    )
+    terminal = Terminal(["sh", "-c", f"{command} --role legal > {redirected}"], ws.root / "redirect.status")
+    try:
+        assert wait_for_exit(terminal.status_file) == "2", terminal.screen()
+        assert "--digest" in terminal.screen()
+    finally:
+        terminal.close()
+    assert approvals_recorded(ws) == 0
+
+
+SUBJECT_ACROSS_LINES = """\
+Subject: Update for {% if inputs.region %}{{ inputs.region }}
+{%- endif %} customers
+
+Body.
+"""
+
+
+@pytest.mark.parametrize(("region", "refused"), [("EU", False), ("EU\x1b]0;x\x07", True), ("EU\u2028Bcc: x@y", True)])
+def test_the_subject_is_checked_as_rendered_even_when_its_tags_span_lines(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, region: str, refused: bool
+) -> None:
+    monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
+    (workspace.playbooks / "across.md.j2").write_text(SUBJECT_ACROSS_LINES, encoding="utf-8")
+    playbook = PLAYBOOK.replace("template: comms/plain.md.j2", "template: across.md.j2")
+    (workspace.playbooks / "comms.yaml").write_text(playbook, encoding="utf-8")
+    ok(workspace, "lead", "declare", "comms-test", "--input", "affected_customers=1", "--input", f"region={region}")
+    code, out, err = workspace.run("--as", "cara", "comms", "draft", INCIDENT, "plain-notice")
+    if refused:
+        assert code == 1 and "subject" in err and "header" in err, err
+    else:
+        assert code == 0, err
+        assert out.startswith("Subject: Update for EU customers")
+
+
+def test_a_refused_login_never_shows_the_password(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from test_comms import Collector
+
+    draft(ws, "plain-notice")
+    approve_all(ws, "plain-notice")
+    port = free_port()
+    controller = Controller(
+        Collector(),
+        hostname="127.0.0.1",
+        port=port,
+        auth_require_tls=False,
+        authenticator=lambda *args: AuthResult(success=False),
+    )
+    controller.start()
+    try:
+        config = tmp_path / "crisisctl.toml"
+        config.write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
+            '[recipients]\ncustomers = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("CRISISCTL_CONFIG", str(config))
+        monkeypatch.setenv("CRISISCTL_SMTP_USER", "ops")
+        monkeypatch.setenv("CRISISCTL_SMTP_PASSWORD", "s3cret-pw")
+        code, out, err = ws.run("--as", "lead", "comms", "send", INCIDENT, "plain-notice")
+    finally:
+        controller.stop()
+    assert code == 1 and "not delivered" in err, err
+    assert "s3cret-pw" not in out + err
+    assert "s3cret-pw" not in json.dumps(timeline(ws))

@@ -199,10 +199,12 @@ def test_a_resend_repeats_the_same_message_under_the_same_message_id(ws: Workspa
 
 
 def test_a_busy_log_after_delivery_says_the_notice_went_out(ws: Workspace, config: Path) -> None:
+    draft(ws, "customer-notice", "--locale", "zh")
+    approve_all(ws, "customer-notice", "--locale", "zh")
     handler = LockingCollector(ws.db)
     with SmtpServer(free_port(), handler) as server:
         write_config(config, server.port)
-        sender = send_process(ws, CRISISCTL_BUSY_TIMEOUT_MS="300")
+        sender = send_process(ws, "customer-notice", "--locale", "zh", CRISISCTL_BUSY_TIMEOUT_MS="300")
         try:
             code = sender.wait(timeout=60)
             _, err = sender.communicate()
@@ -211,8 +213,8 @@ def test_a_busy_log_after_delivery_says_the_notice_went_out(ws: Workspace, confi
         assert len(server.envelopes) == 1
     assert code == 4, err
     assert "WAS delivered" in err and "nothing was written" not in err
-    assert "--delivered" in err and "Traceback" not in err
-    assert unsettled(ws) is not None, "the intent shows what happened"
+    assert "customer-notice --locale zh --delivered" in err and "Traceback" not in err
+    assert rows(ws)[("customer-notice", "zh")]["unsettled_delivery"] is not None, "the intent shows what happened"
 
 
 def test_a_draft_landing_during_a_send_neither_crashes_it_nor_hides_where_it_went(ws: Workspace, config: Path) -> None:
@@ -341,3 +343,88 @@ def test_verify_names_outbox_files_the_log_does_not_know(ws: Workspace) -> None:
     assert isinstance(audit, dict) and audit["ok"] is True
     assert audit["unknown_outbox_files"] == [str(planted)], "the sent file is named by its events; the other is not"
     assert str(planted) in ok(ws, "auditor", "verify")
+
+
+def test_a_new_draft_after_a_cut_short_send_does_not_block_settling_it(workspace: Workspace) -> None:
+    declare(workspace)
+    draft(workspace, "customer-notice")
+    approve_all(workspace, "customer-notice")
+    args = [*workspace.args(), "--as", "lead", "comms", "send", INCIDENT, "customer-notice"]
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASH_AFTER_WRITE, *args], capture_output=True, env=subprocess_env()
+    )
+    assert crashed.returncode == -signal.SIGKILL
+    ok(workspace, "lead", "assign", INCIDENT, "comms-lead", "cara")  # the notice names its contact: a new text
+    draft(workspace, "customer-notice")
+
+    (settled,) = json.loads(ok(workspace, "lead", "comms", "reconcile", INCIDENT, "--json"))
+    assert settled["status"] == "sent"
+    (sent,) = events_of(workspace, "communication.sent")
+    first_draft = events_of(workspace, "communication.drafted")[0]
+    assert sent["data"]["draft_sha256"] == first_draft["data"]["sha256"], "settled against the text it carried"
+    assert rows(workspace)[("customer-notice", "en")]["status"] == "drafted"  # the new text waits for approvals
+
+
+def test_a_send_still_under_way_is_neither_resent_nor_settled_without_force(ws: Workspace, config: Path) -> None:
+    handler = SlowCollector(seconds=2.5)
+    with SmtpServer(free_port(), handler) as server:
+        write_config(config, server.port)
+        sender = send_process(ws)
+        assert handler.arrived.wait(30)
+        for verdict in ("--resend", "--not-delivered", "--delivered"):
+            code, _, err = ws.run("--as", "lee", "comms", "reconcile", INCIDENT, "plain-notice", verdict)
+            assert code == 1 and "may still be under way" in err and "--force" in err, (verdict, err)
+        listed = crisisctl(*ws.args(), "comms", "reconcile", INCIDENT, "--json")
+        assert listed.returncode == 1 and "still under way" in listed.stdout
+        assert sender.wait(timeout=60) == 0, sender.communicate()
+        assert len(server.envelopes) == 1
+    assert rows(ws)[("plain-notice", None)]["status"] == "sent"
+
+
+def test_a_delivery_settled_as_failed_while_it_went_out_is_corrected_by_its_outcome(
+    ws: Workspace, config: Path
+) -> None:
+    handler = SlowCollector(seconds=2.5)
+    with SmtpServer(free_port(), handler) as server:
+        write_config(config, server.port)
+        sender = send_process(ws)
+        assert handler.arrived.wait(30)
+        ok(ws, "lee", "comms", "reconcile", INCIDENT, "plain-notice", "--not-delivered", "--force")
+        assert sender.wait(timeout=60) == 0, sender.communicate()
+        assert len(server.envelopes) == 1
+    failed, sent = (e for e in timeline(ws) if e["type"] in ("communication.delivery_failed", "communication.sent"))
+    assert sent["data"]["corrects"] == failed["seq"]
+    assert rows(ws)[("plain-notice", None)]["status"] == "sent"
+    code, _, err = ws.run("--as", "lead", "comms", "send", INCIDENT, "plain-notice")
+    assert code == 1 and "already sent" in err, "the text that went out is not sent a second time"
+
+
+def test_a_non_ascii_recipient_is_refused_before_anything_is_recorded(ws: Workspace, config: Path) -> None:
+    with SmtpServer(free_port()) as server:
+        write_config(config, server.port, ["kundé@example.com"])
+        code, _, err = ws.run("--as", "lead", "comms", "send", INCIDENT, "plain-notice")
+        assert server.envelopes == []
+    assert code == 1 and "ASCII" in err
+    assert unsettled(ws) is None and not events_of(ws, "communication.sending")
+
+
+def test_a_resend_needs_the_smtp_server_it_went_by(
+    ws: Workspace, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = LockingCollector(ws.db)
+    with SmtpServer(free_port(), handler) as server:
+        write_config(config, server.port)
+        sender = send_process(ws)
+        try:
+            assert handler.answered.wait(30)
+            time.sleep(0.2)
+            sender.send_signal(signal.SIGKILL)
+            sender.wait(timeout=30)
+        finally:
+            handler.release()
+    monkeypatch.delenv("CRISISCTL_CONFIG")
+    before = [path.stat().st_mtime_ns for path in outbox_files(ws)]
+    code, _, err = ws.run("--as", "lead", "comms", "reconcile", INCIDENT, "plain-notice", "--resend")
+    assert code == 2 and "[smtp]" in err
+    assert [path.stat().st_mtime_ns for path in outbox_files(ws)] == before, "nothing rewritten"
+    assert unsettled(ws) is not None

@@ -146,9 +146,11 @@ def approve_command(
 
 def _read_and_confirm(context: AppContext, incident: str, communication: str, locale: str | None, role: str) -> str:
     """Show the draft at a terminal and ask; the digest of what was shown is what gets approved."""
+    import sys
+
     from crisisctl.errors import UsageError
 
-    if not context.stdin_is_tty:
+    if not (context.stdin_is_tty and sys.stdout.isatty()):  # the text must reach the eyes that answer
         raise UsageError(
             "approving needs --digest: the digest of the draft you read",
             f"read it with `crisisctl comms show {incident} {communication}`, then add --digest SHA256",
@@ -232,6 +234,9 @@ def reconcile_command(
     resend: Annotated[
         bool, typer.Option("--resend", help="Deliver the same message again (same Message-ID, same outbox file).")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Settle even though the sending process may still be running.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Settle deliveries whose outcome is unknown (a crash or lost connection during `send`).
@@ -239,7 +244,9 @@ def reconcile_command(
     Without a verdict, outbox deliveries are settled by their files, and what only
     a person can tell (an e-mail handed to a server) is listed: exit 1 while any
     stays unknown. With --delivered, --not-delivered or --resend, that verdict
-    settles COMM's open delivery.
+    settles COMM's open delivery. A delivery whose `comms send` may still be
+    running (its process is alive here, or it began on another machine less than
+    30 minutes ago) is left alone unless --force.
 
     Example: crisisctl comms reconcile INC-7 customer-notice --delivered
     """
@@ -251,7 +258,9 @@ def reconcile_command(
     if len(chosen) > 1:
         raise UsageError("choose one of --delivered, --not-delivered and --resend", "each settles it differently")
     context = app_context(ctx)
-    settlements = dispatcher(context).reconcile(incident, communication, locale, chosen[0] if chosen else None)
+    settlements = dispatcher(context).reconcile(
+        incident, communication, locale, chosen[0] if chosen else None, force=force
+    )
     if as_json:
         from crisisctl.output.comms import settlement_payload
         from crisisctl.output.plain import print_json

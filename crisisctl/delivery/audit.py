@@ -35,5 +35,6 @@ def delivery_findings(log: IncidentLog, db_path: Path) -> DeliveryFindings:
         if event.type == ev.COMM_SENDING and event.data["delivery_id"] not in settled
     ]
     root = Outbox.beside(db_path).root
-    files = sorted(str(path) for path in root.glob("*/*") if path.is_file() and not path.name.startswith("."))
+    # A `.….part` file is one a crash cut short while writing: no event names it, and it holds customer text.
+    files = sorted(str(path) for path in root.glob("*/*") if path.is_file())
     return DeliveryFindings(unsettled, [path for path in files if path not in named])

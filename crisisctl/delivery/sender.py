@@ -16,7 +16,7 @@ from crisisctl.delivery.outbox import (
     split_subject,
 )
 from crisisctl.delivery.smtp import DeliveryError, DeliveryUncertainError, deliver
-from crisisctl.errors import LogError
+from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident.dispatch import DeliveryOutcome, DispatchOrder
 
 
@@ -27,7 +27,7 @@ class Courier:
         self.config = config
         self.outbox = Outbox.beside(db_path, group_shared=config.group_shared_outbox)
 
-    def _payload(self, order: DispatchOrder) -> tuple[str, bytes]:
+    def _payload(self, order: DispatchOrder, sender: str) -> tuple[str, bytes]:
         """The outbox file's name and bytes; both derive from the delivery id and the draft alone."""
         communication = order.communication
         stem = f"{order.delivery_id[:16]}-{communication.id}" + (f".{order.locale}" if order.locale else "")
@@ -37,7 +37,7 @@ class Courier:
         message = build_email(
             subject=subject,
             body=body,
-            sender=self._sender(),
+            sender=sender,
             incident=order.incident,
             sent_at=order.at,
             delivery_id=order.delivery_id,
@@ -55,12 +55,18 @@ class Courier:
 
     def route(self, order: DispatchOrder) -> dict[str, Any]:
         """Checked before the intent is recorded: a refusal here sends and records nothing."""
+        sender = self._sender()
         if order.communication.channel == "email":
             # Addresses go into headers and SMTP commands, where a line break would inject more.
-            for address in [self._sender(), *self._recipients(order)]:
+            for address in [sender, *self._recipients(order)]:
                 refuse_header_injection(address, "address")
+                if not address.isascii():
+                    raise RefusedError(
+                        f"the address {address!r} is not plain ASCII, which SMTP without SMTPUTF8 cannot carry",
+                        "write an international domain as xn--… in the configuration",
+                    )
         self.outbox.prepare(order.incident)
-        name, payload = self._payload(order)
+        name, payload = self._payload(order, sender)
         route: dict[str, Any] = {
             "outbox": str(self.outbox.path_for(order.incident, name)),
             "outbox_sha256": hashlib.sha256(payload).hexdigest(),
@@ -68,18 +74,24 @@ class Courier:
         }
         if order.communication.channel == "email":
             route["message_id"] = message_id(order.delivery_id)
+            route["sender"] = sender
             route["recipients"] = self._recipients(order) if self._by_smtp(order) else []
         return route
 
     def deliver(self, order: DispatchOrder, route: dict[str, Any]) -> DeliveryOutcome:
-        name, payload = self._payload(order)
+        """Deliver by the recorded route, so a resend is the very message the intent describes."""
+        if route["via"] == "smtp" and self.config.smtp is None:
+            raise UsageError(
+                "this delivery went by SMTP, and no [smtp] server is configured now", "configure it, then resend"
+            )
+        name, payload = self._payload(order, str(route.get("sender", self._sender())))
         try:
             path = self.outbox.write(order.incident, name, payload)
         except LogError as error:  # before anything left crisisctl: nothing was delivered
             return DeliveryOutcome("failed", error.message, str(self.outbox.path_for(order.incident, name)))
         if route["via"] == "outbox":
             return DeliveryOutcome("sent", self._outbox_only_detail(order), str(path))
-        assert self.config.smtp is not None
+        assert self.config.smtp is not None  # checked above
         recipients = list(route["recipients"])
         try:
             answer = deliver(payload, recipients, self.config.smtp)

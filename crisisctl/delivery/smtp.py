@@ -41,7 +41,7 @@ def deliver(message: bytes, recipients: list[str], settings: SmtpSettings) -> st
             raise DeliveryError(f"{code} {_text(answer)}")
         answer_text = _hand_over(client, message)
         return answer_text + (f"; refused: {'; '.join(refused)}" if refused else "")
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: text smtplib cannot encode
         raise DeliveryError(f"{type(error).__name__}: {error}") from None
     finally:
         if client is not None:

@@ -14,6 +14,7 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.service import IncidentService
 from crisisctl.incident.state import Dispatch, Draft, IncidentState
 from crisisctl.playbook.model import Communication, Playbook
+from crisisctl.processes import may_still_run, this_process
 from crisisctl.store.eventlog import NewEvent
 
 Outcome = Literal["sent", "failed", "unknown"]
@@ -109,6 +110,7 @@ class NoticeDispatcher:
                 "delivery_id": order.delivery_id,
                 "channel": communication.channel,
                 "route": route,
+                "process": this_process(),
             }
             return [NewEvent(state.id, format_time(when), ev.COMM_SENDING, self.service.actor, data)]
 
@@ -129,9 +131,16 @@ class NoticeDispatcher:
         return found
 
     def reconcile(
-        self, incident_id: str, communication_id: str | None, locale: str | None, verdict: str | None
+        self,
+        incident_id: str,
+        communication_id: str | None,
+        locale: str | None,
+        verdict: str | None,
+        *,
+        force: bool = False,
     ) -> list[Settlement]:
-        """Settle open deliveries: by their own traces, or by a person's verdict for one communication."""
+        """Settle open deliveries: by their own traces, or by a person's verdict for one communication.
+        A delivery whose process may still be running is left alone unless `force`: it may yet succeed."""
         if verdict is not None and communication_id is None:
             raise UsageError(f"--{verdict} needs the communication it is about", "crisisctl comms reconcile INC COMM")
         state, playbook = self.service.load(incident_id)
@@ -149,17 +158,40 @@ class NoticeDispatcher:
                 f"{communication_id} has no delivery without an outcome in {state.id}", "nothing to reconcile"
             )
         return [
-            self._reconcile_one(state, communication, loc, dispatch, verdict)
+            self._reconcile_one(state, communication, loc, dispatch, verdict, force)
             for communication, loc, dispatch in open_ones
         ]
 
     def _reconcile_one(
-        self, state: IncidentState, communication: Communication, locale: str, dispatch: Dispatch, verdict: str | None
+        self,
+        state: IncidentState,
+        communication: Communication,
+        locale: str,
+        dispatch: Dispatch,
+        verdict: str | None,
+        force: bool,
     ) -> Settlement:
-        record = state.communications[(communication.id, locale)]
-        assert record.draft is not None and record.draft.sha256 == dispatch.draft_sha256
-        order = DispatchOrder(dispatch.delivery_id, state.id, communication, locale, record.draft, dispatch.at)
+        draft = state.communications[(communication.id, locale)].drafts[dispatch.draft_sha256]
+        order = DispatchOrder(dispatch.delivery_id, state.id, communication, locale, draft, dispatch.at)
         outbox = str(dispatch.route.get("outbox", ""))
+        if not force and may_still_run(dispatch.process, dispatch.recorded_at, self.service.clock.now()):
+            where = f"process {dispatch.process.get('pid')} on {dispatch.process.get('host')}"
+            if verdict is not None:
+                raise RefusedError(
+                    f"the delivery of {comms.describe(communication, locale)} started at "
+                    f"{dispatch.recorded_at:%H:%M:%S} UTC may still be under way ({where})",
+                    "wait for that send to end; if you know it has stopped, add --force",
+                )
+            return Settlement(
+                state.id,
+                communication.id,
+                locale,
+                order.delivery_id,
+                "unknown",
+                f"still under way? ({where})",
+                outbox,
+                None,
+            )
         if verdict == "resend":
             return self._deliver(order, dispatch.route)
         who = self.service.actor
@@ -193,10 +225,10 @@ class NoticeDispatcher:
             raise DeliveryUnknownError(
                 f"{what} may or may not have been delivered: {outcome.detail}",
                 f"find out (the server's log, a recipient), then: crisisctl comms reconcile {order.incident} "
-                f"{order.communication.id} --delivered, --not-delivered or --resend",
+                f"{order.communication.id}{_locale_flag(order)} --delivered, --not-delivered or --resend",
             )
         kind = ev.COMM_SENT if outcome.status == "sent" else ev.COMM_DELIVERY_FAILED
-        data = {
+        data: dict[str, Any] = {
             "communication": order.communication.id,
             "locale": order.locale,
             "draft_sha256": order.draft.sha256,
@@ -207,10 +239,12 @@ class NoticeDispatcher:
         }
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            record = state.communications.get((order.communication.id, order.locale))
-            unsettled = record.unsettled() if record is not None else None
-            if unsettled is None or unsettled.delivery_id != order.delivery_id:
+            record = state.communications[(order.communication.id, order.locale)]
+            earlier = [d for d in record.deliveries if d.delivery_id == order.delivery_id]
+            if earlier and (outcome.status == "failed" or any(d.ok for d in earlier)):
                 raise RefusedError(f"delivery {order.delivery_id[:12]} of {what} is already settled", "nothing to do")
+            if earlier:  # someone settled it as failed while it was still going out: the facts win
+                data["corrects"] = earlier[-1].seq
             return [NewEvent(state.id, format_time(order.at), kind, self.service.actor, data)]
 
         try:
@@ -221,7 +255,7 @@ class NoticeDispatcher:
             raise DeliveredNotRecordedError(
                 f"{what} WAS delivered, but the log could not record it: {error.message}",
                 f"do not send it again; when the log is back: crisisctl comms reconcile {order.incident} "
-                f"{order.communication.id} --delivered",
+                f"{order.communication.id}{_locale_flag(order)} --delivered",
             ) from None
         settlement = Settlement(
             order.incident,
@@ -244,3 +278,7 @@ class NoticeDispatcher:
                 "the failure is recorded and the draft and approvals are kept; fix the cause and send again",
             )
         return settlement
+
+
+def _locale_flag(order: DispatchOrder) -> str:
+    return f" --locale {order.locale}" if order.locale else ""

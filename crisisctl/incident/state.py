@@ -71,6 +71,7 @@ class Dispatch:
     draft_sha256: str
     route: dict[str, Any]
     seq: int
+    process: dict[str, Any] = field(default_factory=dict)  # who delivers: host, pid (crisisctl.processes)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class CommunicationRecord:
     approvals: dict[str, Approval] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     dispatches: dict[str, Dispatch] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)  # every version by sha256: what a delivery carried
 
     def sent(self) -> Delivery | None:
         """The successful delivery of the latest draft, if any."""
@@ -205,6 +207,7 @@ def _apply_communication(state: IncidentState, event: StoredEvent) -> None:
         record.draft = Draft(
             data["text"], data["sha256"], data["template"], data["template_sha256"], at, event.actor, event.seq
         )
+        record.drafts.setdefault(record.draft.sha256, record.draft)
         record.approvals = {}  # a new draft voids this locale's approvals
     elif event.type == ev.COMM_APPROVED:
         record.approvals[data["role"]] = Approval(data["role"], event.actor, at, data["draft_sha256"])
@@ -217,6 +220,7 @@ def _apply_communication(state: IncidentState, event: StoredEvent) -> None:
             data["draft_sha256"],
             data.get("route", {}),
             event.seq,
+            data.get("process", {}),
         )
     elif event.type in ev.COMM_OUTCOMES:
         record.deliveries.append(
