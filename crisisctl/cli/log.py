@@ -70,7 +70,7 @@ def verify_command(
 
     def keep(hashes: Iterator[tuple[int, str]]) -> None:
         assert save_anchors is not None
-        saved.append(write_anchors(save_anchors, hashes, context.settings.db))
+        saved.append(write_anchors(save_anchors, hashes, context.settings.db_name))
 
     result = context.log.verify(
         playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
@@ -123,7 +123,7 @@ def db_path_command(ctx: typer.Context) -> None:
 
     Example: crisisctl db path
     """
-    print(app_context(ctx).settings.db)
+    print(app_context(ctx).settings.db_name)
 
 
 @db_app.command("backup")
@@ -137,4 +137,4 @@ def db_backup_command(
     """
     context = app_context(ctx)
     context.log.backup(destination)
-    context.out.print(f"backed up {context.settings.db} to {destination}")
+    context.out.print(f"backed up {context.settings.db_name} to {destination}")
