@@ -32,13 +32,13 @@ from crisisctl.clock import format_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.ids import INCIDENT_PREFIX
 from crisisctl.incident.inputs import resolve_inputs
+from crisisctl.incident.records import NewEvent, StoredEvent
 from crisisctl.incident.service import incident_row, playbook_data_json
 from crisisctl.incident.state import fold, is_applicable
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
 from crisisctl.store import eventlog
 from crisisctl.store.database import connect, transaction
-from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import LogWriter
 from crisisctl.store.schema import EXPECTED_DIGEST
 

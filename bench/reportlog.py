@@ -36,13 +36,13 @@ from crisisctl.clock import FixedClock, format_time
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident.inputs import resolve_inputs
+from crisisctl.incident.records import NewEvent, StoredEvent
 from crisisctl.incident.service import Declaration, IncidentService, Renderer, incident_row
 from crisisctl.incident.state import fold, is_applicable
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.drafts import make_renderer
 from crisisctl.store import eventlog
 from crisisctl.store.database import connect
-from crisisctl.store.eventlog import NewEvent, StoredEvent
 from crisisctl.store.log import IncidentLog
 from crisisctl.store.schema import EXPECTED_DIGEST
 

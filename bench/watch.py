@@ -36,7 +36,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "big.sqlite3"
         shutil.copyfile(log.path, copy)
-        context = AppContext(Settings(playbooks=REPO / "playbooks", templates=REPO / "templates", db_flag=copy))
+        context = AppContext(Settings(playbooks=REPO / "playbooks", templates=REPO / "templates", db_flag=str(copy)))
         service = context.service()
         screen = Console(file=io.StringIO(), width=120, force_terminal=True)
         results = {}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from crisisctl.dsn import is_postgres, masked
 
 ENV_DB = "CRISISCTL_DB"
 ENV_PLAYBOOKS = "CRISISCTL_PLAYBOOKS"
@@ -33,12 +36,26 @@ class Settings:
 
     playbooks: Path
     templates: Path
-    db_flag: Path | None = None
+    db_flag: str | None = None
     actor_flag: str | None = None
 
     @property
+    def db_target(self) -> str:
+        """The log: a SQLite file's path or a postgresql:// DSN."""
+        return self.db_flag or str(default_db_path())
+
+    @property
+    def db_name(self) -> str:
+        """The log as messages and files name it: never with a password."""
+        return masked(self.db_target)
+
+    @property
     def db(self) -> Path:
-        return self.db_flag or default_db_path()
+        """The SQLite file, or for a PostgreSQL log the local place its side files (the outbox) are named after."""
+        if not is_postgres(self.db_target):
+            return Path(self.db_target)
+        digest = hashlib.sha256(self.db_name.encode("utf-8")).hexdigest()[:16]
+        return default_db_path().parent / "team" / f"postgresql-{digest}"
 
     @property
     def actor(self) -> str:

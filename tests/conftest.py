@@ -83,6 +83,7 @@ class Workspace:
         self.playbooks = root / "playbooks"
         self.templates = REPO / "tests" / "corpus" / "templates"
         self.db = root / "log" / "incidents.sqlite3"
+        self.target = str(self.db)  # what --db names: this file, or a postgresql:// DSN
         self.capsys = capsys
         self.playbooks.mkdir()
         (self.playbooks / "base.yaml").write_text(
@@ -90,7 +91,7 @@ class Workspace:
         )
 
     def args(self) -> list[str]:
-        return ["--db", str(self.db), "--playbooks", str(self.playbooks), "--templates", str(self.templates)]
+        return ["--db", self.target, "--playbooks", str(self.playbooks), "--templates", str(self.templates)]
 
     def run(self, *args: str) -> tuple[int, str, str]:
         from crisisctl.entry import main
@@ -164,3 +165,74 @@ def wait_for_exit(status_file: Path, timeout: float = 20.0) -> str:
     while not status_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     return status_file.read_text() if status_file.exists() else "still running"
+
+
+# --------------------------------------------------------------------------- backends
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[str | None]:
+    """A superuser DSN of a throwaway PostgreSQL (see tests/pgserver.py), or None when there is none."""
+    from pgserver import ENV_DSN, Server, binaries
+
+    given = os.environ.get(ENV_DSN)
+    if given:
+        yield given
+        return
+    folder = binaries()
+    if folder is None:
+        yield None
+        return
+    server = Server(folder)
+    try:
+        dsn = server.start()
+    except (OSError, subprocess.SubprocessError):
+        server.stop()
+        yield None
+        return
+    try:
+        yield dsn
+    finally:
+        server.stop()
+
+
+_DATABASES = iter(range(1, 1_000_000))
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same server and credentials, another database."""
+    base, _, query = dsn.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + database + (f"?{query}" if query else "")
+
+
+def fresh_database(admin: str) -> str:
+    """A new empty database on the test server; its DSN."""
+    import psycopg
+
+    name = f"crisisctl_t{os.getpid()}_{next(_DATABASES)}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    return with_database(admin, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path, pg_admin: str | None) -> str:
+    """The log a test runs against: a new SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "log" / "incidents.sqlite3")
+    if pg_admin is None:
+        from pgserver import HOW_TO_ENABLE
+
+        pytest.skip(HOW_TO_ENABLE)
+    return fresh_database(pg_admin)
+
+
+@pytest.fixture
+def team_workspace(
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
+    """A workspace whose log is the backend's."""
+    monkeypatch.setenv("COLUMNS", "200")
+    ws = Workspace(tmp_path, capsys)
+    ws.target = backend
+    return ws

@@ -18,11 +18,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from crisisctl.clock import FixedClock
 from crisisctl.errors import CrisisError
 from crisisctl.incident.listing import INCIDENT_LIST_RULE
+from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import Declaration, IncidentService, incident_row, playbook_data_json
 from crisisctl.incident.state import apply_newer, fold
 from crisisctl.playbook.validate import validate_playbook
 from crisisctl.playbook.yamlsource import load_file
-from crisisctl.store.eventlog import NewEvent
 from crisisctl.store.log import IncidentLog
 
 BASE = Path(__file__).parent / "corpus" / "base-playbook.yaml"

@@ -30,10 +30,12 @@ from conftest import REPO, Workspace, subprocess_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crisisctl.incident.records import NewEvent
 from crisisctl.store import schema
 from crisisctl.store.canonical import HASH_PREFIX, canonical_json, event_hash
+from crisisctl.store.chain import GENESIS_HASH, chain_hash
 from crisisctl.store.database import connect, transaction
-from crisisctl.store.eventlog import GENESIS_HASH, NewEvent, append, chain_hash, events_of, verify
+from crisisctl.store.eventlog import append, events_of, verify
 
 TRIGGERS = (
     "events_append_only_update",

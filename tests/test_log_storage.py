@@ -33,12 +33,12 @@ import pytest
 from conftest import REPO, Workspace, subprocess_env
 
 from crisisctl.clock import SystemClock
+from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import Declaration, IncidentService, incident_row
 from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.store import database, eventlog, migrations
 from crisisctl.store.database import APPLICATION_ID, connect
-from crisisctl.store.eventlog import NewEvent
 from crisisctl.store.log import IncidentLog
 
 TEMPLATES = REPO / "tests" / "corpus" / "templates"

@@ -537,7 +537,7 @@ def test_ten_thousand_events_are_all_in_the_reports(workspace: Workspace) -> Non
     import datetime as dt
 
     from crisisctl.clock import format_time, parse_time
-    from crisisctl.store.eventlog import NewEvent
+    from crisisctl.incident.records import NewEvent
     from crisisctl.store.log import IncidentLog
 
     scenario(workspace, resolve=False)

@@ -54,7 +54,13 @@ Start here:  crisisctl drill demo        then: crisisctl COMMAND --help
 def main_options(
     ctx: typer.Context,
     db: Annotated[
-        str | None, typer.Option("--db", envvar=ENV_DB, help="The incident log (SQLite file).", metavar="PATH")
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=ENV_DB,
+            help="The incident log: a SQLite file, or postgresql://USER@HOST/DATABASE for a team log.",
+            metavar="PATH|DSN",
+        ),
     ] = None,
     playbooks: Annotated[
         str, typer.Option("--playbooks", envvar=ENV_PLAYBOOKS, help="Where playbooks are found.", metavar="DIR")

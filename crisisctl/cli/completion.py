@@ -13,7 +13,7 @@ def _settings(ctx: typer.Context) -> Settings:
     params = ctx.find_root().params
     db = params.get("db") or os.environ.get(ENV_DB)
     playbooks = params.get("playbooks") or os.environ.get(ENV_PLAYBOOKS) or "playbooks"
-    return Settings(playbooks=Path(playbooks), templates=Path("templates"), db_flag=Path(db) if db else None)
+    return Settings(playbooks=Path(playbooks), templates=Path("templates"), db_flag=db or None)
 
 
 def _matching(values: list[str], incomplete: str) -> list[str]:
@@ -28,10 +28,10 @@ def complete_playbook(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_incident(ctx: typer.Context, incomplete: str) -> list[str]:
     from crisisctl.errors import CrisisError
-    from crisisctl.store.log import IncidentLog
+    from crisisctl.store.opening import open_log
 
     try:
-        return _matching(IncidentLog(_settings(ctx).db).incident_ids(), incomplete)
+        return _matching(open_log(_settings(ctx).db_target).incident_ids(), incomplete)
     except CrisisError:
         return []
 
@@ -40,13 +40,13 @@ def _pinned_ids(ctx: typer.Context, kind: str) -> list[str]:
     from crisisctl.clock import SystemClock
     from crisisctl.errors import CrisisError
     from crisisctl.incident.service import IncidentService
-    from crisisctl.store.log import IncidentLog
+    from crisisctl.store.opening import open_log
 
     incident = ctx.params.get("incident")
     if not incident:
         return []
     try:
-        _, playbook = IncidentService(IncidentLog(_settings(ctx).db), SystemClock(), "").load(str(incident))
+        _, playbook = IncidentService(open_log(_settings(ctx).db_target), SystemClock(), "").load(str(incident))
     except CrisisError:
         return []
     if kind == "step":

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from crisisctl.clock import Clock
+    from crisisctl.incident.port import EventLog
     from crisisctl.incident.service import IncidentService
-    from crisisctl.store.log import IncidentLog
 
 
 @dataclass
@@ -31,7 +31,7 @@ class AppContext:
     stdin_is_tty: bool = field(default_factory=lambda: sys.stdin.isatty())
     _out: Console | None = None
     _err: Console | None = None
-    _log: IncidentLog | None = None
+    _log: EventLog | None = None
     clock: Clock | None = None
     boundary: Boundary = field(default_factory=Boundary.unwatched)
 
@@ -44,7 +44,7 @@ class AppContext:
         settings = Settings(
             playbooks=Path(playbooks),
             templates=Path(templates),
-            db_flag=Path(db) if db else None,
+            db_flag=db or None,
             actor_flag=actor,
         )
         return cls(settings, boundary=boundary or Boundary.unwatched())
@@ -83,12 +83,16 @@ class AppContext:
         return self.clock
 
     @property
-    def log(self) -> IncidentLog:
+    def log(self) -> EventLog:
+        """The log; it tells the boundary once this run has committed a write."""
         if self._log is None:
-            from crisisctl.cli.recording import RecordingLog
+            from crisisctl.store.opening import open_log
 
-            self._log = RecordingLog(self.settings.db, self.boundary)
+            self._log = open_log(self.settings.db_target, self._committed)
         return self._log
+
+    def _committed(self) -> None:
+        self.boundary.committed = True
 
     def service(self) -> IncidentService:
         from crisisctl.incident.service import IncidentService

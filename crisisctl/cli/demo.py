@@ -34,7 +34,7 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     if not scenarios:
         raise UsageError(f"no bundled scenario for {playbook_id}", "run it where playbooks/scenarios/ holds one")
     folder = Path(tempfile.mkdtemp(prefix="crisisctl-demo-"))
-    demo = AppContext(replace(context.settings, db_flag=folder / "demo.sqlite3", actor_flag=FACILITATOR))
+    demo = AppContext(replace(context.settings, db_flag=str(folder / "demo.sqlite3"), actor_flag=FACILITATOR))
     demo.clock = context.get_clock()
     out = context.out
     out.print(f"Throw-away log: {demo.settings.db}", style="dim")

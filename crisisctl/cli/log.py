@@ -73,7 +73,7 @@ def verify_command(
 
     def keep(hashes: Iterator[tuple[int, str]]) -> None:
         assert save_anchors is not None
-        saved.append(write_anchors(save_anchors, hashes, context.settings.db))
+        saved.append(write_anchors(save_anchors, hashes, context.settings.db_name))
 
     result = context.log.verify(
         playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
@@ -145,7 +145,7 @@ def db_path_command(ctx: typer.Context) -> None:
 
     Example: crisisctl db path
     """
-    print(app_context(ctx).settings.db)
+    print(app_context(ctx).settings.db_name)
 
 
 @db_app.command("backup")
@@ -159,4 +159,35 @@ def db_backup_command(
     """
     context = app_context(ctx)
     context.log.backup(destination)
-    context.out.print(f"backed up {context.settings.db} to {destination}")
+    context.out.print(f"backed up {context.settings.db_name} to {destination}")
+
+
+@db_app.command("init-team")
+def db_init_team_command(
+    ctx: typer.Context,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run the SQL on the PostgreSQL log named by --db, as its owner.")
+    ] = False,
+) -> None:
+    """Print the SQL that makes a crisisctl_writer role, which may only read the log and add to it.
+
+    Review it, then run it with --apply (connected as the log's owner), and give each
+    person a login in that role, so each event records who signed in (db_user).
+
+    Example: crisisctl --db postgresql://owner@db.example/crisis db init-team --apply
+    """
+    from crisisctl.dsn import is_postgres
+    from crisisctl.errors import UsageError
+
+    context = app_context(ctx)
+    if apply and not is_postgres(context.settings.db_target):
+        raise UsageError("--apply needs a PostgreSQL log", "pass --db postgresql://OWNER@HOST/DATABASE")
+    if not apply:
+        from crisisctl.store.postgres.roles import TEAM_SQL
+
+        print(TEAM_SQL, end="")
+        return
+    from crisisctl.store.postgres.team import apply_team_roles
+
+    apply_team_roles(context.settings.db_target)
+    context.out.print(f"crisisctl_writer is ready on {context.settings.db_name}")

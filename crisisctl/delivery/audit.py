@@ -8,7 +8,7 @@ from typing import Any
 
 from crisisctl.delivery.outbox import Outbox
 from crisisctl.incident import events as ev
-from crisisctl.store.log import IncidentLog
+from crisisctl.incident.port import EventLog
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class DeliveryFindings:
     unknown_files: list[str]
 
 
-def delivery_findings(log: IncidentLog, db_path: Path) -> DeliveryFindings:
+def delivery_findings(log: EventLog, db_path: Path) -> DeliveryFindings:
     """Open deliveries (a crash or lost connection during `comms send`), and files in this log's outbox
     that no event names: every file crisisctl writes is named in the intent recorded before it."""
     events = log.delivery_events()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crisisctl.store.eventlog import StoredEvent
+from crisisctl.incident.records import StoredEvent
 
 
 def describe_event(event: StoredEvent) -> str:

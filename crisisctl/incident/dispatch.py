@@ -11,14 +11,13 @@ from crisisctl.clock import format_time
 from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
+from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import IncidentService
 from crisisctl.incident.state import Dispatch, Draft, IncidentState
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.processes import may_still_run, this_process
-from crisisctl.store.eventlog import NewEvent
 
 Outcome = Literal["sent", "failed", "unknown"]
-VERDICTS = ("delivered", "not-delivered", "resend")
 
 
 @dataclass(frozen=True)

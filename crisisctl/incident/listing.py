@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crisisctl.incident import events as ev
-from crisisctl.store.log import EventFacts, IncidentListRule, IncidentRow
+from crisisctl.incident.records import EventFacts, IncidentListRule, IncidentRow
 
 # The only events that change a line of the list, and the data fields the line takes from them; this is
 # `fold` narrowed to those fields (the stateful test checks the two agree after every command).

@@ -14,11 +14,11 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
+from crisisctl.incident.port import EventLog, LogTransaction
+from crisisctl.incident.records import IncidentRow, NewEvent
 from crisisctl.incident.state import Draft, IncidentState, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
-from crisisctl.store.eventlog import NewEvent
-from crisisctl.store.log import IncidentLog, IncidentRow, LogWriter
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
@@ -62,7 +62,7 @@ EventsFor = Callable[[IncidentState, Playbook, dt.datetime], list[NewEvent]]
 class IncidentService:
     """Every change to an incident goes through here, one transaction per command."""
 
-    def __init__(self, log: IncidentLog, clock: Clock, actor: str) -> None:
+    def __init__(self, log: EventLog, clock: Clock, actor: str) -> None:
         self.log = log
         self.clock = clock
         self.actor = actor
@@ -337,7 +337,7 @@ def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:
     return max([drill_now, *stated])
 
 
-def log_time(writer: LogWriter, wall: dt.datetime) -> dt.datetime:
+def log_time(writer: LogTransaction, wall: dt.datetime) -> dt.datetime:
     """The time to record as `recorded_at`: the machine's clock, but never before the log's newest
     recorded time, so that recorded_at never runs backwards when a clock is set back."""
     newest = writer.newest_recorded_at()

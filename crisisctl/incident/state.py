@@ -9,9 +9,9 @@ from typing import Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.records import StoredEvent
 from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook, Step
-from crisisctl.store.eventlog import StoredEvent
 
 
 @dataclass

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
+from crisisctl.incident.records import IncidentRow, StoredEvent
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows, communications_table
 from crisisctl.output.plain import (
@@ -23,8 +24,6 @@ from crisisctl.output.plain import (
 )
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
-from crisisctl.store.eventlog import StoredEvent
-from crisisctl.store.log import IncidentRow
 
 
 def _text(value: str, style: str = "") -> Text:

@@ -12,10 +12,9 @@ from crisisctl.incident.describe import describe_event
 from crisisctl.output.safetext import inert
 
 if TYPE_CHECKING:
+    from crisisctl.incident.records import IncidentRow, StoredEvent
     from crisisctl.incident.state import IncidentState, StepView
     from crisisctl.playbook.model import Playbook
-    from crisisctl.store.eventlog import StoredEvent
-    from crisisctl.store.log import IncidentRow
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from crisisctl.store.eventlog import StoredEvent
+from crisisctl.incident.records import StoredEvent
 
 REDACTION_NOTICE = (
     "REDACTED: e-mail addresses, phone numbers and card numbers in this output are masked; "

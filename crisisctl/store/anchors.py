@@ -49,7 +49,7 @@ def _text_lines(handle: TextIO, path: Path) -> Iterator[str]:
         raise UsageError(f"{path} is not an anchor file", FILE_HINT) from None
 
 
-def write_anchors(path: Path, anchors: Iterable[tuple[int, str]], log: Path) -> int:
+def write_anchors(path: Path, anchors: Iterable[tuple[int, str]], log: str) -> int:
     """Replace the file with these anchors in one step (a crash leaves the old file whole); how many."""
     partial = path.with_name(f".{path.name}.partial")
     count = 0

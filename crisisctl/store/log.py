@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
-import operator
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import LogError, UsageError
-from crisisctl.store import eventlog, schema
+from crisisctl.incident.records import (
+    EventFacts,
+    IncidentListRule,
+    IncidentRow,
+    NewEvent,
+    StoredEvent,
+    Verification,
+)
+from crisisctl.store import eventlog, listcheck, schema
 from crisisctl.store.canonical import parse_json
 from crisisctl.store.database import connect, transaction, translate
-from crisisctl.store.eventlog import NewEvent, StoredEvent, Verification
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentRow:
-    """One line of the incident list, kept in step with the events in the same transaction."""
-
-    id: str
-    number: int
-    playbook: str
-    playbook_version: str
-    title: str
-    severity: str
-    status: str
-    drill: bool
-    declared_at: str
-    last_seq: int
-
 
 _INCIDENT_COLUMNS = "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq"
 
@@ -43,70 +29,22 @@ def _incident(row: tuple[Any, ...]) -> IncidentRow:
     return IncidentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9])
 
 
-# An event as the incident list needs it: seq, incident, at, type, and the values of the rule's data fields.
-EventFacts = tuple[int, str, str, str, tuple[Any, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentListRule:
-    """How the incident list follows from the events, as the incident layer defines it: `row` turns one
-    incident's events of `event_types` (oldest first, with the values of `data_fields`, JSON paths into their
-    data) and the seq of its newest event into the line the list must hold (None: the events declare none)."""
-
-    event_types: tuple[str, ...]
-    data_fields: tuple[str, ...]
-    row: Callable[[str, Sequence[EventFacts], int], IncidentRow | None]
-
-
-def _event_facts(connection: sqlite3.Connection, rule: IncidentListRule) -> Iterator[tuple[str, str, Any]]:
-    """(incident, "facts", its events' facts), by incident; SQLite picks the few fields out of the JSON."""
+def _event_facts(connection: sqlite3.Connection, rule: IncidentListRule) -> Iterator[EventFacts]:
+    """The rule's events, by incident then seq; SQLite picks the few fields out of the JSON."""
     fields = ", ".join("json_extract(data, ?)" for _ in rule.data_fields)
     types = ", ".join("?" * len(rule.event_types))
     rows = connection.execute(
         f"SELECT seq, incident, at, type, {fields} FROM events WHERE type IN ({types}) ORDER BY incident, seq",
         (*rule.data_fields, *rule.event_types),
     )
-    facts = ((row[0], row[1], row[2], row[3], row[4:]) for row in rows)
-    for incident, group in itertools.groupby(facts, key=operator.itemgetter(1)):
-        yield incident, "facts", list(group)
-
-
-def _by_incident(connection: sqlite3.Connection, rule: IncidentListRule) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each incident id in the events or the list, with its facts, its newest seq and its listed line:
-    three streams in id order merged, so that memory stays flat however many incidents the log holds."""
-    newest = connection.execute("SELECT incident, 'newest', max(seq) FROM events GROUP BY incident ORDER BY incident")
-    listed = (
-        (row[0], "listed", _incident(row))
-        for row in connection.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id")
-    )
-    merged = heapq.merge(_event_facts(connection, rule), newest, listed, key=operator.itemgetter(0))
-    for incident, group in itertools.groupby(merged, key=operator.itemgetter(0)):
-        yield incident, {kind: value for _, kind, value in group}
-
-
-def _row_difference(listed: IncidentRow, expected: IncidentRow) -> str:
-    fields = [name for name in IncidentRow.__slots__ if getattr(listed, name) != getattr(expected, name)]
-    return ", ".join(
-        f"{name} is {getattr(listed, name)!r}, the events say {getattr(expected, name)!r}" for name in fields
-    )
+    return ((row[0], row[1], row[2], row[3], row[4:]) for row in rows)
 
 
 def incident_list_problem(connection: sqlite3.Connection, rule: IncidentListRule) -> tuple[str, str] | None:
     """(incident, reason) for the first incident whose line in the list is not what its events say."""
-    for incident, found in _by_incident(connection, rule):
-        listed = found.get("listed")
-        if "newest" not in found:
-            return incident, f"the incident list has {incident}, which no event declares"
-        expected = rule.row(incident, found.get("facts", []), found["newest"])
-        if expected is None:
-            return incident, f"the events of {incident} do not begin with its declaration"
-        if listed is None:
-            return incident, f"{incident} is missing from the incident list (its line was deleted)"
-        if listed != expected:
-            return incident, f"the incident list disagrees with the events of {incident}: " + _row_difference(
-                listed, expected
-            )
-    return None
+    newest = connection.execute("SELECT incident, max(seq) FROM events GROUP BY incident ORDER BY incident")
+    listed = (_incident(row) for row in connection.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id"))
+    return listcheck.first_problem(_event_facts(connection, rule), newest, listed, rule)
 
 
 class LogWriter:
@@ -167,11 +105,16 @@ class LogWriter:
 
 
 class IncidentLog:
-    """The log file: opened lazily; read-only use never creates it."""
+    """The log file: opened lazily; read-only use never creates it. `on_commit` runs after each write commits."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_commit: Callable[[], None] | None = None) -> None:
         self.path = path
+        self._on_commit = on_commit
         self._connection: sqlite3.Connection | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
 
     def _open(self, create: bool) -> sqlite3.Connection | None:
         if self._connection is None:
@@ -189,6 +132,8 @@ class IncidentLog:
         assert connection is not None
         with transaction(connection, self.path):
             yield LogWriter(connection)
+        if self._on_commit is not None:
+            self._on_commit()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection | None]:

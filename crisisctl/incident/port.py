@@ -1,0 +1,65 @@
+"""The log as the domain needs it: a narrow port that the SQLite and PostgreSQL stores both implement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from crisisctl.incident.records import IncidentListRule, IncidentRow, NewEvent, StoredEvent, Verification
+
+
+class LogTransaction(Protocol):
+    """Everything that may happen inside one write transaction; all of it commits together or not at all."""
+
+    def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]: ...
+
+    def next_incident_number(self) -> int: ...
+
+    def pin_playbook(self, sha256: str, playbook: str, version: str, text: str, data_json: str) -> None: ...
+
+    def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]: ...
+
+    def newest_recorded_at(self) -> str | None: ...
+
+    def save_incident(self, row: IncidentRow) -> None: ...
+
+
+class EventLog(Protocol):
+    """The incident log: reads outside any transaction, writes through `write()`."""
+
+    @property
+    def name(self) -> str:
+        """How messages name the log: its path, or its DSN without the password."""
+        ...
+
+    def write(self) -> AbstractContextManager[LogTransaction]: ...
+
+    def events_of(self, incident: str) -> list[StoredEvent]: ...
+
+    def delivery_events(self) -> list[StoredEvent]: ...
+
+    def incident(self, incident_id: str) -> IncidentRow | None: ...
+
+    def incidents(self, *, include_closed: bool, drill: bool | None) -> list[IncidentRow]: ...
+
+    def incident_ids(self, newest: int | None = None) -> list[str]: ...
+
+    def change_counter(self) -> int: ...
+
+    def playbook_data(self, sha256: str) -> str | None: ...
+
+    def playbook_text(self, sha256: str) -> str | None: ...
+
+    def verify(
+        self,
+        derive_data: Callable[[str], str | None],
+        anchors: Iterable[tuple[int, str]] = (),
+        incident_list: IncidentListRule | None = None,
+        keep_anchors: Callable[[Iterator[tuple[int, str]]], object] | None = None,
+    ) -> Verification: ...
+
+    def backup(self, destination: Path) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,20 @@
+"""The log a --db value names: a SQLite file, or a PostgreSQL database for a postgresql:// DSN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from crisisctl.dsn import is_postgres
+from crisisctl.incident.port import EventLog
+
+
+def open_log(target: str, on_commit: Callable[[], None] | None = None) -> EventLog:
+    """The log, opened lazily; psycopg is imported only for a PostgreSQL DSN."""
+    if is_postgres(target):
+        from crisisctl.store.postgres.log import PostgresLog
+
+        return PostgresLog(target, on_commit)
+    from crisisctl.store.log import IncidentLog
+
+    return IncidentLog(Path(target), on_commit)

@@ -1,0 +1,360 @@
+"""PostgresLog: the incident log on a PostgreSQL server, behind the same port as the SQLite log."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from crisisctl.dsn import masked
+from crisisctl.errors import LogError, UsageError
+from crisisctl.incident.records import (
+    EventFacts,
+    IncidentListRule,
+    IncidentRow,
+    NewEvent,
+    StoredEvent,
+    Verification,
+)
+from crisisctl.store import listcheck
+from crisisctl.store.canonical import parse_json
+from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
+from crisisctl.store.postgres import guards
+from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
+from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, migrate
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+    PgConnection = Connection[tuple[Any, ...]]
+
+_EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
+_INCIDENT_COLUMNS = "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq"
+_BATCH = 4096
+
+
+def _incident(row: tuple[Any, ...]) -> IncidentRow:
+    return IncidentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9])
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
+
+
+def _events_of(connection: PgConnection, incident: str, after: int = 0) -> list[StoredEvent]:
+    rows = connection.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = %s AND seq > %s ORDER BY seq", (incident, after)
+    )
+    return [_event(row) for row in rows]
+
+
+def _delivery_events(connection: PgConnection) -> list[StoredEvent]:
+    """Every delivery's intent and outcome, through the partial index of the same words."""
+    rows = connection.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE type IN "
+        "('communication.sending', 'communication.sent', 'communication.delivery_failed') ORDER BY seq"
+    )
+    return [_event(row) for row in rows]
+
+
+class PostgresWriter:
+    """Everything that may happen inside one write transaction, which holds the append lock."""
+
+    def __init__(self, connection: PgConnection, db_user: str) -> None:
+        self.connection = connection
+        self.db_user = db_user
+
+    def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
+        return _events_of(self.connection, incident, after)
+
+    def next_incident_number(self) -> int:
+        """One more than any number used so far, in the list or in the events (see the SQLite log)."""
+        listed = self.connection.execute("SELECT coalesce(max(number), 0) FROM incidents").fetchone()
+        newest = self.connection.execute(
+            "SELECT data FROM events WHERE type = 'incident.declared' ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        declared = int(parse_json(newest[0]).get("number", 0)) if newest else 0
+        return max(int(listed[0]) if listed else 0, declared) + 1
+
+    def pin_playbook(self, sha256: str, playbook: str, version: str, text: str, data_json: str) -> None:
+        self.connection.execute(
+            "INSERT INTO playbook_snapshots (sha256, playbook, version, text) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (sha256) DO NOTHING",
+            (sha256, playbook, version, text),
+        )
+        self.connection.execute(
+            "INSERT INTO playbook_models (sha256, data) VALUES (%s, %s) ON CONFLICT (sha256) DO NOTHING",
+            (sha256, data_json),
+        )
+
+    def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]:
+        """Append after the newest event; the database user who signed in is recorded in each event's data as
+        `db_user`, hashed with the rest, beside the actor the command claims (`--as`)."""
+        last = self.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        newest = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+        linked = link(events, newest, recorded_at, wall, {"db_user": self.db_user})
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data_json, e.prev_hash, e.hash)
+                    for e, data_json in linked
+                ],
+            )
+        return [event for event, _ in linked]
+
+    def newest_recorded_at(self) -> str | None:
+        row = self.connection.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
+    def save_incident(self, row: IncidentRow) -> None:
+        self.connection.execute(
+            "SELECT crisisctl_save_incident(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                row.id,
+                row.number,
+                row.playbook,
+                row.playbook_version,
+                row.title,
+                row.severity,
+                row.status,
+                row.drill,
+                row.declared_at,
+                row.last_seq,
+            ),
+        )
+
+
+class PostgresLog:
+    """A log in a PostgreSQL database: connected lazily; read-only use never creates its schema."""
+
+    def __init__(self, dsn: str, on_commit: Callable[[], None] | None = None) -> None:
+        self._dsn = dsn
+        self._on_commit = on_commit
+        self._connection: PgConnection | None = None
+        self._ready = False
+        self._db_user = ""
+
+    @property
+    def name(self) -> str:
+        return masked(self._dsn)
+
+    def _open(self, create: bool) -> PgConnection | None:
+        """The connection, with the schema migrated; None when the database holds no log and create is False."""
+        if self._connection is None:
+            self._connection = connect(self._dsn)
+        if not self._ready:
+            try:
+                self._prepare(self._connection, create)
+            except psycopg.Error as error:
+                raise translate(error, self.name) from None
+        return self._connection if self._ready else None
+
+    def _prepare(self, connection: PgConnection, create: bool) -> None:
+        version = current_version(connection)
+        if version is None and not create:
+            return
+        if version is None or version < len(MIGRATIONS):
+            with connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+                migrate(connection)
+        elif version > len(MIGRATIONS):
+            raise LogError(
+                f"the log {self.name} was written by a newer crisisctl (schema {version})",
+                "upgrade crisisctl to read it",
+            )
+        user = connection.execute("SELECT session_user").fetchone()
+        self._db_user = str(user[0]) if user else ""
+        self._ready = True
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[PostgresWriter]:
+        """One atomic write: everything inside commits together or not at all."""
+        connection = self._open(create=True)
+        assert connection is not None
+        with transaction(connection, self.name, lock=True):
+            yield PostgresWriter(connection, self._db_user)
+        if self._on_commit is not None:
+            self._on_commit()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[PgConnection | None]:
+        try:
+            yield self._open(create=False)
+        except psycopg.Error as error:
+            raise translate(error, self.name) from None
+
+    def events_of(self, incident: str) -> list[StoredEvent]:
+        with self._reading() as connection:
+            return _events_of(connection, incident) if connection else []
+
+    def delivery_events(self) -> list[StoredEvent]:
+        with self._reading() as connection:
+            return _delivery_events(connection) if connection else []
+
+    def incident(self, incident_id: str) -> IncidentRow | None:
+        with self._reading() as connection:
+            if connection is None:
+                return None
+            row = connection.execute(
+                f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = %s", (incident_id,)
+            ).fetchone()
+            return _incident(row) if row else None
+
+    def incidents(self, *, include_closed: bool, drill: bool | None) -> list[IncidentRow]:
+        """Newest first; open and resolved unless include_closed; drills, live or both."""
+        with self._reading() as connection:
+            if connection is None:
+                return []
+            rows = connection.execute(
+                f"SELECT {_INCIDENT_COLUMNS} FROM incidents"
+                " WHERE (%s OR status IN ('open', 'resolved')) AND (%s::boolean IS NULL OR drill = %s::boolean)"
+                " ORDER BY number DESC",
+                (include_closed, drill, drill),
+            )
+            return [_incident(row) for row in rows]
+
+    def change_counter(self) -> int:
+        with self._reading() as connection:
+            if connection is None:
+                return 0
+            row = connection.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            return int(row[0]) if row else 0
+
+    def incident_ids(self, newest: int | None = None) -> list[str]:
+        with self._reading() as connection:
+            if connection is None:
+                return []
+            rows = connection.execute("SELECT id FROM incidents ORDER BY number DESC LIMIT %s", (newest,))
+            return [str(row[0]) for row in rows]
+
+    def playbook_data(self, sha256: str) -> str | None:
+        with self._reading() as connection:
+            if connection is None:
+                return None
+            row = connection.execute("SELECT data FROM playbook_models WHERE sha256 = %s", (sha256,)).fetchone()
+            return str(row[0]) if row else None
+
+    def playbook_text(self, sha256: str) -> str | None:
+        with self._reading() as connection:
+            if connection is None:
+                return None
+            row = connection.execute("SELECT text FROM playbook_snapshots WHERE sha256 = %s", (sha256,)).fetchone()
+            return str(row[0]) if row else None
+
+    def verify(
+        self,
+        derive_data: Callable[[str], str | None],
+        anchors: Iterable[tuple[int, str]] = (),
+        incident_list: IncidentListRule | None = None,
+        keep_anchors: Callable[[Iterator[tuple[int, str]]], object] | None = None,
+    ) -> Verification:
+        """The guards, the chain against `anchors`, the pinned playbooks and the incident list, in one snapshot
+        (REPEATABLE READ), read through server-side cursors so memory stays flat; then `keep_anchors`."""
+        with self._reading() as connection:
+            if connection is None:
+                raise LogError(f"there is no log at {self.name}", "declare an incident first, or pass --db")
+            with transaction(connection, self.name, lock=False):
+                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                result = self._verify(connection, derive_data, anchors, incident_list)
+                if result.ok and keep_anchors is not None:
+                    keep_anchors(_streamed(connection, "SELECT seq, hash FROM events ORDER BY seq"))
+                return result
+
+    def _verify(
+        self,
+        connection: PgConnection,
+        derive_data: Callable[[str], str | None],
+        anchors: Iterable[tuple[int, str]],
+        incident_list: IncidentListRule | None,
+    ) -> Verification:
+        changed = guards.difference(connection)
+        if changed is not None:
+            return Verification(False, 0, None, None, changed)
+        result = verify_rows(_streamed(connection, f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"), anchors)
+        if not result.ok:
+            return result
+        snapshot_problem = _snapshot_problem(connection, derive_data)
+        if snapshot_problem is not None:
+            seq, reason = snapshot_problem
+            return Verification(False, result.events, result.anchor, seq, reason)
+        if incident_list is not None:
+            listed_problem = _incident_list_problem(connection, incident_list)
+            if listed_problem is not None:
+                incident, reason = listed_problem
+                return Verification(False, result.events, result.anchor, None, reason, incident)
+        return result
+
+    def backup(self, destination: Path) -> None:
+        raise UsageError(
+            f"`db backup` copies a SQLite log; {self.name} is a PostgreSQL log",
+            "back it up with pg_dump (see docs/team.md)",
+        )
+
+    def connection(self) -> PgConnection:
+        """The open connection, for what only PostgreSQL has (the team's roles)."""
+        connection = self._open(create=True)
+        assert connection is not None
+        return connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+            self._ready = False
+
+
+def _streamed(connection: PgConnection, query: str, parameters: tuple[Any, ...] = ()) -> Iterator[Any]:
+    """Rows through a server-side cursor, a batch at a time (inside the caller's transaction)."""
+    with connection.cursor(name=f"crisisctl_{hashlib.sha256(query.encode()).hexdigest()[:12]}") as cursor:
+        cursor.itersize = _BATCH
+        cursor.execute(query, parameters)
+        yield from cursor
+
+
+def _snapshot_problem(
+    connection: PgConnection, derive_data: Callable[[str], str | None]
+) -> tuple[int | None, str] | None:
+    """As the SQLite log's verify_snapshots: texts hash to their keys, kept data derives from them, every
+    declaration's playbook is there."""
+    for sha256, text in connection.execute("SELECT sha256, text FROM playbook_snapshots"):
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+            return None, f"the pinned playbook {sha256[:12]} was altered after it was recorded"
+    for sha256, data, text in connection.execute(
+        "SELECT m.sha256, m.data, s.text FROM playbook_models m LEFT JOIN playbook_snapshots s USING (sha256)"
+    ):
+        if text is None or data != derive_data(text):
+            return None, f"the kept data of pinned playbook {sha256[:12]} does not match its text"
+    missing = connection.execute(
+        "SELECT seq FROM events WHERE type = 'incident.declared' AND (data::jsonb ->> 'playbook_sha256')"
+        " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
+    ).fetchone()
+    if missing is not None:
+        return int(missing[0]), f"the playbook pinned by event {missing[0]} is missing from the log"
+    return None
+
+
+def _incident_list_problem(connection: PgConnection, rule: IncidentListRule) -> tuple[str, str] | None:
+    """The incident list against the events; ids ordered by code point (COLLATE "C") as Python compares them."""
+    fields = ", ".join("jsonb_path_query_first(data::jsonb, %s::jsonpath)" for _ in rule.data_fields)
+    facts: Iterator[EventFacts] = (
+        (row[0], row[1], row[2], row[3], tuple(row[4:]))
+        for row in _streamed(
+            connection,
+            f"SELECT seq, incident, at, type, {fields} FROM events WHERE type = ANY(%s)"
+            ' ORDER BY incident COLLATE "C", seq',
+            (*rule.data_fields, list(rule.event_types)),
+        )
+    )
+    newest = _streamed(
+        connection, 'SELECT incident, max(seq) FROM events GROUP BY incident ORDER BY incident COLLATE "C"'
+    )
+    listed = (
+        _incident(row)
+        for row in _streamed(connection, f'SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id COLLATE "C"')
+    )
+    return listcheck.first_problem(facts, newest, listed, rule)

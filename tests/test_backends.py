@@ -1,0 +1,341 @@
+"""The same promises on both stores: storage, audit, engine, concurrency and kill -9, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Workspace, declare, fresh_database, read_digest, subprocess_env
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from crisisctl.clock import SystemClock
+    from crisisctl.incident.service import IncidentService
+    from crisisctl.store.opening import open_log
+
+    target, incident, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    service = IncidentService(open_log(target), SystemClock(), name)
+    for i in range(count):
+        state = service.note(incident, "%s %d" % (name, i), at=None)
+        print(state.last_seq, flush=True)  # acknowledged: the note has committed
+    """
+)
+
+
+def writer(target: str, incident: str, name: str, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, target, incident, name, str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+    )
+
+
+def is_pg(ws: Workspace) -> bool:
+    return ws.target.startswith("postgresql://")
+
+
+def raw_execute(ws: Workspace, statement: str, *, bypass_triggers: bool = False) -> None:
+    """A statement run by the database's owner or a superuser, behind crisisctl's back."""
+    if is_pg(ws):
+        import psycopg
+
+        with psycopg.connect(ws.target, autocommit=True) as connection:
+            if bypass_triggers:
+                connection.execute("SET session_replication_role = replica")
+            connection.execute(statement)
+        return
+    connection = sqlite3.connect(ws.db, isolation_level=None)
+    try:
+        if bypass_triggers:
+            triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+            for name, _ in triggers:
+                connection.execute(f'DROP TRIGGER "{name}"')
+            connection.execute(statement)
+            for _, sql in triggers:
+                connection.execute(sql)
+        else:
+            connection.execute(statement)
+    finally:
+        connection.close()
+
+
+def verify(ws: Workspace) -> dict[str, Any]:
+    code, out, err = ws.run("verify", "--json")
+    assert code in (0, 1), err
+    payload = json.loads(out)
+    assert isinstance(payload, dict)
+    return payload
+
+
+# --------------------------------------------------------------------------- storage and engine
+
+
+def test_an_incident_runs_the_same_on_both_stores(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    incident = declare(ws)
+    ws.ok("--as", "lead", "assign", incident, "incident-lead", "ana")
+    ws.ok("step", "done", incident, "assess")
+    ws.ok("note", incident, "customers told by phone")
+    ws.ok("comms", "draft", incident, "customer-notice")
+    digest = read_digest(ws, incident, "customer-notice")
+    ws.ok("--as", "ana", "comms", "approve", incident, "customer-notice", "--role", "incident-lead", "--digest", digest)
+    listed = ws.json("incidents")
+    assert isinstance(listed, list) and [row["id"] for row in listed] == [incident]
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list)
+    assert [event["type"] for event in events][:3] == ["incident.declared", "role.assigned", "step.done"]
+    assert all(
+        set(event) == {"seq", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash"} for event in events
+    )
+    assert ("db_user" in events[0]["data"]) is is_pg(ws)
+    result = verify(ws)
+    assert result["ok"] and result["events"] == len(events)
+
+
+def test_read_only_commands_on_an_empty_log_create_nothing(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    assert ws.json("incidents") == []
+    code, _, err = ws.run("show", "INC-1")
+    assert code == 2, err
+    assert ws.json("incidents") == []
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE events SET actor = 'mallory'", "DELETE FROM events WHERE seq = 2", "DELETE FROM incidents"],
+)
+def test_changing_recorded_rows_is_refused(team_workspace: Workspace, statement: str) -> None:
+    ws = team_workspace
+    incident = declare(ws)
+    ws.ok("note", incident, "first")
+    with pytest.raises(Exception, match=r"append-only|never deleted"):
+        raw_execute(ws, statement)
+    assert verify(ws)["ok"]
+
+
+def test_truncate_is_refused_on_postgresql(pg_workspace: Workspace) -> None:
+    ws = pg_workspace  # SQLite has no TRUNCATE; DELETE is refused there instead (above)
+    declare(ws)
+    for table in ("events", "incidents", "playbook_snapshots", "playbook_models"):
+        with pytest.raises(Exception, match=r"append-only|never deleted"):
+            raw_execute(ws, f"TRUNCATE {table} CASCADE")
+    assert verify(ws)["ok"]
+
+
+def test_verify_names_the_first_event_altered_with_the_guards_bypassed(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    incident = declare(ws)
+    for text in ("one", "two", "three"):
+        ws.ok("note", incident, text)
+    raw_execute(ws, "UPDATE events SET data = replace(data, 'two', 'TWO') WHERE seq = 3", bypass_triggers=True)
+    result = verify(ws)
+    assert not result["ok"] and result["first_bad_seq"] == 3
+    assert "altered" in result["reason"]
+
+
+def test_verify_refuses_a_log_whose_guard_was_switched_off(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    declare(ws)
+    if is_pg(ws):
+        raw_execute(ws, "ALTER TABLE events DISABLE TRIGGER events_append_only")
+    else:
+        raw_execute(ws, "DROP TRIGGER events_append_only_update")
+    result = verify(ws)
+    assert not result["ok"] and "events_append_only" in result["reason"]
+
+
+# --------------------------------------------------------------------------- concurrency and kill -9
+
+
+def test_sixteen_writers_across_two_connection_strings_lose_nothing(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    incident = declare(ws)
+    if is_pg(ws):  # the same database through a second host name for the same server
+        second = ws.target.replace("@127.0.0.1:", "@localhost:")
+    else:  # the same file through a second path
+        second = str(ws.db.parent / ".." / ws.db.parent.name / ws.db.name)
+    writers = [writer(ws.target if k % 2 else second, incident, f"w{k}", 100) for k in range(16)]
+    acknowledged: list[int] = []
+    for child in writers:
+        out, err = child.communicate(timeout=600)
+        assert child.returncode == 0, err
+        acknowledged += [int(line) for line in out.split()]
+    assert sorted(acknowledged) == list(range(2, 1602))
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list) and len(events) == 1601
+    for k in range(16):
+        mine = [event["data"]["text"] for event in events if event["actor"] == f"w{k}"]
+        assert mine == [f"w{k} {i}" for i in range(100)]
+    result = verify(ws)
+    assert result["ok"] and result["events"] == 1601
+
+
+def test_writers_killed_mid_flight_lose_no_acknowledged_event(team_workspace: Workspace) -> None:
+    ws = team_workspace
+    incident = declare(ws)
+    acknowledged: set[int] = set()
+    for round_number in range(6):
+        child = writer(ws.target, incident, f"k{round_number}", 10_000)
+        assert child.stdout is not None
+        for _ in range(3 + 7 * round_number):  # killed after a growing number of acknowledged notes
+            acknowledged.add(int(child.stdout.readline()))
+        os.kill(child.pid, signal.SIGKILL)
+        rest, _ = child.communicate(timeout=60)
+        acknowledged |= {int(line) for line in rest.split()}
+        assert child.returncode == -signal.SIGKILL
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list)
+    seqs = [event["seq"] for event in events]
+    assert seqs == list(range(1, len(seqs) + 1)) and acknowledged <= set(seqs)
+    assert verify(ws)["ok"]
+    ws.ok("note", incident, "the next run works")
+
+
+# --------------------------------------------------------------------------- PostgreSQL only
+
+
+@pytest.fixture
+def pg_workspace(
+    pg_admin: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
+    """A workspace on a new database of the test PostgreSQL, for what only PostgreSQL has."""
+    if pg_admin is None:
+        from pgserver import HOW_TO_ENABLE
+
+        pytest.skip(HOW_TO_ENABLE)
+    monkeypatch.setenv("COLUMNS", "200")
+    ws = Workspace(tmp_path, capsys)
+    ws.target = fresh_database(pg_admin)
+    return ws
+
+
+def password_of(dsn: str) -> str:
+    return dsn.split("://", 1)[1].split("@", 1)[0].partition(":")[2]
+
+
+def test_server_down_is_a_clean_log_error_without_the_password(pg_workspace: Workspace) -> None:
+    ws = pg_workspace
+    secret = password_of(ws.target)
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ws.target = f"postgresql://postgres:{secret}@127.0.0.1:{port}/nowhere"
+    code, out, err = ws.run("note", "INC-1", "hello")
+    assert code == 4 and "cannot reach the log" in err and "***" in err
+    assert secret not in out + err
+    assert "Traceback" not in err
+
+
+def test_a_wrong_password_is_a_clean_log_error(pg_workspace: Workspace) -> None:
+    ws = pg_workspace
+    secret = password_of(ws.target)
+    ws.target = ws.target.replace(f":{secret}@", ":wrong-password@")
+    code, out, err = ws.run("incidents")
+    assert code == 4 and "authentication failed" in err
+    assert "wrong-password" not in out + err
+
+
+def _hold_append_lock(admin: str) -> Any:
+    import psycopg
+
+    from crisisctl.store.postgres.connection import APPEND_LOCK
+
+    holder = psycopg.connect(admin, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", (APPEND_LOCK,))
+    return holder
+
+
+def _waiting_crisisctl(holder: Any) -> int:
+    """The backend pid of a crisisctl waiting for the append lock (polled until it waits: no timing)."""
+    while True:
+        row = holder.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'crisisctl' AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if row:
+            return int(row[0])
+
+
+def _note_process(ws: Workspace, target: str, incident: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "crisisctl", "--db", target, "--playbooks", str(ws.playbooks)]
+    return subprocess.Popen(
+        [*command, "note", incident, "waiting"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=subprocess_env(),
+    )  # fmt: skip
+
+
+def test_a_connection_killed_mid_command_records_nothing(pg_workspace: Workspace) -> None:
+    ws = pg_workspace
+    incident = declare(ws)
+    holder = _hold_append_lock(ws.target)
+    try:
+        child = _note_process(ws, ws.target, incident)
+        holder.execute("SELECT pg_terminate_backend(%s)", (_waiting_crisisctl(holder),))
+        out, err = child.communicate(timeout=60)
+    finally:
+        holder.close()
+    assert child.returncode == 4 and "connection to the log" in err and "was lost" in err, err
+    assert password_of(ws.target) not in out + err
+    assert [event["type"] for event in ws.json("timeline", incident)] == ["incident.declared"]  # type: ignore[union-attr]
+    ws.ok("note", incident, "the next run works")
+
+
+def test_a_statement_timeout_records_nothing(pg_workspace: Workspace) -> None:
+    ws = pg_workspace
+    incident = declare(ws)
+    holder = _hold_append_lock(ws.target)
+    try:
+        child = _note_process(ws, ws.target + "?options=-c%20statement_timeout%3D200", incident)
+        _, err = child.communicate(timeout=60)
+    finally:
+        holder.close()
+    assert child.returncode == 4 and "statement timeout" in err, err
+    assert len(ws.json("timeline", incident)) == 1  # type: ignore[arg-type]
+
+
+def test_the_writer_role_adds_events_and_records_who_signed_in(pg_workspace: Workspace) -> None:
+    import psycopg
+
+    ws = pg_workspace
+    code, out, _ = ws.run("db", "init-team")
+    assert code == 0 and "GRANT SELECT, INSERT ON events" in out
+    ws.ok("db", "init-team", "--apply")
+    user = f"writer_{os.getpid()}_{abs(hash(ws.target)) % 10_000}"
+    with psycopg.connect(ws.target, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD 'pw-{user}' IN ROLE crisisctl_writer")
+    as_writer = ws.target.replace(f"postgres:{password_of(ws.target)}@", f"{user}:pw-{user}@")
+    ws.target = as_writer
+    incident = declare(ws)
+    ws.ok("--as", "someone-else", "note", incident, "from the writer")
+    events = ws.json("timeline", incident)
+    assert isinstance(events, list)
+    assert {event["data"]["db_user"] for event in events} == {user}
+    assert events[-1]["actor"] == "someone-else"
+    with psycopg.connect(as_writer, autocommit=True) as connection:
+        for statement in ("DELETE FROM events", "UPDATE incidents SET title = 'x'", "TRUNCATE events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    assert verify(ws)["ok"]
+
+
+def test_psycopg_is_not_imported_for_a_sqlite_log(tmp_path: Path) -> None:
+    probe = "import sys; from crisisctl.entry import main; main(['incidents']); print('psycopg' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env(), timeout=60
+    )
+    assert result.stdout.strip().endswith("False"), result.stderr
