@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +53,8 @@ class Settings:
         """The SQLite file, or for a PostgreSQL log the local place its side files (the outbox) are named after."""
         if not is_postgres(self.db_target):
             return Path(self.db_target)
+        import hashlib
+
         digest = hashlib.sha256(self.db_name.encode("utf-8")).hexdigest()[:16]
         return default_db_path().parent / "team" / f"postgresql-{digest}"
 

@@ -18,7 +18,7 @@ from crisisctl.incident.records import (
     StoredEvent,
     Verification,
 )
-from crisisctl.store import eventlog, listcheck, schema
+from crisisctl.store import eventlog
 from crisisctl.store.canonical import parse_json
 from crisisctl.store.database import connect, transaction, translate
 
@@ -44,6 +44,8 @@ def incident_list_problem(connection: sqlite3.Connection, rule: IncidentListRule
     """(incident, reason) for the first incident whose line in the list is not what its events say."""
     newest = connection.execute("SELECT incident, max(seq) FROM events GROUP BY incident ORDER BY incident")
     listed = (_incident(row) for row in connection.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id"))
+    from crisisctl.store import listcheck  # verify's alone: other commands need not import it
+
     return listcheck.first_problem(_event_facts(connection, rule), newest, listed, rule)
 
 
@@ -251,6 +253,8 @@ class IncidentLog:
                 "restore it from a backup (crisisctl db backup); keep the damaged file as evidence",
             )
         # The structure first: with a guard or a column gone, nothing the tables hold can be trusted.
+        from crisisctl.store import schema
+
         changed = schema.difference(connection)
         if changed is not None:
             return Verification(False, 0, None, None, changed)

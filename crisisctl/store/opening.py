@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisisctl.dsn import is_postgres
-from crisisctl.incident.port import EventLog
+
+if TYPE_CHECKING:
+    from crisisctl.incident.port import EventLog
 
 
 def open_log(target: str, on_commit: Callable[[], None] | None = None) -> EventLog:
