@@ -115,13 +115,24 @@ def unsettled(ws: Workspace) -> dict[str, Any] | None:
     return rows(ws)[("plain-notice", None)]["unsettled_delivery"]  # type: ignore[no-any-return]
 
 
-def test_two_concurrent_sends_of_one_draft_deliver_once(ws: Workspace, config: Path) -> None:
+@pytest.fixture
+def team_ws(team_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The `ws` fixture's incident, on each backend: SQLite and the team log on PostgreSQL."""
+    monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
+    declare(team_workspace)
+    draft(team_workspace, "plain-notice")
+    approve_all(team_workspace, "plain-notice")
+    return team_workspace
+
+
+def test_two_concurrent_sends_of_one_draft_deliver_once(team_ws: Workspace, config: Path) -> None:
+    ws = team_ws
     handler = SlowCollector(seconds=1.5)
     with SmtpServer(free_port(), handler) as server:
         write_config(config, server.port)
         senders = [send_process(ws) for _ in range(2)]
         results = [(sender.wait(timeout=60), *sender.communicate()) for sender in senders]
-        assert len(server.envelopes) == 1, "the second send delivered a second copy"
+        assert len(server.envelopes) == 1, ("one delivery, not two", results)
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 1], results
     refused = next(err for code, _, err in results if code == 1)

@@ -102,6 +102,8 @@ class Outbox:
         An outbox that cannot be used is a storage failure (exit 4)."""
         folder = self.folder_for(incident)
         try:
+            # The log's own folder (for a team log: a folder of this machine named after it) may not exist yet.
+            self.root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._prepare(folder.parent)
             self._prepare(folder)
         except OSError as error:
