@@ -32,12 +32,17 @@ def this_process() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid(), "started": _start_ticks(os.getpid())}
 
 
+def on_this_host(process: dict[str, Any]) -> bool:
+    """Whether the process ran on this machine (records without a host are taken as local)."""
+    return str(process.get("host", socket.gethostname())) == socket.gethostname()
+
+
 def may_still_run(process: dict[str, Any], started_at: dt.datetime, now: dt.datetime) -> bool:
     """Whether the recorded process may still be delivering: alive on this host, or on another host
     and started less than IN_FLIGHT_ELSEWHERE ago. Logs without the record are taken as ended."""
     if not process:
         return False
-    if process.get("host") != socket.gethostname():
+    if not on_this_host(process):
         return now - started_at < IN_FLIGHT_ELSEWHERE
     pid = int(process.get("pid", 0))
     if pid <= 0 or pid == os.getpid():

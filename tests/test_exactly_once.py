@@ -8,6 +8,7 @@ real SQLite file that the tests lock from outside to hold a sender at a chosen m
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
@@ -439,3 +440,30 @@ def test_a_resend_needs_the_smtp_server_it_went_by(
     assert code == 2 and "[smtp]" in err
     assert [path.stat().st_mtime_ns for path in outbox_files(ws)] == before, "nothing rewritten"
     assert unsettled(ws) is not None
+
+
+_CRASH_ON_ANOTHER_HOST = _CRASH_AFTER_WRITE.replace(
+    "from crisisctl.entry import main",
+    "from crisisctl.entry import main\nimport socket\nsocket.gethostname = lambda: 'laptop-of-someone-else'",
+).replace("path = real_write(self, incident, name, payload)\n    ", "")
+
+
+def test_an_outbox_file_missing_here_settles_nothing_when_another_machine_wrote_it(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    an_hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    monkeypatch.setenv("CRISISCTL_FAKE_NOW", an_hour_ago)  # long enough ago that no send can still be under way
+    declare(workspace)
+    draft(workspace, "status-page")
+    approve_all(workspace, "status-page")
+    args = [*workspace.args(), "--as", "lead", "comms", "send", INCIDENT, "status-page"]
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASH_ON_ANOTHER_HOST, *args], capture_output=True, env=subprocess_env()
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    monkeypatch.delenv("CRISISCTL_FAKE_NOW")
+    listed = crisisctl(*workspace.args(), "comms", "reconcile", INCIDENT, "--json")
+    assert listed.returncode == 1, listed.stderr
+    (open_one,) = json.loads(listed.stdout)
+    assert open_one["status"] == "unknown" and "another machine" in open_one["detail"]
+    assert rows(workspace)[("status-page", None)]["unsettled_delivery"] is not None

@@ -15,7 +15,7 @@ from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import IncidentService
 from crisisctl.incident.state import Dispatch, Draft, IncidentState
 from crisisctl.playbook.model import Communication, Playbook
-from crisisctl.processes import may_still_run, this_process
+from crisisctl.processes import may_still_run, on_this_host, this_process
 
 Outcome = Literal["sent", "failed", "unknown"]
 
@@ -198,7 +198,8 @@ class NoticeDispatcher:
             return self._settle(order, DeliveryOutcome("sent", f"reconciled: {who} confirmed it arrived", outbox))
         if verdict == "not-delivered":
             return self._settle(order, DeliveryOutcome("failed", f"reconciled: {who} confirmed it did not", outbox))
-        proven = self.courier.proof(dispatch.route)
+        # An outbox file is on the machine that wrote it: elsewhere, its absence proves nothing.
+        proven = self.courier.proof(dispatch.route) if on_this_host(dispatch.process) else None
         if proven is None:
             return Settlement(
                 state.id,
@@ -206,7 +207,7 @@ class NoticeDispatcher:
                 locale,
                 order.delivery_id,
                 "unknown",
-                "the channel cannot tell",
+                "only a person can tell (an e-mail handed to a server, or a file on another machine)",
                 outbox,
                 None,
             )
