@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -237,7 +238,7 @@ def test_server_down_is_a_clean_log_error_without_the_password(pg_workspace: Wor
         port = probe.getsockname()[1]
     ws.target = f"postgresql://postgres:{secret}@127.0.0.1:{port}/nowhere"
     code, out, err = ws.run("note", "INC-1", "hello")
-    assert code == 4 and "cannot reach the log" in err and "***" in err
+    assert code == 4 and "cannot reach the log" in err and f"127.0.0.1:{port}/nowhere" in err
     assert secret not in out + err
     assert "Traceback" not in err
 
@@ -339,3 +340,124 @@ def test_psycopg_is_not_imported_for_a_sqlite_log(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env(), timeout=60
     )
     assert result.stdout.strip().endswith("False"), result.stderr
+
+
+# --------------------------------------------------------------------------- what a writer cannot do
+
+
+def _writer(ws: Workspace) -> str:
+    """Apply the team roles as the owner, and a DSN for a new login in crisisctl_writer."""
+    import psycopg
+
+    ws.ok("db", "init-team", "--apply")
+    user = f"writer_{os.getpid()}_{abs(hash(ws.target)) % 100_000}"
+    with psycopg.connect(ws.target, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {user} LOGIN PASSWORD 'pw-{user}' IN ROLE crisisctl_writer")
+    return ws.target.replace(f"postgres:{password_of(ws.target)}@", f"{user}:pw-{user}@")
+
+
+def _raw_event(connection: Any, incident: str, data: str, recorded_at: str | None = None) -> None:
+    """An event linked to the chain correctly, as a writer could build it by hand."""
+    from crisisctl.store.chain import chain_hash
+
+    seq, prev = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    at = recorded_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    digest = chain_hash(seq + 1, incident, at, at, "note.added", "alice", data, prev)
+    connection.execute(
+        "INSERT INTO events (seq, incident, at, recorded_at, type, actor, data, prev_hash, hash)"
+        " VALUES (%s, %s, %s, %s, 'note.added', 'alice', %s, %s, %s)",
+        (seq + 1, incident, at, at, data, prev, digest),
+    )
+
+
+def test_a_writer_cannot_forge_who_recorded_an_event_nor_bend_the_list(pg_workspace: Workspace) -> None:
+    import psycopg
+
+    ws = pg_workspace
+    as_writer = _writer(ws)
+    ws.target = as_writer
+    incident = declare(ws)
+    before = ws.json("timeline", incident)
+    with psycopg.connect(as_writer, autocommit=True) as connection:
+        with pytest.raises(psycopg.errors.RaiseException, match="names the database user"):
+            _raw_event(connection, incident, '{"db_user":"alice","text":"I was never here"}')
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            _raw_event(connection, incident, "{")  # not JSON: no reader may choke on it
+        me = connection.execute("SELECT session_user").fetchone()[0]
+        with pytest.raises(psycopg.errors.RaiseException, match="server's time"):
+            _raw_event(connection, incident, json.dumps({"db_user": me}), "2099-01-01T00:00:00.000000Z")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute("CREATE TEMP TABLE incidents (id text)")  # no stand-ins for the log's tables
+        with pytest.raises(psycopg.errors.RaiseException, match="no declaration"):
+            connection.execute("SELECT crisisctl_save_incident('INC-666')")
+        connection.execute("SELECT crisisctl_save_incident(%s)", (incident,))  # derived from events: no change
+    assert ws.json("timeline", incident) == before
+    assert [row["id"] for row in ws.json("incidents", "--all")] == [incident]  # type: ignore[union-attr]
+    assert verify(ws)["ok"]
+
+
+def test_a_rewritten_guard_function_fails_verification(pg_workspace: Workspace) -> None:
+    import psycopg
+
+    ws = pg_workspace
+    declare(ws)
+    with psycopg.connect(ws.target, autocommit=True) as owner:
+        owner.execute(
+            "CREATE OR REPLACE FUNCTION crisisctl_append_only() RETURNS trigger LANGUAGE plpgsql"
+            " SET search_path = pg_catalog, public, pg_temp AS $$ BEGIN RETURN OLD; END $$"
+        )
+    code, out, err = ws.run("verify", "--json")
+    assert code == 1, err
+    assert "crisisctl_append_only" in json.loads(out)["reason"]
+
+
+def test_a_fast_laptop_clock_does_not_move_a_team_logs_time(
+    pg_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = pg_workspace
+    incident = declare(ws)
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    monkeypatch.setenv("CRISISCTL_FAKE_NOW", tomorrow.isoformat())
+    ws.ok("note", incident, "typed on a laptop whose clock runs a day fast")
+    monkeypatch.delenv("CRISISCTL_FAKE_NOW")
+    note = ws.json("timeline", incident)[-1]  # type: ignore[index]
+    recorded = dt.datetime.fromisoformat(note["recorded_at"].replace("Z", "+00:00"))
+    assert abs(recorded - dt.datetime.now(dt.UTC)) < dt.timedelta(hours=1), "the server's clock, not the laptop's"
+    assert note["data"]["recorded_wall"].startswith(tomorrow.date().isoformat())
+    ws.ok("note", incident, "the next laptop records at its own, right time")
+
+
+@pytest.mark.parametrize(
+    ("dsn", "secret"),
+    [
+        ("postgresql://carol:c?pw#1@db.example:5432/crisis", "c?pw#1"),
+        ("postgresql://carol@db.example/crisis?password=owner#pw", "owner#pw"),
+        ("postgresql://owner@db.example/crisis?pass%77ord=ownerpw", "ownerpw"),
+        ("postgresql://u:pa/ss@db.example/crisis", "pa/ss"),
+        ("postgres://u:s3cret@[::1]:5433/crisis?sslmode=verify-full", "s3cret"),
+    ],
+)
+def test_every_spelling_of_a_password_is_left_out_of_the_logs_name(dsn: str, secret: str) -> None:
+    from crisisctl.dsn import masked
+
+    shown = masked(dsn)
+    assert shown.startswith("postgresql://") and secret not in shown
+    assert masked(shown) == shown, "the shown name reads back as itself"
+
+
+def test_init_team_by_an_owner_who_may_not_create_roles_changes_nothing(pg_workspace: Workspace, pg_admin: str) -> None:
+    import psycopg
+
+    ws = pg_workspace
+    owner = f"owner_{os.getpid()}_{abs(hash(ws.target)) % 100_000}"
+    database = ws.target.rsplit("/", 1)[1]
+    with psycopg.connect(pg_admin, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN PASSWORD 'pw-{owner}'")
+        admin.execute(f'ALTER DATABASE "{database}" OWNER TO {owner}')
+        admin.execute(f"GRANT ALL ON SCHEMA public TO {owner}")
+    ws.target = ws.target.replace(f"postgres:{password_of(ws.target)}@", f"{owner}:pw-{owner}@")
+    code, _, err = ws.run("db", "init-team", "--apply")
+    assert code == 4 and "CREATEROLE" in err, err
+    assert ws.json("incidents") == []
+    with psycopg.connect(ws.target, autocommit=True) as connection:
+        assert connection.execute("SELECT to_regclass('crisisctl_schema')").fetchone()[0] is None

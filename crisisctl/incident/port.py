@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -22,6 +23,10 @@ class LogTransaction(Protocol):
     def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]: ...
 
     def newest_recorded_at(self) -> str | None: ...
+
+    def server_time(self) -> dt.datetime | None:
+        """The shared log's own clock (PostgreSQL's), which every laptop records by; None for a local log."""
+        ...
 
     def save_incident(self, row: IncidentRow) -> None: ...
 

@@ -338,10 +338,12 @@ def incident_now(state: IncidentState, real_now: dt.datetime) -> dt.datetime:
 
 
 def log_time(writer: LogTransaction, wall: dt.datetime) -> dt.datetime:
-    """The time to record as `recorded_at`: the machine's clock, but never before the log's newest
-    recorded time, so that recorded_at never runs backwards when a clock is set back."""
+    """The time to record as `recorded_at`: the log's clock (a team log's server; this machine for a
+    local log), but never before the log's newest recorded time, so that recorded_at never runs backwards
+    when a clock is set back. One laptop's fast clock therefore cannot move a team log's time."""
+    clock = writer.server_time() or wall
     newest = writer.newest_recorded_at()
-    return max(wall, parse_time(newest)) if newest else wall
+    return max(clock, parse_time(newest)) if newest else clock
 
 
 def incident_row(state: IncidentState) -> IncidentRow:

@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crisisctl.incident.records import NewEvent, StoredEvent, Verification
-from crisisctl.store.canonical import parse_json
-from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
+from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
 
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
 
@@ -30,16 +29,12 @@ def append(
     return [event for event, _ in linked]
 
 
-def _row_event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
-
-
 def events_of(connection: sqlite3.Connection, incident: str, after: int = 0) -> list[StoredEvent]:
     """The events of one incident recorded after event `after` (every one by default), oldest first."""
     rows = connection.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = ? AND seq > ? ORDER BY seq", (incident, after)
     )
-    return [_row_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 # The same words as the partial index of migration m003, so that SQLite reads only these events.
@@ -49,7 +44,7 @@ _DELIVERY_EVENTS = "type IN ('communication.sending', 'communication.sent', 'com
 def delivery_events(connection: sqlite3.Connection) -> list[StoredEvent]:
     """Every delivery's intent and outcome, across the log, oldest first."""
     rows = connection.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE {_DELIVERY_EVENTS} ORDER BY seq")
-    return [_row_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 def newest_recorded_at(connection: sqlite3.Connection) -> str | None:

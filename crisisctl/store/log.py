@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,9 @@ class LogWriter:
 
     def newest_recorded_at(self) -> str | None:
         return eventlog.newest_recorded_at(self.connection)
+
+    def server_time(self) -> dt.datetime | None:
+        return None  # a file on this machine: its clock is this machine's
 
     def save_incident(self, row: IncidentRow) -> None:
         """Insert or update the incident's line; an update, never a replace, which the guard triggers refuse."""

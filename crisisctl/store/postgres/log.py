@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from crisisctl.incident.records import (
 )
 from crisisctl.store import listcheck
 from crisisctl.store.canonical import parse_json
-from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
+from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
 from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, migrate
@@ -41,15 +42,11 @@ def _incident(row: tuple[Any, ...]) -> IncidentRow:
     return IncidentRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9])
 
 
-def _event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]), row[7], row[8])
-
-
 def _events_of(connection: PgConnection, incident: str, after: int = 0) -> list[StoredEvent]:
     rows = connection.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident = %s AND seq > %s ORDER BY seq", (incident, after)
     )
-    return [_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 def _delivery_events(connection: PgConnection) -> list[StoredEvent]:
@@ -58,7 +55,7 @@ def _delivery_events(connection: PgConnection) -> list[StoredEvent]:
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE type IN "
         "('communication.sending', 'communication.sent', 'communication.delivery_failed') ORDER BY seq"
     )
-    return [_event(row) for row in rows]
+    return [event_from_row(row) for row in rows]
 
 
 class PostgresWriter:
@@ -111,22 +108,16 @@ class PostgresWriter:
         row = self.connection.execute("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return str(row[0]) if row else None
 
+    def server_time(self) -> dt.datetime | None:
+        row = self.connection.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        moment = row[0]
+        assert isinstance(moment, dt.datetime)
+        return moment.astimezone(dt.UTC)
+
     def save_incident(self, row: IncidentRow) -> None:
-        self.connection.execute(
-            "SELECT crisisctl_save_incident(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                row.id,
-                row.number,
-                row.playbook,
-                row.playbook_version,
-                row.title,
-                row.severity,
-                row.status,
-                row.drill,
-                row.declared_at,
-                row.last_seq,
-            ),
-        )
+        """The server derives the line from the events itself (crisisctl_save_incident); only its id is passed."""
+        self.connection.execute("SELECT crisisctl_save_incident(%s)", (row.id,))
 
 
 class PostgresLog:

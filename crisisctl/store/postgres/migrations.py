@@ -12,14 +12,20 @@ from psycopg import sql
 if TYPE_CHECKING:
     from psycopg import Connection
 
-# Refuses a change to rows that are evidence; TRUNCATE has its own statement-level trigger, as it fires none
-# of the row triggers.
-_GUARDS = """
-CREATE FUNCTION crisisctl_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+GENESIS = "sha256:" + "0" * 64
+
+# The bodies of crisisctl's functions, by name: created from here, and compared with the server's by verify,
+# so a guard rewritten to let everything through is caught like a dropped one. Every table is named with
+# its schema ({schema}) and every function fixes its search_path with pg_temp last: a writer's temporary
+# objects must never stand in for the log's.
+FUNCTION_BODIES = {
+    # Refuses a change to rows that are evidence; TRUNCATE has its own statement-level trigger, as it fires
+    # none of the row triggers.
+    "crisisctl_append_only": """
 BEGIN
   RAISE EXCEPTION 'crisisctl log: % are append-only; record a correction instead', TG_TABLE_NAME;
-END $$;
-CREATE FUNCTION crisisctl_incident_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+END """,
+    "crisisctl_incident_guard": """
 BEGIN
   IF TG_OP <> 'UPDATE' THEN
     RAISE EXCEPTION 'crisisctl log: incidents are never deleted; close the incident instead';
@@ -33,8 +39,112 @@ BEGIN
     RAISE EXCEPTION 'crisisctl log: incidents change only with a newly recorded event';
   END IF;
   RETURN NEW;
-END $$;
-"""
+END """,
+    # The owner is trusted as a DBA is (anchors kept outside the log are what catch a DBA); any other
+    # signed-in user's event must be the next link of the chain, name that user as db_user, carry JSON and
+    # be recorded now by the server's clock.
+    "crisisctl_event_guard": """
+DECLARE
+  newest record;
+BEGIN
+  IF pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  SELECT seq, hash INTO newest FROM {schema}.events ORDER BY seq DESC LIMIT 1;
+  IF NEW.seq <> coalesce(newest.seq, 0) + 1 OR NEW.prev_hash <> coalesce(newest.hash, '{genesis}') THEN
+    RAISE EXCEPTION 'crisisctl log: an event must follow the newest one in the chain';
+  END IF;
+  IF (NEW.data::jsonb ->> 'db_user') IS DISTINCT FROM session_user::text THEN
+    RAISE EXCEPTION 'crisisctl log: an event names the database user who recorded it';
+  END IF;
+  IF abs(extract(epoch FROM NEW.recorded_at::timestamptz - clock_timestamp())) > 300 THEN
+    RAISE EXCEPTION 'crisisctl log: an event is recorded at the server''s time';
+  END IF;
+  RETURN NEW;
+END """,
+    # The incident list's line, derived here from the events and never taken from the caller: writers may
+    # not write the list, and run this with its owner's rights.
+    "crisisctl_save_incident": """
+DECLARE
+  declared jsonb;
+  declared_at text;
+  line record;
+  since bigint;
+  v_severity text;
+  v_status text;
+  happened record;
+BEGIN
+  SELECT i.severity, i.status, i.last_seq INTO line FROM {schema}.incidents i WHERE i.id = p_id;
+  IF FOUND THEN
+    v_severity := line.severity;
+    v_status := line.status;
+    since := line.last_seq;
+  ELSE
+    SELECT e.data::jsonb, e.at, e.seq INTO declared, declared_at, since FROM {schema}.events e
+      WHERE e.incident = p_id AND e.type = 'incident.declared' ORDER BY e.seq LIMIT 1;
+    IF declared IS NULL THEN
+      RAISE EXCEPTION 'crisisctl log: % has no declaration', p_id;
+    END IF;
+    v_severity := declared ->> 'severity';
+    v_status := 'open';
+  END IF;
+  FOR happened IN SELECT e.type, e.data::jsonb AS data FROM {schema}.events e
+      WHERE e.incident = p_id AND e.seq > since
+        AND e.type IN ('severity.changed', 'incident.resolved', 'incident.closed') ORDER BY e.seq LOOP
+    IF happened.type = 'severity.changed' THEN
+      v_severity := happened.data ->> 'to';
+    ELSIF happened.type = 'incident.resolved' THEN
+      v_status := 'resolved';
+    ELSE
+      v_status := 'closed';
+    END IF;
+  END LOOP;
+  IF declared IS NULL THEN
+    UPDATE {schema}.incidents i SET severity = v_severity, status = v_status,
+      last_seq = (SELECT max(e.seq) FROM {schema}.events e WHERE e.incident = p_id)
+      WHERE i.id = p_id;
+  ELSE
+    INSERT INTO {schema}.incidents (id, number, playbook, playbook_version, title, severity, status, drill,
+        declared_at, last_seq)
+      VALUES (p_id, (declared ->> 'number')::bigint, declared ->> 'playbook', declared ->> 'playbook_version',
+        declared ->> 'title', v_severity, v_status, (declared ->> 'drill')::boolean, declared_at,
+        (SELECT max(e.seq) FROM {schema}.events e WHERE e.incident = p_id));
+  END IF;
+END """,
+}
+_SIGNATURES = {
+    "crisisctl_append_only": "() RETURNS trigger LANGUAGE plpgsql",
+    "crisisctl_incident_guard": "() RETURNS trigger LANGUAGE plpgsql",
+    "crisisctl_event_guard": "() RETURNS trigger LANGUAGE plpgsql",
+    "crisisctl_save_incident": "(p_id text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER",
+}
+
+
+def function_body(name: str, schema: str) -> str:
+    """The body as the server keeps it (`pg_proc.prosrc`) for a log in `schema`."""
+    return FUNCTION_BODIES[name].replace("{schema}", _quoted(schema)).replace("{genesis}", GENESIS)
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _functions(connection: Connection[tuple[object, ...]], schema: str) -> None:
+    for name, signature in _SIGNATURES.items():
+        body = function_body(name, schema)
+        assert "$body$" not in body
+        connection.execute(
+            sql.SQL(
+                "CREATE FUNCTION {name}{signature}"
+                " SET search_path = pg_catalog, {schema}, pg_temp AS $body${body}$body$"
+            ).format(
+                name=sql.Identifier(schema, name),
+                signature=sql.SQL(signature),  # fixed text above, not input
+                schema=sql.Identifier(schema),
+                body=sql.SQL(body),
+            )
+        )
+
 
 _TABLES = """
 CREATE TABLE events (
@@ -73,33 +183,22 @@ def _append_only(table: str) -> sql.Composed:
 
 def m001_event_log(connection: Connection[tuple[object, ...]]) -> None:
     """Events with their hash chain, pinned playbooks and their data, the incident list, and their guards."""
-    connection.execute(_GUARDS)
+    row = connection.execute("SELECT current_schema()").fetchone()
+    assert row is not None
+    schema = str(row[0])
+    _functions(connection, schema)
     connection.execute(_TABLES)
     for table in APPEND_ONLY_TABLES:
         connection.execute(_append_only(table))
     connection.execute(
+        "CREATE TRIGGER events_checked_insert BEFORE INSERT ON events"
+        " FOR EACH ROW EXECUTE FUNCTION crisisctl_event_guard();"
         "CREATE TRIGGER incidents_follow_events BEFORE UPDATE OR DELETE ON incidents"
         " FOR EACH ROW EXECUTE FUNCTION crisisctl_incident_guard();"
         "CREATE TRIGGER incidents_never_truncated BEFORE TRUNCATE ON incidents"
         " FOR EACH STATEMENT EXECUTE FUNCTION crisisctl_incident_guard();"
     )
-    # Writers may only INSERT and SELECT; the incident list's line is updated through this function, which
-    # runs with its owner's rights and can do no more than the guard above allows.
-    schema = connection.execute("SELECT current_schema()").fetchone()
-    assert schema is not None
-    connection.execute(
-        sql.SQL(
-            "CREATE FUNCTION crisisctl_save_incident(p_id text, p_number bigint, p_playbook text,"
-            " p_playbook_version text, p_title text, p_severity text, p_status text, p_drill boolean,"
-            " p_declared_at text, p_last_seq bigint) RETURNS void LANGUAGE sql SECURITY DEFINER"
-            " SET search_path = pg_catalog, {schema} AS $$"
-            " INSERT INTO incidents (id, number, playbook, playbook_version, title, severity, status, drill,"
-            " declared_at, last_seq) VALUES (p_id, p_number, p_playbook, p_playbook_version, p_title, p_severity,"
-            " p_status, p_drill, p_declared_at, p_last_seq) ON CONFLICT (id) DO UPDATE SET"
-            " severity = excluded.severity, status = excluded.status, last_seq = excluded.last_seq $$;"
-            "REVOKE ALL ON FUNCTION crisisctl_save_incident FROM PUBLIC;"
-        ).format(schema=sql.Identifier(str(schema[0])))
-    )
+    connection.execute("REVOKE ALL ON FUNCTION crisisctl_save_incident FROM PUBLIC")
 
 
 MIGRATIONS = [m001_event_log]

@@ -14,6 +14,8 @@ END $$;
 DO $$ BEGIN
   EXECUTE format('GRANT CONNECT ON DATABASE %I TO crisisctl_writer', current_database());
   EXECUTE format('GRANT USAGE ON SCHEMA %I TO crisisctl_writer', current_schema());
+  -- No temporary tables or functions: nothing a writer makes may stand in for the log's own objects.
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
 END $$;
 REVOKE ALL ON events, playbook_snapshots, playbook_models, incidents, crisisctl_schema FROM crisisctl_writer;
 GRANT SELECT, INSERT ON events, playbook_snapshots, playbook_models TO crisisctl_writer;
