@@ -115,6 +115,11 @@ def test_the_roster_schema_is_published_and_accepts_the_documented_example(works
     assert not jsonschema.Draft202012Validator(schema).is_valid(example)
 
 
+def test_schema_prints_one_format_at_a_time(workspace: Workspace) -> None:
+    code, _, err = workspace.run("playbook", "schema", "--roster", "--scenario")
+    assert code == 2 and "choose one of --scenario and --roster" in err
+
+
 # --------------------------------------------------------------------------- names checked against the roster
 
 
