@@ -242,6 +242,7 @@ def test_two_people_run_one_incident_and_a_third_terminal_watches_both(pg_worksp
 
     ws = pg_workspace
     ana, lee = team_of_two(ws)
+    _, kim = login(ws, ws.target, "kim")  # the third laptop only watches
     common = ["--playbooks", str(ws.playbooks), "--templates", str(ws.templates)]
 
     def run_as(dsn: str, *args: str) -> str:
@@ -256,7 +257,7 @@ def test_two_people_run_one_incident_and_a_third_terminal_watches_both(pg_worksp
         return done.stdout
 
     run_as(ana, "declare", "base", "--input", "affected_customers=9", "--assign", "incident-lead=lee")
-    watcher = Terminal([sys.executable, "-m", "crisisctl", "--db", ws.target, *common, "watch", "INC-1"], ws.root / "w")
+    watcher = Terminal([sys.executable, "-m", "crisisctl", "--db", kim, *common, "watch", "INC-1"], ws.root / "w")
     try:
         watcher.wait_for("crisisctl watch")
         run_as(ana, "comms", "draft", "INC-1", "customer-notice")
