@@ -57,7 +57,3 @@ class Settings:
 
         digest = hashlib.sha256(self.db_name.encode("utf-8")).hexdigest()[:16]
         return default_db_path().parent / "team" / f"postgresql-{digest}"
-
-    @property
-    def actor(self) -> str:
-        return self.actor_flag or login_name()

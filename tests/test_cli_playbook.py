@@ -227,7 +227,7 @@ def test_validating_leaves_no_reference_cycles_behind(tmp_path: Path) -> None:
     cyclic = BASE.replace("depends_on: [assess]", "depends_on: [assess, notify]")
     assert cyclic != BASE
     (tmp_path / "cyclic.yaml").write_text(cyclic.replace("id: base", "id: cyclic"), encoding="utf-8")
-    files = [*discover([repo / "playbooks"], scenarios=True), tmp_path / "cyclic.yaml"]
+    files = [*discover([repo / "playbooks"], all_kinds=True), tmp_path / "cyclic.yaml"]
     checker = TemplateChecker(repo / "templates")
     validate_files(files, dt.date(2026, 11, 25), checker.check)  # warm: template analyses are cached for good
     gc.collect()

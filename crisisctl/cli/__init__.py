@@ -73,7 +73,8 @@ def main_options(
         typer.Option(
             "--as",
             envvar=ENV_USER,
-            help="Who is acting; recorded on every event (default: login name).",
+            help="Who is acting; recorded on every event (default: login name). On a team log with a "
+            "roster, the signed-in database user decides, and a --as naming someone else is refused.",
             metavar="PERSON",
         ),
     ] = None,

@@ -141,7 +141,7 @@ def approve_command(
     if digest is None:
         digest = _read_and_confirm(context, incident, communication, locale, role)
     state = service.approve(incident, communication, locale, role, digest=digest, at=at)
-    context.say(f"{state.id}: {communication} approved by {context.settings.actor} as {role} (event {state.last_seq})")
+    context.say(f"{state.id}: {communication} approved by {service.actor} as {role} (event {state.last_seq})")
 
 
 def _read_and_confirm(context: AppContext, incident: str, communication: str, locale: str | None, role: str) -> str:

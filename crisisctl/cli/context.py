@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from crisisctl.clock import Clock
+    from crisisctl.incident.identity import Identity
     from crisisctl.incident.port import EventLog
     from crisisctl.incident.service import IncidentService
 
@@ -97,7 +98,18 @@ class AppContext:
     def service(self) -> IncidentService:
         from crisisctl.incident.service import IncidentService
 
-        return IncidentService(self.log, self.get_clock(), self.settings.actor)
+        return IncidentService(self.log, self.get_clock(), self.identity)
+
+    def identity(self) -> Identity:
+        """Who acts. On a team log with a roster (people.yaml beside the playbooks), the person whose database
+        user signed in; otherwise `--as`, else the login name. A file log never reads the roster."""
+        from crisisctl.incident.identity import resolve_identity
+        from crisisctl.playbook.roster import load_roster
+        from crisisctl.settings import login_name
+
+        db_user = self.log.signed_in_user()
+        roster = load_roster(self.settings.playbooks) if db_user is not None else None
+        return resolve_identity(self.settings.actor_flag, login_name(), db_user, roster)
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -59,6 +59,7 @@ def declare(
 
     Example: crisisctl declare data-leak --input affected_customers=1200 --assign incident-lead=alice
     """
+    from crisisctl.cli.people import roster_warnings
     from crisisctl.cli.playbook import template_check
     from crisisctl.cli.prompts import ask_inputs
     from crisisctl.incident.inputs import resolve_inputs
@@ -68,6 +69,7 @@ def declare(
     from crisisctl.playbook.catalog import find_playbook
 
     context = app_context(ctx)
+    warn = roster_warnings(context)
     playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
     values, missing = resolve_inputs(playbook, _pairs(inputs, "--input"))
     values.update(ask_inputs(missing, context.stdin_is_tty))
@@ -81,6 +83,7 @@ def declare(
         at=at,
     )
     state = context.service().declare(declaration)
+    warn(declaration.roles.values())
     if as_json:
         print_json(incident_summary_payload(state))
     else:
@@ -218,9 +221,13 @@ def assign_command(
 
     Example: crisisctl assign INC-7 comms-lead bob
     """
+    from crisisctl.cli.people import roster_warnings
+
     context = app_context(ctx)
+    warn = roster_warnings(context)
     state = context.service().assign(incident, role, person, at=at)
     _confirm(context, state, f"{person} holds {role}")
+    warn([person])
 
 
 def note_command(

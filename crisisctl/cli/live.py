@@ -1,7 +1,6 @@
 """Live screens that follow an incident: redraw on a timer, reload only when someone recorded something."""
 
 import datetime as dt
-import time
 from collections.abc import Callable
 
 import typer
@@ -19,20 +18,19 @@ View = Callable[[IncidentState, Playbook, dt.datetime], RenderableType]
 
 
 def follow(context: AppContext, incident: str, view: View, leave_message: Callable[[IncidentState], str]) -> None:
-    """Redraw twice a second; re-read the incident only when the log's newest seq moved. Ctrl-C exits 130.
+    """Redraw at least twice a second; re-read the incident only when the log's newest seq moved. Ctrl-C exits 130.
 
-    Polling reads one integer and never takes the write lock, so any number of screens can follow
-    an incident without slowing the people recording into it.
+    A team log (PostgreSQL) wakes the loop as soon as another laptop commits and is not asked otherwise;
+    a file is polled. Polling reads one integer and never takes the write lock, so any number of screens
+    can follow an incident without slowing the people recording into it.
     """
     service = context.service()
+    seen = context.log.change_counter()  # before the load: a write in between is then seen as new
     state, playbook = service.load(incident)
-    seen = context.log.change_counter()
     try:
         with Live(view(state, playbook, context.now()), console=context.out, auto_refresh=False) as live:
             while True:
-                time.sleep(REFRESH_SECONDS)
-                counter = context.log.change_counter()
-                if counter != seen:
+                if context.log.wait_for_change(REFRESH_SECONDS) and (counter := context.log.change_counter()) != seen:
                     seen = counter
                     state, playbook = service.load(incident)
                 live.update(view(state, playbook, context.now()), refresh=True)

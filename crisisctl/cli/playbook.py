@@ -64,7 +64,7 @@ def validate_command(
     from crisisctl.playbook.files import discover
 
     context = app_context(ctx)
-    files = discover(paths or [context.settings.playbooks], scenarios=True)
+    files = discover(paths or [context.settings.playbooks], all_kinds=True)
     report = validate_files(files, context.today(), template_check(context), keep_models=False)
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
@@ -137,17 +137,22 @@ def show_command(
 def schema_command(
     ctx: typer.Context,
     scenario: Annotated[bool, typer.Option("--scenario", help="The drill scenario format instead.")] = False,
+    roster: Annotated[bool, typer.Option("--roster", help="The roster format (people.yaml) instead.")] = False,
 ) -> None:
-    """Print the JSON Schema (draft 2020-12) of the playbook format, or of drill scenarios.
+    """Print the JSON Schema (draft 2020-12) of the playbook format, of drill scenarios, or of the roster.
 
     Point your editor at it for completion and checks while writing playbooks.
 
     Example: crisisctl playbook schema > playbook-v1.json
     """
+    from crisisctl.errors import UsageError
     from crisisctl.playbook.format import playbook_json_schema
+    from crisisctl.playbook.roster import roster_json_schema
     from crisisctl.playbook.scenario import scenario_json_schema
 
-    schema = scenario_json_schema() if scenario else playbook_json_schema()
+    if scenario and roster:
+        raise UsageError("choose one of --scenario and --roster", "each prints another format's schema")
+    schema = scenario_json_schema() if scenario else roster_json_schema() if roster else playbook_json_schema()
     app_context(ctx).out.out(json.dumps(schema, indent=2), highlight=False)
 
 

@@ -13,6 +13,7 @@ from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
+from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
@@ -62,11 +63,23 @@ EventsFor = Callable[[IncidentState, Playbook, dt.datetime], list[NewEvent]]
 class IncidentService:
     """Every change to an incident goes through here, one transaction per command."""
 
-    def __init__(self, log: EventLog, clock: Clock, actor: str) -> None:
+    def __init__(self, log: EventLog, clock: Clock, actor: str | Callable[[], Identity]) -> None:
         self.log = log
         self.clock = clock
-        self.actor = actor
+        self._actor = actor
+        self._identity: Identity | None = None
         self._playbooks: dict[str, Playbook] = {}
+
+    @property
+    def identity(self) -> Identity:
+        """Who acts, resolved on first use: a read-only command never checks an identity."""
+        if self._identity is None:
+            self._identity = Identity(self._actor) if isinstance(self._actor, str) else self._actor()
+        return self._identity
+
+    @property
+    def actor(self) -> str:
+        return self.identity.actor
 
     def playbook_for(self, state: IncidentState) -> Playbook:
         """The pinned playbook: rebuilt from its kept data, or parsed from its text in older logs."""
@@ -101,6 +114,7 @@ class IncidentService:
         rules.require_severity(playbook, declaration.severity)
         for role in declaration.roles:
             rules.require_role(playbook, role)
+        actor = self.actor  # resolved before the lock: a refusal never holds the other writers
         with self.log.write() as writer:
             wall = self.clock.now()
             now = log_time(writer, wall)
@@ -127,7 +141,7 @@ class IncidentService:
                 if declaration.scenario is not None:
                     data["scenario"] = declaration.scenario
             stored = writer.append(
-                [NewEvent(incident_id, format_time(at), ev.DECLARED, self.actor, data)],
+                [NewEvent(incident_id, format_time(at), ev.DECLARED, actor, data)],
                 format_time(now),
                 format_time(wall),
             )
@@ -147,6 +161,7 @@ class IncidentService:
         under way when the incident was closed.
         """
         incident_id, (state, playbook) = normalise_incident_id(incident_id), self.load(incident_id)
+        self.identity  # noqa: B018 - resolved before the lock: a refusal never holds the other writers
         with self.log.write() as writer:
             apply_newer(state, writer.events_of(incident_id, after=state.last_seq))
             if not closed_ok:
@@ -279,8 +294,13 @@ class IncidentService:
         digest: str,
         at: str | None,
     ) -> IncidentState:
-        """Approve the latest draft, which must be the text the approver read (`digest`, a sha256 prefix)."""
+        """Approve the latest draft, which must be the text the approver read (`digest`, a sha256 prefix).
+
+        On a team log with a roster the approver is the person the roster names for the signed-in database
+        user, so the role holder and the four-eyes rule are checked against people, not against `--as`.
+        """
         digest = comms.normalise_digest(digest)
+        self.identity.require_vouched()
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             communication = comms.require_communication(playbook, communication_id)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisctl.errors import InvalidFileError, Problem, UsageError
-from crisisctl.playbook.files import discover, is_scenario_file, yaml_files
+from crisisctl.playbook.files import discover, is_roster_file, is_scenario_file
 from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.roster import validate_roster
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
 from crisisctl.playbook.validate import DeclaredNames, TemplateUse, ValidatedPlaybook, validate_playbook
 from crisisctl.playbook.yamlsource import SLOW_LOADER_REASON, LoadedYaml, load_file
@@ -67,7 +68,8 @@ def validate_files(
     report = CatalogReport(files=len(files))
     first_by_id: dict[str, ValidatedPlaybook] = {}
     scenario_files = [path for path in files if is_scenario_file(path)]
-    playbook_files = [path for path in files if not is_scenario_file(path)]
+    roster_files = [path for path in files if is_roster_file(path)]
+    playbook_files = [path for path in files if not is_scenario_file(path) and not is_roster_file(path)]
     keep = None if keep_models else _rehearsed_ids(scenario_files)
     for path, result in _validate_each(playbook_files, today, keep):
         if template_check is not None:
@@ -98,6 +100,12 @@ def validate_files(
         scenario.problems = _capped(scenario.problems)
         report.scenarios.append(scenario)
         report.problems.extend(scenario.problems)
+    declared_roles = {role for result in report.results if result.declared for role in result.declared.roles}
+    for path in roster_files:
+        roster = validate_roster(_load(path))
+        report.problems.extend(_capped(roster.problems))
+        if declared_roles:
+            report.warnings.extend(roster.unknown_roles(declared_roles))
     if SLOW_LOADER_REASON is not None and files:
         report.warnings.append(
             Problem(
@@ -143,7 +151,7 @@ def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dic
         folder = scenario.parent.parent
         playbooks = {
             result.playbook.id: result.playbook
-            for path in yaml_files(folder)
+            for path in discover([folder])
             if (result := validate_playbook(_load(path), today)).playbook is not None
         }
     return playbooks

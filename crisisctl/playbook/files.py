@@ -9,15 +9,17 @@ from crisisctl.errors import UsageError
 
 PLAYBOOK_SUFFIXES = (".yaml", ".yml")
 SCENARIO_FOLDER = "scenarios"
+ROSTER_FILE = "people.yaml"
 
 
-def discover(paths: Iterable[Path], *, scenarios: bool = False) -> list[Path]:
-    """Files named directly, or found at the top of the named folders (and their scenarios/ folder)."""
+def discover(paths: Iterable[Path], *, all_kinds: bool = False) -> list[Path]:
+    """Files named directly, or the playbooks found at the top of the named folders; with `all_kinds`, also
+    the folders' roster (people.yaml) and scenarios/ folder, for validation."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(yaml_files(path))
-            if scenarios and (path / SCENARIO_FOLDER).is_dir():
+            found.extend(child for child in yaml_files(path) if all_kinds or not is_roster_file(child))
+            if all_kinds and (path / SCENARIO_FOLDER).is_dir():
                 found.extend(yaml_files(path / SCENARIO_FOLDER))
         elif path.is_file():
             found.append(path)
@@ -32,6 +34,10 @@ def yaml_files(folder: Path) -> list[Path]:
 
 def is_scenario_file(path: Path) -> bool:
     return path.parent.name == SCENARIO_FOLDER
+
+
+def is_roster_file(path: Path) -> bool:
+    return path.name == ROSTER_FILE and not is_scenario_file(path)
 
 
 def file_sha256(folder: Path, playbook_id: str) -> str | None:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,13 @@ class IncidentLog:
                 return 0
             row = connection.execute("SELECT max(seq) FROM events").fetchone()
             return int(row[0] or 0)
+
+    def wait_for_change(self, timeout: float) -> bool:
+        time.sleep(timeout)  # a file cannot tell its readers that it changed: they poll
+        return True
+
+    def signed_in_user(self) -> str | None:
+        return None
 
     def incident_ids(self, newest: int | None = None) -> list[str]:
         """Incident ids, newest first; `newest` limits how many (suggestions need only recent ones)."""

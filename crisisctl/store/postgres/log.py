@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
 _INCIDENT_COLUMNS = "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq"
 _BATCH = 4096
+# Every append notifies this channel inside its transaction; PostgreSQL delivers it at commit, to `watch`.
+CHANGE_CHANNEL = "crisisctl_events"
 
 
 def _incident(row: tuple[Any, ...]) -> IncidentRow:
@@ -102,6 +104,7 @@ class PostgresWriter:
                     for e, data_json in linked
                 ],
             )
+        self.connection.execute("SELECT pg_notify(%s, %s)", (CHANGE_CHANNEL, str(linked[-1][0].seq)))
         return [event for event, _ in linked]
 
     def newest_recorded_at(self) -> str | None:
@@ -127,6 +130,7 @@ class PostgresLog:
         self._dsn = dsn
         self._on_commit = on_commit
         self._connection: PgConnection | None = None
+        self._listener: PgConnection | None = None
         self._ready = False
         self._db_user = ""
 
@@ -146,6 +150,8 @@ class PostgresLog:
         return self._connection if self._ready else None
 
     def _prepare(self, connection: PgConnection, create: bool) -> None:
+        user = connection.execute("SELECT session_user").fetchone()
+        self._db_user = str(user[0]) if user else ""
         version = current_version(connection)
         if version is None and not create:
             return
@@ -158,8 +164,6 @@ class PostgresLog:
                 f"the log {self.name} was written by a newer crisisctl (schema {version})",
                 "upgrade crisisctl to read it",
             )
-        user = connection.execute("SELECT session_user").fetchone()
-        self._db_user = str(user[0]) if user else ""
         self._ready = True
 
     @contextlib.contextmanager
@@ -215,6 +219,22 @@ class PostgresLog:
                 return 0
             row = connection.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
             return int(row[0]) if row else 0
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """True when a writer committed since the last call, heard on a connection of its own that LISTENs;
+        the first call only starts listening and says True, since writes before it went unheard."""
+        try:
+            if self._listener is None:
+                self._listener = connect(self._dsn)
+                self._listener.execute(f"LISTEN {CHANGE_CHANNEL}")
+                return True
+            return any(True for _ in self._listener.notifies(timeout=timeout, stop_after=1))
+        except psycopg.Error as error:
+            raise translate(error, self.name) from None
+
+    def signed_in_user(self) -> str | None:
+        with self._reading():
+            return self._db_user
 
     def incident_ids(self, newest: int | None = None) -> list[str]:
         with self._reading() as connection:
@@ -293,6 +313,9 @@ class PostgresLog:
         return connection
 
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
