@@ -108,6 +108,20 @@ def send_process(ws: Workspace, *extra: str, **env: str) -> subprocess.Popen[str
     )
 
 
+def kill_after_the_250(ws: Workspace, server: SmtpServer) -> None:
+    """A send killed (SIGKILL) right after the server accepted its message, before it could record that."""
+    handler = server.handler
+    assert isinstance(handler, LockingCollector)
+    sender = send_process(ws)
+    try:
+        assert handler.answered.wait(30), "the message never reached the server"
+        time.sleep(0.2)  # the 250 is on its way; the sender now waits for the log
+        sender.send_signal(signal.SIGKILL)
+        sender.wait(timeout=30)
+    finally:
+        handler.release()
+
+
 def events_of(ws: Workspace, kind: str) -> list[dict[str, Any]]:
     return [event for event in timeline(ws) if event["type"] == kind]
 
@@ -147,17 +161,9 @@ def test_two_concurrent_sends_of_one_draft_deliver_once(team_ws: Workspace, conf
 def test_kill_9_right_after_the_servers_250_leaves_an_open_delivery_that_a_retry_does_not_repeat(
     ws: Workspace, config: Path
 ) -> None:
-    handler = LockingCollector(ws.db)
-    with SmtpServer(free_port(), handler) as server:
+    with SmtpServer(free_port(), LockingCollector(ws.db)) as server:
         write_config(config, server.port)
-        sender = send_process(ws)
-        try:
-            assert handler.answered.wait(30), "the message never reached the server"
-            time.sleep(0.2)  # the 250 is on its way; the sender now waits for the log
-            sender.send_signal(signal.SIGKILL)
-            sender.wait(timeout=30)
-        finally:
-            handler.release()
+        kill_after_the_250(ws, server)
         assert len(server.envelopes) == 1
 
         pending = unsettled(ws)
@@ -192,17 +198,9 @@ def test_kill_9_right_after_the_servers_250_leaves_an_open_delivery_that_a_retry
 
 
 def test_a_resend_repeats_the_same_message_under_the_same_message_id(ws: Workspace, config: Path) -> None:
-    handler = LockingCollector(ws.db)
-    with SmtpServer(free_port(), handler) as server:
+    with SmtpServer(free_port(), LockingCollector(ws.db)) as server:
         write_config(config, server.port)
-        sender = send_process(ws)
-        try:
-            assert handler.answered.wait(30)
-            time.sleep(0.2)
-            sender.send_signal(signal.SIGKILL)
-            sender.wait(timeout=30)
-        finally:
-            handler.release()
+        kill_after_the_250(ws, server)
         ok(ws, "lead", "comms", "reconcile", INCIDENT, "plain-notice", "--resend")
         first, second = server.envelopes
     assert first.content == second.content, "a resend is byte for byte the same message"
@@ -423,17 +421,9 @@ def test_a_non_ascii_recipient_is_refused_before_anything_is_recorded(ws: Worksp
 def test_a_resend_needs_the_smtp_server_it_went_by(
     ws: Workspace, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handler = LockingCollector(ws.db)
-    with SmtpServer(free_port(), handler) as server:
+    with SmtpServer(free_port(), LockingCollector(ws.db)) as server:
         write_config(config, server.port)
-        sender = send_process(ws)
-        try:
-            assert handler.answered.wait(30)
-            time.sleep(0.2)
-            sender.send_signal(signal.SIGKILL)
-            sender.wait(timeout=30)
-        finally:
-            handler.release()
+        kill_after_the_250(ws, server)
     monkeypatch.delenv("CRISISCTL_CONFIG")
     before = [path.stat().st_mtime_ns for path in outbox_files(ws)]
     code, _, err = ws.run("--as", "lead", "comms", "reconcile", INCIDENT, "plain-notice", "--resend")

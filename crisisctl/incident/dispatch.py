@@ -181,16 +181,7 @@ class NoticeDispatcher:
                     f"{dispatch.recorded_at:%H:%M:%S} UTC may still be under way ({where})",
                     "wait for that send to end; if you know it has stopped, add --force",
                 )
-            return Settlement(
-                state.id,
-                communication.id,
-                locale,
-                order.delivery_id,
-                "unknown",
-                f"still under way? ({where})",
-                outbox,
-                None,
-            )
+            return _still_unknown(order, f"still under way? ({where})", outbox)
         if verdict == "resend":
             return self._deliver(order, dispatch.route)
         who = self.service.actor
@@ -201,15 +192,8 @@ class NoticeDispatcher:
         # An outbox file is on the machine that wrote it: elsewhere, its absence proves nothing.
         proven = self.courier.proof(dispatch.route) if on_this_host(dispatch.process) else None
         if proven is None:
-            return Settlement(
-                state.id,
-                communication.id,
-                locale,
-                order.delivery_id,
-                "unknown",
-                "only a person can tell (an e-mail handed to a server, or a file on another machine)",
-                outbox,
-                None,
+            return _still_unknown(
+                order, "only a person can tell (an e-mail handed to a server, or a file on another machine)", outbox
             )
         outcome = (
             DeliveryOutcome("sent", "reconciled: the outbox file is there, whole", outbox)
@@ -282,3 +266,10 @@ class NoticeDispatcher:
 
 def _locale_flag(order: DispatchOrder) -> str:
     return f" --locale {order.locale}" if order.locale else ""
+
+
+def _still_unknown(order: DispatchOrder, why: str, outbox: str) -> Settlement:
+    """A delivery reconcile leaves open, and why; nothing is recorded."""
+    return Settlement(
+        order.incident, order.communication.id, order.locale, order.delivery_id, "unknown", why, outbox, None
+    )
