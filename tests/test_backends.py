@@ -263,13 +263,19 @@ def _hold_append_lock(admin: str) -> Any:
 
 
 def _waiting_crisisctl(holder: Any) -> int:
-    """The backend pid of a crisisctl waiting for the append lock (polled until it waits: no timing)."""
-    while True:
+    """The backend pid of a crisisctl waiting for the append lock (polled until it waits, or a minute passed:
+    a child that died before waiting fails the test instead of hanging it)."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         row = holder.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = 'crisisctl' AND wait_event_type = 'Lock'"
         ).fetchone()
         if row:
             return int(row[0])
+        time.sleep(0.02)
+    raise AssertionError("no crisisctl came to wait for the append lock")
 
 
 def _note_process(ws: Workspace, target: str, incident: str) -> subprocess.Popen[str]:
