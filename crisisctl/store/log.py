@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,7 @@ from crisisctl.incident.records import (
 )
 from crisisctl.store import eventlog
 from crisisctl.store.canonical import parse_json
+from crisisctl.store.copying import TABLES
 from crisisctl.store.database import connect, transaction, translate
 
 _INCIDENT_COLUMNS = "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq"
@@ -104,6 +106,38 @@ class LogWriter:
                 row.last_seq,
             ),
         )
+
+
+_COPY_BATCH = 4096
+
+
+class SqliteExport:
+    """Rows of one read transaction, a batch at a time."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        _, columns, order = next(entry for entry in TABLES if entry[0] == table)
+        cursor = self.connection.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+        while batch := cursor.fetchmany(_COPY_BATCH):
+            yield from batch
+
+
+class SqliteImport:
+    """Rows inserted as they are, a batch at a time, inside the caller's write transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def add(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        _, columns, _ = next(entry for entry in TABLES if entry[0] == table)
+        marks = ", ".join("?" for _ in columns.split(","))
+        pending, count = iter(rows), 0
+        while batch := list(itertools.islice(pending, _COPY_BATCH)):
+            self.connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)
+            count += len(batch)
+        return count
 
 
 class IncidentLog:
@@ -295,6 +329,32 @@ class IncidentLog:
                 for partial in (destination, Path(f"{destination}-journal")):
                     partial.unlink(missing_ok=True)
                 raise translate(error, destination) from None
+
+    @contextlib.contextmanager
+    def export(self) -> Iterator[SqliteExport]:
+        """One read transaction: what others record meanwhile is not part of the copy."""
+        with self._reading() as connection:
+            if connection is None:
+                raise LogError(f"there is no log at {self.path}", "name an existing log to copy")
+            connection.execute("BEGIN")
+            try:
+                yield SqliteExport(connection)
+            finally:
+                connection.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def restore(self) -> Iterator[SqliteImport]:
+        """One write transaction into a log that holds nothing yet (created if need be)."""
+        connection = self._open(create=True)
+        assert connection is not None
+        with transaction(connection, self.path):
+            held = connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM incidents)"
+                " OR EXISTS (SELECT 1 FROM playbook_snapshots) OR EXISTS (SELECT 1 FROM playbook_models)"
+            ).fetchone()[0]
+            if held:
+                raise UsageError(f"the log {self.path} is not empty", "copy into a new file or an empty database")
+            yield SqliteImport(connection)
 
     def close(self) -> None:
         if self._connection is not None:

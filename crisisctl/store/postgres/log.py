@@ -23,6 +23,7 @@ from crisisctl.incident.records import (
 from crisisctl.store import listcheck
 from crisisctl.store.canonical import parse_json
 from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
+from crisisctl.store.copying import TABLES
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
 from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, migrate
@@ -127,6 +128,33 @@ class PostgresWriter:
                 row.last_seq,
             ),
         )
+
+
+class PostgresExport:
+    """Rows of one REPEATABLE READ snapshot, through server-side cursors."""
+
+    def __init__(self, connection: PgConnection) -> None:
+        self.connection = connection
+
+    def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        _, columns, order = next(entry for entry in TABLES if entry[0] == table)
+        return _streamed(self.connection, f"SELECT {columns} FROM {table} ORDER BY {order}")
+
+
+class PostgresImport:
+    """Rows written with COPY, inside the caller's transaction, which holds the append lock."""
+
+    def __init__(self, connection: PgConnection) -> None:
+        self.connection = connection
+
+    def add(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        _, columns, _ = next(entry for entry in TABLES if entry[0] == table)
+        count = 0
+        with self.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
 
 
 class PostgresLog:
@@ -294,6 +322,31 @@ class PostgresLog:
             f"`db backup` copies a SQLite log; {self.name} is a PostgreSQL log",
             "back it up with pg_dump (see docs/team.md)",
         )
+
+    @contextlib.contextmanager
+    def export(self) -> Iterator[PostgresExport]:
+        """One snapshot: what others record meanwhile is not part of the copy."""
+        with self._reading() as connection:
+            if connection is None:
+                raise LogError(f"there is no log at {self.name}", "name an existing log to copy")
+            with transaction(connection, self.name, lock=False):
+                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield PostgresExport(connection)
+
+    @contextlib.contextmanager
+    def restore(self) -> Iterator[PostgresImport]:
+        """One transaction into a log that holds nothing yet (its schema created if need be), holding the
+        append lock, so that no one records into it while it fills."""
+        connection = self._open(create=True)
+        assert connection is not None
+        with transaction(connection, self.name, lock=True):
+            held = connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM incidents)"
+                " OR EXISTS (SELECT 1 FROM playbook_snapshots) OR EXISTS (SELECT 1 FROM playbook_models)"
+            ).fetchone()
+            if held is None or held[0]:
+                raise UsageError(f"the log {self.name} is not empty", "copy into a new file or an empty database")
+            yield PostgresImport(connection)
 
     def connection(self) -> PgConnection:
         """The open connection, for what only PostgreSQL has (the team's roles)."""
