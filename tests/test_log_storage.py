@@ -28,6 +28,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, Workspace, subprocess_env
@@ -419,6 +420,19 @@ def test_a_new_migration_runs_once_on_an_old_log(workspace: Workspace, monkeypat
     assert chain_ok(workspace.db).ok
 
 
+def _first_schema_append(self: Any, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> Any:
+    """The append of a crisisctl from before client ids (m004): nine columns."""
+    from crisisctl.store.chain import GENESIS_HASH, link
+
+    last = self.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    linked = link(events, tuple(last) if last else (0, GENESIS_HASH), recorded_at, wall)
+    self.connection.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data, e.prev_hash, e.hash) for e, data in linked],
+    )
+    return [event for event, _ in linked]
+
+
 def test_a_log_from_the_first_schema_is_upgraded_and_keeps_working(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -432,6 +446,7 @@ def test_a_log_from_the_first_schema_is_upgraded_and_keeps_working(
                 "INSERT OR IGNORE INTO playbook_snapshots VALUES (?, ?, ?, ?)", (sha256, playbook, version, text)
             ),
         )
+        first_schema.setattr("crisisctl.store.log.LogWriter.append", _first_schema_append)
         workspace.ok("declare", "base", "--input", "affected_customers=2")
     with plain(workspace.db) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 1

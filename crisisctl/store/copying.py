@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 TABLES: tuple[tuple[str, str, str], ...] = (
     ("playbook_snapshots", "sha256, playbook, version, text", "sha256"),
     ("playbook_models", "sha256, data", "sha256"),
-    ("events", "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash", "seq"),
+    ("events", "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash, client_id", "seq"),
     (
         "incidents",
         "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq",

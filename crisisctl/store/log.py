@@ -21,6 +21,7 @@ from crisisctl.incident.records import (
 )
 from crisisctl.store import eventlog
 from crisisctl.store.canonical import parse_json
+from crisisctl.store.clientids import ClientIds
 from crisisctl.store.copying import TABLES
 from crisisctl.store.database import connect, transaction, translate
 
@@ -54,8 +55,9 @@ def incident_list_problem(connection: sqlite3.Connection, rule: IncidentListRule
 class LogWriter:
     """Everything that may happen inside one write transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, ids: ClientIds) -> None:
         self.connection = connection
+        self.ids = ids
 
     def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
         return eventlog.events_of(self.connection, incident, after)
@@ -82,7 +84,7 @@ class LogWriter:
         )
 
     def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]:
-        return eventlog.append(self.connection, events, recorded_at, wall)
+        return eventlog.append(self.connection, events, recorded_at, wall, self.ids)
 
     def newest_recorded_at(self) -> str | None:
         return eventlog.newest_recorded_at(self.connection)
@@ -147,6 +149,7 @@ class IncidentLog:
         self.path = path
         self._on_commit = on_commit
         self._connection: sqlite3.Connection | None = None
+        self._ids = ClientIds()
 
     @property
     def name(self) -> str:
@@ -167,7 +170,7 @@ class IncidentLog:
         connection = self._open(create=True)
         assert connection is not None
         with transaction(connection, self.path):
-            yield LogWriter(connection)
+            yield LogWriter(connection, self._ids)
         if self._on_commit is not None:
             self._on_commit()
 

@@ -23,6 +23,7 @@ from crisisctl.incident.records import (
 from crisisctl.store import listcheck
 from crisisctl.store.canonical import parse_json
 from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
+from crisisctl.store.clientids import ClientIds
 from crisisctl.store.copying import TABLES
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
@@ -65,9 +66,11 @@ def _delivery_events(connection: PgConnection) -> list[StoredEvent]:
 class PostgresWriter:
     """Everything that may happen inside one write transaction, which holds the append lock."""
 
-    def __init__(self, connection: PgConnection, db_user: str) -> None:
+    def __init__(self, connection: PgConnection, db_user: str, ids: ClientIds) -> None:
         self.connection = connection
         self.db_user = db_user
+        self.ids = ids
+        self.first_client_id: str | None = None  # what to look for if the commit is not acknowledged
 
     def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
         return _events_of(self.connection, incident, after)
@@ -98,12 +101,15 @@ class PostgresWriter:
         last = self.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         newest = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
         linked = link(events, newest, recorded_at, wall, {"db_user": self.db_user})
+        client_ids = self.ids.take(len(linked))
+        if self.first_client_id is None and client_ids:
+            self.first_client_id = client_ids[0]
         with self.connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO events ({_EVENT_COLUMNS}, client_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data_json, e.prev_hash, e.hash)
-                    for e, data_json in linked
+                    (e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data_json, e.prev_hash, e.hash, cid)
+                    for (e, data_json), cid in zip(linked, client_ids, strict=True)
                 ],
             )
         return [event for event, _ in linked]
@@ -160,12 +166,16 @@ class PostgresImport:
 class PostgresLog:
     """A log in a PostgreSQL database: connected lazily; read-only use never creates its schema."""
 
-    def __init__(self, dsn: str, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, dsn: str, on_commit: Callable[[], None] | None = None, notice: Callable[[str], None] | None = None
+    ) -> None:
         self._dsn = dsn
         self._on_commit = on_commit
+        self._notice = notice
         self._connection: PgConnection | None = None
         self._ready = False
         self._db_user = ""
+        self._ids = ClientIds()
 
     @property
     def name(self) -> str:
@@ -201,13 +211,50 @@ class PostgresLog:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[PostgresWriter]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all. A connection lost during the
+        COMMIT leaves it unknown whether the server committed; the events' client ids settle it."""
         connection = self._open(create=True)
         assert connection is not None
-        with transaction(connection, self.name, lock=True):
-            yield PostgresWriter(connection, self._db_user)
+        writer = PostgresWriter(connection, self._db_user, self._ids)
+        committing = False
+        try:
+            with connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+                yield writer
+                committing = True
+        except psycopg.Error as error:
+            # Only a connection lost in COMMIT is ambiguous: any other failure there is the server's no.
+            lost = connection.broken or (error.sqlstate or "").startswith(("08", "57P"))
+            if not (committing and lost and writer.first_client_id):
+                raise translate(error, self.name) from None
+            self._settle(writer.first_client_id)
         if self._on_commit is not None:
             self._on_commit()
+
+    def _settle(self, client_id: str) -> None:
+        """Whether the unacknowledged commit recorded `client_id`: asked on a new connection after taking the
+        append lock, which the old transaction held until it ended, so the answer cannot change afterwards.
+        Returns when it was recorded; raises LogError (exit 4) when it was not, or cannot be known."""
+        lost = f"the connection to the log {self.name} was lost while the command committed"
+        self.close()
+        try:
+            connection = self._open(create=False)
+            if connection is None:
+                raise LogError(lost)
+            with transaction(connection, self.name, lock=True):
+                row = connection.execute(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE client_id = %s)", (client_id,)
+                ).fetchone()
+        except LogError:
+            raise LogError(
+                f"{lost}; whether it was recorded is unknown (the log cannot be asked now)",
+                "once the log answers, `crisisctl timeline INCIDENT` shows whether it was; run it again only if not"
+                f" (its events' client ids begin {client_id.split('/')[0]})",
+            ) from None
+        if not (row and row[0]):
+            raise LogError(f"{lost}; nothing was recorded (checked after reconnecting)", "run it again")
+        if self._notice is not None:
+            self._notice(f"{lost}; it was recorded (the acknowledgement was lost; checked after reconnecting)")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[PgConnection | None]:
