@@ -38,7 +38,7 @@ from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import Declaration, IncidentService, incident_row
 from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
-from crisisctl.store import database, eventlog, migrations
+from crisisctl.store import busy, database, eventlog, migrations
 from crisisctl.store.database import APPLICATION_ID, connect
 from crisisctl.store.log import IncidentLog
 
@@ -267,14 +267,14 @@ def slowest_write(child_output: str) -> float:
 
 def test_new_log_pragmas_identity_and_private_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "fresh" / "log.sqlite3"
-    monkeypatch.delenv(database.ENV_BUSY_TIMEOUT, raising=False)
+    monkeypatch.delenv(busy.ENV_BUSY_TIMEOUT, raising=False)
     connection = connect(path, create=True)
     assert connection is not None
     try:
         pragma = lambda name: connection.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("synchronous") == 2  # FULL
-        assert pragma("busy_timeout") == database.DEFAULT_BUSY_TIMEOUT_MS > 0
+        assert pragma("busy_timeout") == busy.DEFAULT_BUSY_TIMEOUT_MS > 0
         assert pragma("foreign_keys") == 1
         assert pragma("trusted_schema") == 0
         assert pragma("application_id") == APPLICATION_ID
@@ -293,7 +293,7 @@ def test_new_log_pragmas_identity_and_private_files(tmp_path: Path, monkeypatch:
 
 
 def test_busy_timeout_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(database.ENV_BUSY_TIMEOUT, "300")
+    monkeypatch.setenv(busy.ENV_BUSY_TIMEOUT, "300")
     connection = connect(tmp_path / "log.sqlite3", create=True)
     assert connection is not None
     try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,6 @@ from crisisctl.incident.records import (
     StoredEvent,
     Verification,
 )
-from crisisctl.store import listcheck
 from crisisctl.store.canonical import parse_json
 from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
 from crisisctl.store.clientids import ClientIds
@@ -337,7 +337,8 @@ class PostgresLog:
                 connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 result = self._verify(connection, derive_data, anchors, incident_list)
                 if result.ok and keep_anchors is not None:
-                    keep_anchors(_streamed(connection, "SELECT seq, hash FROM events ORDER BY seq"))
+                    with contextlib.closing(_flowing(connection, "SELECT seq, hash FROM events ORDER BY seq")) as rows:
+                        keep_anchors(rows)
                 return result
 
     def _verify(
@@ -350,7 +351,8 @@ class PostgresLog:
         changed = guards.difference(connection)
         if changed is not None:
             return Verification(False, 0, None, None, changed)
-        result = verify_rows(_streamed(connection, f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"), anchors)
+        with contextlib.closing(_flowing(connection, f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq")) as rows:
+            result = verify_rows(rows, anchors)
         if not result.ok:
             return result
         snapshot_problem = _snapshot_problem(connection, derive_data)
@@ -408,6 +410,14 @@ class PostgresLog:
             self._ready = False
 
 
+def _flowing(connection: PgConnection, query: str) -> Generator[Any, None, None]:
+    """Rows the server sends on while this process works on earlier ones, a chunk at a time: about twice as fast
+    as a server-side cursor's round trips for the whole chain, but only one such query may run at a time, so
+    the caller closes it (which ends the query) before the next."""
+    with connection.cursor() as cursor:
+        yield from cursor.stream(query, size=_BATCH)
+
+
 def _streamed(connection: PgConnection, query: str, parameters: tuple[Any, ...] = ()) -> Iterator[Any]:
     """Rows through a server-side cursor, a batch at a time (inside the caller's transaction)."""
     with connection.cursor(name=f"crisisctl_{hashlib.sha256(query.encode()).hexdigest()[:12]}") as cursor:
@@ -440,12 +450,15 @@ def _snapshot_problem(
 
 def _incident_list_problem(connection: PgConnection, rule: IncidentListRule) -> tuple[str, str] | None:
     """The incident list against the events; ids ordered by code point (COLLATE "C") as Python compares them."""
-    fields = ", ".join("jsonb_path_query_first(data::jsonb, %s::jsonpath)" for _ in rule.data_fields)
+    # Each event's data parsed once (the LATERAL, kept from being inlined by OFFSET 0), and its fields sent as
+    # one JSON array, parsed once here: a cast and a jsonb result per field cost twice as long on 1M events.
+    fields = ", ".join("jsonb_path_query_first(parsed.data, %s::jsonpath)" for _ in rule.data_fields)
     facts: Iterator[EventFacts] = (
-        (row[0], row[1], row[2], row[3], tuple(row[4:]))
+        (row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
         for row in _streamed(
             connection,
-            f"SELECT seq, incident, at, type, {fields} FROM events WHERE type = ANY(%s)"
+            f"SELECT seq, incident, at, type, jsonb_build_array({fields})::text FROM events"
+            " CROSS JOIN LATERAL (SELECT data::jsonb AS data OFFSET 0) parsed WHERE type = ANY(%s)"
             ' ORDER BY incident COLLATE "C", seq',
             (*rule.data_fields, list(rule.event_types)),
         )
@@ -457,4 +470,6 @@ def _incident_list_problem(connection: PgConnection, rule: IncidentListRule) -> 
         _incident(row)
         for row in _streamed(connection, f'SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id COLLATE "C"')
     )
+    from crisisctl.store import listcheck  # verify's alone: other commands need not import it
+
     return listcheck.first_problem(facts, newest, listed, rule)
