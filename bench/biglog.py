@@ -38,6 +38,7 @@ from crisisctl.incident.state import fold, is_applicable
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
 from crisisctl.store import eventlog
+from crisisctl.store.clientids import ClientIds
 from crisisctl.store.database import connect, transaction
 from crisisctl.store.log import LogWriter
 from crisisctl.store.schema import EXPECTED_DIGEST
@@ -320,7 +321,7 @@ def build(path: Path, incidents: int, events: int, progress: Progress) -> BigLog
     def flush() -> None:
         nonlocal written
         with transaction(connection, path):
-            writer = LogWriter(connection)
+            writer = LogWriter(connection, ClientIds())
             if written == 0:
                 data = playbook_data_json(playbook.text)
                 assert data is not None

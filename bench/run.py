@@ -89,6 +89,7 @@ class Benchmark:
     target: Target | None = None
     max_runs: int | None = None
     program: Literal["crisisctl", "python"] = "crisisctl"
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
 
 
 BASELINE = Benchmark("python -c pass", ("-c", "pass"), program="python")
@@ -153,6 +154,49 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     postmortem_row("html", 10_000, Target(max_ms=1000, max_mib=MAX_MIB)),
 )
 
+# The same big log on a throwaway PostgreSQL over loopback (bench/pglog.py); skipped without PostgreSQL.
+PG_LOG = ("--db", "{pg_big_log}")
+SQLITE_NOTE = "crisisctl note INC (big log)"
+PG_BENCHMARKS: tuple[Benchmark, ...] = tuple(
+    dataclasses.replace(bench, backend="postgresql")
+    for bench in (
+        Benchmark(
+            "crisisctl note INC (big log, PostgreSQL)",
+            (*PG_LOG, "note", "{big_log_note_incident}", "bench: a note on the big log"),
+            Target(max_ratio=1.3, relative_to=SQLITE_NOTE, max_mib=MAX_MIB),
+        ),
+        Benchmark(
+            "crisisctl step done INC STEP --force (big log, PostgreSQL)",
+            (*PG_LOG, "step", "done", "{pg_big_log_step_incident}", "{big_log_step}", "--force"),
+            Target(max_ratio=7, max_mib=MAX_MIB),
+        ),
+        Benchmark(
+            "crisisctl incidents (big log, PostgreSQL)", (*PG_LOG, "incidents"), Target(max_ratio=8, max_mib=MAX_MIB)
+        ),
+        Benchmark(
+            "crisisctl show INC (big log, PostgreSQL)",
+            (*PG_LOG, "show", "{big_log_incident}"),
+            Target(max_ratio=8, max_mib=MAX_MIB),
+        ),
+        Benchmark(
+            "crisisctl timeline INC (big log, PostgreSQL)",
+            (*PG_LOG, "timeline", "{big_log_incident}"),
+            Target(max_ratio=8, max_mib=MAX_MIB),
+        ),
+        Benchmark(
+            "crisisctl next INC (big log, PostgreSQL)",
+            (*PG_LOG, "next", "{big_log_incident}"),
+            Target(max_ratio=8, max_mib=MAX_MIB),
+        ),
+        Benchmark(
+            "crisisctl verify (big log, PostgreSQL, 1,000,000 events)",
+            (*PG_LOG, "verify"),
+            Target(max_ms=8000, max_mib=MAX_MIB),  # 8 s per million events, read through a server-side cursor
+            max_runs=5,
+        ),
+    )
+)
+
 
 # --- Fixtures: files the commands work on -----------------------------------------------------------------------
 
@@ -167,6 +211,7 @@ class Setup:
     workdir: Path
     progress: Callable[[str], None] = field(default=lambda message: None, compare=False)
     notes: dict[str, Any] = field(default_factory=dict, compare=False)
+    cleanups: list[Callable[[], None]] = field(default_factory=list, compare=False)  # run when the session ends
 
 
 class Cycle:
@@ -305,6 +350,22 @@ def report_log(setup: Setup) -> tuple[Any, Path]:
     return log, copy
 
 
+@functools.cache
+def pg_big_log(setup: Setup) -> Any:
+    """The big log in a throwaway PostgreSQL, copied from this session's SQLite copy before anything writes to it;
+    the server is stopped when the session ends."""
+    _, sqlite_copy = big_log(setup)
+    try:
+        log = bench_module("pglog").PgBigLog(crisisctl_command(), sqlite_copy, child_env(), setup.progress)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        raise BenchError(f"cannot set up the PostgreSQL big log: {error}") from None
+    setup.cleanups.append(log.stop)
+    setup.progress("")
+    print(f"bench: big log copied into PostgreSQL in {log.copy_s:.1f} s ({log.mib} MiB)", file=sys.stderr)
+    setup.notes["pg_big_log"] = {"copy_s": log.copy_s, "mib": log.mib}
+    return log
+
+
 FIXTURES: dict[str, Callable[[Setup], str | Cycle]] = {
     "templates": lambda setup: str(setup.templates),
     "playbooks_1000": build_playbooks_1000,
@@ -313,6 +374,8 @@ FIXTURES: dict[str, Callable[[Setup], str | Cycle]] = {
     "big_log_note_incident": lambda setup: big_log(setup)[0].note_incident,
     "big_log_step": lambda setup: big_log(setup)[0].step,
     "big_log_step_incident": lambda setup: Cycle("big_log_step_incident", big_log(setup)[0].step_incidents),
+    "pg_big_log": lambda setup: str(pg_big_log(setup).dsn),
+    "pg_big_log_step_incident": lambda setup: Cycle("pg_big_log_step_incident", big_log(setup)[0].step_incidents),
     "report_log": lambda setup: str(report_log(setup)[1]),
     "report_log_incident_1000": lambda setup: report_log(setup)[0].incident_with(1_000),
     "report_log_incident_10000": lambda setup: report_log(setup)[0].incident_with(10_000),
@@ -611,6 +674,12 @@ def table(data: dict[str, Any]) -> str:
             f"reads use {log['incident']}, note writes to {log['note_incident']}, "
             f"step done takes the next open incident each run"
         )
+    pg_log = meta.get("fixtures", {}).get("pg_big_log")
+    if pg_log:
+        footer.append(
+            f"PostgreSQL big log: the same log on a throwaway server over loopback (fsync on), {pg_log['mib']} MiB,"
+            f" copied with `db copy` in {pg_log['copy_s']:.1f} s"
+        )
     if any(row.get("relative_ratio") is not None for row in data["results"]):
         footer.append("x ref: median over the median of the row the target names (same rounds)")
     reports = meta.get("fixtures", {}).get("report_log")
@@ -681,6 +750,17 @@ def select(benchmarks: Sequence[Benchmark], only: Sequence[str] | None) -> list[
     return [bench for bench in benchmarks if bench.name in wanted]
 
 
+def runnable(benchmarks: list[Benchmark]) -> list[Benchmark]:
+    """The rows this machine can run: without PostgreSQL, the PostgreSQL rows are left out, saying why."""
+    if not any(bench.backend == "postgresql" for bench in benchmarks):
+        return benchmarks
+    reason = bench_module("pglog").unavailable()
+    if reason is None:
+        return benchmarks
+    print(f"bench: {reason}", file=sys.stderr)
+    return [bench for bench in benchmarks if bench.backend != "postgresql"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     quiet = args.json or not sys.stderr.isatty()
@@ -700,8 +780,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 samples=args.samples.resolve(), templates=args.templates.resolve(), workdir=workdir, progress=progress
             )
             progress("building fixtures")
-            commands = resolve(select(BENCHMARKS, args.only), args.rounds, Fixtures(setup))
-            results = measure(commands, args.rounds, workdir, progress)
+            try:
+                commands = resolve(
+                    runnable(select(BENCHMARKS + PG_BENCHMARKS, args.only)), args.rounds, Fixtures(setup)
+                )
+                results = measure(commands, args.rounds, workdir, progress)
+            finally:
+                for cleanup in setup.cleanups:
+                    cleanup()
             version = crisisctl_version(workdir)
     except BenchError as error:
         progress("")

@@ -236,3 +236,18 @@ def team_workspace(
     ws = Workspace(tmp_path, capsys)
     ws.target = backend
     return ws
+
+
+@pytest.fixture
+def pg_workspace(
+    pg_admin: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
+    """A workspace on a new database of the test PostgreSQL, for what only PostgreSQL has."""
+    if pg_admin is None:
+        from pgserver import HOW_TO_ENABLE
+
+        pytest.skip(HOW_TO_ENABLE)
+    monkeypatch.setenv("COLUMNS", "200")
+    ws = Workspace(tmp_path, capsys)
+    ws.target = fresh_database(pg_admin)
+    return ws

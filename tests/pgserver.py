@@ -39,8 +39,9 @@ def _free_port() -> int:
 class Server:
     """initdb into a temporary folder as an unprivileged user, listening on loopback only."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
         self.bin = bin_dir
+        self.durable = durable  # fsync on, as in production (the benchmark); tests need not wait for the disk
         self.folder = Path(tempfile.mkdtemp(prefix="crisisctl-pg-"))
         self.port = _free_port()
         self.password = secrets.token_hex(12)
@@ -63,11 +64,20 @@ class Server:
             str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(secret), "-E", "UTF8",
             "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--no-sync",
         )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=60"
-        self._run(
-            str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
-        )
+        self.resume()
         return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
+
+    def resume(self) -> None:
+        """Start the server on its data folder, and wait until it accepts connections."""
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c max_connections=60"
+        if not self.durable:
+            options += " -c fsync=off"
+        data, log = str(self.folder / "data"), str(self.folder / "log")
+        self._run(str(self.bin / "pg_ctl"), "-D", data, "-o", options, "-l", log, "-w", "start")
+
+    def halt(self) -> None:
+        """Stop the server as an operator would (fast: every session terminated), keeping its data."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Workspace, declare, fresh_database, read_digest, subprocess_env
+from conftest import Workspace, declare, read_digest, subprocess_env
 
 WRITER = textwrap.dedent(
     """
@@ -207,21 +207,6 @@ def test_writers_killed_mid_flight_lose_no_acknowledged_event(team_workspace: Wo
 
 
 # --------------------------------------------------------------------------- PostgreSQL only
-
-
-@pytest.fixture
-def pg_workspace(
-    pg_admin: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Workspace:
-    """A workspace on a new database of the test PostgreSQL, for what only PostgreSQL has."""
-    if pg_admin is None:
-        from pgserver import HOW_TO_ENABLE
-
-        pytest.skip(HOW_TO_ENABLE)
-    monkeypatch.setenv("COLUMNS", "200")
-    ws = Workspace(tmp_path, capsys)
-    ws.target = fresh_database(pg_admin)
-    return ws
 
 
 def password_of(dsn: str) -> str:

@@ -462,7 +462,8 @@ APPEND_ONLY_STATEMENTS = {
     "update-or-replace-events": "UPDATE OR REPLACE events SET seq = 2 WHERE seq = 3",
     "upsert-events": "INSERT INTO events SELECT * FROM events WHERE seq = 3 ON CONFLICT(seq) DO UPDATE SET actor = 'm'",
     "insert-or-replace-events": "INSERT OR REPLACE INTO events"
-    " SELECT seq, incident, at, recorded_at, type, 'mallory', data, prev_hash, hash FROM events WHERE seq = 3",
+    " SELECT seq, incident, at, recorded_at, type, 'mallory', data, prev_hash, hash, client_id"
+    " FROM events WHERE seq = 3",
     "replace-events": "REPLACE INTO events SELECT * FROM events WHERE seq = 3",
     "update-snapshots": "UPDATE playbook_snapshots SET text = 'steps: []'",
     "delete-snapshots": "DELETE FROM playbook_snapshots",

@@ -28,6 +28,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, Workspace, subprocess_env
@@ -37,7 +38,7 @@ from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import Declaration, IncidentService, incident_row
 from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
-from crisisctl.store import database, eventlog, migrations
+from crisisctl.store import busy, database, eventlog, migrations
 from crisisctl.store.database import APPLICATION_ID, connect
 from crisisctl.store.log import IncidentLog
 
@@ -266,14 +267,14 @@ def slowest_write(child_output: str) -> float:
 
 def test_new_log_pragmas_identity_and_private_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "fresh" / "log.sqlite3"
-    monkeypatch.delenv(database.ENV_BUSY_TIMEOUT, raising=False)
+    monkeypatch.delenv(busy.ENV_BUSY_TIMEOUT, raising=False)
     connection = connect(path, create=True)
     assert connection is not None
     try:
         pragma = lambda name: connection.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("synchronous") == 2  # FULL
-        assert pragma("busy_timeout") == database.DEFAULT_BUSY_TIMEOUT_MS > 0
+        assert pragma("busy_timeout") == busy.DEFAULT_BUSY_TIMEOUT_MS > 0
         assert pragma("foreign_keys") == 1
         assert pragma("trusted_schema") == 0
         assert pragma("application_id") == APPLICATION_ID
@@ -292,7 +293,7 @@ def test_new_log_pragmas_identity_and_private_files(tmp_path: Path, monkeypatch:
 
 
 def test_busy_timeout_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(database.ENV_BUSY_TIMEOUT, "300")
+    monkeypatch.setenv(busy.ENV_BUSY_TIMEOUT, "300")
     connection = connect(tmp_path / "log.sqlite3", create=True)
     assert connection is not None
     try:
@@ -419,6 +420,19 @@ def test_a_new_migration_runs_once_on_an_old_log(workspace: Workspace, monkeypat
     assert chain_ok(workspace.db).ok
 
 
+def _first_schema_append(self: Any, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> Any:
+    """The append of a crisisctl from before client ids (m004): nine columns."""
+    from crisisctl.store.chain import GENESIS_HASH, link
+
+    last = self.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    linked = link(events, tuple(last) if last else (0, GENESIS_HASH), recorded_at, wall)
+    self.connection.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data, e.prev_hash, e.hash) for e, data in linked],
+    )
+    return [event for event, _ in linked]
+
+
 def test_a_log_from_the_first_schema_is_upgraded_and_keeps_working(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -432,6 +446,7 @@ def test_a_log_from_the_first_schema_is_upgraded_and_keeps_working(
                 "INSERT OR IGNORE INTO playbook_snapshots VALUES (?, ?, ?, ?)", (sha256, playbook, version, text)
             ),
         )
+        first_schema.setattr("crisisctl.store.log.LogWriter.append", _first_schema_append)
         workspace.ok("declare", "base", "--input", "affected_customers=2")
     with plain(workspace.db) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 1

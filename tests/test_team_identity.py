@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Workspace, declare, event_count, read_digest
-from test_backends import password_of, pg_workspace  # noqa: F401 - the fixture is used by name
+from test_backends import password_of
 from test_guided import Terminal
 
 ROSTER = """\
@@ -166,7 +166,7 @@ def test_a_file_log_keeps_as_whatever_the_roster_says(workspace: Workspace) -> N
 # --------------------------------------------------------------------------- identity on a team log
 
 
-def test_on_a_team_log_the_roster_names_the_actor_and_refuses_a_contradicting_as(pg_workspace: Workspace) -> None:  # noqa: F811
+def test_on_a_team_log_the_roster_names_the_actor_and_refuses_a_contradicting_as(pg_workspace: Workspace) -> None:
     ws = pg_workspace
     ana, _ = team_of_two(ws)
     ws.target = ana
@@ -182,7 +182,7 @@ def test_on_a_team_log_the_roster_names_the_actor_and_refuses_a_contradicting_as
     assert {event["actor"] for event in events} == {"ana"}  # type: ignore[union-attr]
 
 
-def test_an_approval_is_the_signed_in_persons_and_four_eyes_compares_people(pg_workspace: Workspace) -> None:  # noqa: F811
+def test_an_approval_is_the_signed_in_persons_and_four_eyes_compares_people(pg_workspace: Workspace) -> None:
     ws = pg_workspace
     ana, lee = team_of_two(ws)
     ws.target = ana
@@ -201,7 +201,7 @@ def test_an_approval_is_the_signed_in_persons_and_four_eyes_compares_people(pg_w
 
 
 def test_a_database_user_outside_the_roster_cannot_approve_or_pass_for_someone_in_it(
-    pg_workspace: Workspace,  # noqa: F811
+    pg_workspace: Workspace,
 ) -> None:
     ws = pg_workspace
     ana, _ = team_of_two(ws)
@@ -220,7 +220,7 @@ def test_a_database_user_outside_the_roster_cannot_approve_or_pass_for_someone_i
     assert code == 1 and "is nobody's db_user in the roster" in err and "so it cannot approve" in err
 
 
-def test_without_a_roster_a_team_log_records_as_beside_the_database_user(pg_workspace: Workspace) -> None:  # noqa: F811
+def test_without_a_roster_a_team_log_records_as_beside_the_database_user(pg_workspace: Workspace) -> None:
     ws = pg_workspace
     ws.ok("db", "init-team", "--apply")
     user, ana = login(ws, ws.target, "ana")
@@ -235,7 +235,7 @@ def test_without_a_roster_a_team_log_records_as_beside_the_database_user(pg_work
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
-def test_two_people_run_one_incident_and_a_third_terminal_watches_both(pg_workspace: Workspace) -> None:  # noqa: F811
+def test_two_people_run_one_incident_and_a_third_terminal_watches_both(pg_workspace: Workspace) -> None:
     import subprocess
 
     from conftest import subprocess_env

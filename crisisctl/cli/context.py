@@ -89,11 +89,17 @@ class AppContext:
         if self._log is None:
             from crisisctl.store.opening import open_log
 
-            self._log = open_log(self.settings.db_target, self._committed)
+            self._log = open_log(self.settings.db_target, self._committed, self._notice)
         return self._log
 
     def _committed(self) -> None:
         self.boundary.committed = True
+
+    def _notice(self, text: str) -> None:
+        """One line on standard error, beside the command's own output, which stays as scripts expect it."""
+        from crisisctl.output.safetext import inert
+
+        print(f"crisisctl: {inert(text, keep_newlines=False)}", file=sys.stderr)
 
     def service(self) -> IncidentService:
         from crisisctl.incident.service import IncidentService

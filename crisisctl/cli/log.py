@@ -162,6 +162,71 @@ def db_backup_command(
     context.out.print(f"backed up {context.settings.db_name} to {destination}")
 
 
+@db_app.command("copy")
+def db_copy_command(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SRC", help="The log to copy: a SQLite file or a DSN.")],
+    destination: Annotated[
+        str, typer.Argument(metavar="DST", help="An empty log: a new SQLite file or an empty PostgreSQL database.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy a whole log to another store, with its chain intact: a laptop's log to the team log, and back.
+
+    Every event keeps its seq, fields and hashes, so anchors saved from SRC
+    (`verify --save-anchors`) check DST too; pinned playbooks and the incident
+    list come along. SRC is verified first (exit 1 if it fails), DST must be
+    empty (exit 2 if not), and DST is verified against SRC's newest anchor after.
+    --db is not used. The outbox's files stay where they are.
+
+    Example: crisisctl db copy ~/.local/share/crisisctl/incidents.sqlite3 postgresql://owner@db.example/crisis
+    """
+    from crisisctl.errors import RefusedError
+    from crisisctl.incident.listing import INCIDENT_LIST_RULE
+    from crisisctl.incident.service import playbook_data_json
+    from crisisctl.output.plain import print_json
+    from crisisctl.store.copying import copy_rows
+    from crisisctl.store.opening import open_log
+
+    from_log, to_log = open_log(source), open_log(destination)
+    try:
+        checked = from_log.verify(playbook_data_json, (), INCIDENT_LIST_RULE)
+        if not checked.ok:
+            raise RefusedError(
+                f"{from_log.name} fails verification{_where(checked.first_bad_seq)}: {checked.reason}",
+                "nothing was copied; see `crisisctl verify`",
+            )
+        copied = copy_rows(from_log, to_log)
+        result = to_log.verify(playbook_data_json, [copied.newest] if copied.newest else (), INCIDENT_LIST_RULE)
+        if not result.ok or result.events != copied.rows["events"]:
+            raise RefusedError(
+                f"the copy {to_log.name} fails verification{_where(result.first_bad_seq)}: {result.reason}",
+                "keep it as evidence and report it; the source is unchanged",
+            )
+    finally:
+        from_log.close()
+        to_log.close()
+    events, incidents, playbooks = copied.rows["events"], copied.rows["incidents"], copied.rows["playbook_snapshots"]
+    if as_json:
+        print_json(
+            {
+                "source": from_log.name,
+                "destination": to_log.name,
+                "events": events,
+                "incidents": incidents,
+                "playbooks": playbooks,
+                "anchor": result.anchor,
+                "verified": True,
+            }
+        )
+        return
+    say = app_context(ctx).say
+    say(f"copied {events} event(s), {incidents} incident(s), {playbooks} pinned playbook(s)")
+    say(f"  from {from_log.name}")
+    say(f"  to   {to_log.name}")
+    say(f"verified: anchor {result.anchor}" if result.anchor else "verified: the log is empty")
+
+
 @db_app.command("init-team")
 def db_init_team_command(
     ctx: typer.Context,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from crisisctl.incident.records import IncidentListRule, IncidentRow, NewEvent, StoredEvent, Verification
 
@@ -29,6 +29,22 @@ class LogTransaction(Protocol):
         ...
 
     def save_incident(self, row: IncidentRow) -> None: ...
+
+
+class LogExport(Protocol):
+    """One consistent snapshot of a whole log, read a batch at a time: what `db copy` moves."""
+
+    def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        """The table's rows, in the columns and order `crisisctl.store.copying.TABLES` names."""
+        ...
+
+
+class LogImport(Protocol):
+    """One write transaction into a log that holds nothing yet; all of it commits together or not at all."""
+
+    def add(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert the rows as they are (seq, hashes and all); how many."""
+        ...
 
 
 class EventLog(Protocol):
@@ -75,5 +91,11 @@ class EventLog(Protocol):
     ) -> Verification: ...
 
     def backup(self, destination: Path) -> None: ...
+
+    def export(self) -> AbstractContextManager[LogExport]: ...
+
+    def restore(self) -> AbstractContextManager[LogImport]:
+        """Refuses (UsageError) a log that already holds events, incidents or playbooks."""
+        ...
 
     def close(self) -> None: ...

@@ -12,25 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from crisisctl.errors import LogError
+from crisisctl.store.busy import LogBusyError, busy_timeout_ms
 from crisisctl.store.migrations import MIGRATIONS, migrate
 
-DEFAULT_BUSY_TIMEOUT_MS = 10_000
-ENV_BUSY_TIMEOUT = "CRISISCTL_BUSY_TIMEOUT_MS"
 APPLICATION_ID = 0x43524953  # "CRIS": marks a file as a crisisctl log
-
-
-class LogBusyError(LogError):
-    """Another writer held the log past the busy timeout."""
-
-
-def busy_timeout_ms() -> int:
-    raw = os.environ.get(ENV_BUSY_TIMEOUT)
-    if raw is None:
-        return DEFAULT_BUSY_TIMEOUT_MS
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return DEFAULT_BUSY_TIMEOUT_MS
 
 
 def translate(error: sqlite3.Error, path: Path) -> LogError:

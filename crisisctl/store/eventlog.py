@@ -9,21 +9,28 @@ from typing import Any
 
 from crisisctl.incident.records import NewEvent, StoredEvent, Verification
 from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
+from crisisctl.store.clientids import ClientIds
 
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
 
 
 def append(
-    connection: sqlite3.Connection, events: Iterable[NewEvent], recorded_at: str, wall: str | None = None
+    connection: sqlite3.Connection,
+    events: Iterable[NewEvent],
+    recorded_at: str,
+    wall: str | None = None,
+    ids: ClientIds | None = None,
 ) -> list[StoredEvent]:
-    """Append events after the newest one, chaining their hashes; the caller holds the write lock."""
+    """Append events after the newest one, chaining their hashes, each with its client id from `ids`
+    (NULL without); the caller holds the write lock."""
     last = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     linked = link(events, (last[0], last[1]) if last else (0, GENESIS_HASH), recorded_at, wall)
+    client_ids = ids.take(len(linked)) if ids is not None else [None] * len(linked)
     connection.executemany(
-        f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO events ({_EVENT_COLUMNS}, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data_json, e.prev_hash, e.hash)
-            for e, data_json in linked
+            (e.seq, e.incident, e.at, e.recorded_at, e.type, e.actor, data_json, e.prev_hash, e.hash, client_id)
+            for (e, data_json), client_id in zip(linked, client_ids, strict=True)
         ],
     )
     return [event for event, _ in linked]

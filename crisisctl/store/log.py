@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import sqlite3
 import time
@@ -22,6 +23,8 @@ from crisisctl.incident.records import (
 )
 from crisisctl.store import eventlog
 from crisisctl.store.canonical import parse_json
+from crisisctl.store.clientids import ClientIds
+from crisisctl.store.copying import TABLES
 from crisisctl.store.database import connect, transaction, translate
 
 _INCIDENT_COLUMNS = "id, number, playbook, playbook_version, title, severity, status, drill, declared_at, last_seq"
@@ -54,8 +57,9 @@ def incident_list_problem(connection: sqlite3.Connection, rule: IncidentListRule
 class LogWriter:
     """Everything that may happen inside one write transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, ids: ClientIds) -> None:
         self.connection = connection
+        self.ids = ids
 
     def events_of(self, incident: str, after: int = 0) -> list[StoredEvent]:
         return eventlog.events_of(self.connection, incident, after)
@@ -82,7 +86,7 @@ class LogWriter:
         )
 
     def append(self, events: list[NewEvent], recorded_at: str, wall: str | None = None) -> list[StoredEvent]:
-        return eventlog.append(self.connection, events, recorded_at, wall)
+        return eventlog.append(self.connection, events, recorded_at, wall, self.ids)
 
     def newest_recorded_at(self) -> str | None:
         return eventlog.newest_recorded_at(self.connection)
@@ -111,6 +115,38 @@ class LogWriter:
         )
 
 
+_COPY_BATCH = 4096
+
+
+class SqliteExport:
+    """Rows of one read transaction, a batch at a time."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        _, columns, order = next(entry for entry in TABLES if entry[0] == table)
+        cursor = self.connection.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+        while batch := cursor.fetchmany(_COPY_BATCH):
+            yield from batch
+
+
+class SqliteImport:
+    """Rows inserted as they are, a batch at a time, inside the caller's write transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def add(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        _, columns, _ = next(entry for entry in TABLES if entry[0] == table)
+        marks = ", ".join("?" for _ in columns.split(","))
+        pending, count = iter(rows), 0
+        while batch := list(itertools.islice(pending, _COPY_BATCH)):
+            self.connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)
+            count += len(batch)
+        return count
+
+
 class IncidentLog:
     """The log file: opened lazily; read-only use never creates it. `on_commit` runs after each write commits."""
 
@@ -118,6 +154,7 @@ class IncidentLog:
         self.path = path
         self._on_commit = on_commit
         self._connection: sqlite3.Connection | None = None
+        self._ids = ClientIds()
 
     @property
     def name(self) -> str:
@@ -138,7 +175,7 @@ class IncidentLog:
         connection = self._open(create=True)
         assert connection is not None
         with transaction(connection, self.path):
-            yield LogWriter(connection)
+            yield LogWriter(connection, self._ids)
         if self._on_commit is not None:
             self._on_commit()
 
@@ -307,6 +344,32 @@ class IncidentLog:
                 for partial in (destination, Path(f"{destination}-journal")):
                     partial.unlink(missing_ok=True)
                 raise translate(error, destination) from None
+
+    @contextlib.contextmanager
+    def export(self) -> Iterator[SqliteExport]:
+        """One read transaction: what others record meanwhile is not part of the copy."""
+        with self._reading() as connection:
+            if connection is None:
+                raise LogError(f"there is no log at {self.path}", "name an existing log to copy")
+            connection.execute("BEGIN")
+            try:
+                yield SqliteExport(connection)
+            finally:
+                connection.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def restore(self) -> Iterator[SqliteImport]:
+        """One write transaction into a log that holds nothing yet (created if need be)."""
+        connection = self._open(create=True)
+        assert connection is not None
+        with transaction(connection, self.path):
+            held = connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM incidents)"
+                " OR EXISTS (SELECT 1 FROM playbook_snapshots) OR EXISTS (SELECT 1 FROM playbook_models)"
+            ).fetchone()[0]
+            if held:
+                raise UsageError(f"the log {self.path} is not empty", "copy into a new file or an empty database")
+            yield SqliteImport(connection)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -95,7 +95,21 @@ def m003_incident_guards(db: Database) -> None:
     db.executescript(_INCIDENT_GUARDS)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_event_log, m002_playbook_models, m003_incident_guards]
+def m004_client_ids(db: Database) -> None:
+    """Each event's client id (the recording invocation's UUID and the event's number in it), unique, so a
+    command whose commit was not acknowledged can tell whether it was recorded. Outside the hashed fields:
+    it names a delivery attempt, not a fact of the crisis; NULL in events recorded before it existed."""
+    db.executescript(
+        "ALTER TABLE events ADD COLUMN client_id TEXT;CREATE UNIQUE INDEX idx_events_client_id ON events (client_id);"
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    m001_event_log,
+    m002_playbook_models,
+    m003_incident_guards,
+    m004_client_ids,
+]
 
 
 def migrate(connection: sqlite3.Connection) -> None:

@@ -12,12 +12,15 @@ if TYPE_CHECKING:
     from crisisctl.incident.port import EventLog
 
 
-def open_log(target: str, on_commit: Callable[[], None] | None = None) -> EventLog:
-    """The log, opened lazily; psycopg is imported only for a PostgreSQL DSN."""
+def open_log(
+    target: str, on_commit: Callable[[], None] | None = None, notice: Callable[[str], None] | None = None
+) -> EventLog:
+    """The log, opened lazily; psycopg is imported only for a PostgreSQL DSN. `notice` is told what the user
+    should know of a write that succeeded oddly (a commit whose acknowledgement was lost)."""
     if is_postgres(target):
         from crisisctl.store.postgres.log import PostgresLog
 
-        return PostgresLog(target, on_commit)
+        return PostgresLog(target, on_commit, notice)
     from crisisctl.store.log import IncidentLog
 
     return IncidentLog(Path(target), on_commit)

@@ -11,7 +11,7 @@ from psycopg import errors
 
 from crisisctl.dsn import masked
 from crisisctl.errors import LogError, UsageError
-from crisisctl.store.database import LogBusyError, busy_timeout_ms
+from crisisctl.store.busy import LogBusyError, busy_timeout_ms
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -201,7 +201,12 @@ def m001_event_log(connection: Connection[tuple[object, ...]]) -> None:
     connection.execute("REVOKE ALL ON FUNCTION crisisctl_save_incident FROM PUBLIC")
 
 
-MIGRATIONS = [m001_event_log]
+def m002_client_ids(connection: Connection[tuple[object, ...]]) -> None:
+    """Each event's client id, unique, as SQLite's m004: outside the hashed fields, NULL in older events."""
+    connection.execute("ALTER TABLE events ADD COLUMN client_id text CONSTRAINT events_client_id UNIQUE")
+
+
+MIGRATIONS = [m001_event_log, m002_client_ids]
 
 
 def current_version(connection: Connection[tuple[object, ...]]) -> int | None:
