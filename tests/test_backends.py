@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Workspace, declare, read_digest, subprocess_env
+from conftest import Workspace, crisisctl, declare, read_digest, subprocess_env
 
 WRITER = textwrap.dedent(
     """
@@ -452,3 +452,30 @@ def test_init_team_by_an_owner_who_may_not_create_roles_changes_nothing(pg_works
     assert ws.json("incidents") == []
     with psycopg.connect(ws.target, autocommit=True) as connection:
         assert connection.execute("SELECT to_regclass('crisisctl_schema')").fetchone()[0] is None
+
+
+def test_config_toml_names_the_log_below_the_flag_and_the_variable(
+    team_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = team_workspace
+    config = tmp_path / "config.toml"
+    config.write_text(f"db = {json.dumps(ws.target)}\n", encoding="utf-8")
+    monkeypatch.setenv("CRISISCTL_CONFIG", str(config))
+    without_db = ["--playbooks", str(ws.playbooks), "--templates", str(ws.templates)]
+    declared = crisisctl(*without_db, "declare", "base", "--input", "affected_customers=3", "--json")
+    assert declared.returncode == 0, declared.stderr
+    assert [row["id"] for row in ws.json("incidents")] == [json.loads(declared.stdout)["id"]]  # type: ignore[union-attr]
+    shown = crisisctl("db", "path")
+    assert shown.returncode == 0, shown.stderr
+    if is_pg(ws):
+        assert password_of(ws.target) not in shown.stdout + shown.stderr
+        assert shown.stdout.startswith("postgresql://postgres@127.0.0.1:")
+    else:
+        assert shown.stdout.strip() == ws.target
+    elsewhere = tmp_path / "other.sqlite3"
+    assert crisisctl("--db", str(elsewhere), "db", "path").stdout.strip() == str(elsewhere)
+    assert crisisctl("db", "path", CRISISCTL_DB=str(elsewhere)).stdout.strip() == str(elsewhere)
+
+    config.write_text("db = 7\n", encoding="utf-8")
+    refused = crisisctl(*without_db, "incidents")
+    assert refused.returncode == 2 and "db must be" in refused.stderr

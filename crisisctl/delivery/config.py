@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import UsageError
+from crisisctl.settings import ENV_CONFIG, config_file
 
-ENV_CONFIG = "CRISISCTL_CONFIG"
 SECURITY_MODES = ("starttls", "tls", "none")
 
 
@@ -44,21 +44,11 @@ class DeliveryConfig:
     group_shared_outbox: bool = False  # outbox folders 2770 and files 0640, for a team sharing one machine
 
 
-def config_path() -> tuple[Path, bool]:
-    """The configuration file, and whether the user named it (then it must exist)."""
-    explicit = os.environ.get(ENV_CONFIG)
-    if explicit:
-        return Path(explicit), True
-    import platformdirs
-
-    return platformdirs.user_config_path("crisisctl", appauthor=False) / "config.toml", False
-
-
 def load_config(path: Path | None = None) -> DeliveryConfig:
     """The settings; none at all when the default file does not exist, an error when a named one does not."""
     named = path is not None
     if path is None:
-        path, named = config_path()
+        path, named = config_file()
     if not path.exists():
         if named:
             raise UsageError(
