@@ -110,11 +110,14 @@ class AppContext:
         """Who acts. On a team log with a roster (people.yaml beside the playbooks), the person whose database
         user signed in; otherwise `--as`, else the login name. A file log never reads the roster."""
         from crisisctl.incident.identity import resolve_identity
-        from crisisctl.playbook.roster import load_roster
         from crisisctl.settings import login_name
 
         db_user = self.log.signed_in_user()
-        roster = load_roster(self.settings.playbooks) if db_user is not None else None
+        roster = None
+        if db_user is not None:  # only then: the roster's YAML machinery costs a file log's writes 20 ms
+            from crisisctl.playbook.roster import load_roster
+
+            roster = load_roster(self.settings.playbooks)
         return resolve_identity(self.settings.actor_flag, login_name(), db_user, roster)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crisisctl.errors import RefusedError
-from crisisctl.playbook.roster import Roster
+
+if TYPE_CHECKING:  # the roster's YAML machinery is loaded only by the commands that resolve an identity
+    from crisisctl.playbook.roster import Roster
 
 
 @dataclass(frozen=True)
