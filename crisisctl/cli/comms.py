@@ -268,8 +268,9 @@ def reconcile_command(
         print_json([settlement_payload(settlement) for settlement in settlements])
     elif not settlements:
         context.say(f"{incident}: no delivery is waiting for an outcome")
-    for settlement in settlements if not as_json else []:
-        _print_settlement(context, settlement, False)
+    else:
+        for settlement in settlements:
+            _print_settlement(context, settlement, as_json=False)
     if any(settlement.status == "unknown" for settlement in settlements):
         from crisisctl.errors import ExitCode
 
