@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from crisisctl.incident.records import NewEvent, StoredEvent, Verification
 from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
 from crisisctl.store.clientids import ClientIds
+from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
 
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
 
@@ -85,23 +85,15 @@ def hashes(connection: sqlite3.Connection) -> Iterator[tuple[int, str]]:
 def verify_snapshots(
     connection: sqlite3.Connection, derive_data: Callable[[str], str | None]
 ) -> tuple[int | None, str] | None:
-    """Every pinned playbook text still hashes to its key, its kept data still derives from that text
-    (`derive_data` turns a text into the data JSON), and every declaration's playbook is there.
+    """The pinned playbooks' check (crisisctl.store.snapshots) on this log."""
 
-    Returns (seq or None, reason) for the first problem, or None when all is well.
-    """
-    for sha256, text in connection.execute("SELECT sha256, text FROM playbook_snapshots"):
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
-            return None, f"the pinned playbook {sha256[:12]} was altered after it was recorded"
-    for sha256, data, text in connection.execute(
-        "SELECT m.sha256, m.data, s.text FROM playbook_models m LEFT JOIN playbook_snapshots s USING (sha256)"
-    ):
-        if text is None or data != derive_data(text):
-            return None, f"the kept data of pinned playbook {sha256[:12]} does not match its text"
-    missing = connection.execute(
-        "SELECT seq FROM events WHERE type = 'incident.declared' AND json_extract(data, '$.playbook_sha256')"
-        " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
-    ).fetchone()
-    if missing is not None:
-        return missing[0], f"the playbook pinned by event {missing[0]} is missing from the log"
-    return None
+    def first_unpinned_declaration() -> int | None:
+        row = connection.execute(
+            "SELECT seq FROM events WHERE type = 'incident.declared' AND json_extract(data, '$.playbook_sha256')"
+            " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    return snapshot_problem(
+        connection.execute(SNAPSHOTS_SQL), connection.execute(MODELS_SQL), first_unpinned_declaration, derive_data
+    )

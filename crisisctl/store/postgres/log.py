@@ -29,6 +29,7 @@ from crisisctl.store.copying import TABLES
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
 from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, migrate
+from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -443,23 +444,21 @@ def _streamed(connection: PgConnection, query: str, parameters: tuple[Any, ...] 
 def _snapshot_problem(
     connection: PgConnection, derive_data: Callable[[str], str | None]
 ) -> tuple[int | None, str] | None:
-    """As the SQLite log's verify_snapshots: texts hash to their keys, kept data derives from them, every
-    declaration's playbook is there."""
-    for sha256, text in connection.execute("SELECT sha256, text FROM playbook_snapshots"):
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
-            return None, f"the pinned playbook {sha256[:12]} was altered after it was recorded"
-    for sha256, data, text in connection.execute(
-        "SELECT m.sha256, m.data, s.text FROM playbook_models m LEFT JOIN playbook_snapshots s USING (sha256)"
-    ):
-        if text is None or data != derive_data(text):
-            return None, f"the kept data of pinned playbook {sha256[:12]} does not match its text"
-    missing = connection.execute(
-        "SELECT seq FROM events WHERE type = 'incident.declared' AND (data::jsonb ->> 'playbook_sha256')"
-        " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
-    ).fetchone()
-    if missing is not None:
-        return int(missing[0]), f"the playbook pinned by event {missing[0]} is missing from the log"
-    return None
+    """The pinned playbooks' check (crisisctl.store.snapshots) on this log."""
+
+    def first_unpinned_declaration() -> int | None:
+        row = connection.execute(
+            "SELECT seq FROM events WHERE type = 'incident.declared' AND (data::jsonb ->> 'playbook_sha256')"
+            " NOT IN (SELECT sha256 FROM playbook_snapshots) ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    return snapshot_problem(
+        connection.execute(SNAPSHOTS_SQL),
+        connection.execute(MODELS_SQL),
+        first_unpinned_declaration,
+        derive_data,
+    )
 
 
 def _incident_list_problem(connection: PgConnection, rule: IncidentListRule) -> tuple[str, str] | None:
