@@ -39,6 +39,12 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.setenv(variable, str(home / variable.lower()))
     for variable in ("CRISISCTL_DB", "CRISISCTL_PLAYBOOKS", "CRISISCTL_TEMPLATES", "CRISISCTL_USER", "NO_COLOR"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("CRISISCTL_AGENT", raising=False)
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))  # where team-log agents listen
+    # Every test has a HOME of its own, so its team-log commands start an agent of their own: let it end soon.
+    monkeypatch.setenv("CRISISCTL_AGENT_IDLE", "3")
     yield home
     assert _snapshot() == before, "a test touched the real crisisctl data, cache or config folder"
 

@@ -114,11 +114,17 @@ class AppContext:
 
         db_user = self.log.signed_in_user()
         roster = None
-        if db_user is not None:  # only then: the roster's YAML machinery costs a file log's writes 20 ms
+        if db_user is not None and _has_roster(self.settings.playbooks):  # its YAML machinery costs 20 ms
             from crisisctl.playbook.roster import load_roster
 
             roster = load_roster(self.settings.playbooks)
         return resolve_identity(self.settings.actor_flag, login_name(), db_user, roster)
+
+
+def _has_roster(playbooks: Path) -> bool:
+    from crisisctl.playbook.files import ROSTER_FILE
+
+    return (playbooks / ROSTER_FILE).is_file()
 
 
 def app_context(ctx: typer.Context) -> AppContext:

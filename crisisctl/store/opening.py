@@ -16,11 +16,12 @@ def open_log(
     target: str, on_commit: Callable[[], None] | None = None, notice: Callable[[str], None] | None = None
 ) -> EventLog:
     """The log, opened lazily; psycopg is imported only for a PostgreSQL DSN. `notice` is told what the user
-    should know of a write that succeeded oddly (a commit whose acknowledgement was lost)."""
+    should know of a write that succeeded oddly (a commit whose acknowledgement was lost). A team log is reached
+    through the user's agent when one is up (crisisctl.store.agent)."""
     if is_postgres(target):
-        from crisisctl.store.postgres.log import PostgresLog
+        from crisisctl.store.agent.client import open_team_log
 
-        return PostgresLog(target, on_commit, notice)
+        return open_team_log(target, on_commit, notice)
     from crisisctl.store.log import IncidentLog
 
     return IncidentLog(Path(target), on_commit)

@@ -162,11 +162,17 @@ class PostgresLog:
     """A log in a PostgreSQL database: connected lazily; read-only use never creates its schema."""
 
     def __init__(
-        self, dsn: str, on_commit: Callable[[], None] | None = None, notice: Callable[[str], None] | None = None
+        self,
+        dsn: str,
+        on_commit: Callable[[], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+        *,
+        connector: Callable[[str], PgConnection] = connect,
     ) -> None:
         self._dsn = dsn
         self._on_commit = on_commit
         self._notice = notice
+        self._connect = connector
         self._connection: PgConnection | None = None
         self._listener: PgConnection | None = None
         self._ready = False
@@ -180,7 +186,7 @@ class PostgresLog:
     def _open(self, create: bool) -> PgConnection | None:
         """The connection, with the schema migrated; None when the database holds no log and create is False."""
         if self._connection is None:
-            self._connection = connect(self._dsn)
+            self._connection = self._connect(self._dsn)
         if not self._ready:
             try:
                 self._prepare(self._connection, create)
@@ -223,11 +229,11 @@ class PostgresLog:
             lost = connection.broken or (error.sqlstate or "").startswith(("08", "57P"))
             if not (committing and lost and writer.first_client_id):
                 raise translate(error, self.name) from None
-            self._settle(writer.first_client_id)
+            self.settle(writer.first_client_id)
         if self._on_commit is not None:
             self._on_commit()
 
-    def _settle(self, client_id: str) -> None:
+    def settle(self, client_id: str) -> None:
         """Whether the unacknowledged commit recorded `client_id`: asked on a new connection after taking the
         append lock, which the old transaction held until it ended, so the answer cannot change afterwards.
         Returns when it was recorded; raises LogError (exit 4) when it was not, or cannot be known."""
@@ -409,10 +415,20 @@ class PostgresLog:
                 raise UsageError(f"the log {self.name} is not empty", "copy into a new file or an empty database")
             yield PostgresImport(connection)
 
-    def connection(self) -> PgConnection:
-        """The open connection, for what only PostgreSQL has (the team's roles)."""
-        connection = self._open(create=True)
-        assert connection is not None
+    def lost_connection(self) -> bool:
+        """Whether the connection broke (the server restarted, or ended it) since it was opened."""
+        return self._connection is not None and (self._connection.broken or self._connection.closed)
+
+    def detach(self) -> PgConnection | None:
+        """The open connection, handed over instead of closed when it is sound and between transactions (for
+        the agent's pool); None when there is none worth keeping. Either way, this log holds none afterwards."""
+        connection, self._connection, self._ready = self._connection, None, False
+        self.close()
+        if connection is None or connection.broken or connection.closed:
+            return None
+        if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            connection.close()
+            return None
         return connection
 
     def close(self) -> None:

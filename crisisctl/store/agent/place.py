@@ -1,0 +1,73 @@
+"""Where a user's agent listens: a socket in a folder only that user can open, named for everything that decides
+how libpq connects (the PG* variables, HOME, the working folder) and for the crisisctl build it runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+import crisisctl
+
+ENV_AGENT = "CRISISCTL_AGENT"  # "off": every command connects by itself
+ENV_IDLE = "CRISISCTL_AGENT_IDLE"  # seconds without a command before the agent ends
+DEFAULT_IDLE_SECONDS = 600.0
+_PACKAGE = Path(crisisctl.__file__).parent
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_AGENT, "").strip().lower() not in ("off", "0", "no", "false")
+
+
+def idle_seconds() -> float:
+    try:
+        return max(0.5, float(os.environ.get(ENV_IDLE, DEFAULT_IDLE_SECONDS)))
+    except ValueError:
+        return DEFAULT_IDLE_SECONDS
+
+
+def private_folder() -> Path | None:
+    """$XDG_RUNTIME_DIR/crisisctl, else <tmp>/crisisctl-UID: made 0700 if missing, used only when it is a real
+    folder of this user that no one else may enter (anything else could let another user pose as the agent)."""
+    uid = os.getuid()
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    folder = Path(runtime, "crisisctl") if runtime else Path(tempfile.gettempdir(), f"crisisctl-{uid}")
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()
+    except OSError:
+        return None
+    private = stat.S_ISDIR(status.st_mode) and status.st_uid == uid and not status.st_mode & 0o077
+    return folder if private else None
+
+
+def socket_path(folder: Path) -> Path:
+    """The agent for this environment and build. The name hashes PGPASSWORD among the rest: a folder only this
+    user may list keeps even the hash to those who could read the variable itself."""
+    digest = hashlib.sha256()
+    for name in sorted(os.environ):
+        if name.startswith(("PG", "CRISISCTL_")) or name == "HOME":
+            digest.update(f"{name}={os.environ[name]}\0".encode(errors="surrogateescape"))
+    digest.update(f"cwd={os.getcwd()}\0python={sys.executable}\0build={build()}".encode(errors="surrogateescape"))
+    return folder / f"agent-{digest.hexdigest()[:24]}.sock"
+
+
+def build() -> str:
+    """The version and the size and time of every module: an agent never serves a crisisctl other than the
+    caller's, even in a working copy whose files change between commands."""
+    digest = hashlib.sha256(crisisctl.__version__.encode())
+    pending = [_PACKAGE]
+    while pending:
+        with os.scandir(pending.pop()) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    pending.append(Path(entry.path))
+            elif entry.name.endswith(".py"):
+                status = entry.stat()
+                digest.update(f"{entry.path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
