@@ -127,10 +127,11 @@ def _notes(ws: Workspace, incident: str) -> list[str]:
 def test_a_commit_whose_acknowledgement_was_lost_is_recorded_once_and_says_so(pg_workspace: Workspace) -> None:
     ws = pg_workspace
     incident = declare(ws)
+    # The patch is in this process, so no agent; through one, the same PostgresLog code settles (tests below).
     child = subprocess.run(
         [sys.executable, "-c", _LOSE_THE_ACK, ws.target, *ws.args(), "note", incident, "the ack is lost"],
         capture_output=True, text=True, env=subprocess_env(CRISISCTL_AGENT="off"), timeout=60,
-    )  # fmt: skip  (the patch is in this process: no agent; the agent settles with the same code, tested below)
+    )  # fmt: skip
     assert child.returncode == 0, child.stderr
     assert "it was recorded (the acknowledgement was lost" in child.stderr
     assert child.stderr.count("\n") == 1 and "Traceback" not in child.stderr
