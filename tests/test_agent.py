@@ -36,8 +36,10 @@ def ok(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     return child
 
 
-def through_agent(child: subprocess.CompletedProcess[str]) -> bool:
-    return child.stderr.rstrip().endswith("psycopg imported: False")
+def through_agent(run: subprocess.CompletedProcess[str] | str) -> bool:
+    """Whether the command (or its standard error) reached the log through the agent: it never imported psycopg."""
+    stderr = run if isinstance(run, str) else run.stderr
+    return stderr.rstrip().endswith("psycopg imported: False")
 
 
 def socket_of(ws: Workspace) -> Path:
@@ -243,3 +245,62 @@ def test_the_agent_ends_when_idle_and_takes_its_socket_along(ws: Workspace) -> N
         for _ in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------- the same faults, through the agent
+
+
+def _password(dsn: str) -> str:
+    return dsn.split("://", 1)[1].split("@", 1)[0].partition(":")[2]
+
+
+def test_a_wrong_password_through_the_agent_is_the_same_clean_error(ws: Workspace) -> None:
+    declared(ws)
+    wait_for_agent(ws)
+    secret = _password(ws.target)
+    ws.target = ws.target.replace(f":{secret}@", ":wrong-password@")
+    child = run(ws, "incidents")
+    assert child.returncode == 4 and "authentication failed" in child.stderr and through_agent(child)
+    assert "wrong-password" not in child.stdout + child.stderr and "Traceback" not in child.stderr
+
+
+def test_a_server_down_through_the_agent_is_the_same_clean_error(ws: Workspace) -> None:
+    declared(ws)
+    wait_for_agent(ws)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = _password(ws.target)
+    ws.target = f"postgresql://postgres:{secret}@127.0.0.1:{port}/nowhere"
+    child = run(ws, "note", "INC-1", "hello")
+    assert child.returncode == 4 and "cannot reach the log" in child.stderr and through_agent(child)
+    assert secret not in child.stdout + child.stderr
+
+
+@pytest.mark.parametrize("fault", ["terminated", "statement timeout"])
+def test_a_write_cut_short_in_the_agent_records_nothing_and_the_next_works(ws: Workspace, fault: str) -> None:
+    from crisisctl.store.postgres.connection import APPEND_LOCK
+
+    incident = declared(ws)
+    wait_for_agent(ws)
+    target = ws.target + ("?options=-c%20statement_timeout%3D300" if fault == "statement timeout" else "")
+    holder = _hold(ws.target, APPEND_LOCK)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _RUN, "--db", target, "--playbooks", str(ws.playbooks), "note", incident, "cut"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root, env=subprocess_env(),
+        )  # fmt: skip
+        if fault == "terminated":
+            waiting = (
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'crisisctl' AND wait_event_type = 'Lock'"
+            )
+            pid = _wait_until(holder, waiting)
+            holder.execute("SELECT pg_terminate_backend(%s)", (pid,))  # type: ignore[attr-defined]
+        _, err = child.communicate(timeout=60)
+    finally:
+        holder.close()  # type: ignore[attr-defined]
+    expected = "was lost" if fault == "terminated" else "statement timeout"
+    assert child.returncode == 4 and expected in err and through_agent(err)
+    assert notes(ws, incident) == []
+    assert through_agent(ok(ws, "note", incident, "the next run works"))
+    assert notes(ws, incident) == ["the next run works"]
