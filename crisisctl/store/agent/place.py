@@ -7,7 +7,6 @@ import hashlib
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import crisisctl
@@ -30,11 +29,13 @@ def idle_seconds() -> float:
 
 
 def private_folder() -> Path | None:
-    """$XDG_RUNTIME_DIR/crisisctl, else <tmp>/crisisctl-UID: made 0700 if missing, used only when it is a real
-    folder of this user that no one else may enter (anything else could let another user pose as the agent)."""
+    """$XDG_RUNTIME_DIR/crisisctl, else $TMPDIR (or /tmp)/crisisctl-UID: made 0700 if missing, used only when it
+    is a real folder of this user that no one else may enter (anything else could let another user pose as the
+    agent). Not tempfile.gettempdir(): importing tempfile costs every command 7 ms."""
     uid = os.getuid()
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    folder = Path(runtime, "crisisctl") if runtime else Path(tempfile.gettempdir(), f"crisisctl-{uid}")
+    temporary = os.environ.get("TMPDIR") or "/tmp"
+    folder = Path(runtime, "crisisctl") if runtime else Path(temporary, f"crisisctl-{uid}")
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         status = folder.lstat()
@@ -51,7 +52,7 @@ def socket_path(folder: Path) -> Path:
     for name in sorted(os.environ):
         if name.startswith(("PG", "CRISISCTL_")) or name == "HOME":
             digest.update(f"{name}={os.environ[name]}\0".encode(errors="surrogateescape"))
-    digest.update(f"cwd={os.getcwd()}\0python={sys.executable}\0build={build()}".encode(errors="surrogateescape"))
+    digest.update(f"cwd={os.getcwd()}\0python={sys.prefix}\0build={build()}".encode(errors="surrogateescape"))
     return folder / f"agent-{digest.hexdigest()[:24]}.sock"
 
 
