@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,14 @@ def test_demo_of_a_playbook_without_scenario_is_a_usage_error(
 ) -> None:
     assert main(["--playbooks", str(tmp_path), "drill", "demo", "base"]) == 2
     assert "no bundled scenario" in capsys.readouterr().err
+
+
+def test_the_demo_shows_an_inject_setting_a_fact_that_switches_on_a_step(
+    in_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["drill", "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "    and sets a fact: illness_reported=true" in out
+    assert "inject +10h fired: the facts now say illness_reported=true" in out
+    assert "so step handle-illness-reports applies from +10h, its deadline counted from then" in out
+    assert re.search(r"handle-illness-reports\s+│ \+1d 10h\s+│ \+1d 4h\s+│ on-time", out), out

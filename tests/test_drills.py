@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Workspace, in_terminal, subprocess_env, wait_for_exit
 
+from crisisctl.clock import parse_time
 from crisisctl.output.drills import drill_status_rows
 from crisisctl.playbook.catalog import discover, validate_files
 
@@ -122,6 +123,49 @@ def test_injects_out_of_order_are_reported(workspace: Workspace) -> None:
     assert [(e["rule"], e["path"]) for e in report["errors"]] == [("inject-order", "injects[1].at")]
 
 
+def test_inject_inputs_are_checked_against_the_playbook(workspace: Workspace) -> None:
+    bad = SCENARIO.replace(
+        "    signals: {tickets: 40}\n",
+        "    signals: {tickets: 40}\n    inputs: {affected_customers: many, region: EU}\n",
+    )
+    scenario = write_scenario(workspace, bad)
+    code, _, err = workspace.run("drill", "start", "base", "--scenario", str(scenario))
+    assert code == 1 and "injects[1].inputs.affected_customers" in err
+    report = json.loads(workspace.run("playbook", "validate", str(scenario.parent), "--format", "json")[1])
+    assert {(e["rule"], e["path"], e["line"]) for e in report["errors"]} == {
+        ("input-type", "injects[1].inputs.affected_customers", 16),
+        ("unknown-ref", "injects[1].inputs.region", 16),
+    }
+
+
+def test_an_inject_due_at_the_start_sets_its_facts_as_the_drill_starts(workspace: Workspace) -> None:
+    with_facts = SCENARIO.replace(
+        "    message: Checkout errors spike.\n",
+        "    message: Checkout errors spike.\n    inputs: {affected_customers: 5000}\n",
+    )
+    scenario = write_scenario(workspace, with_facts)
+    started = workspace.json("--as", "fiona", "drill", "start", "base", "--scenario", str(scenario))
+    assert isinstance(started, dict)
+    incident = str(started["id"])
+    events = workspace.json("timeline", incident)
+    assert isinstance(events, list)
+    facts = [event for event in events if event["type"] == "input.set"]
+    assert [(e["actor"], e["at"], e["data"]) for e in facts] == [
+        (
+            "fiona",
+            events[0]["at"],
+            {
+                "input": "affected_customers",
+                "value": 5000,
+                "previous": 4000,
+                "note": "Checkout errors spike.",
+                "inject": 1,
+            },
+        )
+    ]
+    assert workspace.json("show", incident)["inputs"] == {"affected_customers": 5000}  # type: ignore[index]
+
+
 def test_drill_for_the_wrong_playbook_is_a_usage_error(workspace: Workspace) -> None:
     text = (workspace.playbooks / "base.yaml").read_text().replace("id: base", "id: other")
     (workspace.playbooks / "other.yaml").write_text(text)
@@ -187,8 +231,13 @@ def test_bundled_scenarios_exist_for_every_playbook() -> None:
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
-def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspace: Workspace) -> None:
-    scenario = write_scenario(workspace)
+def test_drill_run_in_a_real_terminal_shows_injects_records_their_facts_and_survives_ctrl_c(
+    workspace: Workspace,
+) -> None:
+    with_facts = SCENARIO.replace(
+        "    signals: {tickets: 40}\n", "    signals: {tickets: 40}\n    inputs: {affected_customers: 9000}\n"
+    )
+    scenario = write_scenario(workspace, with_facts)
     session = f"crisisctl-drill-{time.monotonic_ns()}"
     env = subprocess_env(COLUMNS="120", LINES="50")
     command = [
@@ -196,6 +245,8 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
         "-m",
         "crisisctl",
         *workspace.args(),
+        "--as",
+        "fiona",
         "drill",
         "run",
         "base",
@@ -219,6 +270,7 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
         assert "Checkout errors spike." in screen
         assert "Support queue doubles." in screen, screen
         assert "DRILL INC-1" in screen
+        assert "sets: affected_customers=9000" in screen
         subprocess.run([*tmux, "send-keys", "-t", session, "C-c"], check=True)
         assert wait_for_exit(status_file) == "130"
         final = subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
@@ -228,3 +280,9 @@ def test_drill_run_in_a_real_terminal_shows_injects_and_survives_ctrl_c(workspac
     verify = workspace.json("verify")
     assert verify["ok"] is True  # type: ignore[index]
     assert workspace.json("incidents", "--drill")[0]["id"] == "INC-1"  # type: ignore[index]
+    events = workspace.json("timeline", "INC-1")
+    assert isinstance(events, list)
+    facts = [event for event in events if event["type"] == "input.set"]
+    assert len(facts) == 1, facts  # recorded once, however often the screen was redrawn
+    assert facts[0]["actor"] == "fiona" and facts[0]["data"]["inject"] == 2
+    assert parse_time(facts[0]["at"]) - parse_time(events[0]["at"]) == dt.timedelta(minutes=20)  # the inject's time

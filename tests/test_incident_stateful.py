@@ -35,6 +35,7 @@ actions = st.sampled_from(["start", "done", "skip", "block"])
 notes = st.one_of(st.none(), st.text(max_size=20))
 people = st.sampled_from(["alice", "bob", "chen"])
 roles = st.sampled_from(["incident-lead", "comms-lead", "nosuch"])
+facts = st.tuples(st.sampled_from(["affected_customers", "nosuch"]), st.sampled_from(["5", "7", "1e3", "many"]))
 
 
 class IncidentMachine(RuleBasedStateMachine):
@@ -88,6 +89,12 @@ class IncidentMachine(RuleBasedStateMachine):
     def note(self, which: int, index: int, text: str) -> None:
         incident = self.incidents[index % len(self.incidents)]
         self.attempt(lambda: self.service(which).note(incident, text, at=None))
+
+    @precondition(lambda self: self.incidents)
+    @rule(which=st.integers(0, 1), index=st.integers(0, 20), fact=facts, note=notes)
+    def set_fact(self, which: int, index: int, fact: tuple[str, str], note: str | None) -> None:
+        incident = self.incidents[index % len(self.incidents)]
+        self.attempt(lambda: self.service(which).set_inputs(incident, dict([fact]), note=note, at=None))
 
     @precondition(lambda self: self.incidents)
     @rule(which=st.integers(0, 1), index=st.integers(0, 20), level=st.sampled_from(["sev1", "sev2", "sev3", "sev9"]))

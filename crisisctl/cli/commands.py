@@ -49,6 +49,11 @@ COMMANDS: dict[str, CommandSpec] = {
     "step": CommandSpec("crisisctl.cli.incident", "step_app", "Record progress on a step: start, done, skip, block."),
     "assign": CommandSpec("crisisctl.cli.incident", "assign_command", "Give a role to a person."),
     "note": CommandSpec("crisisctl.cli.incident", "note_command", "Add a note to the timeline."),
+    "set": CommandSpec(
+        "crisisctl.cli.incident",
+        "set_command",
+        "Change a fact: record a new value of an input.",
+    ),
     "severity": CommandSpec("crisisctl.cli.incident", "severity_command", "Change the severity, saying why."),
     "resolve": CommandSpec(
         "crisisctl.cli.incident", "resolve_command", "Mark the incident resolved (customers no longer affected)."

@@ -53,6 +53,8 @@ def _pinned_ids(ctx: typer.Context, kind: str) -> list[str]:
         return [step.id for step in playbook.steps]
     if kind == "role":
         return [role.id for role in playbook.roles]
+    if kind == "input":
+        return [f"{declared.id}=" for declared in playbook.inputs]
     return [communication.id for communication in playbook.communications]
 
 
@@ -66,3 +68,7 @@ def complete_role(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_communication(ctx: typer.Context, incomplete: str) -> list[str]:
     return _matching(_pinned_ids(ctx, "communication"), incomplete)
+
+
+def complete_input(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _matching(_pinned_ids(ctx, "input"), incomplete)

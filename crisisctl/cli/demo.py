@@ -12,7 +12,7 @@ from crisisctl.delivery.config import DeliveryConfig
 from crisisctl.delivery.sender import Courier
 from crisisctl.errors import UsageError
 from crisisctl.incident.dispatch import NoticeDispatcher
-from crisisctl.incident.drills import pinned_scenario, score_drill
+from crisisctl.incident.drills import fire_injects, inject_facts, pinned_scenario, score_drill
 from crisisctl.incident.service import IncidentService, incident_now
 from crisisctl.incident.state import step_views
 from crisisctl.output.drills import drill_report_view
@@ -44,6 +44,8 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     out.print(f"{state.id}: drill of {playbook_id} on '{scenario.title}'", style="bold")
     for inject in scenario.injects:
         out.print(f"  inject +{format_duration(inject.at)}: {inject.message}")
+        if inject.inputs:
+            out.print(f"    and sets a fact: {inject_facts(inject)}", style="bold")
 
     def acting(person: str) -> IncidentService:
         return IncidentService(demo.log, demo.get_clock(), person)
@@ -56,16 +58,26 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     expected_steps = [item.target for item in scenario.expectations if item.kind == "step"]
     late_step = expected_steps[-1] if len(expected_steps) > 1 else None  # the team misses one deadline, as teams do
     horizon = max(item.by for item in scenario.expectations)
-    for view in step_views(state, playbook, state.declared_at):
-        due = view.step.due
-        if view.status == "not-applicable" or due is None or due > horizon:
+    for fired in fire_injects(acting(FACILITATOR), state, scenario, horizon):
+        out.print(f"  inject +{format_duration(fired.inject.at)} fired: the facts now say {inject_facts(fired.inject)}")
+    state, playbook = demo.service().load(state.id)
+    views = step_views(state, playbook, state.declared_at + horizon)
+    for view in views:
+        if view.applicable_since is not None and view.applicable_since > state.declared_at:
+            since = format_duration(view.applicable_since - state.declared_at)
+            out.print(f"    so step {view.step.id} applies from +{since}, its deadline counted from then", style="bold")
+    for view in views:
+        if view.step.due is None or view.applicable_since is None:
             continue
-        done_at = due * (1.25 if view.step.id == late_step else 0.75)
+        switched_on = view.applicable_since - state.declared_at  # zero unless an inject's fact switched it on
+        if not switched_on and view.step.due > horizon:
+            continue
+        done_at = switched_on + view.step.due * (1.25 if view.step.id == late_step else 0.75)
         # The demo plays steps by their deadlines, not their order, so it records them past dependencies.
         acting(people[view.step.role]).step(
             state.id, view.step.id, "done", note="done in the demo", force=True, at=_at(done_at)
         )
-        out.print(f"  step {view.step.id} done at {_at(done_at)} (due +{format_duration(due)})")
+        out.print(f"  step {view.step.id} done at {_at(done_at)} (due +{format_duration(switched_on + view.step.due)})")
     renderer = make_renderer(demo.settings.templates, [demo.settings.playbooks])
     courier = Courier(DeliveryConfig(), demo.settings.db)
     for item in (item for item in scenario.expectations if item.kind == "communication"):

@@ -1,5 +1,6 @@
 """`crisisctl drill start|run|report|status`: rehearse a playbook on a scenario and score it."""
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,6 +33,7 @@ SpeedOption = Annotated[
 def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, speed: float) -> "IncidentState":
     """Validate the scenario against its playbook and declare the drill incident."""
     from crisisctl.cli.playbook import template_check
+    from crisisctl.incident.drills import fire_injects
     from crisisctl.incident.inputs import resolve_inputs
     from crisisctl.incident.service import Declaration
     from crisisctl.playbook.catalog import find_playbook
@@ -68,7 +70,10 @@ def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, spee
         speed=speed,
         scenario={"id": scenario.id, "sha256": scenario.sha256, "text": scenario.text},
     )
-    return context.service().declare(declaration)
+    state = context.service().declare(declaration)
+    if fire_injects(context.service(), state, scenario, dt.timedelta(0)):  # injects at 0m fire with the start
+        state, _ = context.service().load(state.id)
+    return state
 
 
 @drill_app.command("start")

@@ -10,7 +10,15 @@ from rich.text import Text
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.live import follow
 from crisisctl.incident.describe import describe_event
-from crisisctl.incident.drills import firing_triggers, injects_due, pinned_scenario, signals_so_far
+from crisisctl.incident.drills import (
+    fire_injects,
+    firing_triggers,
+    inject_facts,
+    injects_due,
+    pinned_scenario,
+    signals_so_far,
+    unfired_injects,
+)
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views
 from crisisctl.output.incidents import steps_table
@@ -41,6 +49,8 @@ def facilitator_view(
             message = Text(inert(inject.message))
             if inject.signals:
                 message.append("  signals: " + ", ".join(f"{k}={v}" for k, v in inject.signals.items()), style="dim")
+            if inject.inputs:
+                message.append("  sets: " + inject_facts(inject), style="bold")
             injects.add_row(f"+{format_duration(inject.at)}", message)
         upcoming = [inject for inject in scenario.injects if inject.at > elapsed]
         if upcoming:
@@ -75,11 +85,24 @@ def facilitator_view(
 
 
 def run_facilitator_screen(context: AppContext, incident: str) -> None:
-    """Follow a drill until Ctrl-C; the drill itself goes on."""
-    state, _ = context.service().load(incident)
+    """Follow a drill until Ctrl-C, recording each inject's facts as it falls due; the drill itself goes on."""
+    service = context.service()
+    state, _ = service.load(incident)
     scenario = pinned_scenario(state)
 
     def view(state: IncidentState, playbook: Playbook, real_now: dt.datetime) -> RenderableType:
         return facilitator_view(state, playbook, scenario, real_now)
 
-    follow(context, incident, view, lambda s: f"left the drill screen; {s.id} goes on (crisisctl drill run {s.id})")
+    def tick(state: IncidentState, real_now: dt.datetime) -> bool:
+        elapsed = incident_now(state, real_now) - state.declared_at
+        if scenario is None or state.status == "closed" or not unfired_injects(state, scenario, elapsed):
+            return False  # the usual case: decided without the write lock
+        return bool(fire_injects(service, state, scenario, elapsed))
+
+    follow(
+        context,
+        incident,
+        view,
+        lambda s: f"left the drill screen; {s.id} goes on (crisisctl drill run {s.id})",
+        tick,
+    )

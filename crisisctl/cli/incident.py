@@ -1,4 +1,4 @@
-"""Running an incident: declare, incidents, show, next, step, assign, note, severity, resolve, close, timeline."""
+"""Running an incident: declare, incidents, show, next, step, assign, note, set, severity, resolve, close, timeline."""
 
 import sys
 from pathlib import Path
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crisisctl.cli.completion import complete_role, complete_step
+from crisisctl.cli.completion import complete_input, complete_role, complete_step
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, PlaybookId
 from crisisctl.errors import UsageError
@@ -19,13 +19,19 @@ step_app = typer.Typer(
 )
 
 
+_PAIR_EXAMPLES = {
+    "--assign": "--assign incident-lead=alice",
+    "--input": "--input affected_customers=1200",
+    "set": "crisisctl set INC-7 affected_customers=1200",
+}
+
+
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for value in values or []:
         name, sep, text = value.partition("=")
         if not sep or not name.strip():
-            example = "incident-lead=alice" if flag == "--assign" else "affected_customers=1200"
-            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {flag} {example}")
+            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {_PAIR_EXAMPLES[flag]}")
         pairs[name.strip()] = text
     return pairs
 
@@ -245,6 +251,51 @@ def note_command(
     context = app_context(ctx)
     state = context.service().note(incident, text, at=at)
     _confirm(context, state, "note added")
+
+
+def set_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    facts: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME=VALUE...",
+            help="The input and its new value; several may be given.",
+            autocompletion=complete_input,
+        ),
+    ],
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why it changed, for the record.")] = None,
+    at: AtTime = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a fact: record a new value of an input.
+
+    The value is read by the input's declared type, as with declare --input.
+    Templates, `when` conditions, reports and show use the latest value; show and
+    the post-mortem list every change. A step whose `when` now holds becomes
+    applicable, its deadline counted from the stated time of the change. Setting
+    the value an input already has is refused (exit 1); so is a closed incident.
+
+    Example: crisisctl set INC-7 failed_orders=12614 --note 'reconciliation run 2'
+    """
+    from crisisctl.incident.facts import value_text
+    from crisisctl.output.plain import local, print_json
+
+    context = app_context(ctx)
+    recorded = context.service().set_inputs(incident, _pairs(facts, "set"), note=note, at=at)
+    if as_json:
+        from crisisctl.output.incidents import facts_payload
+
+        print_json(facts_payload(recorded))
+        return
+    for change in recorded.changes:
+        words = f"{change.input} {value_text(change.previous)} -> {value_text(change.value)}"
+        context.say(f"{recorded.state.id}: {words} (event {change.seq})")
+    for view in recorded.now_applicable:
+        context.say(f"  step {view.step.id} now applies" + (f", due {local(view.due_at)}" if view.due_at else ""))
+    for view in recorded.no_longer_applicable:
+        stays = f" (it stays {view.status})" if view.status in ("done", "skipped") else ""
+        context.say(f"  step {view.step.id} no longer applies{stays}")
 
 
 def severity_command(

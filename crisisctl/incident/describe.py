@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crisisctl.incident.facts import value_text
 from crisisctl.incident.records import StoredEvent
 
 
@@ -19,6 +20,10 @@ def describe_event(event: StoredEvent) -> str:
         return f"{data['person']} holds {data['role']}"
     if kind == "note.added":
         return str(data["text"])
+    if kind == "input.set":
+        change = f"{data['input']} {value_text(data.get('previous'))} -> {value_text(data['value'])}"
+        source = f" (inject {data['inject']})" if data.get("inject") is not None else ""
+        return f"{change}{source}" + (f": {data['note']}" if data.get("note") else "")
     if kind == "severity.changed":
         return f"severity {data['from']} -> {data['to']}: {data['note']}"
     if kind == "incident.resolved":

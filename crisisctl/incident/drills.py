@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from crisisctl.clock import format_time
 from crisisctl.errors import LogError
+from crisisctl.incident.facts import value_text
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import Inject, Scenario, build_scenario
 from crisisctl.playbook.yamlsource import load_text, plain_value
+
+if TYPE_CHECKING:
+    from crisisctl.incident.records import NewEvent
+    from crisisctl.incident.service import IncidentService
 
 SCORE_FORMULA = (
     "score = round(100 × (0.6 × expectations met / expectations due so far"
@@ -40,6 +47,74 @@ def signals_so_far(scenario: Scenario, elapsed: dt.timedelta) -> dict[str, objec
     return signals
 
 
+@dataclass(frozen=True, slots=True)
+class FiredInject:
+    """An inject whose facts were recorded, with the values it changed."""
+
+    number: int  # counted from 1, in scenario order
+    inject: Inject
+    values: dict[str, Any]
+
+
+def inject_facts(inject: Inject) -> str:
+    """What an inject sets, in words: `illness_reported=true, units_sold=41000`."""
+    return ", ".join(f"{name}={value_text(value)}" for name, value in inject.inputs.items())
+
+
+def inject_changes(state: IncidentState, inject: Inject) -> dict[str, Any]:
+    """The inject's input values that would still change something when stated at its time: not those
+    already holding that value, nor those the team changed again after the inject's time."""
+    at = state.declared_at + inject.at
+    latest = {change.input: change.at for change in state.input_changes}
+    return {
+        name: value
+        for name, value in inject.inputs.items()
+        if state.inputs.get(name) != value and latest.get(name, at) <= at
+    }
+
+
+def unfired_injects(state: IncidentState, scenario: Scenario, elapsed: dt.timedelta) -> list[FiredInject]:
+    """Injects due by `elapsed` whose facts are not yet recorded, each with the values it changes."""
+    fired = {change.inject for change in state.input_changes}
+    due = []
+    for number, inject in enumerate(scenario.injects, start=1):
+        if inject.inputs and inject.at <= elapsed and number not in fired:
+            values = inject_changes(state, inject)
+            if values:
+                due.append(FiredInject(number, inject, values))
+    return due
+
+
+def fire_injects(
+    service: IncidentService, state: IncidentState, scenario: Scenario, elapsed: dt.timedelta
+) -> list[FiredInject]:
+    """Record the facts of every inject due by `elapsed` (drill time since the start), each at its own drill
+    time and in its own transaction; whoever acts for `service` is the one recorded (the facilitator).
+    Safe to repeat and to run from two screens at once: what is recorded is decided inside the write lock."""
+    fired = []
+    for pending in unfired_injects(state, scenario, elapsed):
+        fired.extend(_fire(service, state, scenario, pending))
+    return fired
+
+
+def _fire(
+    service: IncidentService, state: IncidentState, scenario: Scenario, pending: FiredInject
+) -> list[FiredInject]:
+    recorded: list[FiredInject] = []
+
+    def events_for(now: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+        unfired = unfired_injects(now, scenario, pending.inject.at)
+        recorded.extend(item for item in unfired if item.number == pending.number)
+        return [
+            event
+            for item in recorded
+            for event in service.input_events(now, when, item.values, item.inject.message, item.number)
+        ]
+
+    service.record(state.id, format_time(state.declared_at + pending.inject.at), events_for)
+    return recorded
+
+
 def firing_triggers(playbook: Playbook, signals: dict[str, object]) -> list[str]:
     return [trigger.id for trigger in playbook.triggers if evaluate(trigger.when, signals).holds]
 
@@ -57,7 +132,7 @@ class ExpectationResult:
 @dataclass(frozen=True, slots=True)
 class StepResult:
     step: str
-    due: dt.timedelta
+    due: dt.timedelta  # the deadline, from the start of the drill
     done_at: dt.timedelta | None
     status: str  # "on-time" | "late" | "missed" | "pending" (not yet due) | "skipped" | "not-applicable"
 
@@ -135,7 +210,7 @@ def _expectation(
 
 
 def _step_result(state: IncidentState, view: StepView, elapsed: dt.timedelta) -> StepResult:
-    due = view.step.due
+    due = _offset(state, view.due_at)  # from the start; later for a step that a fact switched on later
     assert due is not None  # only steps with a deadline are scored
     if view.status in ("skipped", "not-applicable"):
         return StepResult(view.step.id, due, None, view.status)

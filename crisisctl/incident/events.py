@@ -9,6 +9,7 @@ STEP_DONE = "step.done"
 STEP_SKIPPED = "step.skipped"
 STEP_BLOCKED = "step.blocked"
 NOTE_ADDED = "note.added"
+INPUT_SET = "input.set"  # a fact changed: {input, value, previous, note?, inject?}
 SEVERITY_CHANGED = "severity.changed"
 RESOLVED = "incident.resolved"
 CLOSED = "incident.closed"

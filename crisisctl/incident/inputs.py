@@ -93,8 +93,8 @@ def json_default(declared: Input) -> Any:
     return value
 
 
-def resolve_inputs(playbook: Playbook, given: dict[str, str]) -> tuple[dict[str, Any], list[Input]]:
-    """Typed values for the given inputs plus defaults, and the required inputs still missing."""
+def parse_inputs(playbook: Playbook, given: dict[str, str]) -> dict[str, Any]:
+    """Typed values for inputs given as NAME=VALUE text (`declare --input`, `set`); exit 2 for a bad one."""
     declared_by_id = {declared.id: declared for declared in playbook.inputs}
     values: dict[str, Any] = {}
     for name, text in given.items():
@@ -104,6 +104,12 @@ def resolve_inputs(playbook: Playbook, given: dict[str, str]) -> tuple[dict[str,
 
             raise unknown("input", name, declared_by_id, "this playbook declares no inputs")
         values[name] = parse_input_value(declared, text)
+    return values
+
+
+def resolve_inputs(playbook: Playbook, given: dict[str, str]) -> tuple[dict[str, Any], list[Input]]:
+    """Typed values for the given inputs plus defaults, and the required inputs still missing."""
+    values = parse_inputs(playbook, given)
     for declared in playbook.inputs:
         if declared.id not in values and declared.default is not None:
             values[declared.id] = json_default(declared)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
-from crisisctl.incident.state import IncidentState, StepRecord, step_views
+from crisisctl.incident.state import IncidentState, StepView, step_views
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook, Step
 from crisisctl.playbook.vocabulary import PHASES
@@ -45,6 +45,7 @@ class StepOutcome:
     note: str
     forced: bool
     actor: str
+    applicable_since: dt.datetime | None = None  # when its `when` last began to hold (its deadline counts from it)
 
     @property
     def overdue(self) -> bool:
@@ -117,10 +118,7 @@ def measure(state: IncidentState, playbook: Playbook, now: dt.datetime) -> Incid
                 first_start[step_id] = _earliest(first_start.get(step_id), at)
         elif kind == ev.COMM_SENT and event.data.get("communication") in customer_comms:
             first_notice_at = _earliest(first_notice_at, parse_time(event.at))
-    outcomes = [
-        _outcome(view.step, view.status, view.holder, view.due_at, view.record, first_start.get(view.step.id), now)
-        for view in step_views(state, playbook, now)
-    ]
+    outcomes = [_outcome(view, first_start.get(view.step.id), now) for view in step_views(state, playbook, now)]
     judged = judged_steps(outcomes)
     metrics = IncidentMetrics(
         acknowledged_at=acknowledged_at,
@@ -137,15 +135,8 @@ def measure(state: IncidentState, playbook: Playbook, now: dt.datetime) -> Incid
     return metrics
 
 
-def _outcome(
-    step: Step,
-    status: str,
-    holder: str | None,
-    due_at: dt.datetime | None,
-    record: StepRecord | None,
-    started_at: dt.datetime | None,
-    now: dt.datetime,
-) -> StepOutcome:
+def _outcome(view: StepView, started_at: dt.datetime | None, now: dt.datetime) -> StepOutcome:
+    status, due_at, record = view.status, view.due_at, view.record
     finished_at = record.at if record is not None and status in ("done", "skipped") else None
     late_by: dt.timedelta | None = None
     if status == "done":
@@ -163,10 +154,10 @@ def _outcome(
         if due_at is not None and now > due_at:
             late_by = now - due_at
     return StepOutcome(
-        step=step,
+        step=view.step,
         status=status,
         verdict=verdict,
-        holder=holder,
+        holder=view.holder,
         due_at=due_at,
         started_at=started_at,
         finished_at=finished_at,
@@ -174,6 +165,7 @@ def _outcome(
         note=record.note if record is not None else "",
         forced=bool(record is not None and record.forced),
         actor=record.actor if record is not None else "",
+        applicable_since=view.applicable_since,
     )
 
 

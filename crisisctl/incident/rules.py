@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crisisctl.errors import RefusedError, UsageError
+from crisisctl.incident.facts import value_text
 from crisisctl.incident.ids import unknown
 from crisisctl.incident.state import IncidentState, StepView, unmet_dependencies
 from crisisctl.playbook.model import Playbook, Step
@@ -64,6 +66,18 @@ def ensure_not_future(at: dt.datetime, now: dt.datetime) -> None:
         raise UsageError(
             f"the stated time {at:%Y-%m-%d %H:%M} UTC is in the future",
             "--at records when something happened; it cannot be later than now",
+        )
+
+
+def check_input_change(state: IncidentState, name: str, value: Any, at: dt.datetime) -> None:
+    """A change must change something, and must be the input's latest: its history stays in stated-time order."""
+    if name in state.inputs and state.inputs[name] == value:
+        raise RefusedError(f"{name} is already {value_text(value)} in {state.id}", "nothing to change")
+    later = [change for change in state.input_changes if change.input == name and change.at > at]
+    if later:
+        raise RefusedError(
+            f"{name} already has a later change (event {later[-1].seq}, stated {later[-1].at:%Y-%m-%d %H:%M} UTC)",
+            "a new value must be the latest: use a later --at, or none for now; the history keeps every value",
         )
 
 

@@ -13,11 +13,13 @@ from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
+from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
+from crisisctl.incident.inputs import parse_inputs
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
-from crisisctl.incident.state import Draft, IncidentState, apply_newer, fold, step_views
+from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
 
@@ -170,9 +172,10 @@ class IncidentService:
             recorded = log_time(writer, wall)
             at = self.stated_time(state, at_text, recorded)
             new_events = events_for(state, playbook, at)
-            stored = writer.append(new_events, format_time(recorded), format_time(wall))
-            apply_newer(state, stored)
-            writer.save_incident(incident_row(state))
+            if new_events:  # none: another writer already recorded what this one would (a drill's injects)
+                stored = writer.append(new_events, format_time(recorded), format_time(wall))
+                apply_newer(state, stored)
+                writer.save_incident(incident_row(state))
         return state
 
     def stated_time(self, state: IncidentState, at_text: str | None, recorded: dt.datetime) -> dt.datetime:
@@ -226,6 +229,39 @@ class IncidentService:
             return [NewEvent(state.id, format_time(when), ev.NOTE_ADDED, self.actor, {"text": text})]
 
         return self.record(incident_id, at, events_for)
+
+    def set_inputs(self, incident_id: str, given: dict[str, str], *, note: str | None, at: str | None) -> FactsRecorded:
+        """Record new values of inputs, typed and checked as at declaration, and say which steps that switched
+        on or off."""
+        if not given:
+            raise UsageError("name the fact to change", "crisisctl set INC NAME=VALUE, e.g. affected_customers=12614")
+        before: list[StepView] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            values = parse_inputs(playbook, given)
+            for name, value in values.items():
+                rules.check_input_change(state, name, value, when)
+            before.extend(step_views(state, playbook, when))
+            return self.input_events(state, when, values, note or "")
+
+        state = self.record(incident_id, at, events_for)
+        changes = state.input_changes[-len(given) :]
+        after = step_views(state, self.playbook_for(state), changes[-1].at)
+        return FactsRecorded(state, changes, *switched_steps(before, after))
+
+    def input_events(
+        self, state: IncidentState, when: dt.datetime, values: dict[str, Any], note: str, inject: int | None = None
+    ) -> list[NewEvent]:
+        """One `input.set` event per changed input, keeping the value it replaces."""
+        events = []
+        for name, value in values.items():
+            data: dict[str, Any] = {"input": name, "value": value, "previous": state.inputs.get(name)}
+            if note:
+                data["note"] = note
+            if inject is not None:
+                data["inject"] = inject
+            events.append(NewEvent(state.id, format_time(when), ev.INPUT_SET, self.actor, data))
+        return events
 
     def change_severity(self, incident_id: str, level: str, *, note: str, at: str | None) -> IncidentState:
         if not note.strip():
@@ -333,6 +369,24 @@ class IncidentService:
             return [NewEvent(state.id, format_time(when), ev.CLOSED, self.actor, data)]
 
         return self.record(incident_id, at, events_for)
+
+
+@dataclass(frozen=True)
+class FactsRecorded:
+    """The incident after a change of facts, and the steps the change made applicable or not applicable."""
+
+    state: IncidentState
+    changes: list[InputChange]
+    now_applicable: list[StepView]
+    no_longer_applicable: list[StepView]
+
+
+def switched_steps(before: list[StepView], after: list[StepView]) -> tuple[list[StepView], list[StepView]]:
+    """The steps whose applicability differs between two views of the same playbook's steps."""
+    was = {view.step.id: view.applicable_since is not None for view in before}
+    on = [view for view in after if view.applicable_since is not None and not was[view.step.id]]
+    off = [view for view in after if view.applicable_since is None and was[view.step.id]]
+    return on, off
 
 
 @dataclass(frozen=True)

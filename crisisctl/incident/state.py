@@ -9,8 +9,8 @@ from typing import Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.facts import InputChange, applicable_since, snapshots, typed
 from crisisctl.incident.records import StoredEvent
-from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook, Step
 
 
@@ -115,7 +115,9 @@ class IncidentState:
     status: str = "open"
     speed: float = 1.0
     scenario: dict[str, Any] | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)  # the latest value of each input
+    declared_inputs: dict[str, Any] = field(default_factory=dict)
+    input_changes: list[InputChange] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepRecord] = field(default_factory=dict)
     communications: dict[tuple[str, str], CommunicationRecord] = field(default_factory=dict)
@@ -149,6 +151,7 @@ def fold(events: Sequence[StoredEvent]) -> IncidentState:
         speed=float(data.get("speed", 1.0)),
         scenario=data.get("scenario"),
         inputs=dict(data.get("inputs", {})),
+        declared_inputs=dict(data.get("inputs", {})),
         roles=dict(data.get("roles", {})),
     )
     for event in events:
@@ -187,6 +190,21 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
         state.severity_history.append((parse_time(event.at), data["from"], data["to"], data.get("note", "")))
     elif kind == ev.NOTE_ADDED:
         state.notes.append((parse_time(event.at), event.actor, data["text"]))
+    elif kind == ev.INPUT_SET:
+        # One input's changes are recorded in stated-time order (rules.check_input_change): the newest is the latest.
+        state.inputs[data["input"]] = data["value"]
+        state.input_changes.append(
+            InputChange(
+                event.seq,
+                parse_time(event.at),
+                event.actor,
+                data["input"],
+                data["value"],
+                data.get("previous"),
+                data.get("note", ""),
+                data.get("inject"),
+            )
+        )
     elif kind.startswith("communication."):
         _apply_communication(state, event)
     elif kind == ev.RESOLVED:
@@ -254,13 +272,8 @@ def default_locale(locales: tuple[str, ...]) -> str:
 
 
 def typed_inputs(state: IncidentState, playbook: Playbook) -> dict[str, Any]:
-    """Inputs as their declared types (dates come back from JSON as text)."""
-    values = dict(state.inputs)
-    for declared in playbook.inputs:
-        value = values.get(declared.id)
-        if declared.type == "date" and isinstance(value, str):
-            values[declared.id] = dt.date.fromisoformat(value)
-    return values
+    """The latest inputs as their declared types (dates come back from JSON as text)."""
+    return typed(state.inputs, playbook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,24 +286,28 @@ class StepView:
     overdue: bool
     holder: str | None
     record: StepRecord | None
-
-
-def is_applicable(step: Step, inputs: dict[str, Any]) -> bool:
-    return step.when is None or evaluate(step.when, inputs).holds
+    applicable_since: dt.datetime | None = None  # when its `when` last began to hold; None: it does not
 
 
 def step_views(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[StepView]:
-    """Every step with its status, deadline and owner, in playbook order."""
-    inputs = typed_inputs(state, playbook)
+    """Every step with its status, deadline and owner, in playbook order.
+
+    A step's deadline counts from the moment it became applicable: the declaration, or the change of
+    a fact that made its `when` hold. Work recorded on a step that no longer applies stays in the log;
+    the step shows as not applicable unless it was finished (done, skipped) or recorded with --force.
+    """
+    history = snapshots(state.declared_at, state.declared_inputs, state.input_changes, playbook)
     views = []
     for step in playbook.steps:
         record = state.steps.get(step.id)
-        status = "pending" if is_applicable(step, inputs) else "not-applicable"
-        if record is not None:
+        since = applicable_since(step.when, history)
+        if record is not None and (since is not None or record.forced or record.status in ("done", "skipped")):
             status = record.status
-        due_at = state.declared_at + step.due if step.due is not None else None
+        else:
+            status = "pending" if since is not None else "not-applicable"
+        due_at = (since or state.declared_at) + step.due if step.due is not None else None
         overdue = due_at is not None and status not in ev.FINISHED_STEP_STATUSES and now > due_at
-        views.append(StepView(step, status, due_at, overdue, state.roles.get(step.role), record))
+        views.append(StepView(step, status, due_at, overdue, state.roles.get(step.role), record, since))
     return views
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -11,19 +11,25 @@ from rich.text import Text
 
 from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
+from crisisctl.incident.facts import InputChange
 from crisisctl.incident.records import IncidentRow, StoredEvent
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows, communications_table
 from crisisctl.output.plain import (
+    INPUT_CHANGE_COLUMNS,
     PLAYBOOK_MOVED_ON,
     due_words,
-    input_text,
+    input_change_rows,
+    input_rows,
     local,
     unfilled_roles_line,
     unfilled_text,
 )
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+
+if TYPE_CHECKING:
+    from crisisctl.incident.service import FactsRecorded
 
 
 def _text(value: str, style: str = "") -> Text:
@@ -106,14 +112,20 @@ def incident_panel(
     parts.append(steps_table(step_views(state, playbook, now), now))
     if playbook.communications:
         parts.append(communications_table(state, playbook, title="Notices"))
-    if state.inputs:
-        inputs = Table(title="Inputs", title_justify="left", show_edge=False, header_style="bold")
-        inputs.add_column("input")
-        inputs.add_column("value")
-        for name, value in state.inputs.items():
-            inputs.add_row(_text(name), _text(input_text(value)))
-        parts.append(inputs)
+    if playbook.inputs:
+        parts.append(_rows_table("Inputs", ("input", "value"), input_rows(state, playbook)))
+    if state.input_changes:
+        parts.append(_rows_table("Input changes", INPUT_CHANGE_COLUMNS, input_change_rows(state)))
     return Group(*parts)
+
+
+def _rows_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_text(cell) for cell in row))
+    return table
 
 
 def incidents_table(rows: list[IncidentRow]) -> Table:
@@ -162,6 +174,31 @@ def step_payload(view: StepView) -> dict[str, Any]:
         "overdue": view.overdue,
         "forced": bool(view.record and view.record.forced),
         "note": view.record.note if view.record else "",
+        "applicable_since": format_time(view.applicable_since) if view.applicable_since else None,
+    }
+
+
+def input_change_payload(change: InputChange) -> dict[str, Any]:
+    return {
+        "seq": change.seq,
+        "at": format_time(change.at),
+        "actor": change.actor,
+        "input": change.input,
+        "value": change.value,
+        "previous": change.previous,
+        "note": change.note,
+        "inject": change.inject,
+    }
+
+
+def facts_payload(recorded: FactsRecorded) -> dict[str, Any]:
+    """`crisisctl set --json`: the changes recorded, the latest inputs, and the steps the change switched."""
+    return {
+        "id": recorded.state.id,
+        "changes": [input_change_payload(change) for change in recorded.changes],
+        "inputs": recorded.state.inputs,
+        "now_applicable": [step_payload(view) for view in recorded.now_applicable],
+        "no_longer_applicable": [view.step.id for view in recorded.no_longer_applicable],
     }
 
 
@@ -174,6 +211,7 @@ def incident_detail_payload(
         "playbook_changed_on_disk": playbook_moved_on,
         "summary": state.summary,
         "inputs": state.inputs,
+        "input_history": [input_change_payload(change) for change in state.input_changes],
         "roles": [
             {"id": role.id, "title": role.title, "required": role.required, "holder": state.roles.get(role.id)}
             for role in playbook.roles

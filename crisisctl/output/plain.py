@@ -80,13 +80,35 @@ def unfilled_text(required: bool) -> str:
     return "unfilled" + (" (required)" if required else "")
 
 
-def input_text(value: Any) -> str:
-    """An input's value in one cell: lists comma-separated."""
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+def input_rows(state: IncidentState, playbook: Playbook) -> list[tuple[str, ...]]:
+    """Every declared input with its latest value (`not set` for one given no value yet)."""
+    from crisisctl.incident.facts import value_text
+
+    return [(declared.id, value_text(state.inputs.get(declared.id))) for declared in playbook.inputs]
+
+
+INPUT_CHANGE_COLUMNS = ("at", "who", "input", "change", "why")
+
+
+def input_change_rows(state: IncidentState) -> list[tuple[str, ...]]:
+    """Each change of an input by stated time: when, who, which, old -> new, and the note (or the drill inject)."""
+    from crisisctl.incident.facts import in_stated_order, value_text
+
+    return [
+        (
+            local(change.at),
+            change.actor,
+            change.input,
+            f"{value_text(change.previous)} -> {value_text(change.value)}",
+            (f"inject {change.inject}: " if change.inject is not None else "") + change.note,
+        )
+        for change in in_stated_order(state.input_changes)
+    ]
 
 
 def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, playbook_moved_on: bool) -> str:
-    """`crisisctl show` for pipes and files: the panel's header, roles, steps, notices and inputs as plain sections."""
+    """`crisisctl show` for pipes and files: the panel's header, roles, steps, notices, inputs and their changes
+    as plain sections."""
     from crisisctl.incident.state import step_views, unfilled_required_roles
 
     lines = [
@@ -115,9 +137,10 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         from crisisctl.output.comms import COMMUNICATION_COLUMNS, communication_plain_rows
 
         sections.append("Notices\n" + plain_table(COMMUNICATION_COLUMNS, communication_plain_rows(state, playbook)))
-    if state.inputs:
-        values = [(name, input_text(value)) for name, value in state.inputs.items()]
-        sections.append("Inputs\n" + plain_table(("input", "value"), values))
+    if playbook.inputs:
+        sections.append("Inputs\n" + plain_table(("input", "value"), input_rows(state, playbook)))
+    if state.input_changes:
+        sections.append("Input changes\n" + plain_table(INPUT_CHANGE_COLUMNS, input_change_rows(state)))
     return "\n\n".join(sections)
 
 

@@ -36,6 +36,7 @@ INJECT = Obj(
         "at": Field(Duration(), required=True, description="from the start of the drill"),
         "message": Field(PLAIN_TEXT, required=True),
         "signals": Field(MapOf(SNAKE, AnyValue(allow_list=False))),
+        "inputs": Field(MapOf(SNAKE, AnyValue()), description="facts the inject changes: set when it fires"),
     },
 )
 STEP_EXPECTATION = Obj("step expectation", {"step": Field(SLUG, required=True), "by": Field(Duration(), required=True)})
@@ -97,6 +98,7 @@ class Inject:
     at: dt.timedelta
     message: str
     signals: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)  # JSON-ready, as the log keeps input values
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,40 +159,9 @@ def validate_scenario(loaded: LoadedYaml, playbooks: dict[str, Playbook]) -> Val
 
 
 def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> None:
-    declared_inputs = {declared.id: declared for declared in playbook.inputs}
     inputs = document.items.get("inputs")
+    _check_input_values(inputs, "inputs", playbook, checker)
     given = inputs.items if isinstance(inputs, YMap) else {}
-    for name, node in given.items():
-        path = join_path("inputs", name)
-        declared = declared_inputs.get(name)
-        if declared is None:
-            key = inputs.keys[name] if isinstance(inputs, YMap) else node
-            checker.report(
-                key,
-                path,
-                "unknown-ref",
-                f"the playbook has no input `{name}`",
-                did_you_mean(name, declared_inputs) or "declared inputs: " + listing(declared_inputs),
-            )
-        elif not fits_input_type(plain_value(node), declared.type):
-            checker.report(
-                node,
-                path,
-                "input-type",
-                f"`{plain_value(node)}` is not a valid {declared.type}",
-                f"input {name} is declared as {declared.type}",
-            )
-        elif declared.choices:
-            values = plain_value(node) if declared.type == "list" else [plain_value(node)]
-            outside = [value for value in values if value not in declared.choices]
-            if outside:
-                checker.report(
-                    node,
-                    path,
-                    "input-type",
-                    f"`{outside[0]}` is not one of the choices for {name}",
-                    "choose from: " + listing(declared.choices),
-                )
     for declared in playbook.inputs:
         if declared.required and declared.default is None and declared.id not in given:
             checker.report(
@@ -200,6 +171,10 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                 f"the playbook requires input `{declared.id}`",
                 f"add `{declared.id}:` under inputs",
             )
+    injects = document.items.get("injects")
+    for index, inject in enumerate(injects.items if isinstance(injects, YSeq) else []):
+        if isinstance(inject, YMap):
+            _check_input_values(inject.items.get("inputs"), f"injects[{index}].inputs", playbook, checker)
     roles = document.items.get("roles")
     if isinstance(roles, YMap):
         known = [role.id for role in playbook.roles]
@@ -229,6 +204,43 @@ def _check_references(document: YMap, playbook: Playbook, checker: Checker) -> N
                         f"the playbook has no {noun} `{named.value}`",
                         did_you_mean(named.value, known_ids) or f"{noun}s: " + listing(known_ids),
                     )
+
+
+def _check_input_values(inputs: YNode | None, path: str, playbook: Playbook, checker: Checker) -> None:
+    """Each named input must be declared by the playbook, and its value fit the input's type and choices."""
+    if not isinstance(inputs, YMap):
+        return
+    declared_inputs = {declared.id: declared for declared in playbook.inputs}
+    for name, node in inputs.items.items():
+        value_path = join_path(path, name)
+        declared = declared_inputs.get(name)
+        if declared is None:
+            checker.report(
+                inputs.keys[name],
+                value_path,
+                "unknown-ref",
+                f"the playbook has no input `{name}`",
+                did_you_mean(name, declared_inputs) or "declared inputs: " + listing(declared_inputs),
+            )
+        elif not fits_input_type(plain_value(node), declared.type):
+            checker.report(
+                node,
+                value_path,
+                "input-type",
+                f"`{plain_value(node)}` is not a valid {declared.type}",
+                f"input {name} is declared as {declared.type}",
+            )
+        elif declared.choices:
+            values = plain_value(node) if declared.type == "list" else [plain_value(node)]
+            outside = [value for value in values if value not in declared.choices]
+            if outside:
+                checker.report(
+                    node,
+                    value_path,
+                    "input-type",
+                    f"`{outside[0]}` is not one of the choices for {name}",
+                    "choose from: " + listing(declared.choices),
+                )
 
 
 def _check_inject_order(document: YMap, checker: Checker) -> None:
@@ -263,15 +275,24 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _jsonable_inputs(inputs: dict[str, Any] | None) -> dict[str, Any]:
+    return {name: _jsonable(value) for name, value in (inputs or {}).items()}
+
+
 def build_scenario(data: dict[str, Any], loaded: LoadedYaml) -> Scenario:
     return Scenario(
         id=data["id"],
         playbook=data["playbook"],
         title=data["title"],
-        inputs={name: _jsonable(value) for name, value in (data.get("inputs") or {}).items()},
+        inputs=_jsonable_inputs(data.get("inputs")),
         roles=dict(data.get("roles") or {}),
         injects=tuple(
-            Inject(parse_duration(item["at"]), item["message"], dict(item.get("signals") or {}))
+            Inject(
+                parse_duration(item["at"]),
+                item["message"],
+                dict(item.get("signals") or {}),
+                _jsonable_inputs(item.get("inputs")),
+            )
             for item in data.get("injects") or []
         ),
         expectations=tuple(

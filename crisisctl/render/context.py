@@ -14,7 +14,7 @@ COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel"})
 
 NOTICE_NAMES = frozenset({"incident", "playbook", "inputs", "roles", "locale", "now", "communication", "steps"})
 REPORT_NAMES = NOTICE_NAMES | frozenset(
-    {"timeline", "communications", "severity_history", "kpis", "lessons", "actions", "draft"}
+    {"timeline", "communications", "severity_history", "input_history", "kpis", "lessons", "actions", "draft"}
 )
 
 FIELDS_BY_NAME: dict[str, frozenset[str]] = {

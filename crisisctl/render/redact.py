@@ -47,6 +47,8 @@ _MACHINE_KEYS = frozenset(
         "template",
         "template_sha256",
         "channel",
+        "input",
+        "inject",
     }
 )
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.describe import describe_event
+from crisisctl.incident.facts import in_stated_order, value_text
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.state import IncidentState, communication_status, fold
 from crisisctl.output.safetext import inert
@@ -230,6 +231,25 @@ def _notes_with(state: IncidentState, prefix: str) -> list[dict[str, Any]]:
     return found
 
 
+def _input_history(state: IncidentState) -> list[dict[str, Any]]:
+    """Every change of a fact, by stated time: when, who, which input, old and new value (also in words), why."""
+    return [
+        {
+            "at": change.at,
+            "actor": change.actor,
+            "input": change.input,
+            "previous": change.previous,
+            "value": change.value,
+            "previous_text": value_text(change.previous),
+            "value_text": value_text(change.value),
+            "note": change.note,
+            "inject": change.inject,
+            "seq": change.seq,
+        }
+        for change in in_stated_order(state.input_changes)
+    ]
+
+
 def _timeline(state: IncidentState) -> list[dict[str, Any]]:
     declared = state.declared_at
     items = []
@@ -315,6 +335,8 @@ def report_context(
                 "finished_at": o.finished_at,
                 "late_by": o.late_by.total_seconds() if o.late_by is not None else None,
                 "due_s": _offset(state, o.due_at),
+                "applicable_since": o.applicable_since,
+                "applicable_s": _offset(state, o.applicable_since),
                 "started_s": _offset(state, o.started_at),
                 "finished_s": _offset(state, o.finished_at),
                 "note": o.note,
@@ -326,6 +348,7 @@ def report_context(
         "timeline": _timeline(state),
         "communications": _communications(state, playbook),
         "severity_history": severity_history,
+        "input_history": _input_history(state),
         "kpis": [
             {
                 "id": k.id,
