@@ -69,6 +69,11 @@ COMMANDS: dict[str, CommandSpec] = {
         "Evaluate every playbook's triggers against signals, most severe match first.",
     ),
     "comms": CommandSpec("crisisctl.cli.comms", "comms_app", "Draft, approve and send the playbook's notices."),
+    "remind": CommandSpec(
+        "crisisctl.cli.remind",
+        "remind_command",
+        "Tell the team what is due: declared, severity, roles, approvals, steps due or overdue, resolved.",
+    ),
     "timeline": CommandSpec(
         "crisisctl.cli.incident", "timeline_command", "Every event of the incident, oldest first by stated time."
     ),

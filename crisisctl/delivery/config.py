@@ -37,11 +37,38 @@ class SmtpSettings:
         return (user, os.environ.get(self.password_env, "")) if user else None
 
 
+# What may notify the team (docs/communications.md, "Telling the team"); a target takes all unless it names some.
+NOTIFY_KINDS = ("declared", "severity", "assigned", "approval", "due", "overdue", "resolved")
+# Playbook channels a notification target can carry to customers (e-mail goes by SMTP).
+TARGET_CHANNELS = ("sms", "chat", "webhook")
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    """A named notification target: an Apprise URL read from the environment when it is used, never stored."""
+
+    name: str
+    url_env: str
+    kinds: tuple[str, ...] = NOTIFY_KINDS
+    person: str | None = None  # only what is addressed to this person (their role, their approvals)
+
+    def url(self) -> str:
+        url = os.environ.get(self.url_env, "").strip()
+        if not url:
+            raise UsageError(
+                f"the notification target {self.name} reads its URL from {self.url_env}, which is not set",
+                f"export {self.url_env}='json://chat.example.com/hook' (an Apprise URL), or remove the target",
+            )
+        return url
+
+
 @dataclass(frozen=True)
 class DeliveryConfig:
     smtp: SmtpSettings | None = None
     recipients: dict[str, list[str]] = field(default_factory=dict)
     group_shared_outbox: bool = False  # outbox folders 2770 and files 0640, for a team sharing one machine
+    targets: dict[str, NotifyTarget] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)  # channel -> the target that delivers it
 
 
 def load_config(path: Path | None = None) -> DeliveryConfig:
@@ -60,10 +87,13 @@ def load_config(path: Path | None = None) -> DeliveryConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"cannot read the configuration {path}: {error}", "see docs/communications.md") from None
+    targets = _targets(data.get("notify", {}), path)
     return DeliveryConfig(
         _smtp(data.get("smtp"), path),
         _recipients(data.get("recipients", {}), path),
         _group_shared(data.get("outbox", {}), path),
+        targets,
+        _channels(data.get("channels", {}), targets, path),
     )
 
 
@@ -146,3 +176,46 @@ def _recipients(section: Any, path: Path) -> dict[str, list[str]]:
             f"{path}: [recipients] maps an audience to a list of addresses", 'customers = ["a@example.com"]'
         )
     return {audience: list(addresses) for audience, addresses in section.items()}
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _targets(section: Any, path: Path) -> dict[str, NotifyTarget]:
+    """`[notify.NAME]` tables: url_env (required), events (a subset of NOTIFY_KINDS), person."""
+    example = '[notify.ops-chat]\nurl_env = "CRISISCTL_NOTIFY_OPS_CHAT"'
+    if not isinstance(section, dict):
+        raise UsageError(f"{path}: [notify] holds one table per target", example)
+    targets = {}
+    for name, table in section.items():
+        where = f"{path}: [notify.{name}]"
+        if not isinstance(table, dict) or set(table) - {"url_env", "events", "person"}:
+            raise UsageError(f"{where} knows only url_env, events and person", example)
+        url_env = table.get("url_env")
+        if not isinstance(url_env, str) or not _ENV_NAME.fullmatch(url_env):
+            raise UsageError(
+                f"{where} needs url_env, the name of the environment variable holding its Apprise URL",
+                "URLs carry tokens, so they are read from the environment and never written in a file",
+            )
+        kinds = table.get("events", list(NOTIFY_KINDS))
+        if not isinstance(kinds, list) or not kinds or any(kind not in NOTIFY_KINDS for kind in kinds):
+            raise UsageError(f"{where} events must be a list of {', '.join(NOTIFY_KINDS)}", 'events = ["overdue"]')
+        person = table.get("person")
+        if person is not None and (not isinstance(person, str) or not person.strip()):
+            raise UsageError(f"{where} person must be a roster id or a name", 'person = "ana"')
+        targets[str(name)] = NotifyTarget(str(name), url_env, tuple(kinds), person)
+    return targets
+
+
+def _channels(section: Any, targets: dict[str, NotifyTarget], path: Path) -> dict[str, str]:
+    """`[channels]`: sms, chat or webhook = the target that carries such notices to customers."""
+    if not isinstance(section, dict) or set(section) - set(TARGET_CHANNELS):
+        raise UsageError(f"{path}: [channels] knows only {', '.join(TARGET_CHANNELS)}", 'sms = "sms-gateway"')
+    for channel, target in section.items():
+        if target not in targets:
+            known = ", ".join(sorted(targets)) or "none"
+            raise UsageError(
+                f"{path}: [channels] {channel} names the target {target!r}, which no [notify.…] table defines",
+                f"define [notify.{target}] (targets now: {known})",
+            )
+    return {str(channel): str(target) for channel, target in section.items()}

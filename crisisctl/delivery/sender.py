@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from crisisctl.delivery.config import DeliveryConfig
+from crisisctl.delivery.config import DeliveryConfig, NotifyTarget
+from crisisctl.delivery.notify import post, require_apprise
 from crisisctl.delivery.outbox import (
     Outbox,
     build_email,
@@ -53,6 +54,11 @@ class Courier:
     def _recipients(self, order: DispatchOrder) -> list[str]:
         return self.config.recipients.get(order.communication.audience, [])
 
+    def _target(self, order: DispatchOrder) -> NotifyTarget | None:
+        """The notification target configured for the notice's channel (sms, chat, webhook), if any."""
+        name = self.config.channels.get(order.communication.channel)
+        return self.config.targets[name] if name else None
+
     def route(self, order: DispatchOrder) -> dict[str, Any]:
         """Checked before the intent is recorded: a refusal here sends and records nothing."""
         sender = self._sender()
@@ -65,13 +71,19 @@ class Courier:
                         f"the address {address!r} is not plain ASCII, which SMTP without SMTPUTF8 cannot carry",
                         "write an international domain as xn--… in the configuration",
                     )
+        target = self._target(order)
+        if target is not None:
+            target.url()  # set, and Apprise installed: checked before the intent is recorded
+            require_apprise(target)
         self.outbox.prepare(order.incident)
         name, payload = self._payload(order, sender)
         route: dict[str, Any] = {
             "outbox": str(self.outbox.path_for(order.incident, name)),
             "outbox_sha256": hashlib.sha256(payload).hexdigest(),
-            "via": "smtp" if self._by_smtp(order) else "outbox",
+            "via": "smtp" if self._by_smtp(order) else "target" if target else "outbox",
         }
+        if target is not None:
+            route["target"] = target.name
         if order.communication.channel == "email":
             route["message_id"] = message_id(order.delivery_id)
             route["sender"] = sender
@@ -91,6 +103,8 @@ class Courier:
             return DeliveryOutcome("failed", error.message, str(self.outbox.path_for(order.incident, name)))
         if route["via"] == "outbox":
             return DeliveryOutcome("sent", self._outbox_only_detail(order), str(path))
+        if route["via"] == "target":
+            return self._by_target(order, str(route["target"]), str(path))
         assert self.config.smtp is not None  # checked above
         recipients = list(route["recipients"])
         try:
@@ -102,6 +116,16 @@ class Courier:
         return DeliveryOutcome(
             "sent", f"delivered to {len(recipients)} recipient(s) as blind copies: {answer}", str(path)
         )
+
+    def _by_target(self, order: DispatchOrder, name: str, path: str) -> DeliveryOutcome:
+        target = self.config.targets.get(name)
+        if target is None:
+            raise UsageError(
+                f"this delivery went through the notification target {name}, which is not configured now",
+                f"configure [notify.{name}], then resend",
+            )
+        result = post(target, order.communication.title, order.draft.text)
+        return DeliveryOutcome(result.status, result.detail, path)
 
     def _outbox_only_detail(self, order: DispatchOrder) -> str:
         if order.communication.channel != "email":

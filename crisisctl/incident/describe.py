@@ -39,6 +39,11 @@ def describe_event(event: StoredEvent) -> str:
         if kind == "communication.sent":
             return f"{what} sent: {data.get('detail', '')}"
         return f"{what} delivery FAILED: {data.get('detail', '')}"
+    if kind.startswith("notification."):
+        told = f"{data['kind']} to {data['target']}"
+        if kind == "notification.sending":
+            return f"telling {told}: {data.get('title', '')}"
+        return f"told {told}" if kind == "notification.sent" else f"telling {told} FAILED: {data.get('detail', '')}"
     if kind == "incident.closed":
         return "closed" + (" (forced)" if data.get("forced") else "")
     return kind

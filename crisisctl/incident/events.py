@@ -19,6 +19,9 @@ COMM_SENDING = "communication.sending"  # the intent, recorded before anything l
 COMM_SENT = "communication.sent"
 COMM_DELIVERY_FAILED = "communication.delivery_failed"
 COMM_OUTCOMES = (COMM_SENT, COMM_DELIVERY_FAILED)
+NOTIFY_SENDING = "notification.sending"  # a team notification's intent, recorded before it is posted
+NOTIFY_SENT = "notification.sent"
+NOTIFY_FAILED = "notification.failed"
 
 STEP_EVENT_BY_ACTION = {
     "start": STEP_STARTED,

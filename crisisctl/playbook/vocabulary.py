@@ -27,7 +27,7 @@ CATEGORIES = (
 PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
-CHANNELS = ("email", "sms", "social", "web", "hotline-script", "press", "letter")
+CHANNELS = ("email", "sms", "chat", "webhook", "social", "web", "hotline-script", "press", "letter")
 KPIS = (
     "time_to_acknowledge",
     "time_to_first_notice",
