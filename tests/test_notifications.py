@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Workspace, declare, read_digest, subprocess_env
+from conftest import Workspace, declare, in_terminal, read_digest, subprocess_env, wait_for_exit
 
 
 class Hook:
@@ -242,3 +243,25 @@ def test_an_sms_notice_goes_through_its_target_exactly_once(
     assert sending[0]["data"]["route"]["via"] == "target" and sending[0]["data"]["route"]["target"] == "gateway"
     code, _, err = workspace.run("comms", "send", incident, "customer-notice")
     assert code == 1 and len(hook.posts) == 1, err  # a second send of the same draft is refused
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_watch_notify_tells_the_team_and_shares_its_record_with_remind(ops: Workspace, hook: Hook) -> None:
+    incident = declare(ops, "--assign", "incident-lead=ana")
+    session = f"crisisctl-notify-{time.monotonic_ns()}"
+    tmux = ["tmux", "-L", session]
+    command = [sys.executable, "-m", "crisisctl", *ops.args(), "watch", incident, "--notify"]
+    status_file = ops.root / "watch.status"
+    window = ["-x", "110", "-y", "40", *in_terminal(command, status_file)]
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, *window], check=True, env=subprocess_env())
+    try:
+        deadline = time.monotonic() + 30
+        while len(hook.posts) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sorted(hook.titles()) == sorted([f"{incident} declared", f"{incident} incident-lead: ana"])
+        assert remind(ops)[1] == []  # what the screen told, remind does not tell again
+        subprocess.run([*tmux, "send-keys", "-t", session, "C-c"], check=True)
+        assert wait_for_exit(status_file) == "130"
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    assert len(hook.posts) == 2

@@ -393,13 +393,19 @@ def watch(
     ctx: typer.Context,
     incident: IncidentId,
     events: Annotated[int, typer.Option("--events", min=1, max=50, help="How many recent events to show.")] = 6,
+    notify: Annotated[
+        bool,
+        typer.Option("--notify", help="Also tell the team what falls due, as `remind` does (every 10 s)."),
+    ] = False,
 ) -> None:
     """A live dashboard of one incident: steps and countdowns, roles, notices, the latest events.
 
     It updates within a second when anyone records anything, and never blocks them.
+    With --notify, it also tells the configured notification targets what the team
+    should know (each thing once, shared with any `remind` run).
 
-    Example: crisisctl watch INC-7
+    Example: crisisctl watch INC-7 --notify
     """
     from crisisctl.cli.watch import watch_incident
 
-    watch_incident(app_context(ctx), incident, events)
+    watch_incident(app_context(ctx), incident, events, notify)

@@ -1,6 +1,7 @@
 """The `watch` dashboard: one incident, live, for the whole team (heavy imports stay out of --help)."""
 
 import datetime as dt
+import time
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -8,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crisisctl.cli.context import AppContext
-from crisisctl.cli.live import follow
+from crisisctl.cli.live import Tick, follow
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
@@ -55,10 +56,31 @@ def dashboard(state: IncidentState, playbook: Playbook, real_now: dt.datetime, e
     return Panel(Group(*parts), title="crisisctl watch", border_style="cyan")
 
 
-def watch_incident(context: AppContext, incident: str, events: int) -> None:
-    """Follow one incident until Ctrl-C."""
+NOTIFY_SECONDS = 10.0  # how often `watch --notify` looks for what the team should be told
+
+
+def watch_incident(context: AppContext, incident: str, events: int, notify: bool = False) -> None:
+    """Follow one incident until Ctrl-C; with `notify`, tell the team what falls due meanwhile (as `remind`)."""
 
     def view(state: IncidentState, playbook: Playbook, real_now: dt.datetime) -> RenderableType:
         return dashboard(state, playbook, real_now, events)
 
-    follow(context, incident, view, lambda state: f"stopped watching {state.id}")
+    tick = notifying(context) if notify else None
+    follow(context, incident, view, lambda state: f"stopped watching {state.id}", tick)
+
+
+def notifying(context: AppContext) -> Tick:
+    """A tick that runs a `remind` pass over the watched incident every NOTIFY_SECONDS; True when it told any."""
+    from crisisctl.cli.remind import team_notifier
+
+    notifier = team_notifier(context)  # no targets, or one without its URL: refused before the screen opens
+    last = -NOTIFY_SECONDS
+
+    def tick(state: IncidentState, real_now: dt.datetime) -> bool:
+        nonlocal last
+        if time.monotonic() - last < NOTIFY_SECONDS:
+            return False
+        last = time.monotonic()
+        return bool(notifier.run([state.id], real_now))
+
+    return tick
