@@ -36,15 +36,17 @@ def list_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = F
 
     Example: crisisctl comms list INC-7
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.output.comms import communications_payload, communications_table
     from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
+    now = incident_now(state, context.now())
     if as_json:
-        print_json(communications_payload(state, playbook))
+        print_json(communications_payload(state, playbook, now))
     else:
-        context.out.print(communications_table(state, playbook))
+        context.out.print(communications_table(state, playbook, now))
 
 
 @comms_app.command("draft")
@@ -106,12 +108,13 @@ def show_command(
 
     Example: crisisctl comms show INC-7 customer-notice --locale zh
     """
+    from crisisctl.incident.service import incident_now
     from crisisctl.output.comms import communication_detail, print_communication_detail
     from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
-    detail = communication_detail(state, playbook, communication, locale)
+    detail = communication_detail(state, playbook, communication, locale, incident_now(state, context.now()))
     if as_json:
         print_json(detail)
     else:
@@ -191,6 +194,8 @@ def _print_settlement(context: AppContext, settlement: Settlement, as_json: bool
     what = settlement.communication + (f" ({settlement.locale})" if settlement.locale else "")
     context.say(f"{settlement.incident}: {what} {settlement.status}; {settlement.detail}")
     context.say(f"  outbox: {settlement.outbox}")
+    for step, why in settlement.linked_steps:
+        context.say(f"  step {step}: " + ("done" if why is None else f"stays open: {why}"))
 
 
 @comms_app.command("send")

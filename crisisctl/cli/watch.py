@@ -35,7 +35,7 @@ def dashboard(state: IncidentState, playbook: Playbook, real_now: dt.datetime, e
         parts.append(Text("UNFILLED REQUIRED ROLES: " + ", ".join(missing), style="bold red"))
     open_steps = [view for view in step_views(state, playbook, now) if view.status not in ("done", "not-applicable")]
     parts.append(steps_table(open_steps, now, title=f"Open steps ({len(open_steps)})"))
-    waiting = [row for row in communication_rows(state, playbook) if row["status"] in ("drafted", "approved")]
+    waiting = [row for row in communication_rows(state, playbook, now) if row["status"] in ("drafted", "approved")]
     if waiting:
         notices = Table(title="Notices waiting", title_justify="left", show_edge=False, header_style="bold")
         for column in ("notice", "status", "missing approvals"):

@@ -13,7 +13,7 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import IncidentService
-from crisisctl.incident.state import Dispatch, Draft, IncidentState
+from crisisctl.incident.state import Dispatch, Draft, IncidentState, step_views, unmet_dependencies
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.processes import may_still_run, on_this_host, this_process
 
@@ -69,6 +69,7 @@ class Settlement:
     detail: str
     outbox: str
     seq: int | None
+    linked_steps: tuple[tuple[str, str | None], ...] = ()  # (step, None: done by this send | why it stays open)
 
 
 class DeliveryFailedError(RefusedError):
@@ -222,14 +223,23 @@ class NoticeDispatcher:
             "detail": outcome.detail,
         }
 
+        linked: list[tuple[str, str | None]] = []
+
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            linked.clear()
             record = state.communications[(order.communication.id, order.locale)]
             earlier = [d for d in record.deliveries if d.delivery_id == order.delivery_id]
             if earlier and (outcome.status == "failed" or any(d.ok for d in earlier)):
                 raise RefusedError(f"delivery {order.delivery_id[:12]} of {what} is already settled", "nothing to do")
             if earlier:  # someone settled it as failed while it was still going out: the facts win
                 data["corrects"] = earlier[-1].seq
-            return [NewEvent(state.id, format_time(order.at), kind, self.service.actor, data)]
+            settled = NewEvent(state.id, format_time(order.at), kind, self.service.actor, data)
+            if outcome.status != "sent":
+                return [settled]
+            finished, staying = linked_steps(state, playbook, order, self.service.actor)
+            linked.extend((str(event.data["step"]), None) for event in finished)
+            linked.extend(staying)
+            return [settled, *finished]
 
         try:
             state = self.service.record(order.incident, None, events_for, closed_ok=True)
@@ -250,6 +260,7 @@ class NoticeDispatcher:
             outcome.detail,
             outcome.outbox,
             state.last_seq,
+            tuple(linked),
         )
         return settlement
 
@@ -273,3 +284,34 @@ def _still_unknown(order: DispatchOrder, why: str, outbox: str) -> Settlement:
     return Settlement(
         order.incident, order.communication.id, order.locale, order.delivery_id, "unknown", why, outbox, None
     )
+
+
+def linked_steps(
+    state: IncidentState, playbook: Playbook, order: DispatchOrder, actor: str
+) -> tuple[list[NewEvent], list[tuple[str, str]]]:
+    """The steps this communication carries out (`communication:` on a step): done by its send, recorded with it,
+    once every locale has gone out; and for each step that stays open, why. A finished step is left as it is."""
+    communication = order.communication
+    unsent = [
+        locale
+        for locale in communication.locales
+        if locale != order.locale
+        and ((record := state.communications.get((communication.id, locale))) is None or record.sent() is None)
+    ]
+    views = step_views(state, playbook, order.at)
+    done: list[NewEvent] = []
+    staying: list[tuple[str, str]] = []
+    for view in views:
+        if view.step.communication != communication.id or view.status in ev.FINISHED_STEP_STATUSES:
+            continue
+        waiting = unmet_dependencies(view.step, views)
+        if unsent:
+            staying.append((view.step.id, f"{communication.id} is not sent yet in {', '.join(unsent)}"))
+        elif view.status == "blocked":
+            staying.append((view.step.id, "it is blocked: record it done when it is unblocked"))
+        elif waiting:
+            staying.append((view.step.id, f"it waits for {', '.join(waiting)}"))
+        else:
+            data = {"step": view.step.id, "note": f"done by sending {communication.id}"}
+            done.append(NewEvent(state.id, format_time(order.at), ev.STEP_DONE, actor, data))
+    return done, staying

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crisisctl.incident import events as ev
+from crisisctl.incident.cadence import cadence
 from crisisctl.incident.state import IncidentState, communication_status, step_views
 from crisisctl.playbook.model import Playbook
 
@@ -34,7 +35,9 @@ def planned(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[
     told = _declared(state) + _severity(state) + _assignments(state)
     if state.status == "resolved":
         return [*told, _notification(state, "resolved", "resolved", "resolved", state.summary or "resolved")]
-    return told + _approvals(state, playbook) + _deadlines(state, playbook, now)
+    return (
+        told + _approvals(state, playbook) + _deadlines(state, playbook, now) + _notice_deadlines(state, playbook, now)
+    )
 
 
 def _notification(
@@ -122,4 +125,25 @@ def _deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime) -> li
         body = f"{view.step.title}: owner {owner}, due {when}"
         key = f"{kind}/{view.step.id}/{view.due_at:%Y%m%dT%H%M%S}"
         found.append(_notification(state, key, kind, headline, body, view.holder))
+    return found
+
+
+def _notice_deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[Notification]:
+    """Notices (and numbered updates) due within DUE_SOON or overdue: told to the holder of the role whose step
+    sends it, else to the team."""
+    owners = {step.communication: state.roles.get(step.role) for step in playbook.steps if step.communication}
+    found = []
+    for communication in playbook.communications:
+        rhythm = cadence(state, communication, now)
+        if rhythm.due_at is None or rhythm.due_at - now > DUE_SOON:
+            continue
+        if communication.every is None and rhythm.sent:
+            continue  # a one-off notice that went out has no deadline left
+        kind = "overdue" if rhythm.overdue else "due"
+        what = communication.id + (f" update {rhythm.sent + 1}" if communication.every else "")
+        when = f"{rhythm.due_at:%Y-%m-%d %H:%M} UTC"
+        headline = f"{what} " + ("is OVERDUE" if rhythm.overdue else f"due at {when}")
+        body = f"{communication.title} to {communication.audience}: due {when}"
+        key = f"{kind}/notice/{communication.id}/{rhythm.due_at:%Y%m%dT%H%M%S}"
+        found.append(_notification(state, key, kind, headline, body, owners.get(communication.id)))
     return found

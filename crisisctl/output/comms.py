@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from crisisctl.clock import format_time
+from crisisctl.clock import format_time, parse_time
+from crisisctl.incident.cadence import cadence
 from crisisctl.incident.state import CommunicationRecord, IncidentState, communication_status
+from crisisctl.output.plain import due_words
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 
@@ -15,10 +18,12 @@ if TYPE_CHECKING:
     from crisisctl.incident.dispatch import Settlement
 
 
-def communication_rows(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
-    """One row per communication and locale, in playbook order."""
+def communication_rows(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[dict[str, Any]]:
+    """One row per communication and locale, in playbook order. `due_at` is when the next send is due: a one-off
+    notice's deadline, or the next numbered update's (crisisctl.incident.cadence)."""
     rows = []
     for comm in playbook.communications:
+        rhythm = cadence(state, comm, now)
         for locale in comm.locales or ("",):
             record = state.communications.get((comm.id, locale))
             draft = record.draft if record else None
@@ -41,7 +46,10 @@ def communication_rows(state: IncidentState, playbook: Playbook) -> list[dict[st
                     "draft_sha256": draft.sha256 if draft else None,
                     "drafted_at": format_time(draft.at) if draft else None,
                     "sent_at": format_time(sent.at) if sent else None,
-                    "due_at": format_time(state.declared_at + comm.due) if comm.due else None,
+                    "due_at": format_time(rhythm.due_at) if rhythm.due_at else None,
+                    "overdue": rhythm.overdue,
+                    "every_s": int(comm.every.total_seconds()) if comm.every else None,
+                    "updates_sent": rhythm.sent,
                     "unsettled_delivery": unsettled_delivery(record),
                 }
             )
@@ -62,8 +70,8 @@ def unsettled_delivery(record: CommunicationRecord | None) -> dict[str, Any] | N
     }
 
 
-def communications_payload(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
-    return communication_rows(state, playbook)
+def communications_payload(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[dict[str, Any]]:
+    return communication_rows(state, playbook, now)
 
 
 _STYLE = {"pending": "red", "drafted": "yellow", "approved": "cyan", "sent": "green"}
@@ -83,20 +91,35 @@ def approval_marks(row: dict[str, Any]) -> list[tuple[str, bool]]:
     ]
 
 
-def communication_plain_rows(state: IncidentState, playbook: Playbook) -> list[tuple[str, ...]]:
+def notice_due(row: dict[str, Any], now: dt.datetime) -> tuple[str, str]:
+    """`in 25m` or `OVERDUE 1h 5m` for the next send, and its urgency; `update 3 …` for updates on a rhythm."""
+    if row["due_at"] is None:
+        return "", ""
+    finished = row["status"] == "sent" and row["every_s"] is None
+    words, urgency = due_words(parse_time(row["due_at"]), "done" if finished else "pending", now)
+    if words and row["every_s"] is not None:
+        words = f"update {row['updates_sent'] + 1} {words}"
+    return words, urgency
+
+
+def communication_plain_rows(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[tuple[str, ...]]:
     return [
         (
             row["id"],
             row["locale"] or "-",
             row["audience"],
             status_words(row),
+            notice_due(row, now)[0],
             ", ".join(mark for mark, _ in approval_marks(row)),
         )
-        for row in communication_rows(state, playbook)
+        for row in communication_rows(state, playbook, now)
     ]
 
 
-def communications_table(state: IncidentState, playbook: Playbook, title: str | None = None) -> Table:
+_URGENCY = {"overdue": "bold red", "soon": "yellow", "": ""}
+
+
+def communications_table(state: IncidentState, playbook: Playbook, now: dt.datetime, title: str | None = None) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -105,7 +128,7 @@ def communications_table(state: IncidentState, playbook: Playbook, title: str | 
     )
     for column in COMMUNICATION_COLUMNS:
         table.add_column(column)
-    for row in communication_rows(state, playbook):
+    for row in communication_rows(state, playbook, now):
         approvals = Text()
         for index, (mark, given) in enumerate(approval_marks(row)):
             if index:
@@ -113,15 +136,18 @@ def communications_table(state: IncidentState, playbook: Playbook, title: str | 
             approvals.append(inert(mark, keep_newlines=False), style="green" if given else "yellow")
         words = status_words(row)
         status = Text(words, style="bold magenta" if words == SENDING_UNKNOWN else _STYLE[row["status"]])
-        table.add_row(row["id"], row["locale"] or "-", row["audience"], status, approvals)
+        words, urgency = notice_due(row, now)
+        table.add_row(
+            row["id"], row["locale"] or "-", row["audience"], status, Text(words, style=_URGENCY[urgency]), approvals
+        )
     return table
 
 
-COMMUNICATION_COLUMNS = ("communication", "locale", "audience", "status", "approvals")
+COMMUNICATION_COLUMNS = ("communication", "locale", "audience", "status", "due", "approvals")
 
 
 def communication_detail(
-    state: IncidentState, playbook: Playbook, communication_id: str, locale: str | None
+    state: IncidentState, playbook: Playbook, communication_id: str, locale: str | None, now: dt.datetime
 ) -> dict[str, Any]:
     """One communication in one locale: its row, the latest draft's text, and every delivery."""
     from crisisctl.incident import communications as comms
@@ -129,7 +155,9 @@ def communication_detail(
     communication = comms.require_communication(playbook, communication_id)
     chosen = comms.resolve_locale(communication, locale)
     row = next(
-        r for r in communication_rows(state, playbook) if r["id"] == communication.id and (r["locale"] or "") == chosen
+        r
+        for r in communication_rows(state, playbook, now)
+        if r["id"] == communication.id and (r["locale"] or "") == chosen
     )
     record = state.communications.get((communication.id, chosen))
     draft = record.draft if record else None
@@ -192,4 +220,5 @@ def settlement_payload(settlement: Settlement) -> dict[str, Any]:
         "detail": settlement.detail,
         "outbox": settlement.outbox,
         "event": settlement.seq,
+        "linked_steps": [{"step": step, "done": why is None, "why_open": why} for step, why in settlement.linked_steps],
     }

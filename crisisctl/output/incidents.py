@@ -111,7 +111,7 @@ def incident_panel(
     parts.append(roles)
     parts.append(steps_table(step_views(state, playbook, now), now))
     if playbook.communications:
-        parts.append(communications_table(state, playbook, title="Notices"))
+        parts.append(communications_table(state, playbook, now, title="Notices"))
     if playbook.inputs:
         parts.append(_rows_table("Inputs", ("input", "value"), input_rows(state, playbook)))
     if state.input_changes:
@@ -218,5 +218,5 @@ def incident_detail_payload(
         ],
         "unfilled_required_roles": unfilled_required_roles(state, playbook),
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
-        "communications": communication_rows(state, playbook),
+        "communications": communication_rows(state, playbook, now),
     }

@@ -136,7 +136,9 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
     if playbook.communications:
         from crisisctl.output.comms import COMMUNICATION_COLUMNS, communication_plain_rows
 
-        sections.append("Notices\n" + plain_table(COMMUNICATION_COLUMNS, communication_plain_rows(state, playbook)))
+        sections.append(
+            "Notices\n" + plain_table(COMMUNICATION_COLUMNS, communication_plain_rows(state, playbook, now))
+        )
     if playbook.inputs:
         sections.append("Inputs\n" + plain_table(("input", "value"), input_rows(state, playbook)))
     if state.input_changes:

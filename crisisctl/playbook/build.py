@@ -123,6 +123,8 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) ->
                 locales=tuple(item.get("locales", [])),
                 due=_duration_or_none(item.get("due")),
                 four_eyes=bool(item.get("four_eyes", True)),
+                every=_duration_or_none(item.get("every")),
+                until=str(item.get("until", "resolved")),
             )
             for item in data.get("communications", [])
         ),

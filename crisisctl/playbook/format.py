@@ -36,6 +36,7 @@ from crisisctl.playbook.vocabulary import (
     SEMVER_PATTERN,
     SLUG_PATTERN,
     SNAKE_PATTERN,
+    UPDATES_UNTIL,
 )
 from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq
 
@@ -277,6 +278,14 @@ COMMUNICATION = Obj(
         "four_eyes": Field(
             Scalar("boolean"),
             description="true (the default): the person who drafted a notice cannot be its only approver",
+        ),
+        "every": Field(
+            Duration(),
+            description="send numbered updates: the next one is due this long after the last was sent",
+        ),
+        "until": Field(
+            Text(choices=UPDATES_UNTIL, expected="resolved or closed"),
+            description="with every: updates are due until the incident is resolved (the default) or closed",
         ),
     },
 )

@@ -75,6 +75,8 @@ class Communication:
     locales: tuple[str, ...] = ()
     due: dt.timedelta | None = None
     four_eyes: bool = True  # the drafter may not be a notice's only approver
+    every: dt.timedelta | None = None  # numbered updates, the next due this long after the last send
+    until: str = "resolved"  # updates are due while the incident is open ("resolved") or not closed ("closed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,14 @@ class _References:
             self._condition_inputs(step.items.get("when"), join_path(path, "when"))
         for index, comm in _entries(self.document, "communications"):
             self._reference_list(comm, f"communications[{index}]", "approvals", "roles", "role")
+            if "until" in comm.items and "every" not in comm.items:
+                self.checker.report(
+                    comm.items["until"],
+                    f"communications[{index}].until",
+                    "until-without-every",
+                    "`until` says how long updates are due, but this communication has no `every`",
+                    "add `every: 2h` (the rhythm of updates), or remove `until`",
+                )
         for index, item in _entries(self.document, "inputs"):
             self._input_values(item, f"inputs[{index}]")
         self._cycles()

@@ -27,6 +27,7 @@ CATEGORIES = (
 PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
+UPDATES_UNTIL = ("resolved", "closed")  # how long a communication's `every:` updates are due
 CHANNELS = ("email", "sms", "chat", "webhook", "social", "web", "hotline-script", "press", "letter")
 KPIS = (
     "time_to_acknowledge",

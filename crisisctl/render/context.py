@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from crisisctl.incident.cadence import update_number
 from crisisctl.incident.state import IncidentState, step_views, typed_inputs
 from crisisctl.playbook.model import Communication, Playbook
 
 INCIDENT_FIELDS = frozenset({"id", "title", "severity", "severity_name", "status", "declared_at", "drill", "summary"})
 PLAYBOOK_FIELDS = frozenset({"id", "title", "version", "owner", "category"})
-COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel"})
+COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel", "update_number"})
 
 NOTICE_NAMES = frozenset({"incident", "playbook", "inputs", "roles", "locale", "now", "communication", "steps"})
 REPORT_NAMES = NOTICE_NAMES | frozenset(
@@ -69,6 +70,7 @@ def notice_context(
             "title": communication.title,
             "audience": communication.audience,
             "channel": communication.channel,
+            "update_number": update_number(state.communications.get((communication.id, locale))),
         },
         "steps": [
             {

@@ -319,7 +319,7 @@ def report_context(
         "playbook": shared["playbook"] | {"sha256": state.playbook_sha256},
         "locale": "en",
         "now": now,
-        "communication": {"id": "", "title": "", "audience": "", "channel": ""},
+        "communication": {"id": "", "title": "", "audience": "", "channel": "", "update_number": 1},
         "steps": [
             {
                 "id": o.step.id,
