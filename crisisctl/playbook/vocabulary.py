@@ -27,6 +27,9 @@ CATEGORIES = (
 PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
+# Whose notices are customer notices (time to first customer notice): key accounts are customers, told
+# personally; regulators, the press, partners and the team are not.
+CUSTOMER_AUDIENCES = ("customers", "key-accounts")
 CHANNELS = ("email", "sms", "social", "web", "hotline-script", "press", "letter")
 KPIS = (
     "time_to_acknowledge",
