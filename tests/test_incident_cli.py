@@ -276,65 +276,6 @@ def test_db_path_and_backup(workspace: Workspace, tmp_path: Path) -> None:
     assert code == 2 and "already exists" in err
 
 
-SIGNALS = "complaints_per_hour: 240\ncomplaints_per_hour_baseline: 10\n"
-
-
-def add_triggered_playbook(ws: Workspace) -> None:
-    text = (
-        (ws.playbooks / "base.yaml")
-        .read_text()
-        .replace("id: base", "id: surge")
-        .replace(
-            "category: service-outage",
-            "category: complaint-surge\n"
-            "triggers:\n"
-            "  - id: threefold\n"
-            "    severity: sev2\n"
-            "    when: {metric: complaints_per_hour, op: '>',\n"
-            "           value: {metric: complaints_per_hour_baseline, times: 3}}\n"
-            "  - id: tenfold\n"
-            "    severity: sev1\n"
-            "    when: {all: [{metric: complaints_per_hour, op: '>',\n"
-            "                  value: {metric: complaints_per_hour_baseline, times: 10}},\n"
-            "                 {metric: refunds, op: '>', value: 5}]}\n",
-        )
-    )
-    (ws.playbooks / "surge.yaml").write_text(text)
-
-
-def test_check_ranks_matches_and_lists_missing_metrics(workspace: Workspace) -> None:
-    add_triggered_playbook(workspace)
-    signals = workspace.root / "signals.yaml"
-    signals.write_text(SIGNALS)
-    result = workspace.json("check", str(signals))
-    assert result == {
-        "matches": [{"playbook": "surge", "trigger": "threefold", "severity": "sev2", "description": ""}],
-        "missing_metrics": ["refunds"],
-        "unusable_metrics": [],
-    }
-    signals.write_text(SIGNALS + "refunds: 9\n")
-    matches = workspace.json("check", str(signals))["matches"]  # type: ignore[index]
-    assert [match["trigger"] for match in matches] == ["tenfold", "threefold"]
-
-
-def test_check_declare_opens_the_most_severe_match(workspace: Workspace) -> None:
-    add_triggered_playbook(workspace)
-    signals = workspace.root / "signals.json"
-    signals.write_text(json.dumps({"complaints_per_hour": 240, "complaints_per_hour_baseline": 10, "refunds": 9}))
-    workspace.ok("check", str(signals), "--declare", "--input", "affected_customers=3")
-    (row,) = workspace.json("incidents")  # type: ignore[misc]
-    assert row["playbook"] == "surge" and row["severity"] == "sev1"
-
-
-def test_check_with_a_bad_signals_file(workspace: Workspace) -> None:
-    code, _, err = workspace.run("check", str(workspace.root / "none.yaml"))
-    assert code == 2
-    bad = workspace.root / "bad.yaml"
-    bad.write_text("complaints: [1, 2]\n")
-    code, _, err = workspace.run("check", str(bad))
-    assert code == 1 and "bad.yaml" in err and "1:13" in err
-
-
 def test_the_kept_playbook_data_cannot_drift_from_the_pinned_text(workspace: Workspace) -> None:
     import sqlite3
 
@@ -435,13 +376,3 @@ def test_a_send_with_a_bad_stated_time_sends_nothing(workspace: Workspace) -> No
     outbox = outbox_of(workspace, incident)
     assert not outbox.exists() or not any(outbox.rglob("*.eml")), "a refused send must not leave a message"
     assert event_count(workspace, incident) == before
-
-
-def test_check_names_signals_that_are_not_numbers(workspace: Workspace) -> None:
-    add_triggered_playbook(workspace)
-    signals = workspace.root / "signals.json"
-    signals.write_text(json.dumps({"complaints_per_hour": "240", "complaints_per_hour_baseline": 10, "refunds": True}))
-    result = workspace.json("check", str(signals))
-    assert result["matches"] == []  # type: ignore[index]
-    assert result["unusable_metrics"] == ["complaints_per_hour", "refunds"]  # type: ignore[index]
-    assert "not numbers" in workspace.ok("check", str(signals))

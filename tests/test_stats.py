@@ -7,19 +7,25 @@ import getpass
 from conftest import Workspace, read_digest
 
 
-def declare(ws: Workspace, *extra: str) -> str:
-    payload = ws.json("declare", "base", "--input", "affected_customers=10", "--at", "-10h", *extra)
+def declare(ws: Workspace, *extra: str, playbook: str = "base") -> str:
+    payload = ws.json("declare", playbook, "--input", "affected_customers=10", "--at", "-10h", *extra)
     return str(payload["id"])  # type: ignore[index]
+
+
+def send_notice(ws: Workspace, incident: str, minutes: int) -> None:
+    """Draft (as a scribe), approve (as the incident lead, who must be the caller) and send `minutes` in."""
+    ws.ok("--as", "scribe", "comms", "draft", incident, "customer-notice", "--at", f"+{minutes - 10}m")
+    digest = read_digest(ws, incident, "customer-notice")
+    approve = ("comms", "approve", incident, "customer-notice", "--role", "incident-lead")
+    ws.ok(*approve, "--at", f"+{minutes - 5}m", "--digest", digest)
+    ws.ok("comms", "send", incident, "customer-notice", "--at", f"+{minutes}m")
 
 
 def build(ws: Workspace) -> None:
     me = getpass.getuser()
     first = declare(ws, "--assign", f"incident-lead={me}", "--severity", "sev2")
     ws.ok("step", "start", first, "assess", "--at", "+10m")  # acknowledged after 600 s
-    ws.ok("--as", "scribe", "comms", "draft", first, "customer-notice", "--at", "+50m")
-    digest = read_digest(ws, first, "customer-notice")
-    ws.ok("comms", "approve", first, "customer-notice", "--role", "incident-lead", "--at", "+55m", "--digest", digest)
-    ws.ok("comms", "send", first, "customer-notice", "--at", "+1h")  # first notice after 3600 s
+    send_notice(ws, first, 60)  # first notice after 3600 s
     ws.ok("resolve", first, "--at", "+2h")  # resolved after 7200 s
     second = declare(ws)
     ws.ok("step", "done", second, "assess", "--at", "+30m")  # acknowledged after 1800 s, on time (due 30m)
@@ -71,3 +77,45 @@ def test_text_and_html_reports(workspace: Workspace) -> None:
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
     assert "base" in html
+
+
+def test_incidents_count_under_the_highest_severity_they_reached(workspace: Workspace) -> None:
+    raised = declare(workspace, "--severity", "sev2")
+    workspace.ok("severity", raised, "sev1", "--note", "card data involved", "--at", "+1h")
+    workspace.ok("severity", raised, "sev3", "--note", "contained", "--at", "+3h")
+    lowered = declare(workspace, "--severity", "sev1")
+    workspace.ok("severity", lowered, "sev4", "--note", "false alarm", "--at", "+1h")
+    declare(workspace, "--severity", "sev2")
+    report = workspace.json("stats")
+    assert isinstance(report, dict)
+    assert {row["severity"]: row["incidents"] for row in report["by_severity"]} == {"sev1": 2, "sev2": 1}
+    assert "peak severity" in workspace.ok("stats")
+
+
+def audience_playbook(ws: Workspace, playbook: str, audience: str) -> None:
+    """The corpus playbook under another id, its one notice addressed to `audience`."""
+    text = (ws.playbooks / "base.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: base", f"id: {playbook}").replace("audience: customers", f"audience: {audience}")
+    (ws.playbooks / f"{playbook}.yaml").write_text(text, encoding="utf-8")
+
+
+def test_notices_to_key_accounts_are_customer_notices_and_to_regulators_are_not(workspace: Workspace) -> None:
+    me = getpass.getuser()
+    for playbook, audience, minutes in (("accounts", "key-accounts", 20), ("regulated", "regulator", 30)):
+        audience_playbook(workspace, playbook, audience)
+        send_notice(workspace, declare(workspace, "--assign", f"incident-lead={me}", playbook=playbook), minutes)
+    report = workspace.json("stats")
+    assert isinstance(report, dict)
+    assert report["time_to_first_notice_s"] == {"median": 1200.0, "p90": 1200.0}
+    by_playbook = {row["playbook"]: row["time_to_first_notice_s"]["median"] for row in report["by_playbook"]}
+    assert by_playbook == {"accounts": 1200.0, "regulated": None}
+    postmortem = workspace.ok("postmortem", "INC-1")
+    assert "20m" in postmortem and "customers or key accounts" in postmortem
+
+
+def test_a_drill_reports_its_first_notice_to_key_accounts(workspace: Workspace) -> None:
+    audience_playbook(workspace, "accounts", "key-accounts")
+    drill = declare(workspace, "--drill", "--assign", f"incident-lead={getpass.getuser()}", playbook="accounts")
+    send_notice(workspace, drill, 15)
+    report = workspace.json("drill", "report", drill)
+    assert isinstance(report, dict) and report["time_to_first_customer_notice_s"] == 900

@@ -2,13 +2,17 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crisisctl.cli.context import app_context
+from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import JsonFlag
 from crisisctl.errors import InvalidFileError, UsageError
+
+if TYPE_CHECKING:
+    from crisisctl.incident.state import IncidentState
+    from crisisctl.incident.triggers import CheckResult
 
 
 def read_signals(source: str) -> dict[str, Any]:
@@ -59,21 +63,41 @@ def check_command(
     inputs: Annotated[
         list[str] | None, typer.Option("--input", metavar="NAME=VALUE", help="With --declare: an input; repeat.")
     ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="With --declare: a short title (default: the playbook's and the trigger's)."),
+    ] = None,
+    assign: Annotated[
+        list[str] | None,
+        typer.Option("--assign", metavar="ROLE=PERSON", help="With --declare: who holds a role; repeat."),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="With --declare: when it began, ISO 8601 or -15m (that long ago). Default: now.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate every playbook's triggers against signals, most severe match first.
 
-    Metrics a trigger needed but the signals lacked are listed: such a leaf is
-    false, never an error. Invalid playbooks are skipped with a warning.
+    Each match shows the values that made it fire. Metrics a trigger needed but
+    the signals lacked are listed: such a leaf is false, never an error. Signals
+    that no trigger reads are warned about, with the closest metric a trigger
+    does read. Invalid playbooks are skipped with a warning.
 
     Example: crisisctl check signals.yaml --json   (or: ... | crisisctl check -)
     """
-    from crisisctl.cli.incident import declare as declare_command
     from crisisctl.incident.triggers import check_signals
-    from crisisctl.output.plain import print_json
+    from crisisctl.output.payloads import check_payload
+    from crisisctl.output.plain import print_readable_json
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
+    if not declare:
+        _refuse_declare_flags(inputs=inputs, title=title, assign=assign, at=at)
     context = app_context(ctx)
     signals = read_signals(signals_file)
     report = validate_files(discover([context.settings.playbooks]), context.today())
@@ -83,39 +107,71 @@ def check_command(
                 f"warning: skipping invalid playbook {result.file} (crisisctl playbook validate)", style="yellow"
             )
     checked = check_signals(report.playbooks, signals)
-    if as_json and not declare:
-        print_json(
-            {
-                "matches": [
-                    {
-                        "playbook": m.playbook.id,
-                        "trigger": m.trigger.id,
-                        "severity": m.severity,
-                        "description": m.trigger.description,
-                    }
-                    for m in checked.matches
-                ],
-                "missing_metrics": checked.missing_metrics,
-                "unusable_metrics": checked.unusable_metrics,
-            },
-        )
-    elif not as_json:
+    _warn_unused(context, checked)
+    if not as_json:
         from crisisctl.output.triggers import matches_table
 
         context.out.print(matches_table(checked.matches, checked.missing_metrics, checked.unusable_metrics))
-    if declare:
-        if not checked.matches:
-            context.err.print("no trigger fires: nothing to declare")
-            return
-        best = checked.matches[0]
-        declare_command(
-            ctx,
-            best.playbook.id,
-            title=f"{best.playbook.title}: {best.trigger.description or best.trigger.id}",
-            severity=best.severity,
-            drill=False,
-            inputs=inputs,
-            assign=None,
-            at=None,
-            as_json=as_json,
+    state = _declare_best(context, checked, title=title, inputs=inputs, assign=assign, at=at) if declare else None
+    if as_json:
+        from crisisctl.output.incidents import incident_summary_payload
+
+        print_readable_json((incident_summary_payload(state) if state else {}) | check_payload(checked))
+    elif state:
+        from crisisctl.cli.incident import say_declared
+
+        say_declared(context, state)
+
+
+def _declare_best(
+    context: AppContext,
+    checked: "CheckResult",
+    *,
+    title: str | None,
+    inputs: list[str] | None,
+    assign: list[str] | None,
+    at: str | None,
+) -> "IncidentState | None":
+    """Declare from the most severe match, as `declare` would with the same flags; None when nothing fires."""
+    from crisisctl.cli.incident import declare_incident
+
+    if not checked.matches:
+        context.err.print("no trigger fires: nothing to declare")
+        return None
+    best = checked.matches[0]
+    return declare_incident(
+        context,
+        best.playbook.id,
+        title=title or f"{best.playbook.title}: {best.trigger.description or best.trigger.id}",
+        severity=best.severity,
+        drill=False,
+        inputs=inputs,
+        assign=assign,
+        at=at,
+    )
+
+
+def _refuse_declare_flags(**flags: object) -> None:
+    """Flags that only shape a declaration mean nothing without --declare: a script that passes them expects one."""
+    given = [f"--{name}" for name, value in flags.items() if value]
+    if given:
+        raise UsageError(
+            f"{' and '.join(given)} only {'applies' if len(given) == 1 else 'apply'} with --declare;"
+            " nothing was checked or declared",
+            "add --declare to open an incident for the most severe match, or leave them out",
         )
+
+
+def _warn_unused(context: AppContext, checked: "CheckResult") -> None:
+    """On standard error: signals no trigger reads, each likely typo with the closest metric a trigger reads."""
+    from crisisctl.suggest import did_you_mean, listing
+
+    unexplained = []
+    for name in checked.unused_metrics:
+        hint = did_you_mean(name, checked.known_metrics)
+        if hint:
+            context.err.print(f"warning: signal `{name}` is read by no playbook's trigger; {hint}", style="yellow")
+        else:
+            unexplained.append(name)
+    if unexplained:
+        context.err.print(f"warning: signals no playbook's trigger reads: {listing(unexplained)}", style="yellow")

@@ -65,19 +65,43 @@ def declare(
 
     Example: crisisctl declare data-leak --input affected_customers=1200 --assign incident-lead=alice
     """
+    from crisisctl.output.incidents import incident_summary_payload
+    from crisisctl.output.plain import print_json
+
+    context = app_context(ctx)
+    state = declare_incident(
+        context, playbook_id, title=title, severity=severity, drill=drill, inputs=inputs, assign=assign, at=at
+    )
+    if as_json:
+        print_json(incident_summary_payload(state))
+    else:
+        say_declared(context, state)
+
+
+def declare_incident(
+    context: AppContext,
+    playbook_id: str,
+    *,
+    title: str | None,
+    severity: str | None,
+    drill: bool,
+    inputs: list[str] | None,
+    assign: list[str] | None,
+    at: str | None,
+) -> "IncidentState":
+    """Declare from the flags of `declare` (and `check --declare`): the inputs typed and completed, asking for
+    missing ones at a terminal, the roles given, and a warning for people who are not in the roster."""
     from crisisctl.cli.people import roster_warnings
     from crisisctl.cli.playbook import template_check
     from crisisctl.cli.prompts import ask_inputs
     from crisisctl.incident.inputs import resolve_inputs
     from crisisctl.incident.service import Declaration
-    from crisisctl.output.incidents import incident_summary_payload
-    from crisisctl.output.plain import print_json
     from crisisctl.playbook.catalog import find_playbook
 
-    context = app_context(ctx)
     warn = roster_warnings(context)
     playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
-    values, missing = resolve_inputs(playbook, _pairs(inputs, "--input"))
+    given, roles = _pairs(inputs, "--input"), _pairs(assign, "--assign")
+    values, missing = resolve_inputs(playbook, given)
     values.update(ask_inputs(missing, context.stdin_is_tty))
     declaration = Declaration(
         playbook=playbook,
@@ -85,17 +109,19 @@ def declare(
         severity=severity or playbook.severities[0].id,
         drill=drill,
         inputs=values,
-        roles=_pairs(assign, "--assign"),
+        roles=roles,
         at=at,
     )
     state = context.service().declare(declaration)
     warn(declaration.roles.values())
-    if as_json:
-        print_json(incident_summary_payload(state))
-    else:
-        kind = "drill" if state.drill else "incident"
-        _confirm(context, state, f"{kind} declared from {playbook.id} {playbook.version}, {state.severity}")
-        context.say(f"next: crisisctl next {state.id}")
+    return state
+
+
+def say_declared(context: AppContext, state: "IncidentState") -> None:
+    """The confirmation of a declaration, and what to run next."""
+    kind = "drill" if state.drill else "incident"
+    _confirm(context, state, f"{kind} declared from {state.playbook_id} {state.playbook_version}, {state.severity}")
+    context.say(f"next: crisisctl next {state.id}")
 
 
 def incidents(

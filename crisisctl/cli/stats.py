@@ -25,7 +25,8 @@ def stats_command(
     """Response-time figures: time to acknowledge, to first customer notice, to resolve; steps on time.
 
     Medians and 90th percentiles in seconds from the stated declaration time,
-    overall, per playbook, category, severity and month.
+    overall, per playbook, category, peak severity (the highest an incident
+    reached) and month. Notices to customers and to key accounts are customer notices.
 
     Example: crisisctl stats --since 2026-01-01 --json
     """

@@ -13,6 +13,7 @@ from crisisctl.incident.state import IncidentState, StepView, step_views, unfill
 from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import Inject, Scenario, build_scenario
+from crisisctl.playbook.vocabulary import CUSTOMER_AUDIENCES
 from crisisctl.playbook.yamlsource import load_text, plain_value
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def score_drill(state: IncidentState, playbook: Playbook, scenario: Scenario | N
     steps = [
         _step_result(state, view, elapsed) for view in step_views(state, playbook, now) if view.step.due is not None
     ]
-    customer_comms = {comm.id for comm in playbook.communications if comm.audience == "customers"}
+    customer_comms = {comm.id for comm in playbook.communications if comm.audience in CUSTOMER_AUDIENCES}
     sends = [
         delivery.at
         for (comm_id, _), record in state.communications.items()

@@ -10,7 +10,7 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.state import IncidentState, StepView, step_views
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook, Step
-from crisisctl.playbook.vocabulary import PHASES
+from crisisctl.playbook.vocabulary import CUSTOMER_AUDIENCES, PHASES
 
 # Always measured, whatever the playbook lists, because every incident has these moments.
 CORE_KPIS = ("time_to_acknowledge", "time_to_first_notice", "time_to_resolve")
@@ -23,7 +23,6 @@ KPI_TITLES = {
     "customer_satisfaction": "Customer satisfaction",
     "churn_rate": "Churn rate",
 }
-CUSTOMER_AUDIENCE = "customers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +103,7 @@ def _since(state: IncidentState, moment: dt.datetime | None) -> dt.timedelta | N
 
 def measure(state: IncidentState, playbook: Playbook, now: dt.datetime) -> IncidentMetrics:
     """Every measure of one incident from one pass over its events, by stated time (`--at`), not recording time."""
-    customer_comms = {comm.id for comm in playbook.communications if comm.audience == CUSTOMER_AUDIENCE}
+    customer_comms = {comm.id for comm in playbook.communications if comm.audience in CUSTOMER_AUDIENCES}
     acknowledged_at: dt.datetime | None = None
     first_notice_at: dt.datetime | None = None
     first_start: dict[str, dt.datetime] = {}
@@ -211,7 +210,8 @@ def _kpis(state: IncidentState, playbook: Playbook, metrics: IncidentMetrics, no
             measured, missing = "declaration to the first step started or done", "no step started or done yet"
             kpis.append(_time_kpi(kpi, metrics.time_to_acknowledge, measured, missing, kpi in listed))
         elif kpi == "time_to_first_notice":
-            measured, missing = "declaration to the first notice sent to customers", "no notice sent to customers yet"
+            measured = "declaration to the first notice sent to customers or key accounts"
+            missing = "no notice sent to customers or key accounts yet"
             kpis.append(_time_kpi(kpi, metrics.time_to_first_notice, measured, missing, kpi in listed))
         elif kpi == "time_to_resolve":
             missing = f"not resolved yet ({format_duration(now - state.declared_at)} so far)"

@@ -57,6 +57,13 @@ def summarise(measured: Sequence[Measured]) -> dict[str, Any]:
     }
 
 
+def peak_severity(state: IncidentState, playbook: Playbook) -> str:
+    """The most severe level the incident ever had, by its playbook's own order (first is most severe):
+    a sev1 outage brought down to sev3 before it was resolved counts as a sev1."""
+    levels = [state.severity, *(level for _, before, after, _ in state.severity_history for level in (before, after))]
+    return min(levels, key=playbook.severity_rank)
+
+
 def _grouped(measured: Sequence[Measured], key_name: str, key: Any) -> list[dict[str, Any]]:
     groups: dict[str, list[Measured]] = {}
     for item in measured:
@@ -72,6 +79,6 @@ def stats_report(measured: Sequence[Measured], *, drills: bool, since: dt.date |
         "since": since.isoformat() if since else None,
         "by_playbook": _grouped(measured, "playbook", lambda m: m.playbook.id),
         "by_category": _grouped(measured, "category", lambda m: m.playbook.category),
-        "by_severity": _grouped(measured, "severity", lambda m: m.state.severity),
+        "by_severity": _grouped(measured, "severity", lambda m: peak_severity(m.state, m.playbook)),
         "by_month": _grouped(measured, "month", lambda m: m.state.declared_at.strftime("%Y-%m")),
     }

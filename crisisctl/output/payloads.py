@@ -1,11 +1,14 @@
-"""The --json shapes of playbook commands."""
+"""The --json shapes of playbook commands and of `check`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crisisctl.playbook.conditions import AllOf, AnyOf, Condition, Leaf, NotOf, Scaled
+from crisisctl.playbook.conditions import AllOf, AnyOf, Comparison, Condition, Leaf, NotOf, Scaled
 from crisisctl.playbook.model import Playbook
+
+if TYPE_CHECKING:
+    from crisisctl.incident.triggers import CheckResult
 
 
 def _seconds(delta: Any) -> int | None:
@@ -108,3 +111,38 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value
+
+
+def comparison_payload(comparison: Comparison) -> dict[str, Any]:
+    """A comparison that made a trigger fire: the metric's value, and what it was compared with."""
+    leaf = comparison.leaf
+    baseline = None
+    if isinstance(leaf.value, Scaled):
+        baseline = {"metric": leaf.value.metric, "times": leaf.value.times, "value": comparison.baseline}
+    return {
+        "metric": leaf.name,
+        "value": comparison.value,
+        "op": leaf.op,
+        "threshold": comparison.threshold,
+        "baseline": baseline,
+        "holds": comparison.holds,
+    }
+
+
+def check_payload(checked: CheckResult) -> dict[str, Any]:
+    """`check --json`: the matches, most severe first, with the values that made each fire."""
+    return {
+        "matches": [
+            {
+                "playbook": match.playbook.id,
+                "trigger": match.trigger.id,
+                "severity": match.severity,
+                "description": match.trigger.description,
+                "fired_on": [comparison_payload(comparison) for comparison in match.fired_on],
+            }
+            for match in checked.matches
+        ],
+        "missing_metrics": checked.missing_metrics,
+        "unusable_metrics": checked.unusable_metrics,
+        "unused_metrics": checked.unused_metrics,
+    }

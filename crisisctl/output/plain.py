@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident.describe import describe_event
-from crisisctl.output.safetext import inert
+from crisisctl.output.safetext import inert, inert_json
 
 if TYPE_CHECKING:
     from crisisctl.incident.records import IncidentRow, StoredEvent
@@ -31,6 +31,21 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def print_json(payload: object) -> None:
     """JSON for scripts, every non-ASCII and control character escaped."""
     print(json.dumps(payload, ensure_ascii=True, indent=2, default=str))
+
+
+def print_readable_json(payload: object) -> None:
+    """JSON for scripts and people: text in any script as it is (`投诉`), not as `\\u6295\\u8bc9`.
+
+    Characters a terminal would act on are still escaped, and so is everything non-ASCII where
+    standard output cannot take UTF-8: there, `\\u` escapes keep the JSON valid.
+    """
+    import codecs
+    import sys
+
+    if codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name != "utf-8":
+        print_json(payload)
+        return
+    print(inert_json(json.dumps(payload, ensure_ascii=False, indent=2, default=str)))
 
 
 def local(moment: dt.datetime) -> str:

@@ -21,3 +21,9 @@ def inert(text: str, keep_newlines: bool = True) -> str:
     """Replace characters a terminal would act on with visible escapes."""
     text = _UNSAFE.sub(_visible, text)
     return text if keep_newlines else text.replace("\n", "\\n")
+
+
+def inert_json(text: str) -> str:
+    """JSON text with those characters as JSON escapes (`\\u202e`): they stand only inside its strings, so the
+    data is unchanged. (JSON escapes the C0 controls itself.)"""
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -59,7 +59,7 @@ def stats_view(report: dict[str, Any]) -> RenderableType:
             *(seconds_text(row[key]["median"]) for key, _ in FIGURES),
             f"{share:.0%}" if share is not None else "–",
         )
-    counts = Table(title="Incidents by category and severity", title_justify="left", show_edge=False)
+    counts = Table(title="Incidents by category and peak severity", title_justify="left", show_edge=False)
     counts.add_column("group")
     counts.add_column("incidents")
     counts.add_column("")

@@ -29,6 +29,9 @@ INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
 UPDATES_UNTIL = ("resolved", "closed")  # how long a communication's `every:` updates are due
 CHANNELS = ("email", "sms", "chat", "webhook", "social", "web", "hotline-script", "press", "letter")
+# Whose notices are customer notices (time to first customer notice): key accounts are customers, told
+# personally; regulators, the press, partners and the team are not.
+CUSTOMER_AUDIENCES = ("customers", "key-accounts")
 KPIS = (
     "time_to_acknowledge",
     "time_to_first_notice",
