@@ -110,8 +110,7 @@ def scenario(ws: Workspace, *, resolve: bool) -> str:
         ("step", "done", "INC-1", "contain", "--at", "+80m"),
         ("comms", "draft", "INC-1", "customer-notice", "--at", "+20m"),
         ("comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead", "--at", "+25m"),
-        ("comms", "send", "INC-1", "customer-notice", "--at", "+30m"),
-        ("step", "done", "INC-1", "notify", "--at", "+35m"),
+        ("comms", "send", "INC-1", "customer-notice", "--at", "+30m"),  # also records notify done
         ("step", "skip", "INC-1", "press", "--note", "no press interest", "--at", "+40m"),
         ("severity", "INC-1", "sev2", "--note", "failover holding", "--at", "+45m"),
         ("note", "INC-1", "lesson: alerts reached the wrong pager", "--at", "+50m"),
