@@ -15,6 +15,7 @@ from crisisctl.errors import UsageError
 MAX_NOTE_BYTES = 1024 * 1024  # a note read from standard input: a pasted log excerpt, not a dump
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_LINK_CHARS = 2048
+_NOT_IN_URLS = frozenset('<>"`{}|\\^')  # never unencoded in a URL (RFC 3986); they would break out of markup
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def check_link(url: str) -> str:
         parts.scheme.lower() not in ("http", "https")
         or not parts.hostname
         or len(text) > MAX_LINK_CHARS
-        or any(ch.isspace() or not ch.isprintable() for ch in text)
+        or any(ch.isspace() or not ch.isprintable() or ch in _NOT_IN_URLS for ch in text)
     ):
         raise UsageError(
             f"--link `{text[:200]}` is not an http(s) URL",
