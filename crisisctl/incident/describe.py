@@ -35,7 +35,7 @@ def describe_event(event: StoredEvent) -> str:
         ]
         return " · ".join([str(data["text"]), *(f"file {file}" for file in files), *data.get("links", [])])
     if kind == "action.added":
-        details = [f"owner {data['owner']}"] * ("owner" in data) + [f"due {data['due']}"] * ("due" in data)
+        details = [f"{key} {data[key]}" for key in ("owner", "due") if key in data]
         return f"action item {data['action']} added: {data['text']}" + (f" ({', '.join(details)})" if details else "")
     if kind == "action.done":
         return f"action item {data['action']} done" + _note(data)

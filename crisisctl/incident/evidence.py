@@ -56,10 +56,9 @@ def read_attachment(path: Path) -> Attachment:
     """A regular file's bytes, digest and size; refused (exit 2) when unreadable or over the cap."""
     shown = os.fsdecode(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or device would block or never end
+            raise UsageError(f"--file {shown} is not a regular file", "attach a file, not a folder or a device")
         with path.open("rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise UsageError(f"--file {shown} is not a regular file", "attach a file, not a folder or a device")
             payload = handle.read(MAX_ATTACHMENT_BYTES + 1)
     except OSError as error:
         raise UsageError(f"cannot read --file {shown}: {error.strerror}", "check the path and permissions") from None
