@@ -259,3 +259,20 @@ def test_evidence_handover_and_actions_on_either_backend(team_workspace: Workspa
     ]
     assert events[-6]["data"]["attachments"][0]["sha256"] == hashlib.sha256(evidence.read_bytes()).hexdigest()
     assert ws.json("verify")["ok"] is True  # type: ignore[index]
+
+
+def test_verify_warns_when_an_attached_files_copy_is_missing_or_altered(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    evidence = workspace.root / "photo.jpg"
+    evidence.write_bytes(b"\xff\xd8 label of batch 7")
+    workspace.ok("note", incident, "label photo", "--file", str(evidence))
+    digest = hashlib.sha256(evidence.read_bytes()).hexdigest()
+    assert workspace.json("verify")["missing_evidence"] == []  # type: ignore[index]
+    copy = evidence_copy(workspace, incident, digest)
+    copy.write_bytes(b"replaced")
+    code, out, _ = workspace.run("verify")
+    assert code == 0  # the log itself is intact: the chain covers the digest, not the copy
+    assert f"{incident} event 2: the copy of the attached file photo.jpg (sha256 {digest[:12]}) is missing" in out
+    assert workspace.json("verify")["missing_evidence"] == [  # type: ignore[index]
+        {"incident": incident, "seq": 2, "name": "photo.jpg", "sha256": digest}
+    ]
