@@ -291,10 +291,10 @@ def note_command(
     attachments = [read_attachment(path) for path in files or []]
     if text == "-":
         text = note_from_stream(sys.stdin.buffer)
-    folder = EvidenceFolder.beside(context.settings.db)
 
     def keep(incident_id: str, attachment: "Attachment") -> None:
-        folder.keep(incident_id, attachment.sha256, attachment.payload)
+        # Only with a file: naming a team log's local folder costs the psycopg import an agent saves.
+        EvidenceFolder.beside(context.settings.db).keep(incident_id, attachment.sha256, attachment.payload)
 
     state = context.service().note(incident, text, links=checked, attachments=attachments, keep=keep, at=at)
     extras = [f"{len(attachments)} file(s) attached"] if attachments else []
