@@ -220,11 +220,11 @@ def test_lessons_and_actions_come_from_prefixed_notes(workspace: Workspace) -> N
     md = workspace.ok("postmortem", "INC-1")
     lessons = markdown_section(md, "Lessons")
     actions = markdown_section(md, "Action items")
-    listed = [line.split(" (alice, ")[0] for line in (lessons + actions).splitlines() if line.startswith("- ")]
-    assert listed == [
-        "- alerts reached the wrong pager",
-        "- [ ] page the payments team directly",
-        "- [ ] add a failover drill",
+    listed = [line.split(" (alice, ")[0] for line in lessons.splitlines() if line.startswith("- ")]
+    assert listed == ["- alerts reached the wrong pager"]
+    assert [line for line in actions.splitlines() if line.startswith("| A")] == [
+        "| A1 | page the payments team directly | — | — | open |",
+        "| A2 | add a failover drill | — | — | open |",
     ]
 
 

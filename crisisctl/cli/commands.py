@@ -47,8 +47,22 @@ COMMANDS: dict[str, CommandSpec] = {
         "A live dashboard of one incident: steps and countdowns, roles, notices, the latest events.",
     ),
     "step": CommandSpec("crisisctl.cli.incident", "step_app", "Record progress on a step: start, done, skip, block."),
-    "assign": CommandSpec("crisisctl.cli.incident", "assign_command", "Give a role to a person."),
-    "note": CommandSpec("crisisctl.cli.incident", "note_command", "Add a note to the timeline."),
+    "assign": CommandSpec(
+        "crisisctl.cli.incident",
+        "assign_command",
+        "Give a role to a person; --handover records the handover from its holder.",
+    ),
+    "unassign": CommandSpec(
+        "crisisctl.cli.incident", "unassign_command", "Leave a role empty; a required role then shows as unfilled."
+    ),
+    "note": CommandSpec(
+        "crisisctl.cli.incident", "note_command", "Add a note to the timeline, with attached files and links."
+    ),
+    "action": CommandSpec(
+        "crisisctl.cli.actions",
+        "action_app",
+        "Action items: add, done, list; they stay open after the incident is closed.",
+    ),
     "set": CommandSpec(
         "crisisctl.cli.incident",
         "set_command",

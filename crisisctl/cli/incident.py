@@ -12,6 +12,7 @@ from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, Playbo
 from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from crisisctl.incident.evidence import Attachment
     from crisisctl.incident.state import IncidentState
 
 step_app = typer.Typer(
@@ -247,36 +248,84 @@ def assign_command(
     incident: IncidentId,
     role: Annotated[str, typer.Argument(metavar="ROLE", help="The role id.", autocompletion=complete_role)],
     person: Annotated[str, typer.Argument(metavar="PERSON", help="Who takes the role.")],
+    handover: Annotated[
+        str | None,
+        typer.Option("--handover", metavar="NOTE", help="A handover from the current holder: what PERSON must know."),
+    ] = None,
     at: AtTime = None,
 ) -> None:
-    """Give a role to a person.
+    """Give a role to a person; --handover records the handover from its holder.
 
-    Example: crisisctl assign INC-7 comms-lead bob
+    Example: crisisctl assign INC-7 incident-lead carol --handover 'vendor call at 14:00; legal has the draft'
     """
     from crisisctl.cli.people import roster_warnings
 
     context = app_context(ctx)
     warn = roster_warnings(context)
-    state = context.service().assign(incident, role, person, at=at)
-    _confirm(context, state, f"{person} holds {role}")
+    state = context.service().assign(incident, role, person, handover=handover, at=at)
+    _confirm(context, state, f"{person} holds {role}" + (" (handover recorded)" if handover is not None else ""))
     warn([person])
+
+
+def unassign_command(
+    ctx: typer.Context,
+    incident: IncidentId,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="The role id.", autocompletion=complete_role)],
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Why, for the record.")] = None,
+    at: AtTime = None,
+) -> None:
+    """Leave a role empty; a required role then shows as unfilled.
+
+    Example: crisisctl unassign INC-7 legal --note 'Dana off shift; nobody covering until 08:00'
+    """
+    context = app_context(ctx)
+    state = context.service().unassign(incident, role, note=note, at=at)
+    _confirm(context, state, f"{role} is unfilled")
 
 
 def note_command(
     ctx: typer.Context,
     incident: IncidentId,
     text: Annotated[
-        str, typer.Argument(metavar="TEXT", help="The note; start with `lesson:` or `action:` for the post-mortem.")
+        str,
+        typer.Argument(
+            metavar="TEXT",
+            help="The note, or - for standard input; start with `lesson:` or `action:` for the post-mortem.",
+        ),
     ],
+    files: Annotated[
+        list[Path] | None,
+        typer.Option("--file", metavar="PATH", help="Attach a file (up to 20 MiB; a copy is kept); repeat."),
+    ] = None,
+    links: Annotated[
+        list[str] | None, typer.Option("--link", metavar="URL", help="An http(s) link to add; repeat.")
+    ] = None,
     at: AtTime = None,
 ) -> None:
-    """Add a note to the timeline.
+    """Add a note to the timeline, with attached files and links.
 
-    Example: crisisctl note INC-7 'CDN provider confirms the misconfiguration' --at -10m
+    An attached file's name, sha256 and size are recorded in the log; its bytes
+    are copied to a private folder beside the log (LOG.evidence/INCIDENT/SHA256).
+
+    Example: crisisctl note INC-7 'CDN provider confirms the misconfiguration' --file cdn-ticket.pdf --at -10m
     """
+    from crisisctl.incident.evidence import check_link, note_from_stream, read_attachment
+    from crisisctl.store.evidence import EvidenceFolder
+
     context = app_context(ctx)
-    state = context.service().note(incident, text, at=at)
-    _confirm(context, state, "note added")
+    checked = [check_link(link) for link in links or []]
+    attachments = [read_attachment(path) for path in files or []]
+    if text == "-":
+        text = note_from_stream(sys.stdin.buffer)
+
+    def keep(incident_id: str, attachment: "Attachment") -> None:
+        # Only with a file: naming a team log's local folder costs the psycopg import an agent saves.
+        EvidenceFolder.beside(context.settings.db).keep(incident_id, attachment.sha256, attachment.payload)
+
+    state = context.service().note(incident, text, links=checked, attachments=attachments, keep=keep, at=at)
+    extras = [f"{len(attachments)} file(s) attached"] if attachments else []
+    extras += [f"{len(checked)} link(s)"] if checked else []
+    _confirm(context, state, "note added" + (f" ({', '.join(extras)})" if extras else ""))
 
 
 def set_command(

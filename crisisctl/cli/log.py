@@ -79,8 +79,10 @@ def verify_command(
         playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
     )
     from crisisctl.delivery.audit import delivery_findings
+    from crisisctl.store.evidence import missing_copies
 
     findings = delivery_findings(context.log, context.settings.db)
+    missing = missing_copies(context.log, context.settings.db)
     if as_json:
         payload = {
             "ok": result.ok,
@@ -92,6 +94,7 @@ def verify_command(
             "anchors_saved": saved[0] if saved else None,
             "unsettled_deliveries": findings.unsettled,
             "unknown_outbox_files": findings.unknown_files,
+            "missing_evidence": missing,
         }
         if incident_events is not None:
             payload["incident_events"] = incident_events
@@ -107,6 +110,11 @@ def verify_command(
         )
     if not as_json:
         _warn_about_deliveries(context, findings)
+        for file in missing:
+            context.say(
+                f"warning: {file['incident']} event {file['seq']}: the copy of the attached file {file['name']} "
+                f"(sha256 {file['sha256'][:12]}) is missing or altered; the log's digest still stands"
+            )
     if not result.ok:
         raise typer.Exit(int(ExitCode.NO))
 

@@ -30,6 +30,7 @@ def stats_command(
 
     Example: crisisctl stats --since 2026-01-01 --json
     """
+    from crisisctl.incident.actions import action_counts
     from crisisctl.incident.metrics import measure
     from crisisctl.incident.service import incident_now
     from crisisctl.incident.stats import Measured, stats_report
@@ -49,6 +50,7 @@ def stats_command(
         state, playbook = service.load(row.id)
         measured.append(Measured(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
     report = stats_report(measured, drills=drills, since=first_day)
+    report["action_items"] = action_counts((i for m in measured for i in m.state.actions.values()), context.now())
     if html is not None:
         from crisisctl.cli.outfile import write_private
         from crisisctl.render.statsreport import render_stats_html

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crisisctl.incident.facts import value_text
 from crisisctl.incident.records import StoredEvent
+
+
+def _note(data: dict[str, Any]) -> str:
+    return f": {data['note']}" if data.get("note") else ""
 
 
 def describe_event(event: StoredEvent) -> str:
@@ -17,9 +23,22 @@ def describe_event(event: StoredEvent) -> str:
         extra = f" — {data['note']}" if data.get("note") else ""
         return f"step {data['step']} {words}{' (forced)' if data.get('forced') else ''}{extra}"
     if kind == "role.assigned":
-        return f"{data['person']} holds {data['role']}"
+        handover = data.get("handover")
+        taken = f"{data['person']} holds {data['role']}"
+        return f"{taken}, handed over by {handover['from']}: {handover['note']}" if handover else taken
+    if kind == "role.unassigned":
+        return f"{data['role']} left unfilled ({data['person']} no longer holds it)" + _note(data)
     if kind == "note.added":
-        return str(data["text"])
+        files = [
+            f"{file['name']} ({file['size']:,} bytes, sha256 {file['sha256'][:12]})"
+            for file in data.get("attachments", [])
+        ]
+        return " · ".join([str(data["text"]), *(f"file {file}" for file in files), *data.get("links", [])])
+    if kind == "action.added":
+        details = [f"{key} {data[key]}" for key in ("owner", "due") if key in data]
+        return f"action item {data['action']} added: {data['text']}" + (f" ({', '.join(details)})" if details else "")
+    if kind == "action.done":
+        return f"action item {data['action']} done" + _note(data)
     if kind == "input.set":
         change = f"{data['input']} {value_text(data.get('previous'))} -> {value_text(data['value'])}"
         source = f" (inject {data['inject']})" if data.get("inject") is not None else ""

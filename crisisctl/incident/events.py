@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 DECLARED = "incident.declared"
-ROLE_ASSIGNED = "role.assigned"
+ROLE_ASSIGNED = "role.assigned"  # {role, person, handover?: {from, note}}
+ROLE_UNASSIGNED = "role.unassigned"  # {role, person (who held it), note?}
 STEP_STARTED = "step.started"
 STEP_DONE = "step.done"
 STEP_SKIPPED = "step.skipped"
 STEP_BLOCKED = "step.blocked"
-NOTE_ADDED = "note.added"
+NOTE_ADDED = "note.added"  # {text, links?: [url], attachments?: [{name, sha256, size}]}; `action:` adds an item
+ACTION_ADDED = "action.added"  # {action, text, owner?, due?}
+ACTION_DONE = "action.done"  # {action, note?}
+ACTION_EVENTS = (ACTION_ADDED, ACTION_DONE)  # still recorded after the incident is closed
 INPUT_SET = "input.set"  # a fact changed: {input, value, previous, note?, inject?}
 SEVERITY_CHANGED = "severity.changed"
 RESOLVED = "incident.resolved"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,8 @@ from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
+from crisisctl.incident.actions import ActionItem, action_text, next_action_id, parse_due, require_open_action
+from crisisctl.incident.evidence import Attachment
 from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
@@ -210,25 +212,113 @@ class IncidentService:
 
         return self.record(incident_id, at, events_for)
 
-    def assign(self, incident_id: str, role: str, person: str, *, at: str | None) -> IncidentState:
+    def assign(
+        self, incident_id: str, role: str, person: str, *, handover: str | None = None, at: str | None
+    ) -> IncidentState:
+        """Give a role to a person; with `handover`, the note the previous holder hands over with it."""
         if not person.strip():
             raise UsageError("a role needs a person's name", "crisisctl assign INC ROLE PERSON, e.g. alice")
+        if handover is not None and not handover.strip():
+            raise UsageError("--handover needs the note handed over", "say what the next holder must know")
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             rules.require_role(playbook, role)
-            if state.roles.get(role) == person:
+            holder = state.roles.get(role)
+            if holder == person:
                 raise RefusedError(f"{person} already holds {role} in {state.id}", "nothing to change")
-            return [
-                NewEvent(state.id, format_time(when), ev.ROLE_ASSIGNED, self.actor, {"role": role, "person": person})
-            ]
+            data: dict[str, Any] = {"role": role, "person": person}
+            if handover is not None:
+                if not holder:
+                    raise RefusedError(
+                        f"nobody holds {role} in {state.id}, so there is nothing to hand over",
+                        f"assign without --handover: crisisctl assign {state.id} {role} {person}",
+                    )
+                data["handover"] = {"from": holder, "note": handover}
+            return [NewEvent(state.id, format_time(when), ev.ROLE_ASSIGNED, self.actor, data)]
 
         return self.record(incident_id, at, events_for)
 
-    def note(self, incident_id: str, text: str, *, at: str | None) -> IncidentState:
+    def unassign(self, incident_id: str, role: str, *, note: str | None, at: str | None) -> IncidentState:
+        """Leave a role empty (a required one then shows as unfilled)."""
+
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            return [NewEvent(state.id, format_time(when), ev.NOTE_ADDED, self.actor, {"text": text})]
+            rules.require_role(playbook, role)
+            holder = state.roles.get(role)
+            if not holder:
+                raise RefusedError(f"nobody holds {role} in {state.id}", "nothing to change")
+            data = {"role": role, "person": holder} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.ROLE_UNASSIGNED, self.actor, data)]
 
         return self.record(incident_id, at, events_for)
+
+    def note(
+        self,
+        incident_id: str,
+        text: str,
+        *,
+        links: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
+        keep: Callable[[str, Attachment], None] | None = None,
+        at: str | None,
+    ) -> IncidentState:
+        """A note for the timeline, with links and attached files (their digests in the log; `keep` stores
+        the bytes inside the write, so a file that cannot be kept records nothing). `action: TEXT` is also
+        an action item."""
+        if not text.strip():
+            raise UsageError("the note is empty", "write what happened, e.g. crisisctl note INC-7 'CDN confirms'")
+        if action_text(text) == "":
+            raise UsageError("an `action:` note needs the action's text", "e.g. 'action: rotate the API keys'")
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            data: dict[str, Any] = {"text": text}
+            if links:
+                data["links"] = list(links)
+            if attachments:
+                data["attachments"] = [attachment.record() for attachment in attachments]
+            if keep is not None:
+                for attachment in attachments:
+                    keep(state.id, attachment)
+            return [NewEvent(state.id, format_time(when), ev.NOTE_ADDED, self.actor, data)]
+
+        return self.record(incident_id, at, events_for)
+
+    def add_action(
+        self, incident_id: str, text: str, *, owner: str | None, due: str | None, at: str | None
+    ) -> tuple[IncidentState, ActionItem]:
+        """A new action item; allowed after the incident is closed (follow-up work outlives it)."""
+        if not text.strip():
+            raise UsageError("an action item needs its text", "crisisctl action add INC 'rotate the API keys'")
+        if owner is not None and not owner.strip():
+            raise UsageError("--owner needs a person's name", "e.g. --owner alice, or leave --owner out")
+        added: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            action_id = next_action_id(state.actions.values())
+            data: dict[str, Any] = {"action": action_id, "text": text.strip()}
+            if owner:
+                data["owner"] = owner.strip()
+            if due:
+                data["due"] = parse_due(due, when)
+            added.append(action_id)
+            return [NewEvent(state.id, format_time(when), ev.ACTION_ADDED, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.actions[added[0]]
+
+    def finish_action(
+        self, incident_id: str, action_id: str, *, note: str | None, at: str | None
+    ) -> tuple[IncidentState, ActionItem]:
+        """Mark an action item done; allowed after the incident is closed."""
+        finished: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            item = require_open_action(state.actions, action_id, state.id)
+            finished.append(item.id)
+            data = {"action": item.id} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.ACTION_DONE, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.actions[finished[0]]
 
     def set_inputs(self, incident_id: str, given: dict[str, str], *, note: str | None, at: str | None) -> FactsRecorded:
         """Record new values of inputs, typed and checked as at declaration, and say which steps that switched

@@ -9,6 +9,7 @@ from typing import Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.actions import ActionItem, action_text, next_action_id
 from crisisctl.incident.facts import InputChange, applicable_since, snapshots, typed
 from crisisctl.incident.records import StoredEvent
 from crisisctl.playbook.model import Playbook, Step
@@ -123,6 +124,7 @@ class IncidentState:
     communications: dict[tuple[str, str], CommunicationRecord] = field(default_factory=dict)
     severity_history: list[tuple[dt.datetime, str, str, str]] = field(default_factory=list)
     notes: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
+    actions: dict[str, ActionItem] = field(default_factory=dict)  # by id: A1, A2, ... in the order recorded
     summary: str = ""
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -185,11 +187,22 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
         )
     elif kind == ev.ROLE_ASSIGNED:
         state.roles[data["role"]] = data["person"]
+    elif kind == ev.ROLE_UNASSIGNED:
+        state.roles.pop(data["role"], None)
     elif kind == ev.SEVERITY_CHANGED:
         state.severity = data["to"]
         state.severity_history.append((parse_time(event.at), data["from"], data["to"], data.get("note", "")))
     elif kind == ev.NOTE_ADDED:
         state.notes.append((parse_time(event.at), event.actor, data["text"]))
+        wanted = action_text(data["text"])
+        if wanted is not None:
+            _add_action(state, event, next_action_id(state.actions.values()), wanted)
+    elif kind == ev.ACTION_ADDED:
+        _add_action(state, event, data["action"], data["text"])
+    elif kind == ev.ACTION_DONE:
+        item = state.actions[data["action"]]
+        item.status, item.done_at, item.done_by = "done", parse_time(event.at), event.actor
+        item.done_note = data.get("note", "")
     elif kind == ev.INPUT_SET:
         # One input's changes are recorded in stated-time order (rules.check_input_change): the newest is the latest.
         state.inputs[data["input"]] = data["value"]
@@ -214,6 +227,13 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
     elif kind == ev.CLOSED:
         state.status = "closed"
         state.closed_at = parse_time(event.at)
+
+
+def _add_action(state: IncidentState, event: StoredEvent, action_id: str, text: str) -> None:
+    data = event.data
+    state.actions[action_id] = ActionItem(
+        action_id, text, data.get("owner", ""), data.get("due", ""), parse_time(event.at), event.actor, event.seq
+    )
 
 
 def _apply_communication(state: IncidentState, event: StoredEvent) -> None:

@@ -48,6 +48,8 @@ def stats_view(report: dict[str, Any]) -> RenderableType:
         )
     ratio = report["steps_on_time_ratio"]
     on_time = Text(f"steps done on time: {ratio:.0%}" if ratio is not None else "steps done on time: –")
+    actions = report["action_items"]
+    on_time.append(f"\naction items: {actions['open']} open ({actions['overdue']} overdue), {actions['done']} done")
     per_playbook = Table(title="By playbook (median)", title_justify="left", show_edge=False)
     for column in ("playbook", "incidents", "acknowledge", "first notice", "resolve", "on time"):
         per_playbook.add_column(column)

@@ -28,6 +28,7 @@ from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
+from crisisctl.render.followup import action_items, evidence
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, redact_events
 
@@ -40,7 +41,6 @@ REPORT_MAX_CHARS = 200_000_000
 REPORT_MAX_SECONDS = 60.0
 CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary")
 LESSON_PREFIX = "lesson:"
-ACTION_PREFIX = "action:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +124,23 @@ def _role_history(state: IncidentState, playbook: Playbook) -> list[dict[str, An
     """Who held each role, from when to when (declaration roles first, then each assignment)."""
     spans: dict[str, list[dict[str, Any]]] = {role.id: [] for role in playbook.roles}
 
-    def hand_over(role: str, person: str, at: dt.datetime, by: str) -> None:
+    def hand_over(role: str, person: str | None, at: dt.datetime, by: str, handover: str = "") -> None:
         held = spans.setdefault(role, [])
-        if held:
+        if held and held[-1]["until"] is None:
             held[-1]["until"] = at
-        held.append({"person": person, "since": at, "until": None, "assigned_by": by})
+        if person is not None:
+            held.append({"person": person, "since": at, "until": None, "assigned_by": by, "handover": handover})
 
     first = state.events[0]
     for role, person in first.data.get("roles", {}).items():
         if person:
             hand_over(role, person, state.declared_at, first.actor)
     # By stated time: an assignment recorded late with --at takes its place in the history.
-    assignments = sorted((e for e in state.events if e.type == ev.ROLE_ASSIGNED), key=lambda e: (e.at, e.seq))
-    for event in assignments:
-        hand_over(event.data["role"], event.data["person"], parse_time(event.at), event.actor)
+    changes = (e for e in state.events if e.type in (ev.ROLE_ASSIGNED, ev.ROLE_UNASSIGNED))
+    for event in sorted(changes, key=lambda e: (e.at, e.seq)):
+        person = event.data["person"] if event.type == ev.ROLE_ASSIGNED else None
+        handover = event.data.get("handover", {}).get("note", "")
+        hand_over(event.data["role"], person, parse_time(event.at), event.actor, handover)
     titles = {role.id: role.title for role in playbook.roles}
     return [
         {"role": role, "title": titles.get(role, role), "holders": holders, "holder": state.roles.get(role)}
@@ -213,7 +216,7 @@ def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, 
 
 
 def _notes_with(state: IncidentState, prefix: str) -> list[dict[str, Any]]:
-    """Notes starting with `lesson:` or `action:` (any case), the prefix removed."""
+    """Notes starting with `lesson:` (any case), the prefix removed."""
     found = []
     for event in state.events:
         if event.type != ev.NOTE_ADDED:
@@ -362,7 +365,8 @@ def report_context(
             for k in metrics.kpis
         ],
         "lessons": _notes_with(state, LESSON_PREFIX),
-        "actions": _notes_with(state, ACTION_PREFIX),
+        "actions": action_items(state, now),
+        "evidence": evidence(state),
         "draft": state.status == "open",
     }
 

@@ -1,0 +1,90 @@
+"""The evidence folder beside a log: a private copy of every attached file, named by its sha256."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crisisctl.errors import LogError
+from crisisctl.incident import events as ev
+from crisisctl.incident.port import EventLog
+
+_FOLDER_MODE = 0o700
+_FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class EvidenceFolder:
+    """`<log>.evidence/<INCIDENT>/<sha256>`: the log keeps name, digest and size; this folder keeps the bytes."""
+
+    root: Path
+
+    @classmethod
+    def beside(cls, db_path: Path) -> EvidenceFolder:
+        return cls(db_path.parent / f"{db_path.name}.evidence")
+
+    def path_for(self, incident: str, sha256: str) -> Path:
+        return self.root / incident / sha256
+
+    def keep(self, incident: str, sha256: str, payload: bytes) -> None:
+        """Write the copy whole or not at all (a storage failure, exit 4, records nothing)."""
+        path = self.path_for(incident, sha256)
+        try:
+            self.root.parent.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
+            for folder in (self.root, path.parent):
+                _private_folder(folder)
+            if holds(path, sha256):
+                return
+            temporary = path.with_name(f".{sha256}.{os.getpid()}.part")
+            descriptor = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY | os.O_NOFOLLOW, _FILE_MODE)
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(payload)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise LogError(
+                f"cannot keep the attached file in {path.parent}: {error.strerror}",
+                "check the folder's permissions and free space; nothing was recorded",
+            ) from None
+
+
+def _private_folder(folder: Path) -> None:
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=_FOLDER_MODE)
+    info = folder.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o022:
+        raise LogError(
+            f"the evidence folder {folder} is a link, not a folder, or writable by others",
+            "remove it (crisisctl creates it itself, private to you) and attach again; nothing was recorded",
+        )
+
+
+def holds(path: Path, sha256: str) -> bool:
+    """Whether the copy is there with exactly the bytes whose digest was recorded."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
+
+
+def missing_copies(log: EventLog, db_path: Path) -> list[dict[str, Any]]:
+    """Attached files whose copy beside the log is missing or differs from the recorded digest (on a team
+    log, files attached on another machine are missing here: each machine keeps the copies it took)."""
+    folder = EvidenceFolder.beside(db_path)
+    found = []
+    for row in log.incidents(include_closed=True, drill=None):
+        for event in log.events_of(row.id):
+            for file in event.data.get("attachments", []) if event.type == ev.NOTE_ADDED else []:
+                if not holds(folder.path_for(row.id, file["sha256"]), file["sha256"]):
+                    found.append({"incident": row.id, "seq": event.seq, "name": file["name"], "sha256": file["sha256"]})
+    return found
