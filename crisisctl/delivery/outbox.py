@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import stat
@@ -13,6 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from crisisctl.errors import LogError, RefusedError
+from crisisctl.wholefile import write_whole
 
 _SUBJECT_LINE = re.compile(r"\ASubject:[ \t]*(?P<subject>[^\r\n]*)\r?\n(\r?\n)?")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -118,19 +118,7 @@ class Outbox:
         self.prepare(incident)
         path = self.path_for(incident, name)
         try:
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-            descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, self.file_mode)
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    os.fchmod(handle.fileno(), self.file_mode)  # the umask may have narrowed a shared mode
-                    handle.write(payload)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temporary, path)
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
-            _fsync_folder(path.parent)
+            write_whole(path, payload, self.file_mode)
         except OSError as error:
             raise LogError(
                 f"cannot write to the outbox {path.parent}: {error.strerror}",
@@ -157,19 +145,3 @@ class Outbox:
                 f"chmod o-w {folder} (or remove it and let crisisctl create it); for a team outbox "
                 "see group_shared in docs/communications.md; nothing was sent",
             )
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def holds(path: Path, sha256: str) -> bool:
-    """Whether the file is there with exactly the bytes whose digest was recorded."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
-    except OSError:
-        return False

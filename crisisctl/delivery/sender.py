@@ -11,7 +11,6 @@ from crisisctl.delivery.notify import post, require_apprise
 from crisisctl.delivery.outbox import (
     Outbox,
     build_email,
-    holds,
     message_id,
     refuse_header_injection,
     split_subject,
@@ -19,6 +18,7 @@ from crisisctl.delivery.outbox import (
 from crisisctl.delivery.smtp import DeliveryError, DeliveryUncertainError, deliver
 from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident.dispatch import DeliveryOutcome, DispatchOrder
+from crisisctl.wholefile import holds
 
 
 class Courier:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 from crisisctl.errors import LogError
 from crisisctl.incident import events as ev
 from crisisctl.incident.port import EventLog
+from crisisctl.wholefile import holds, write_whole
 
 _FOLDER_MODE = 0o700
 _FILE_MODE = 0o600
@@ -38,19 +37,8 @@ class EvidenceFolder:
             self.root.parent.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
             for folder in (self.root, path.parent):
                 _private_folder(folder)
-            if holds(path, sha256):
-                return
-            temporary = path.with_name(f".{sha256}.{os.getpid()}.part")
-            descriptor = os.open(temporary, os.O_CREAT | os.O_TRUNC | os.O_WRONLY | os.O_NOFOLLOW, _FILE_MODE)
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(payload)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temporary, path)
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
+            if not holds(path, sha256):
+                write_whole(path, payload, _FILE_MODE)
         except OSError as error:
             raise LogError(
                 f"cannot keep the attached file in {path.parent}: {error.strerror}",
@@ -67,14 +55,6 @@ def _private_folder(folder: Path) -> None:
             f"the evidence folder {folder} is a link, not a folder, or writable by others",
             "remove it (crisisctl creates it itself, private to you) and attach again; nothing was recorded",
         )
-
-
-def holds(path: Path, sha256: str) -> bool:
-    """Whether the copy is there with exactly the bytes whose digest was recorded."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
-    except OSError:
-        return False
 
 
 def missing_copies(log: EventLog, db_path: Path) -> list[dict[str, Any]]:
