@@ -231,6 +231,25 @@ def rows(target: str, query: str, parameters: Sequence[object] = ()) -> list[tup
         return connection.execute(query, parameters)
 
 
+@contextlib.contextmanager
+def write_lock_held(ws: Workspace) -> Iterator[None]:
+    """Another connection holding the log's write lock, as a crisisctl stuck inside a write would: SQLite's
+    write transaction (BEGIN IMMEDIATE), or PostgreSQL's append lock (the advisory lock writers take)."""
+    if is_pg(ws.target):
+        from crisisctl.store.postgres.connection import APPEND_LOCK
+
+        with raw(ws.target) as holder:
+            holder.execute("SELECT pg_advisory_lock(?)", (APPEND_LOCK,))
+            yield
+        return
+    with raw(ws.target) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+
+
 def log_exists(ws: Workspace) -> bool:
     """Whether anything of a log was made: the SQLite file or its folder, or any table or function in the
     PostgreSQL database."""

@@ -1,44 +1,25 @@
-"""The same promises on both stores: storage, audit, engine, concurrency and kill -9, on SQLite and PostgreSQL."""
+"""What a team log on PostgreSQL adds to a SQLite log, and one whole incident run on both stores.
+
+The storage, audit, engine, concurrency, kill -9 and tamper promises run on both stores through the `backend`
+fixture in their own files (test_log_storage.py, test_log_audit.py, test_incident_cli.py, test_faults.py,
+test_incident_stateful.py). Here: an incident through every kind of command on each store, and what only
+PostgreSQL has (TRUNCATE, a server that is down or refuses the password, a connection killed or timed out, the
+writer role and its trigger, rewritten guard functions, the server's clock, DSN masking, `db init-team`), and
+config.toml naming either kind of log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Workspace, crisisctl, declare, is_pg, read_digest, rows, subprocess_env
-
-WRITER = textwrap.dedent(
-    """
-    import sys
-    from crisisctl.clock import SystemClock
-    from crisisctl.incident.service import IncidentService
-    from crisisctl.store.opening import open_log
-
-    target, incident, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    service = IncidentService(open_log(target), SystemClock(), name)
-    for i in range(count):
-        state = service.note(incident, "%s %d" % (name, i), at=None)
-        print(state.last_seq, flush=True)  # acknowledged: the note has committed
-    """
-)
-
-
-def writer(target: str, incident: str, name: str, count: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", WRITER, target, incident, name, str(count)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=subprocess_env(),
-    )
 
 
 def verify(ws: Workspace) -> dict[str, Any]:
@@ -49,7 +30,7 @@ def verify(ws: Workspace) -> dict[str, Any]:
     return payload
 
 
-# --------------------------------------------------------------------------- storage and engine
+# --------------------------------------------------------------------------- one incident on both stores
 
 
 def test_an_incident_runs_the_same_on_both_stores(team_workspace: Workspace) -> None:
@@ -74,15 +55,7 @@ def test_an_incident_runs_the_same_on_both_stores(team_workspace: Workspace) -> 
     assert result["ok"] and result["events"] == len(events)
 
 
-def test_read_only_commands_on_an_empty_log_create_nothing(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    assert ws.json("incidents") == []
-    code, _, err = ws.run("show", "INC-1")
-    assert code == 2, err
-    assert ws.json("incidents") == []
-
-
-# --------------------------------------------------------------------------- audit
+# --------------------------------------------------------------------------- PostgreSQL only
 
 
 def test_truncate_is_refused_on_postgresql(pg_workspace: Workspace) -> None:
@@ -94,56 +67,6 @@ def test_truncate_is_refused_on_postgresql(pg_workspace: Workspace) -> None:
         with pytest.raises(psycopg.errors.RaiseException, match=r"append-only|never deleted"):
             rows(ws.target, f"TRUNCATE {table} CASCADE")
     assert verify(ws)["ok"]
-
-
-# --------------------------------------------------------------------------- concurrency and kill -9
-
-
-def test_sixteen_writers_across_two_connection_strings_lose_nothing(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    if is_pg(ws.target):  # the same database through a second host name for the same server
-        second = ws.target.replace("@127.0.0.1:", "@localhost:")
-    else:  # the same file through a second path
-        second = str(ws.db.parent / ".." / ws.db.parent.name / ws.db.name)
-    writers = [writer(ws.target if k % 2 else second, incident, f"w{k}", 100) for k in range(16)]
-    acknowledged: list[int] = []
-    for child in writers:
-        out, err = child.communicate(timeout=600)
-        assert child.returncode == 0, err
-        acknowledged += [int(line) for line in out.split()]
-    assert sorted(acknowledged) == list(range(2, 1602))
-    events = ws.json("timeline", incident)
-    assert isinstance(events, list) and len(events) == 1601
-    for k in range(16):
-        mine = [event["data"]["text"] for event in events if event["actor"] == f"w{k}"]
-        assert mine == [f"w{k} {i}" for i in range(100)]
-    result = verify(ws)
-    assert result["ok"] and result["events"] == 1601
-
-
-def test_writers_killed_mid_flight_lose_no_acknowledged_event(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    acknowledged: set[int] = set()
-    for round_number in range(6):
-        child = writer(ws.target, incident, f"k{round_number}", 10_000)
-        assert child.stdout is not None
-        for _ in range(3 + 7 * round_number):  # killed after a growing number of acknowledged notes
-            acknowledged.add(int(child.stdout.readline()))
-        os.kill(child.pid, signal.SIGKILL)
-        rest, _ = child.communicate(timeout=60)
-        acknowledged |= {int(line) for line in rest.split()}
-        assert child.returncode == -signal.SIGKILL
-    events = ws.json("timeline", incident)
-    assert isinstance(events, list)
-    seqs = [event["seq"] for event in events]
-    assert seqs == list(range(1, len(seqs) + 1)) and acknowledged <= set(seqs)
-    assert verify(ws)["ok"]
-    ws.ok("note", incident, "the next run works")
-
-
-# --------------------------------------------------------------------------- PostgreSQL only
 
 
 def password_of(dsn: str) -> str:
