@@ -138,6 +138,14 @@ def outbox_of(ws: Workspace, incident: str) -> Path:
     return named.parent / f"{named.name}.outbox" / incident
 
 
+def as_recorded(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as the command recorded it, without what a team log adds to every event: db_user, the
+    database user who signed in, and recorded_wall, the laptop's clock beside the server's (docs/team.md)."""
+    if not is_pg(ws.target):
+        return data
+    return {key: value for key, value in data.items() if key not in ("db_user", "recorded_wall")}
+
+
 def event_count(ws: Workspace, incident: str) -> int:
     events = ws.json("timeline", incident)
     assert isinstance(events, list)
