@@ -204,6 +204,19 @@ def test_an_altered_body_with_the_same_length_is_named(log: tuple[Workspace, int
     assert_fails_at(ws, 5, "altered")
 
 
+def test_an_event_whose_data_is_no_longer_json_is_named_and_never_echoed(log: tuple[Workspace, int]) -> None:
+    """Readers refuse the damaged event cleanly (exit 4) without printing what it holds; verify names it."""
+    ws, _ = log
+    tamper.alter_event(ws.target, 5, data='{"text": "call back jane.doe@example.com about card 4111')
+    for args in (["timeline", "INC-2"], ["show", "INC-2"], ["note", "INC-2", "after the damage"]):
+        code, out, err = ws.run(*args)
+        gc.collect()
+        assert code == 4 and "damaged" in err and "Traceback" not in err, (args, code, err)
+        assert "jane.doe" not in out + err and "4111" not in out + err, (args, out, err)
+    assert_fails_at(ws, 5, "altered")
+    assert len(rows(ws.target, "SELECT seq FROM events")) == 18, "the refused note recorded nothing"
+
+
 def test_a_deleted_middle_event_is_named(log: tuple[Workspace, int]) -> None:
     ws, _ = log
     tamper.delete_events(ws.target, 9)
