@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 import pytest
@@ -133,8 +136,20 @@ def read_digest(ws: Workspace, incident: str, communication: str, *locale: str) 
 
 
 def outbox_of(ws: Workspace, incident: str) -> Path:
-    """The incident's folder in the outbox that belongs to the workspace's log."""
-    return ws.db.parent / f"{ws.db.name}.outbox" / incident
+    """The incident's folder in the outbox that belongs to the workspace's log (a team log's is kept locally,
+    in a folder named after its DSN)."""
+    from crisisctl.settings import Settings
+
+    named = Settings(ws.playbooks, ws.templates, db_flag=ws.target).db
+    return named.parent / f"{named.name}.outbox" / incident
+
+
+def as_recorded(ws: Workspace, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as the command recorded it, without what a team log adds to every event: db_user, the
+    database user who signed in, and recorded_wall, the laptop's clock beside the server's (docs/team.md)."""
+    if not is_pg(ws.target):
+        return data
+    return {key: value for key, value in data.items() if key not in ("db_user", "recorded_wall")}
 
 
 def event_count(ws: Workspace, incident: str) -> int:
@@ -176,6 +191,92 @@ def wait_for_exit(status_file: Path, timeout: float = 20.0) -> str:
 # --------------------------------------------------------------------------- backends
 
 
+def is_pg(target: str) -> bool:
+    """Whether --db names a team log on PostgreSQL rather than a SQLite file."""
+    return target.startswith("postgresql://")
+
+
+class Raw:
+    """A plain connection to a log, not crisisctl's: sqlite3 on the file, or psycopg as the DSN's user (the
+    tests' superuser); statements take `?` placeholders on both."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.pg = is_pg(target)
+        if self.pg:
+            import psycopg
+
+            self._pg: Any = psycopg.connect(target, autocommit=True)
+        else:
+            self._sqlite = sqlite3.connect(target, isolation_level=None)
+
+    def execute(self, statement: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; the rows it returns, if any."""
+        if not self.pg:
+            return self._sqlite.execute(statement, tuple(parameters)).fetchall()
+        if parameters:
+            statement = statement.replace("%", "%%").replace("?", "%s")
+        cursor = self._pg.execute(statement, tuple(parameters) or None)
+        return cursor.fetchall() if cursor.description is not None else []
+
+    def script(self, statements: str) -> None:
+        """Several statements separated by semicolons, without parameters."""
+        if self.pg:
+            self._pg.execute(statements)
+        else:
+            self._sqlite.executescript(statements)
+
+    def close(self) -> None:
+        (self._pg if self.pg else self._sqlite).close()
+
+
+@contextlib.contextmanager
+def raw(target: str) -> Iterator[Raw]:
+    connection = Raw(target)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def rows(target: str, query: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """A query's rows, read behind crisisctl's back."""
+    with raw(target) as connection:
+        return connection.execute(query, parameters)
+
+
+@contextlib.contextmanager
+def write_lock_held(ws: Workspace) -> Iterator[None]:
+    """Another connection holding the log's write lock, as a crisisctl stuck inside a write would: SQLite's
+    write transaction (BEGIN IMMEDIATE), or PostgreSQL's append lock (the advisory lock writers take)."""
+    if is_pg(ws.target):
+        from crisisctl.store.postgres.connection import APPEND_LOCK
+
+        with raw(ws.target) as holder:
+            holder.execute("SELECT pg_advisory_lock(?)", (APPEND_LOCK,))
+            yield
+        return
+    with raw(ws.target) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+
+
+def log_exists(ws: Workspace) -> bool:
+    """Whether anything of a log was made: the SQLite file or its folder, or any table or function in the
+    PostgreSQL database."""
+    if not is_pg(ws.target):
+        return ws.db.exists() or ws.db.parent.exists()
+    (made,) = rows(
+        ws.target,
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = 'public'::regnamespace)"
+        " OR EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = 'public'::regnamespace)",
+    )
+    return bool(made[0])
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[str | None]:
     """A superuser DSN of a throwaway PostgreSQL (see tests/pgserver.py), or None when there is none."""
@@ -211,13 +312,14 @@ def with_database(dsn: str, database: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + database + (f"?{query}" if query else "")
 
 
-def fresh_database(admin: str) -> str:
-    """A new empty database on the test server; its DSN."""
+def fresh_database(admin: str, template: str = "template0") -> str:
+    """A new database on the test server, empty or a copy of `template` (a database nobody is connected to);
+    its DSN."""
     import psycopg
 
     name = f"crisisctl_t{os.getpid()}_{next(_DATABASES)}"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return with_database(admin, name)
 
 

@@ -1,74 +1,25 @@
-"""The same promises on both stores: storage, audit, engine, concurrency and kill -9, on SQLite and PostgreSQL."""
+"""What a team log on PostgreSQL adds to a SQLite log, and one whole incident run on both stores.
+
+The storage, audit, engine, concurrency, kill -9 and tamper promises run on both stores through the `backend`
+fixture in their own files (test_log_storage.py, test_log_audit.py, test_incident_cli.py, test_faults.py,
+test_incident_stateful.py). Here: an incident through every kind of command on each store, and what only
+PostgreSQL has (TRUNCATE, a server that is down or refuses the password, a connection killed or timed out, the
+writer role and its trigger, rewritten guard functions, the server's clock, DSN masking, `db init-team`), and
+config.toml naming either kind of log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Workspace, crisisctl, declare, read_digest, subprocess_env
-
-WRITER = textwrap.dedent(
-    """
-    import sys
-    from crisisctl.clock import SystemClock
-    from crisisctl.incident.service import IncidentService
-    from crisisctl.store.opening import open_log
-
-    target, incident, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    service = IncidentService(open_log(target), SystemClock(), name)
-    for i in range(count):
-        state = service.note(incident, "%s %d" % (name, i), at=None)
-        print(state.last_seq, flush=True)  # acknowledged: the note has committed
-    """
-)
-
-
-def writer(target: str, incident: str, name: str, count: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", WRITER, target, incident, name, str(count)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=subprocess_env(),
-    )
-
-
-def is_pg(ws: Workspace) -> bool:
-    return ws.target.startswith("postgresql://")
-
-
-def raw_execute(ws: Workspace, statement: str, *, bypass_triggers: bool = False) -> None:
-    """A statement run by the database's owner or a superuser, behind crisisctl's back."""
-    if is_pg(ws):
-        import psycopg
-
-        with psycopg.connect(ws.target, autocommit=True) as connection:
-            if bypass_triggers:
-                connection.execute("SET session_replication_role = replica")
-            connection.execute(statement)
-        return
-    connection = sqlite3.connect(ws.db, isolation_level=None)
-    try:
-        if bypass_triggers:
-            triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-            for name, _ in triggers:
-                connection.execute(f'DROP TRIGGER "{name}"')
-            connection.execute(statement)
-            for _, sql in triggers:
-                connection.execute(sql)
-        else:
-            connection.execute(statement)
-    finally:
-        connection.close()
+from conftest import Workspace, crisisctl, declare, is_pg, read_digest, rows, subprocess_env
 
 
 def verify(ws: Workspace) -> dict[str, Any]:
@@ -79,7 +30,7 @@ def verify(ws: Workspace) -> dict[str, Any]:
     return payload
 
 
-# --------------------------------------------------------------------------- storage and engine
+# --------------------------------------------------------------------------- one incident on both stores
 
 
 def test_an_incident_runs_the_same_on_both_stores(team_workspace: Workspace) -> None:
@@ -99,114 +50,23 @@ def test_an_incident_runs_the_same_on_both_stores(team_workspace: Workspace) -> 
     assert all(
         set(event) == {"seq", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash"} for event in events
     )
-    assert ("db_user" in events[0]["data"]) is is_pg(ws)
+    assert ("db_user" in events[0]["data"]) is is_pg(ws.target)
     result = verify(ws)
     assert result["ok"] and result["events"] == len(events)
 
 
-def test_read_only_commands_on_an_empty_log_create_nothing(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    assert ws.json("incidents") == []
-    code, _, err = ws.run("show", "INC-1")
-    assert code == 2, err
-    assert ws.json("incidents") == []
-
-
-# --------------------------------------------------------------------------- audit
-
-
-@pytest.mark.parametrize(
-    "statement",
-    ["UPDATE events SET actor = 'mallory'", "DELETE FROM events WHERE seq = 2", "DELETE FROM incidents"],
-)
-def test_changing_recorded_rows_is_refused(team_workspace: Workspace, statement: str) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    ws.ok("note", incident, "first")
-    with pytest.raises(Exception, match=r"append-only|never deleted"):
-        raw_execute(ws, statement)
-    assert verify(ws)["ok"]
+# --------------------------------------------------------------------------- PostgreSQL only
 
 
 def test_truncate_is_refused_on_postgresql(pg_workspace: Workspace) -> None:
-    ws = pg_workspace  # SQLite has no TRUNCATE; DELETE is refused there instead (above)
+    import psycopg
+
+    ws = pg_workspace  # SQLite has no TRUNCATE; DELETE is refused on both (test_log_audit.py)
     declare(ws)
     for table in ("events", "incidents", "playbook_snapshots", "playbook_models"):
-        with pytest.raises(Exception, match=r"append-only|never deleted"):
-            raw_execute(ws, f"TRUNCATE {table} CASCADE")
+        with pytest.raises(psycopg.errors.RaiseException, match=r"append-only|never deleted"):
+            rows(ws.target, f"TRUNCATE {table} CASCADE")
     assert verify(ws)["ok"]
-
-
-def test_verify_names_the_first_event_altered_with_the_guards_bypassed(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    for text in ("one", "two", "three"):
-        ws.ok("note", incident, text)
-    raw_execute(ws, "UPDATE events SET data = replace(data, 'two', 'TWO') WHERE seq = 3", bypass_triggers=True)
-    result = verify(ws)
-    assert not result["ok"] and result["first_bad_seq"] == 3
-    assert "altered" in result["reason"]
-
-
-def test_verify_refuses_a_log_whose_guard_was_switched_off(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    declare(ws)
-    if is_pg(ws):
-        raw_execute(ws, "ALTER TABLE events DISABLE TRIGGER events_append_only")
-    else:
-        raw_execute(ws, "DROP TRIGGER events_append_only_update")
-    result = verify(ws)
-    assert not result["ok"] and "events_append_only" in result["reason"]
-
-
-# --------------------------------------------------------------------------- concurrency and kill -9
-
-
-def test_sixteen_writers_across_two_connection_strings_lose_nothing(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    if is_pg(ws):  # the same database through a second host name for the same server
-        second = ws.target.replace("@127.0.0.1:", "@localhost:")
-    else:  # the same file through a second path
-        second = str(ws.db.parent / ".." / ws.db.parent.name / ws.db.name)
-    writers = [writer(ws.target if k % 2 else second, incident, f"w{k}", 100) for k in range(16)]
-    acknowledged: list[int] = []
-    for child in writers:
-        out, err = child.communicate(timeout=600)
-        assert child.returncode == 0, err
-        acknowledged += [int(line) for line in out.split()]
-    assert sorted(acknowledged) == list(range(2, 1602))
-    events = ws.json("timeline", incident)
-    assert isinstance(events, list) and len(events) == 1601
-    for k in range(16):
-        mine = [event["data"]["text"] for event in events if event["actor"] == f"w{k}"]
-        assert mine == [f"w{k} {i}" for i in range(100)]
-    result = verify(ws)
-    assert result["ok"] and result["events"] == 1601
-
-
-def test_writers_killed_mid_flight_lose_no_acknowledged_event(team_workspace: Workspace) -> None:
-    ws = team_workspace
-    incident = declare(ws)
-    acknowledged: set[int] = set()
-    for round_number in range(6):
-        child = writer(ws.target, incident, f"k{round_number}", 10_000)
-        assert child.stdout is not None
-        for _ in range(3 + 7 * round_number):  # killed after a growing number of acknowledged notes
-            acknowledged.add(int(child.stdout.readline()))
-        os.kill(child.pid, signal.SIGKILL)
-        rest, _ = child.communicate(timeout=60)
-        acknowledged |= {int(line) for line in rest.split()}
-        assert child.returncode == -signal.SIGKILL
-    events = ws.json("timeline", incident)
-    assert isinstance(events, list)
-    seqs = [event["seq"] for event in events]
-    assert seqs == list(range(1, len(seqs) + 1)) and acknowledged <= set(seqs)
-    assert verify(ws)["ok"]
-    ws.ok("note", incident, "the next run works")
-
-
-# --------------------------------------------------------------------------- PostgreSQL only
 
 
 def password_of(dsn: str) -> str:
@@ -467,7 +327,7 @@ def test_config_toml_names_the_log_below_the_flag_and_the_variable(
     assert [row["id"] for row in ws.json("incidents")] == [json.loads(declared.stdout)["id"]]  # type: ignore[union-attr]
     shown = crisisctl("db", "path")
     assert shown.returncode == 0, shown.stderr
-    if is_pg(ws):
+    if is_pg(ws.target):
         assert password_of(ws.target) not in shown.stdout + shown.stderr
         assert shown.stdout.startswith("postgresql://postgres@127.0.0.1:")
     else:

@@ -1,12 +1,17 @@
 """Every fault, one table: its documented exit code, one clear message, no traceback, no note text,
 nothing recorded lost, and the next run works once the fault is gone.
 
-Faults that need more machinery have their own tests too: a read-only log and folder and disk
-full in test_log_storage.py, SMTP failures and retries in test_comms.py.
+Each fault runs on every store it can happen to: a lock held too long, an unwritable outbox and an
+SMTP server that is down on both (a SQLite file and a team log on PostgreSQL); damage to the file,
+write-ahead logging, a foreign SQLite file and a full disk on SQLite. A team log's own faults (the
+server down, a wrong password, a connection killed or timed out, a restart) are in test_backends.py
+and test_pg_restart.py. Faults that need more machinery have their own tests too: a read-only log
+and folder and disk full in test_log_storage.py, SMTP failures and retries in test_comms.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, read_digest, subprocess_env
+from conftest import Workspace, outbox_of, read_digest, subprocess_env, write_lock_held
 
 SECRET = "customer jane.doe@example.com called about order 7731"
 
@@ -32,6 +37,7 @@ class Fault:
     command: list[str]
     make: Callable[[Workspace], Callable[[], None]]  # sets the fault up, returns how to clear it
     preexec: Callable[[], None] | None = None
+    stores: tuple[str, ...] = ("sqlite",)  # the backends it can happen to
 
 
 def run_cli(
@@ -64,14 +70,9 @@ def corrupt(ws: Workspace) -> Callable[[], None]:
 
 
 def hold_lock(ws: Workspace) -> Callable[[], None]:
-    holder = sqlite3.connect(ws.db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-
-    def release() -> None:
-        holder.execute("ROLLBACK")
-        holder.close()
-
-    return release
+    held = contextlib.ExitStack()
+    held.enter_context(write_lock_held(ws))
+    return held.close
 
 
 def break_wal(ws: Workspace) -> Callable[[], None]:
@@ -100,7 +101,8 @@ def foreign_database(ws: Workspace) -> Callable[[], None]:
 
 
 def block_outbox(ws: Workspace) -> Callable[[], None]:
-    outbox = ws.db.parent / f"{ws.db.name}.outbox"
+    outbox = outbox_of(ws, "INC-1").parent  # beside the SQLite file; for a team log, in the local data folder
+    outbox.parent.mkdir(parents=True, exist_ok=True)
     outbox.write_text("a file where the outbox folder must go")
     return outbox.unlink
 
@@ -128,32 +130,36 @@ def nothing(ws: Workspace) -> Callable[[], None]:
 
 
 SEND = ["comms", "send", "INC-1", "customer-notice"]
+BOTH = ("sqlite", "postgresql")
 FAULTS = [
     Fault("corrupted log", 4, "not a readable crisisctl log", ["note", "INC-1", SECRET], corrupt),
-    Fault("lock held past the timeout", 4, "busy", ["note", "INC-1", SECRET], hold_lock),
+    Fault("lock held past the timeout", 4, "busy", ["note", "INC-1", SECRET], hold_lock, stores=BOTH),
     Fault("write-ahead logging impossible", 4, "write-ahead logging", ["note", "INC-1", SECRET], break_wal),
     Fault("not a crisisctl log", 4, "not a crisisctl log", ["note", "INC-1", SECRET], foreign_database),
     Fault("disk full", 4, "could not be written", ["note", "INC-1", SECRET * 400], nothing, disk_full),
-    Fault("outbox not writable", 4, "outbox", SEND, block_outbox),
-    Fault("SMTP server down", 1, "not delivered", SEND, smtp_down),
+    Fault("outbox not writable", 4, "outbox", SEND, block_outbox, stores=BOTH),
+    Fault("SMTP server down", 1, "not delivered", SEND, smtp_down, stores=BOTH),
 ]
 
 
 @pytest.fixture
-def ready(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def ready(team_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    ws = team_workspace
     monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
     me = "lead"
-    workspace.ok("declare", "base", "--input", "affected_customers=3", "--assign", f"incident-lead={me}")
-    workspace.ok("note", "INC-1", "earlier note")
-    workspace.ok("comms", "draft", "INC-1", "customer-notice")
-    digest = read_digest(workspace, "INC-1", "customer-notice")
-    workspace.ok(
-        "--as", me, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead", "--digest", digest
-    )
-    return workspace
+    ws.ok("declare", "base", "--input", "affected_customers=3", "--assign", f"incident-lead={me}")
+    ws.ok("note", "INC-1", "earlier note")
+    ws.ok("comms", "draft", "INC-1", "customer-notice")
+    digest = read_digest(ws, "INC-1", "customer-notice")
+    ws.ok("--as", me, "comms", "approve", "INC-1", "customer-notice", "--role", "incident-lead", "--digest", digest)
+    return ws
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=[fault.name for fault in FAULTS])
+@pytest.mark.parametrize(
+    ("backend", "fault"),
+    [pytest.param(store, fault, id=f"{fault.name}-{store}") for fault in FAULTS for store in fault.stores],
+    indirect=["backend"],
+)
 def test_fault_fails_cleanly_and_the_next_run_works(fault: Fault, ready: Workspace) -> None:
     before = ready.json("timeline", "INC-1")
     assert isinstance(before, list)

@@ -1,10 +1,12 @@
 """The audit chain: tampering is evident, the tables are append-only, and the hash is pinned down.
 
-A real log is made through the real entry point; the attacker opens the file
-with plain sqlite3 and drops the triggers first (as a real attacker would);
-`verify` must still name the first bad event. Canonical JSON and the event hash
-are fixed by golden vectors checked by hand against RFC 8785, and by hypothesis
-round trips through the database. (reliability.md, "Audit chain".)
+A real log is made through the real entry point, on SQLite and on PostgreSQL (the `backend` fixture);
+the attacker goes behind crisisctl's back with the guards out of the way (tests/tamper.py: on SQLite
+the triggers dropped and put back, on PostgreSQL switched off for a superuser's session), as a real
+attacker would; `verify` must still name the first bad event. The schema's own guards differ between
+the stores and are tampered with in each store's own SQL; SQLite's REPLACE forms are SQLite's alone.
+Canonical JSON and the event hash are fixed by golden vectors checked by hand against RFC 8785, and by
+hypothesis round trips through the database. (reliability.md, "Audit chain".)
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import struct
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from conftest import REPO, Workspace, subprocess_env
+import tamper
+from conftest import REPO, Workspace, fresh_database, is_pg, raw, rows, subprocess_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,27 +38,20 @@ from crisisctl.incident.records import NewEvent
 from crisisctl.store import schema
 from crisisctl.store.canonical import HASH_PREFIX, canonical_json, event_hash
 from crisisctl.store.chain import GENESIS_HASH, chain_hash
-from crisisctl.store.database import connect, transaction
-from crisisctl.store.eventlog import append, events_of, verify
+from crisisctl.store.database import connect
+from crisisctl.store.opening import open_log
 
-TRIGGERS = (
-    "events_append_only_update",
-    "events_append_only_delete",
-    "playbook_snapshots_append_only_update",
-    "playbook_snapshots_append_only_delete",
-)
 TEMPLATES = REPO / "tests" / "corpus" / "templates"
-COLUMNS = ("seq", "incident", "at", "recorded_at", "type", "actor", "data", "prev_hash", "hash")
 
 
 # --------------------------------------------------------------------------- a real log, and an attacker
 
 
-def build_log(db: Path, playbooks: Path) -> int:
+def build_log(target: str, playbooks: Path) -> int:
     """Three incidents and eighteen events, through the real entry point; returns the number of events."""
     from crisisctl.entry import main
 
-    base = ["--db", str(db), "--playbooks", str(playbooks), "--templates", str(TEMPLATES), "--as", "alice"]
+    base = ["--db", target, "--playbooks", str(playbooks), "--templates", str(TEMPLATES), "--as", "alice"]
     commands = [
         *(
             ["declare", "base", "--input", f"affected_customers={10 * (n + 1)}", "--assign", "incident-lead=alice"]
@@ -75,36 +72,10 @@ def build_log(db: Path, playbooks: Path) -> int:
             code = main([*base, *command])
         assert code == 0, (command, err.getvalue())
     gc.collect()  # close the connections the in-process runs left behind
-    with plain(db) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return connection.execute("SELECT count(*) FROM events").fetchone()[0]
-
-
-@contextlib.contextmanager
-def plain(db: Path) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(db, isolation_level=None)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-@contextlib.contextmanager
-def attacker(db: Path) -> Iterator[sqlite3.Connection]:
-    """The file opened outside crisisctl, triggers dropped and put back afterwards, so the schema looks
-    untouched: what a careful someone with write access can do."""
-    with plain(db) as connection:
-        triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        assert set(TRIGGERS) <= {name for name, _ in triggers}
-        for name, _ in triggers:
-            connection.execute(f"DROP TRIGGER {name}")
-        yield connection
-        for _, sql in triggers:
-            connection.execute(sql)
-
-
-def row(connection: sqlite3.Connection, seq: int) -> tuple[Any, ...]:
-    return connection.execute(f"SELECT {', '.join(COLUMNS)} FROM events WHERE seq = ?", (seq,)).fetchone()
+    with raw(target) as connection:
+        if not connection.pg:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(connection.execute("SELECT count(*) FROM events")[0][0])
 
 
 def verify_json(ws: Workspace, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -133,91 +104,136 @@ def assert_fails_at(ws: Workspace, seq: int, reason: str, *args: str) -> None:
     assert "FAILED" in text, text
 
 
-@pytest.fixture(scope="module")
-def template_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """One real log per module (building it is the slow part); each test tampers with its own copy."""
-    root = tmp_path_factory.mktemp("audit-log")
-    playbooks = root / "playbooks"
-    playbooks.mkdir()
-    shutil.copy(REPO / "tests" / "corpus" / "base-playbook.yaml", playbooks / "base.yaml")
+@contextlib.contextmanager
+def _isolated(root: Path) -> Iterator[None]:
+    """HOME and the XDG folders inside `root`, for a module's fixture (the per-test isolation is not up yet)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(root / "home"))
         for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
             patch.setenv(variable, str(root / "home" / variable.lower()))
-        total = build_log(root / "template.sqlite3", playbooks)
+        yield
+
+
+def _playbooks(root: Path) -> Path:
+    playbooks = root / "playbooks"
+    playbooks.mkdir()
+    shutil.copy(REPO / "tests" / "corpus" / "base-playbook.yaml", playbooks / "base.yaml")
+    return playbooks
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """One real SQLite log per module (building it is the slow part); each test tampers with its own copy."""
+    root = tmp_path_factory.mktemp("audit-log")
+    with _isolated(root):
+        total = build_log(str(root / "template.sqlite3"), _playbooks(root))
     return root / "template.sqlite3", total
 
 
+@pytest.fixture(scope="module")
+def pg_template(tmp_path_factory: pytest.TempPathFactory, pg_admin: str | None) -> tuple[str, int]:
+    """The same log once per module in a database of the test PostgreSQL; each test gets a copy of it
+    (CREATE DATABASE ... TEMPLATE)."""
+    assert pg_admin is not None, "only asked for when the backend fixture found a server"
+    root = tmp_path_factory.mktemp("audit-pg-log")
+    target = fresh_database(pg_admin)
+    with _isolated(root):
+        total = build_log(target, _playbooks(root))
+    return target.rsplit("/", 1)[1], total
+
+
 @pytest.fixture
-def log(workspace: Workspace, template_log: tuple[Path, int]) -> tuple[Workspace, int]:
-    template, total = template_log
+def log(team_workspace: Workspace, request: pytest.FixtureRequest) -> tuple[Workspace, int]:
+    """The module's log, copied for this test into the backend's store."""
+    ws = team_workspace
+    if is_pg(ws.target):
+        database, total = request.getfixturevalue("pg_template")
+        ws.target = fresh_database(request.getfixturevalue("pg_admin"), template=database)
+    else:
+        template, total = request.getfixturevalue("sqlite_template")
+        ws.db.parent.mkdir()
+        shutil.copy(template, ws.db)
     assert total == 18
-    workspace.db.parent.mkdir()
-    shutil.copy(template, workspace.db)
-    code, payload, _ = verify_json(workspace)
+    code, payload, _ = verify_json(ws)
     assert code == 0 and payload["ok"] is True and payload["events"] == total
-    return workspace, total
+    return ws, total
+
+
+def seq_of(ws: Workspace, text: str) -> int:
+    """The seq of the one event whose data holds `text`."""
+    (found,) = rows(ws.target, f"SELECT seq FROM events WHERE data LIKE '%{text}%'")
+    return int(found[0])
 
 
 # --------------------------------------------------------------------------- tampering
 
 
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        ("data", "json_set(data, '$.text', 'nothing happened')"),
-        ("actor", "'mallory'"),
-        ("at", "'2020-01-01T00:00:00.000000Z'"),
-        ("recorded_at", "'2020-01-01T00:00:00.000000Z'"),
-        ("type", "'step.skipped'"),
-        ("incident", "'INC-3'"),
-        ("hash", "'sha256:' || substr(hash, 9) || '0'"),
-        ("prev_hash", "'sha256:' || substr(prev_hash, 9) || '0'"),
-    ],
-)
-def test_an_altered_field_is_named(log: tuple[Workspace, int], column: str, value: str) -> None:
+def _shifted(digest: str) -> str:
+    return "sha256:" + digest[8:] + "0"
+
+
+ALTERATIONS: dict[str, Callable[[Any], object]] = {
+    "data": lambda data: json.dumps({**json.loads(data), "text": "nothing happened"}),
+    "actor": lambda _: "mallory",
+    "at": lambda _: "2020-01-01T00:00:00.000000Z",
+    "recorded_at": lambda _: "2020-01-01T00:00:00.000000Z",
+    "type": lambda _: "step.skipped",
+    "incident": lambda _: "INC-3",
+    "hash": _shifted,
+    "prev_hash": _shifted,
+}
+
+
+@pytest.mark.parametrize("column", ALTERATIONS)
+def test_an_altered_field_is_named(log: tuple[Workspace, int], column: str) -> None:
     ws, _ = log
-    with attacker(ws.db) as connection:
-        (seq,) = connection.execute("SELECT seq FROM events WHERE data LIKE '%update 4%'").fetchone()
-        connection.execute(f"UPDATE events SET {column} = {value} WHERE seq = ?", (seq,))
+    seq = seq_of(ws, "update 4")
     assert seq == 12
+    old = tamper.event(ws.target, seq)[column]
+    tamper.alter_event(ws.target, seq, **{column: ALTERATIONS[column](old)})
+    assert tamper.event(ws.target, seq)[column] != old
     reason = "chain broken" if column == "prev_hash" else "altered"
     assert_fails_at(ws, seq, reason)
 
 
 def test_an_altered_body_with_the_same_length_is_named(log: tuple[Workspace, int]) -> None:
     ws, _ = log
-    with attacker(ws.db) as connection:
-        data = row(connection, 5)[6]
-        assert "eu-west" in data
-        connection.execute("UPDATE events SET data = ? WHERE seq = 5", (data.replace("eu-west", "us-east"),))
+    data = tamper.event(ws.target, 5)["data"]
+    assert "eu-west" in data
+    tamper.alter_event(ws.target, 5, data=data.replace("eu-west", "us-east"))
     assert_fails_at(ws, 5, "altered")
+
+
+def test_an_event_whose_data_is_no_longer_json_is_named_and_never_echoed(log: tuple[Workspace, int]) -> None:
+    """Readers refuse the damaged event cleanly (exit 4) without printing what it holds; verify names it."""
+    ws, _ = log
+    tamper.alter_event(ws.target, 5, data='{"text": "call back jane.doe@example.com about card 4111')
+    for args in (["timeline", "INC-2"], ["show", "INC-2"], ["note", "INC-2", "after the damage"]):
+        code, out, err = ws.run(*args)
+        gc.collect()
+        assert code == 4 and "damaged" in err and "Traceback" not in err, (args, code, err)
+        assert "jane.doe" not in out + err and "4111" not in out + err, (args, out, err)
+    assert_fails_at(ws, 5, "altered")
+    assert len(rows(ws.target, "SELECT seq FROM events")) == 18, "the refused note recorded nothing"
 
 
 def test_a_deleted_middle_event_is_named(log: tuple[Workspace, int]) -> None:
     ws, _ = log
-    with attacker(ws.db) as connection:
-        connection.execute("DELETE FROM events WHERE seq = 9")
+    tamper.delete_events(ws.target, 9)
     assert_fails_at(ws, 9, "missing")
 
 
 def test_a_deleted_and_renumbered_event_is_named(log: tuple[Workspace, int]) -> None:
     """The careful attacker closes the gap in seq: the chain link still breaks at the first renumbered event."""
     ws, total = log
-    with attacker(ws.db) as connection:
-        connection.execute("DELETE FROM events WHERE seq = 9")
-        for seq in range(10, total + 1):
-            connection.execute("UPDATE events SET seq = seq - 1 WHERE seq = ?", (seq,))
+    tamper.delete_events(ws.target, 9, renumber=True)
+    assert [seq for (seq,) in rows(ws.target, "SELECT seq FROM events ORDER BY seq")] == list(range(1, total))
     assert_fails_at(ws, 9, "chain broken")
 
 
 def test_two_swapped_events_are_named(log: tuple[Workspace, int]) -> None:
     ws, _ = log
-    with attacker(ws.db) as connection:
-        first, second = row(connection, 6), row(connection, 14)
-        rest = ", ".join(f"{c} = ?" for c in COLUMNS[1:])
-        connection.execute(f"UPDATE events SET {rest} WHERE seq = 6", second[1:])
-        connection.execute(f"UPDATE events SET {rest} WHERE seq = 14", first[1:])
+    tamper.swap_events(ws.target, 6, 14)
     assert_fails_at(ws, 6, "chain broken")
 
 
@@ -226,12 +242,9 @@ def test_a_truncated_tail_is_caught_by_the_anchor(log: tuple[Workspace, int]) ->
     _, before, _ = verify_json(ws)
     anchor = before["anchor"]
     assert anchor.startswith(f"{total}:{HASH_PREFIX}")
-    early_anchor = f"10:{before_hash(ws, 10)}"
-    with attacker(ws.db) as connection:
-        connection.execute("DELETE FROM events WHERE seq > ?", (total - 4,))
-        connection.execute(  # the careful attacker keeps the incident list in step with the cut
-            "UPDATE incidents SET last_seq = (SELECT max(seq) FROM events WHERE events.incident = incidents.id)"
-        )
+    early_anchor = f"10:{tamper.event(ws.target, 10)['hash']}"
+    tamper.delete_events(ws.target, total - 3, total)
+    tamper.keep_the_list_in_step(ws.target)
     # Without an anchor a clean cut is indistinguishable from a shorter log: that is what anchors are for.
     code, payload, _ = verify_json(ws)
     assert code == 0 and payload["events"] == total - 4
@@ -241,24 +254,18 @@ def test_a_truncated_tail_is_caught_by_the_anchor(log: tuple[Workspace, int]) ->
     assert code == 0, payload
 
 
-def before_hash(ws: Workspace, seq: int) -> str:
-    with plain(ws.db) as connection:
-        return connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()[0]
-
-
 def rewrite_from(ws: Workspace, first: int, total: int) -> None:
     """Alter event `first` and recompute every hash after it with crisisctl's own code."""
-    with attacker(ws.db) as connection:
-        prev = row(connection, first - 1)[8]
-        for seq in range(first, total + 1):
-            _, incident, at, recorded_at, kind, actor, data, _, _ = row(connection, seq)
-            if seq == first:
-                data = canonical_json({**json.loads(data), "forged": True})
-            digest = chain_hash(seq, incident, at, recorded_at, kind, actor, data, prev)
-            connection.execute(
-                "UPDATE events SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?", (data, prev, digest, seq)
-            )
-            prev = digest
+    prev = tamper.event(ws.target, first - 1)["hash"]
+    for seq in range(first, total + 1):
+        event = tamper.event(ws.target, seq)
+        data = event["data"]
+        if seq == first:
+            data = canonical_json({**json.loads(data), "forged": True})
+        fields = (event["incident"], event["at"], event["recorded_at"], event["type"], event["actor"])
+        digest = chain_hash(seq, *fields, data, prev)
+        tamper.alter_event(ws.target, seq, data=data, prev_hash=prev, hash=digest)
+        prev = digest
 
 
 def test_a_consistently_rewritten_chain_is_caught_by_the_anchor(log: tuple[Workspace, int]) -> None:
@@ -297,11 +304,8 @@ def test_kept_anchors_grow_with_the_log_and_catch_a_cut(log: tuple[Workspace, in
     gc.collect()
     code, payload, _ = verify_json(ws, "--save-anchors", str(kept))
     assert code == 0 and payload["anchors_saved"] == total + 1, payload
-    with attacker(ws.db) as connection:
-        connection.execute("DELETE FROM events WHERE seq > ?", (total - 3,))
-        connection.execute(
-            "UPDATE incidents SET last_seq = (SELECT max(seq) FROM events WHERE events.incident = incidents.id)"
-        )
+    tamper.delete_events(ws.target, total - 2, total + 1)
+    tamper.keep_the_list_in_step(ws.target)
     assert verify_json(ws)[0] == 0
     assert_fails_at(ws, total - 2, "cut short", "--anchor-file", str(kept))
 
@@ -324,16 +328,26 @@ def test_a_file_that_is_not_anchors_is_a_usage_error_and_left_alone(log: tuple[W
 def test_an_altered_pinned_playbook_is_evident(log: tuple[Workspace, int]) -> None:
     """The playbook pinned at declaration decides which approvals were required; rewriting it must show."""
     ws, _ = log
-    with attacker(ws.db) as connection:
-        sha256, text = connection.execute("SELECT sha256, text FROM playbook_snapshots").fetchone()
-        assert hashlib.sha256(text.encode()).hexdigest() == sha256
-        forged = text.replace("    approvals: [incident-lead]\n", "")
-        assert forged != text
+    ((sha256, text),) = rows(ws.target, "SELECT sha256, text FROM playbook_snapshots")
+    assert hashlib.sha256(text.encode()).hexdigest() == sha256
+    forged = text.replace("    approvals: [incident-lead]\n", "")
+    assert forged != text
+    with tamper.attacker(ws.target) as connection:
         connection.execute("UPDATE playbook_snapshots SET text = ? WHERE sha256 = ?", (forged, sha256))
     code, payload, _ = verify_json(ws)
     assert code == 1 and payload["ok"] is False, (
         f"verify accepts a pinned playbook whose text no longer matches its sha256: {payload}"
     )
+
+
+def test_the_kept_playbook_data_cannot_drift_from_the_pinned_text(log: tuple[Workspace, int]) -> None:
+    """The parsed playbook kept beside its text is what commands run by; changed, it must not match."""
+    ws, _ = log
+    tamper.run(ws.target, 'UPDATE playbook_models SET data = replace(data, \'"due":"30m"\', \'"due":"3w"\')')
+    assert any('"due":"3w"' in data for (data,) in rows(ws.target, "SELECT data FROM playbook_models"))
+    code, payload, _ = verify_json(ws)
+    assert code == 1
+    assert "does not match its text" in payload["reason"]
 
 
 # --------------------------------------------------------------------------- the incident list follows the events
@@ -361,8 +375,7 @@ def test_a_tampered_incident_list_is_named(
 ) -> None:
     """The list of incidents is kept beside the events for speed; whatever it says, the events decide."""
     ws, _ = log
-    with attacker(ws.db) as connection:
-        connection.execute(statement)
+    tamper.run(ws.target, statement)
     code, payload, _ = verify_json(ws)
     assert code == 1 and payload["ok"] is False, payload
     assert payload["incident"] == incident, payload
@@ -374,14 +387,31 @@ def test_a_tampered_incident_list_is_named(
 def test_a_deleted_incident_number_is_never_reused(log: tuple[Workspace, int]) -> None:
     """INC-3's line removed from the list: the next declaration must not become a second INC-3."""
     ws, _ = log
-    with attacker(ws.db) as connection:
-        connection.execute("DELETE FROM incidents WHERE id = 'INC-3'")
+    tamper.run(ws.target, "DELETE FROM incidents WHERE id = 'INC-3'")
     payload = ws.json("declare", "base", "--input", "affected_customers=5")
     gc.collect()
     assert isinstance(payload, dict) and payload["id"] == "INC-4", payload
     timeline = ws.json("timeline", "INC-3")
     assert isinstance(timeline, list) and [event["type"] for event in timeline].count("incident.declared") == 1
 
+
+@contextlib.contextmanager
+def crisisctl_connection(ws: Workspace) -> Iterator[Any]:
+    """The log opened as every command opens it: crisisctl's own connection, with its settings."""
+    if is_pg(ws.target):
+        from crisisctl.store.postgres.connection import connect as connect_pg
+
+        connection: Any = connect_pg(ws.target)
+    else:
+        connection = connect(ws.db, create=False)
+        assert connection is not None
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+REFUSED = (sqlite3.DatabaseError, psycopg.Error)
 
 LIST_GUARD_STATEMENTS = {
     "delete": "DELETE FROM incidents WHERE id = 'INC-1'",
@@ -390,45 +420,94 @@ LIST_GUARD_STATEMENTS = {
     "renumber": "UPDATE incidents SET number = 40 WHERE id = 'INC-1'",
     "status-without-event": "UPDATE incidents SET status = 'closed' WHERE id = 'INC-1'",
     "last-seq-backwards": "UPDATE incidents SET last_seq = 1 WHERE id = 'INC-1'",
+    "upsert": "INSERT INTO incidents SELECT * FROM incidents WHERE id = 'INC-1'"
+    " ON CONFLICT (id) DO UPDATE SET title = 'x'",
+}
+SQLITE_LIST_GUARD_STATEMENTS = {
     "replace": "REPLACE INTO incidents SELECT * FROM incidents WHERE id = 'INC-1'",
 }
 
 
+def _assert_list_guarded(ws: Workspace, statement: str) -> None:
+    before = rows(ws.target, "SELECT * FROM incidents ORDER BY id")
+    with crisisctl_connection(ws) as connection, pytest.raises(REFUSED, match="crisisctl log: incidents"):
+        connection.execute(statement)
+    assert rows(ws.target, "SELECT * FROM incidents ORDER BY id") == before
+
+
 @pytest.mark.parametrize("statement", LIST_GUARD_STATEMENTS.values(), ids=LIST_GUARD_STATEMENTS.keys())
 def test_crisisctl_connection_cannot_bend_the_incident_list(log: tuple[Workspace, int], statement: str) -> None:
-    ws, _ = log
-    with plain(ws.db) as connection:
-        before = connection.execute("SELECT * FROM incidents ORDER BY id").fetchall()
-    connection = connect(ws.db, create=False)
-    assert connection is not None
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="crisisctl log: incidents"):
-            connection.execute(statement)
-    finally:
-        connection.close()
-    with plain(ws.db) as connection:
-        assert connection.execute("SELECT * FROM incidents ORDER BY id").fetchall() == before
+    _assert_list_guarded(log[0], statement)
+
+
+@pytest.mark.parametrize(
+    ("backend", "statement"),
+    [pytest.param("sqlite", sql, id=name) for name, sql in SQLITE_LIST_GUARD_STATEMENTS.items()],
+    indirect=["backend"],
+)
+def test_sqlites_replace_cannot_bend_the_incident_list(log: tuple[Workspace, int], statement: str) -> None:
+    _assert_list_guarded(log[0], statement)
 
 
 # --------------------------------------------------------------------------- the schema is crisisctl's
 
 
+# What is done to the schema, in each store's SQL, and what verify must name. A SQLite log's whole schema is
+# compared with the one its migrations build; on PostgreSQL verify compares the guards (every trigger, and the
+# functions they run), not the tables' columns and indexes, so an added column or a dropped index are SQLite's.
 SCHEMA_TAMPERING = {
-    "dropped-trigger": ("DROP TRIGGER events_append_only_delete", "events_append_only_delete"),
-    "dropped-list-guard": ("DROP TRIGGER incidents_follow_events", "incidents_follow_events"),
-    "dropped-index": ("DROP INDEX idx_incidents_number", "idx_incidents_number"),
-    "added-column": ("ALTER TABLE events ADD COLUMN remark TEXT", "table events"),
-    "added-trigger": (
-        "CREATE TRIGGER quietly AFTER INSERT ON events BEGIN SELECT 1; END",
-        "quietly",
-    ),
-    "dropped-table": ("DROP TABLE playbook_models", "playbook_models"),
-    "weakened-trigger": (
-        "DROP TRIGGER events_append_only_update;"
-        " CREATE TRIGGER events_append_only_update BEFORE UPDATE OF hash ON events"
-        " BEGIN SELECT RAISE(ABORT, 'crisisctl log: events are append-only; record a correction instead'); END",
-        "events_append_only_update",
-    ),
+    "dropped-trigger": {
+        "sqlite": ("DROP TRIGGER events_append_only_delete", "events_append_only_delete"),
+        "postgresql": ("DROP TRIGGER events_append_only ON events", "events_append_only"),
+    },
+    "dropped-list-guard": {
+        "sqlite": ("DROP TRIGGER incidents_follow_events", "incidents_follow_events"),
+        "postgresql": ("DROP TRIGGER incidents_follow_events ON incidents", "incidents_follow_events"),
+    },
+    "disabled-trigger": {
+        "postgresql": ("ALTER TABLE events DISABLE TRIGGER events_append_only", "events_append_only"),
+    },
+    "dropped-index": {"sqlite": ("DROP INDEX idx_incidents_number", "idx_incidents_number")},
+    "added-column": {"sqlite": ("ALTER TABLE events ADD COLUMN remark TEXT", "table events")},
+    "added-trigger": {
+        "sqlite": ("CREATE TRIGGER quietly AFTER INSERT ON events BEGIN SELECT 1; END", "quietly"),
+        "postgresql": (
+            "CREATE TRIGGER quietly AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION crisisctl_append_only()",
+            "quietly",
+        ),
+    },
+    "dropped-table": {
+        "sqlite": ("DROP TABLE playbook_models", "playbook_models"),
+        "postgresql": ("DROP TABLE playbook_models", "playbook_models"),
+    },
+    "weakened-trigger": {
+        "sqlite": (
+            "DROP TRIGGER events_append_only_update;"
+            " CREATE TRIGGER events_append_only_update BEFORE UPDATE OF hash ON events"
+            " BEGIN SELECT RAISE(ABORT, 'crisisctl log: events are append-only; record a correction instead'); END",
+            "events_append_only_update",
+        ),
+        "postgresql": (
+            "DROP TRIGGER events_append_only ON events;"
+            " CREATE TRIGGER events_append_only BEFORE UPDATE OF hash ON events"
+            " FOR EACH ROW EXECUTE FUNCTION crisisctl_append_only()",
+            "events_append_only",
+        ),
+    },
+    "trigger-that-never-fires": {
+        "sqlite": (
+            "DROP TRIGGER events_append_only_delete;"
+            " CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events WHEN 0"
+            " BEGIN SELECT RAISE(ABORT, 'crisisctl log: events are append-only; record a correction instead'); END",
+            "events_append_only_delete",
+        ),
+        "postgresql": (
+            "DROP TRIGGER events_append_only ON events;"
+            " CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events"
+            " FOR EACH ROW WHEN (false) EXECUTE FUNCTION crisisctl_append_only()",
+            "events_append_only",
+        ),
+    },
 }
 
 
@@ -438,12 +517,20 @@ def test_the_kept_schema_digest_is_what_the_migrations_build() -> None:
     assert built == schema.EXPECTED_DIGEST, f"set EXPECTED_DIGEST in crisisctl/store/schema.py to {built!r}"
 
 
-@pytest.mark.parametrize(("script", "named"), SCHEMA_TAMPERING.values(), ids=SCHEMA_TAMPERING.keys())
+@pytest.mark.parametrize(
+    ("backend", "script", "named"),
+    [
+        pytest.param(backend, script, named, id=f"{name}-{backend}")
+        for name, stores in SCHEMA_TAMPERING.items()
+        for backend, (script, named) in stores.items()
+    ],
+    indirect=["backend"],
+)
 def test_a_changed_schema_fails_verification(log: tuple[Workspace, int], script: str, named: str) -> None:
     """A removed guard lets the next change through unnoticed: the schema itself is part of the evidence."""
     ws, _ = log
-    with plain(ws.db) as connection:
-        connection.executescript(script)
+    with raw(ws.target) as connection:
+        connection.script(script)
     code, payload, err = verify_json(ws)
     assert code == 1, (code, err)
     assert payload["ok"] is False and named in payload["reason"], payload
@@ -459,35 +546,42 @@ APPEND_ONLY_STATEMENTS = {
     "update-events-same-value": "UPDATE events SET data = data WHERE seq = 3",
     "delete-event": "DELETE FROM events WHERE seq = 3",
     "delete-all-events": "DELETE FROM events",
-    "update-or-replace-events": "UPDATE OR REPLACE events SET seq = 2 WHERE seq = 3",
     "upsert-events": "INSERT INTO events SELECT * FROM events WHERE seq = 3 ON CONFLICT(seq) DO UPDATE SET actor = 'm'",
+    "update-snapshots": "UPDATE playbook_snapshots SET text = 'steps: []'",
+    "delete-snapshots": "DELETE FROM playbook_snapshots",
+    "update-models": "UPDATE playbook_models SET data = '{}'",
+}
+SQLITE_APPEND_ONLY_STATEMENTS = {
+    "update-or-replace-events": "UPDATE OR REPLACE events SET seq = 2 WHERE seq = 3",
     "insert-or-replace-events": "INSERT OR REPLACE INTO events"
     " SELECT seq, incident, at, recorded_at, type, 'mallory', data, prev_hash, hash, client_id"
     " FROM events WHERE seq = 3",
     "replace-events": "REPLACE INTO events SELECT * FROM events WHERE seq = 3",
-    "update-snapshots": "UPDATE playbook_snapshots SET text = 'steps: []'",
-    "delete-snapshots": "DELETE FROM playbook_snapshots",
     "replace-snapshots": "REPLACE INTO playbook_snapshots"
     " SELECT sha256, playbook, version, 'steps: []' FROM playbook_snapshots",
 }
 
 
+def _assert_unchanged_by(ws: Workspace, statement: str) -> None:
+    tables = ("events ORDER BY seq", "playbook_snapshots", "playbook_models")
+    before = [rows(ws.target, f"SELECT * FROM {table}") for table in tables]
+    with crisisctl_connection(ws) as connection, pytest.raises(REFUSED, match="append-only"):
+        connection.execute(statement)
+    assert [rows(ws.target, f"SELECT * FROM {table}") for table in tables] == before
+
+
 @pytest.mark.parametrize("statement", APPEND_ONLY_STATEMENTS.values(), ids=APPEND_ONLY_STATEMENTS.keys())
 def test_crisisctl_connection_cannot_change_recorded_rows(log: tuple[Workspace, int], statement: str) -> None:
-    ws, _ = log
-    with plain(ws.db) as connection:
-        events_before = connection.execute("SELECT * FROM events ORDER BY seq").fetchall()
-        snapshots_before = connection.execute("SELECT * FROM playbook_snapshots").fetchall()
-    connection = connect(ws.db, create=False)  # crisisctl's own connection, as every command opens it
-    assert connection is not None
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            connection.execute(statement)
-    finally:
-        connection.close()
-    with plain(ws.db) as connection:
-        assert connection.execute("SELECT * FROM events ORDER BY seq").fetchall() == events_before
-        assert connection.execute("SELECT * FROM playbook_snapshots").fetchall() == snapshots_before
+    _assert_unchanged_by(log[0], statement)
+
+
+@pytest.mark.parametrize(
+    ("backend", "statement"),
+    [pytest.param("sqlite", sql, id=name) for name, sql in SQLITE_APPEND_ONLY_STATEMENTS.items()],
+    indirect=["backend"],
+)
+def test_sqlites_replace_cannot_change_recorded_rows(log: tuple[Workspace, int], statement: str) -> None:
+    _assert_unchanged_by(log[0], statement)
 
 
 # --------------------------------------------------------------------------- text that is not Unicode
@@ -501,21 +595,22 @@ def test_crisisctl_connection_cannot_change_recorded_rows(log: tuple[Workspace, 
     ],
     ids=["note-body", "actor"],
 )
-def test_undecodable_command_line_bytes_do_not_crash_the_log(workspace: Workspace, argv: list[bytes]) -> None:
-    """Bytes that are not UTF-8 arrive as lone surrogates; the hash must not blow up on them."""
-    workspace.ok("declare", "base", "--input", "affected_customers=1")
+def test_undecodable_command_line_bytes_do_not_crash_the_log(team_workspace: Workspace, argv: list[bytes]) -> None:
+    """Bytes that are not UTF-8 arrive as lone surrogates; the hash must not blow up on them, nor the store."""
+    ws = team_workspace
+    ws.ok("declare", "base", "--input", "affected_customers=1")
     gc.collect()
     result = subprocess.run(
-        [sys.executable.encode(), b"-m", b"crisisctl", *(a.encode() for a in workspace.args()), *argv],
+        [sys.executable.encode(), b"-m", b"crisisctl", *(a.encode() for a in ws.args()), *argv],
         capture_output=True,
         env=subprocess_env(),
-        cwd=workspace.root,
+        cwd=ws.root,
         timeout=60,
     )
     stderr = result.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr, stderr[-600:]
     assert result.returncode in (0, 2), f"exit {result.returncode}: {stderr[-600:]}"
-    code, payload, _ = verify_json(workspace)
+    code, payload, _ = verify_json(ws)
     assert code == 0 and payload["events"] == (2 if result.returncode == 0 else 1)
 
 
@@ -709,20 +804,24 @@ def _reordered(value: Any) -> Any:
     return value
 
 
-def test_payloads_round_trip_through_the_log(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    connection = connect(path, create=True)
-    assert connection is not None
+def test_payloads_round_trip_through_the_log(backend: str) -> None:
+    """Through the store's own append and read. A team log adds the database user who signed in (db_user) to
+    every event's data; its text columns hold no NUL, which no actor has (the command line, the environment
+    and the roster's ids cannot carry one)."""
+    log = open_log(backend)
+    added = {"db_user": log.signed_in_user()} if is_pg(backend) else {}
+    actors = texts.filter(lambda text: "\x00" not in text) if is_pg(backend) else texts
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(data=data_payloads, actor=texts, incident=st.sampled_from(["INC-1", "INC-2", "inc-\u00e9"]))
+    @given(data=data_payloads, actor=actors, incident=st.sampled_from(["INC-1", "INC-2", "inc-\u00e9"]))
     def round_trip(data: dict[str, Any], actor: str, incident: str) -> None:
-        with transaction(connection, path):
-            (stored,) = append(connection, [NewEvent(incident, "2026-01-02T03:04:05.000000Z", "t", actor, data)], "r")
-        back = events_of(connection, incident)[-1]
+        with log.write() as writer:
+            new = NewEvent(incident, "2026-01-02T03:04:05.000000Z", "t", actor, data)
+            (stored,) = writer.append([new], "2026-01-02T03:04:06.000000Z")
+        back = log.events_of(incident)[-1]
         assert back.seq == stored.seq
-        assert back.data == data
-        assert canonical_json(back.data) == canonical_json(data) == canonical_json(_reordered(data))
+        assert back.data == {**data, **added}
+        assert canonical_json(back.data) == canonical_json({**data, **added}) == canonical_json(_reordered(back.data))
         assert back.actor == actor and back.incident == incident
         fields = {
             "seq": back.seq,
@@ -735,13 +834,13 @@ def test_payloads_round_trip_through_the_log(tmp_path: Path) -> None:
             "prev_hash": back.prev_hash,
         }
         assert back.hash == stored.hash == event_hash(fields) == event_hash(_reordered(fields))
-        result = verify(connection)
+        result = log.verify(lambda sha256: None)
         assert result.ok and result.anchor == f"{back.seq}:{back.hash}", result
 
     try:
         round_trip()
     finally:
-        connection.close()
+        log.close()
 
 
 field_text = st.text(max_size=16) | st.sampled_from(['"', "\\", "\x7f", "\x00", "\u2028", "\U0001f600", 'a"b', "\n"])
