@@ -319,6 +319,11 @@ def fresh_database(admin: str, template: str = "template0") -> str:
 
     name = f"crisisctl_t{os.getpid()}_{next(_DATABASES)}"
     with psycopg.connect(admin, autocommit=True) as connection:
+        # A team-log agent may keep a connection to the template between commands; a template has to be idle.
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (template,),
+        )
         connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return with_database(admin, name)
 

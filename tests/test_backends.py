@@ -339,3 +339,18 @@ def test_config_toml_names_the_log_below_the_flag_and_the_variable(
     config.write_text("db = 7\n", encoding="utf-8")
     refused = crisisctl(*without_db, "incidents")
     assert refused.returncode == 2 and "db must be" in refused.stderr
+
+
+def test_a_database_holding_someone_elses_tables_is_not_a_crisisctl_log(pg_workspace: Workspace) -> None:
+    import psycopg
+
+    ws = pg_workspace
+    with psycopg.connect(ws.target, autocommit=True) as owner:
+        owner.execute("CREATE TABLE events (payload text)")
+        owner.execute("INSERT INTO events VALUES ('theirs')")
+    for command in (("incidents",), ("declare", "base", "--input", "affected_customers=1")):
+        code, _, err = ws.run(*command)
+        assert code == 4 and "holds tables crisisctl did not make (events)" in err and "Traceback" not in err
+    with psycopg.connect(ws.target) as connection:
+        assert connection.execute("SELECT to_regclass('crisisctl_schema')").fetchone() == (None,)
+        assert connection.execute("SELECT payload FROM events").fetchall() == [("theirs",)]

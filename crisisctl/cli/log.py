@@ -78,11 +78,12 @@ def verify_command(
     result = context.log.verify(
         playbook_data_json, anchors, INCIDENT_LIST_RULE, keep if save_anchors is not None else None
     )
-    from crisisctl.delivery.audit import delivery_findings
+    from crisisctl.delivery.audit import DeliveryFindings, delivery_findings
     from crisisctl.store.evidence import missing_copies
 
-    findings = delivery_findings(context.log, context.settings.db)
-    missing = missing_copies(context.log, context.settings.db)
+    # Only on a sound chain: the warnings read events' data, which a failed chain may have made unreadable.
+    findings = delivery_findings(context.log, context.settings.db) if result.ok else DeliveryFindings([], [])
+    missing = missing_copies(context.log, context.settings.db) if result.ok else []
     if as_json:
         payload = {
             "ok": result.ok,

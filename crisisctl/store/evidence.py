@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import LogError
-from crisisctl.incident import events as ev
 from crisisctl.incident.port import EventLog
 from crisisctl.wholefile import holds, write_whole
 
@@ -61,10 +60,9 @@ def missing_copies(log: EventLog, db_path: Path) -> list[dict[str, Any]]:
     """Attached files whose copy beside the log is missing or differs from the recorded digest (on a team
     log, files attached on another machine are missing here: each machine keeps the copies it took)."""
     folder = EvidenceFolder.beside(db_path)
-    found = []
-    for row in log.incidents(include_closed=True, drill=None):
-        for event in log.events_of(row.id):
-            for file in event.data.get("attachments", []) if event.type == ev.NOTE_ADDED else []:
-                if not holds(folder.path_for(row.id, file["sha256"]), file["sha256"]):
-                    found.append({"incident": row.id, "seq": event.seq, "name": file["name"], "sha256": file["sha256"]})
-    return found
+    return [
+        {"incident": event.incident, "seq": event.seq, "name": file["name"], "sha256": file["sha256"]}
+        for event in log.attachment_events()
+        for file in event.data.get("attachments", [])
+        if not holds(folder.path_for(event.incident, file["sha256"]), file["sha256"])
+    ]

@@ -194,6 +194,10 @@ class IncidentLog:
         with self._reading() as connection:
             return eventlog.delivery_events(connection) if connection else []
 
+    def attachment_events(self) -> list[StoredEvent]:
+        with self._reading() as connection:
+            return eventlog.attachment_events(connection) if connection else []
+
     def incident(self, incident_id: str) -> IncidentRow | None:
         with self._reading() as connection:
             if connection is None:

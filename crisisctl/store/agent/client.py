@@ -229,6 +229,9 @@ class AgentLog:
     def delivery_events(self) -> list[StoredEvent]:
         return self._read(lambda log: log.delivery_events(), _events, "delivery_events")
 
+    def attachment_events(self) -> list[StoredEvent]:
+        return self._direct().attachment_events()  # verify's: it connects by itself anyway
+
     def incident(self, incident_id: str) -> IncidentRow | None:
         return self._read(lambda log: log.incident(incident_id), _row, "incident", incident_id)
 

@@ -28,7 +28,7 @@ from crisisctl.store.clientids import ClientIds
 from crisisctl.store.copying import TABLES
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
-from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, migrate
+from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, foreign_tables, migrate
 from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
 
 if TYPE_CHECKING:
@@ -59,6 +59,14 @@ def _delivery_events(connection: PgConnection) -> list[StoredEvent]:
     rows = connection.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE type IN "
         "('communication.sending', 'communication.sent', 'communication.delivery_failed') ORDER BY seq"
+    )
+    return [event_from_row(row) for row in rows]
+
+
+def _attachment_events(connection: PgConnection) -> list[StoredEvent]:
+    rows = connection.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE type = 'note.added' AND strpos(data, '\"attachments\"') > 0"
+        " ORDER BY seq"
     )
     return [event_from_row(row) for row in rows]
 
@@ -198,6 +206,12 @@ class PostgresLog:
         user = connection.execute("SELECT session_user").fetchone()
         self._db_user = str(user[0]) if user else ""
         version = current_version(connection)
+        if version is None and foreign_tables(connection):
+            raise LogError(
+                f"the database of {self.name} holds tables crisisctl did not make "
+                f"({', '.join(foreign_tables(connection))}): it is not a crisisctl log",
+                "point --db at a crisisctl log, or at a new, empty database (createdb)",
+            )
         if version is None and not create:
             return
         if version is None or version < len(MIGRATIONS):
@@ -272,6 +286,10 @@ class PostgresLog:
     def delivery_events(self) -> list[StoredEvent]:
         with self._reading() as connection:
             return _delivery_events(connection) if connection else []
+
+    def attachment_events(self) -> list[StoredEvent]:
+        with self._reading() as connection:
+            return _attachment_events(connection) if connection else []
 
     def incident(self, incident_id: str) -> IncidentRow | None:
         with self._reading() as connection:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
+from crisisctl.store.copying import TABLES
+
 if TYPE_CHECKING:
     from psycopg import Connection
 
@@ -216,6 +218,15 @@ def current_version(connection: Connection[tuple[object, ...]]) -> int | None:
         return None
     version = connection.execute("SELECT coalesce(max(version), 0) FROM crisisctl_schema").fetchone()
     return int(version[0]) if version else 0  # type: ignore[call-overload]
+
+
+def foreign_tables(connection: Connection[tuple[object, ...]]) -> list[str]:
+    """Tables with the names crisisctl's tables take, in a database without crisisctl's schema: someone else's."""
+    names = [table for table, _, _ in TABLES]
+    rows = connection.execute(
+        "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL", (names,)
+    )
+    return [str(row[0]) for row in rows]
 
 
 def migrate(connection: Connection[tuple[object, ...]]) -> None:
