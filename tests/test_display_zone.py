@@ -33,7 +33,6 @@ def zoned(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     text = playbook.read_text(encoding="utf-8")
     playbook.write_text(text.replace("    approvals:", "    locales: [en, zh]\n    approvals:"), encoding="utf-8")
     workspace.templates = templates
-    monkeypatch.delenv("CRISISCTL_TZ", raising=False)
     monkeypatch.delenv("CRISISCTL_CONFIG", raising=False)
     workspace.ok("declare", "base", "--input", "affected_customers=3", "--at", DECLARED)
     return workspace
@@ -72,7 +71,7 @@ def test_an_english_notice_names_the_zone_and_its_offset(zoned: Workspace) -> No
         (("--tz", "Asia/Tokyo"), "Europe/Berlin", "America/New_York", "19:30 JST"),
         ((), "Europe/Berlin", "America/New_York", "11:30 CET"),
         ((), None, "America/New_York", "05:30 EST"),
-        ((), None, None, "10:30 UTC"),  # the system zone, here TZ=UTC
+        ((), None, None, "10:30 UTC"),  # the system zone: TZ=UTC in every test (conftest)
     ],
 )
 def test_the_flag_wins_over_the_variable_which_wins_over_the_config(
@@ -87,7 +86,7 @@ def test_the_flag_wins_over_the_variable_which_wins_over_the_config(
         monkeypatch.setenv("CRISISCTL_TZ", env)
     if config:
         configure(zoned, monkeypatch, f'timezone = "{config}"\n')
-    result = crisisctl(*zoned.args(), *flag, "timeline", "INC-1", TZ="UTC")
+    result = crisisctl(*zoned.args(), *flag, "timeline", "INC-1")
     assert result.returncode == 0, result.stderr
     assert f"2026-12-04 {expected}" in result.stdout
 
