@@ -21,6 +21,7 @@ ENV_PLAYBOOKS = "CRISISCTL_PLAYBOOKS"
 ENV_TEMPLATES = "CRISISCTL_TEMPLATES"
 ENV_USER = "CRISISCTL_USER"
 ENV_CONFIG = "CRISISCTL_CONFIG"
+ENV_TZ = "CRISISCTL_TZ"
 
 
 def default_db_path() -> Path:
@@ -79,7 +80,7 @@ def configured_timezone() -> dt.tzinfo | None:
 def display_zone(tz_flag: str | None) -> dt.tzinfo | None:
     """Where times are shown: --tz (or CRISISCTL_TZ), then config.toml's `timezone`, then the system zone (None
     when its IANA name is not known)."""
-    from crisisctl.timezones import ENV_TZ, system_zone, zone_named
+    from crisisctl.timezones import system_zone, zone_named
 
     if tz_flag is not None:
         return zone_named(tz_flag, f"--tz or {ENV_TZ}")

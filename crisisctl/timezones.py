@@ -9,7 +9,6 @@ from contextvars import ContextVar
 
 from crisisctl.errors import UsageError
 
-ENV_TZ = "CRISISCTL_TZ"
 # Names under which the zone of mainland China is known; Chinese text calls its time 北京时间.
 BEIJING_KEYS = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"})
 

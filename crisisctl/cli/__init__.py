@@ -13,8 +13,7 @@ from crisisctl.cli.commands import LazyGroup
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError, UsageError
-from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
-from crisisctl.timezones import ENV_TZ
+from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_TZ, ENV_USER
 
 app = typer.Typer(
     name="crisisctl",
