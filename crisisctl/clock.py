@@ -59,32 +59,45 @@ def _offset(moment: dt.datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _on_wall_clock(stated: dt.datetime, zone: dt.tzinfo | None, fold: int) -> dt.datetime:
+    """A naive wall-clock time read in `zone` (None: the system zone), the earlier or later reading of a repeat."""
+    if zone is None:
+        return stated.replace(fold=fold).astimezone()
+    return stated.replace(tzinfo=zone, fold=fold)
+
+
 def _local_to_utc(stated: dt.datetime, text: str) -> dt.datetime:
-    """A local wall-clock time, refused where a clock change skipped it or showed it twice.
+    """A wall-clock time in the display zone, refused where a clock change skipped it or showed it twice.
 
     Python would silently pick one reading (fold 0); in a record that may become evidence,
     an hour's error must be the person's choice, not ours.
     """
-    first = stated.astimezone()
+    from crisisctl.timezones import display_zone, zone_name
+
+    zone = display_zone()
+    first = _on_wall_clock(stated, zone, 0)
     try:
-        second = stated.replace(fold=1).astimezone()
+        second = _on_wall_clock(stated, zone, 1)
+        # The round trip moves a wall time that never existed.
+        skipped = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None, fold=0) != stated
     except (ValueError, OverflowError):  # the later reading of 9999-12-31 is past the calendar: no change there
-        second = first
-    if first.replace(tzinfo=None) != stated:  # the round trip moves it: that wall time never existed
+        second, skipped = first, False
+    if skipped:
         raise UsageError(
-            f"`{text}` did not exist in local time: the clocks jumped forward over it",
+            f"`{text}` did not exist in local time ({zone_name()}): the clocks jumped forward over it",
             f"check the time; to keep it, give its UTC offset, e.g. {text}{_offset(first)}",
         )
     if first.utcoffset() != second.utcoffset():
         raise UsageError(
-            f"`{text}` happened twice in local time: the clocks went back over it",
+            f"`{text}` happened twice in local time ({zone_name()}): the clocks went back over it",
             f"add the UTC offset: {text}{_offset(first)} (the first time) or {text}{_offset(second)} (the second)",
         )
     return first.astimezone(dt.UTC)
 
 
 def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt.datetime:
-    """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration)."""
+    """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration). A time without an offset
+    is a wall-clock time in the display zone (--tz)."""
     match = _RELATIVE.fullmatch(text.strip())
     if match:
         try:

@@ -1,5 +1,5 @@
-"""Where crisisctl reads and writes, and who is acting: flag, then CRISISCTL_* variable, then (for the log)
-config.toml's `db`, then default."""
+"""Where crisisctl reads and writes, who is acting, and the display time zone: flag, then CRISISCTL_* variable,
+then (for the log and the zone) config.toml's `db` and `timezone`, then default."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crisisctl.dsn import is_postgres, masked
 from crisisctl.errors import UsageError
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 ENV_DB = "CRISISCTL_DB"
 ENV_PLAYBOOKS = "CRISISCTL_PLAYBOOKS"
 ENV_TEMPLATES = "CRISISCTL_TEMPLATES"
 ENV_USER = "CRISISCTL_USER"
 ENV_CONFIG = "CRISISCTL_CONFIG"
+ENV_TZ = "CRISISCTL_TZ"
 
 
 def default_db_path() -> Path:
@@ -36,23 +41,50 @@ def config_file() -> tuple[Path, bool]:
     return platformdirs.user_config_path("crisisctl", appauthor=False) / "config.toml", False
 
 
-def configured_db() -> str | None:
-    """config.toml's `db`: a team's log named once per laptop instead of on every command."""
+def _configured(key: str) -> tuple[Path, object]:
+    """config.toml's value for `key` (None when the file or the key is missing), and the file's path."""
     path, _ = config_file()
     if not path.is_file():
-        return None  # a named file that is missing is reported by whoever needs more of it
+        return path, None  # a named file that is missing is reported by whoever needs more of it
     import tomllib
 
     try:
-        value = tomllib.loads(path.read_text(encoding="utf-8")).get("db")
+        return path, tomllib.loads(path.read_text(encoding="utf-8")).get(key)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"cannot read the configuration {path}: {error}", "see docs/team.md") from None
+
+
+def configured_db() -> str | None:
+    """config.toml's `db`: a team's log named once per laptop instead of on every command."""
+    path, value = _configured("db")
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise UsageError(
             f"{path}: db must be a log file's path or a postgresql:// address",
             'db = "postgresql://ana@db.example/crisis"',
         )
-    return value
+    return value if isinstance(value, str) else None
+
+
+def configured_timezone() -> dt.tzinfo | None:
+    """config.toml's `timezone`: the zone a laptop's people read times in, named once."""
+    from crisisctl.timezones import zone_named
+
+    path, value = _configured("timezone")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{path}: timezone must be an IANA time zone name", 'timezone = "Asia/Shanghai"')
+    return zone_named(value, f"timezone in {path}")
+
+
+def display_zone(tz_flag: str | None) -> dt.tzinfo | None:
+    """Where times are shown: --tz (or CRISISCTL_TZ), then config.toml's `timezone`, then the system zone (None
+    when its IANA name is not known)."""
+    from crisisctl.timezones import system_zone, zone_named
+
+    if tz_flag is not None:
+        return zone_named(tz_flag, f"--tz or {ENV_TZ}")
+    return configured_timezone() or system_zone()
 
 
 def login_name() -> str:

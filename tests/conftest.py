@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.setenv(variable, str(home / variable.lower()))
     for variable in ("CRISISCTL_DB", "CRISISCTL_PLAYBOOKS", "CRISISCTL_TEMPLATES", "CRISISCTL_USER", "NO_COLOR"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("CRISISCTL_TZ", raising=False)
+    monkeypatch.setenv("TZ", "UTC")  # times are shown in the system zone: the same one on every machine
+    time.tzset()
     monkeypatch.delenv("CRISISCTL_AGENT", raising=False)
     runtime = home / "run"
     runtime.mkdir(mode=0o700)
@@ -180,8 +184,6 @@ def in_terminal(command: list[str], status_file: Path) -> list[str]:
 
 def wait_for_exit(status_file: Path, timeout: float = 20.0) -> str:
     """The exit status written by `in_terminal`, once the program has ended."""
-    import time
-
     deadline = time.monotonic() + timeout
     while not status_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)

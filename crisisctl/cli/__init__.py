@@ -13,7 +13,7 @@ from crisisctl.cli.commands import LazyGroup
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError, UsageError
-from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_USER
+from crisisctl.settings import ENV_DB, ENV_PLAYBOOKS, ENV_TEMPLATES, ENV_TZ, ENV_USER
 
 app = typer.Typer(
     name="crisisctl",
@@ -78,6 +78,17 @@ def main_options(
             metavar="PERSON",
         ),
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            envvar=ENV_TZ,
+            help="The time zone times are shown in (tables, notices, reports, exports) and naive --at times are "
+            "read in: an IANA name such as Asia/Shanghai or UTC (default: config.toml's timezone, else the "
+            "system's). The log keeps UTC; --json stays UTC.",
+            metavar="ZONE",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -87,7 +98,7 @@ def main_options(
     Example: crisisctl playbook validate
     """
     boundary = ctx.obj if isinstance(ctx.obj, Boundary) else None
-    ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor, boundary=boundary)
+    ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor, tz=tz, boundary=boundary)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         print(OVERVIEW, end="")
 

@@ -38,10 +38,25 @@ class AppContext:
 
     @classmethod
     def create(
-        cls, *, db: str | None, playbooks: str, templates: str, actor: str | None, boundary: Boundary | None = None
+        cls,
+        *,
+        db: str | None,
+        playbooks: str,
+        templates: str,
+        actor: str | None,
+        tz: str | None = None,
+        boundary: Boundary | None = None,
     ) -> AppContext:
         if db == "":  # an unset variable in a script: never fall back to the real log silently
             raise UsageError("--db is empty", "name a log file, or leave out --db for the default log")
+        from crisisctl.settings import display_zone
+        from crisisctl.timezones import use_display_zone
+
+        if tz is None:
+            use_display_zone(lambda: display_zone(None))
+        else:  # looked up before anything is read or written, so that a zone that does not exist changes nothing
+            zone = display_zone(tz)
+            use_display_zone(lambda: zone)
         settings = Settings(
             playbooks=Path(playbooks),
             templates=Path(templates),

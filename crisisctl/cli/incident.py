@@ -354,7 +354,8 @@ def set_command(
     Example: crisisctl set INC-7 failed_orders=12614 --note 'reconciliation run 2'
     """
     from crisisctl.incident.facts import value_text
-    from crisisctl.output.plain import local, print_json
+    from crisisctl.output.plain import print_json
+    from crisisctl.timezones import shown
 
     context = app_context(ctx)
     recorded = context.service().set_inputs(incident, _pairs(facts, "set"), note=note, at=at)
@@ -367,7 +368,7 @@ def set_command(
         words = f"{change.input} {value_text(change.previous)} -> {value_text(change.value)}"
         context.say(f"{recorded.state.id}: {words} (event {change.seq})")
     for view in recorded.now_applicable:
-        context.say(f"  step {view.step.id} now applies" + (f", due {local(view.due_at)}" if view.due_at else ""))
+        context.say(f"  step {view.step.id} now applies" + (f", due {shown(view.due_at)}" if view.due_at else ""))
     for view in recorded.no_longer_applicable:
         stays = f" (it stays {view.status})" if view.status in ("done", "skipped") else ""
         context.say(f"  step {view.step.id} no longer applies{stays}")

@@ -15,9 +15,9 @@ from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
 from crisisctl.output.incidents import steps_table
-from crisisctl.output.plain import local
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.timezones import shown
 
 
 def dashboard(state: IncidentState, playbook: Playbook, real_now: dt.datetime, events: int = 6) -> RenderableType:
@@ -28,7 +28,7 @@ def dashboard(state: IncidentState, playbook: Playbook, real_now: dt.datetime, e
     header.append(inert(state.title, keep_newlines=False), style="bold")
     if state.drill:
         header.append("  [DRILL]", style="bold yellow")
-    header.append(f"\n{state.status} · {state.severity} · {playbook.id} {playbook.version} · {local(now)}", style="dim")
+    header.append(f"\n{state.status} · {state.severity} · {playbook.id} {playbook.version} · {shown(now)}", style="dim")
     parts: list[RenderableType] = [header]
     missing = unfilled_required_roles(state, playbook)
     if missing:

@@ -10,6 +10,7 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.cadence import cadence
 from crisisctl.incident.state import IncidentState, communication_status, step_views
 from crisisctl.playbook.model import Playbook
+from crisisctl.timezones import shown
 
 DUE_SOON = dt.timedelta(minutes=15)
 _WAITING_STEP = ("pending", "in-progress", "blocked")
@@ -119,7 +120,7 @@ def _deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime) -> li
         if view.due_at is None or view.status not in _WAITING_STEP or view.due_at - now > DUE_SOON:
             continue
         kind = "overdue" if view.overdue else "due"
-        when = f"{view.due_at:%Y-%m-%d %H:%M} UTC"
+        when = shown(view.due_at)
         headline = f"step {view.step.id} " + ("is OVERDUE" if view.overdue else f"due at {when}")
         owner = view.holder or f"{view.step.role} (unassigned)"
         body = f"{view.step.title}: owner {owner}, due {when}"
@@ -141,7 +142,7 @@ def _notice_deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime
             continue  # a one-off notice that went out has no deadline left
         kind = "overdue" if rhythm.overdue else "due"
         what = communication.id + (f" update {rhythm.sent + 1}" if communication.every else "")
-        when = f"{rhythm.due_at:%Y-%m-%d %H:%M} UTC"
+        when = shown(rhythm.due_at)
         headline = f"{what} " + ("is OVERDUE" if rhythm.overdue else f"due at {when}")
         body = f"{communication.title} to {communication.audience}: due {when}"
         key = f"{kind}/notice/{communication.id}/{rhythm.due_at:%Y%m%dT%H%M%S}"

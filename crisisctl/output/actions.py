@@ -11,8 +11,8 @@ from rich.text import Text
 
 from crisisctl.clock import format_time
 from crisisctl.incident.actions import ActionItem
-from crisisctl.output.plain import local
 from crisisctl.output.safetext import inert
+from crisisctl.timezones import shown
 
 
 def action_payload(incident: str, item: ActionItem, now: dt.datetime) -> dict[str, Any]:
@@ -36,8 +36,8 @@ def due_cell(item: ActionItem, now: dt.datetime) -> str:
     """The due date or time in the reader's zone, with OVERDUE when an open item is past it."""
     if not item.due:
         return ""
-    shown = item.due if len(item.due) == 10 else local(dt.datetime.fromisoformat(item.due.replace("Z", "+00:00")))
-    return f"OVERDUE {shown}" if item.overdue(now) else shown
+    due = item.due if len(item.due) == 10 else shown(dt.datetime.fromisoformat(item.due.replace("Z", "+00:00")))
+    return f"OVERDUE {due}" if item.overdue(now) else due
 
 
 def action_rows(items: Sequence[tuple[str, ActionItem]], now: dt.datetime) -> list[tuple[str, ...]]:

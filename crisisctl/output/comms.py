@@ -182,12 +182,19 @@ def communication_detail(
     }
 
 
+def _shown(stored: str) -> str:
+    from crisisctl.timezones import shown
+
+    return shown(parse_time(stored))
+
+
 def print_communication_detail(detail: dict[str, Any]) -> None:
     """Plain text: header lines, then the draft exactly as it would go out, made inert."""
     what = detail["id"] + (f" ({detail['locale']})" if detail["locale"] else "")
     lines = [f"{detail['incident']}: {what} — {detail['title']} [{detail['status']}]"]
     if detail["draft_sha256"]:
-        lines.append(f"digest: {detail['draft_sha256']}  drafted {detail['drafted_at']} by {detail['drafted_by']}")
+        drafted = _shown(detail["drafted_at"])
+        lines.append(f"digest: {detail['draft_sha256']}  drafted {drafted} by {detail['drafted_by']}")
     for approval in detail["approvals"]:
         lines.append(
             f"approval {approval['role']}: " + (f"given by {approval['by']}" if approval["approved"] else "waiting")
@@ -195,12 +202,12 @@ def print_communication_detail(detail: dict[str, Any]) -> None:
     pending = detail["unsettled_delivery"]
     if pending:
         lines.append(
-            f"SENDING, OUTCOME UNKNOWN: delivery {pending['delivery_id'][:12]} started {pending['started_at']} "
+            f"SENDING, OUTCOME UNKNOWN: delivery {pending['delivery_id'][:12]} started {_shown(pending['started_at'])} "
             f"by {pending['by']}; settle it with comms reconcile"
         )
     for delivery in detail["deliveries"]:
         verdict = "sent" if delivery["ok"] else "FAILED"
-        lines.append(f"{verdict} {delivery['at']} by {delivery['by']}: {delivery['detail']}")
+        lines.append(f"{verdict} {_shown(delivery['at'])} by {delivery['by']}: {delivery['detail']}")
     for line in lines:
         print(inert(line, keep_newlines=False))
     if detail["text"] is None:

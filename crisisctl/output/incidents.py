@@ -21,12 +21,12 @@ from crisisctl.output.plain import (
     due_words,
     input_change_rows,
     input_rows,
-    local,
     unfilled_roles_line,
     unfilled_text,
 )
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.timezones import shown
 
 if TYPE_CHECKING:
     from crisisctl.incident.service import FactsRecorded
@@ -89,7 +89,7 @@ def incident_panel(
         header.append("  [DRILL]", style="bold yellow")
     meta = Text(
         f"{state.status} · {state.severity} · playbook {playbook.id} {playbook.version}"
-        f" · declared {local(state.declared_at)} by {inert(state.declared_by, keep_newlines=False)}",
+        f" · declared {shown(state.declared_at)} by {inert(state.declared_by, keep_newlines=False)}",
         style="dim",
     )
     parts: list[RenderableType] = [header, meta]
@@ -135,7 +135,7 @@ def incidents_table(rows: list[IncidentRow]) -> Table:
     for row in rows:
         title = inert(row.title, keep_newlines=False) + ("  [DRILL]" if row.drill else "")
         declared = dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))
-        table.add_row(row.id, row.status, row.severity, _text(row.playbook), Text(title), local(declared))
+        table.add_row(row.id, row.status, row.severity, _text(row.playbook), Text(title), shown(declared))
     return table
 
 
@@ -145,7 +145,7 @@ def timeline_table(events: list[StoredEvent]) -> Table:
         table.add_column(column)
     for event in events:
         at = dt.datetime.fromisoformat(event.at.replace("Z", "+00:00"))
-        table.add_row(str(event.seq), local(at), _text(event.actor), Text(inert(describe_event(event))))
+        table.add_row(str(event.seq), shown(at), _text(event.actor), Text(inert(describe_event(event))))
     return table
 
 

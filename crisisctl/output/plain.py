@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from crisisctl.clock import parse_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.output.safetext import inert, inert_json
+from crisisctl.timezones import shown
 
 if TYPE_CHECKING:
     from crisisctl.incident.records import IncidentRow, StoredEvent
@@ -48,11 +49,6 @@ def print_readable_json(payload: object) -> None:
     print(inert_json(json.dumps(payload, ensure_ascii=False, indent=2, default=str)))
 
 
-def local(moment: dt.datetime) -> str:
-    """A moment in the reader's time zone."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
 def due_words(due_at: dt.datetime | None, status: str, now: dt.datetime) -> tuple[str, str]:
     """`in 25m` or `OVERDUE 1h 5m`, and its urgency: "overdue", "soon" (within the hour) or ""."""
     from crisisctl.playbook.durations import format_duration
@@ -67,7 +63,7 @@ def due_words(due_at: dt.datetime | None, status: str, now: dt.datetime) -> tupl
 
 def timeline_rows(events: Sequence[StoredEvent]) -> list[tuple[str, ...]]:
     """The timeline for pipes and files: seq, local time, who, what."""
-    return [(str(event.seq), local(parse_time(event.at)), event.actor, describe_event(event)) for event in events]
+    return [(str(event.seq), shown(parse_time(event.at)), event.actor, describe_event(event)) for event in events]
 
 
 def step_rows(views: Sequence[StepView], now: dt.datetime, *, notes: bool = False) -> list[tuple[str, ...]]:
@@ -111,7 +107,7 @@ def input_change_rows(state: IncidentState) -> list[tuple[str, ...]]:
 
     return [
         (
-            local(change.at),
+            shown(change.at),
             change.actor,
             change.input,
             f"{value_text(change.previous)} -> {value_text(change.value)}",
@@ -130,7 +126,7 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         inert(f"{state.id}  {state.title}" + ("  [DRILL]" if state.drill else ""), keep_newlines=False),
         inert(
             f"{state.status} · {state.severity} · playbook {playbook.id} {playbook.version}"
-            f" · declared {local(state.declared_at)} by {state.declared_by}",
+            f" · declared {shown(state.declared_at)} by {state.declared_by}",
             keep_newlines=False,
         ),
     ]
@@ -170,7 +166,7 @@ def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:
             row.severity,
             row.playbook,
             row.title + (" [DRILL]" if row.drill else ""),
-            local(dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))),
+            shown(dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))),
         )
         for row in rows
     ]

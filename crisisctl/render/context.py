@@ -8,12 +8,15 @@ from typing import Any
 from crisisctl.incident.cadence import update_number
 from crisisctl.incident.state import IncidentState, step_views, typed_inputs
 from crisisctl.playbook.model import Communication, Playbook
+from crisisctl.timezones import in_display_zone, zone_name
 
 INCIDENT_FIELDS = frozenset({"id", "title", "severity", "severity_name", "status", "declared_at", "drill", "summary"})
 PLAYBOOK_FIELDS = frozenset({"id", "title", "version", "owner", "category"})
 COMMUNICATION_FIELDS = frozenset({"id", "title", "audience", "channel", "update_number"})
 
-NOTICE_NAMES = frozenset({"incident", "playbook", "inputs", "roles", "locale", "now", "communication", "steps"})
+NOTICE_NAMES = frozenset(
+    {"incident", "playbook", "inputs", "roles", "locale", "now", "timezone", "communication", "steps"}
+)
 REPORT_NAMES = NOTICE_NAMES | frozenset(
     {"timeline", "communications", "severity_history", "input_history", "kpis", "lessons", "actions", "draft"}
 )
@@ -31,7 +34,8 @@ REPORT_FIELDS_BY_NAME: dict[str, frozenset[str]] = FIELDS_BY_NAME | {
 
 
 def incident_names(state: IncidentState, playbook: Playbook) -> dict[str, Any]:
-    """What every template sees of the incident and its playbook: incident, playbook, inputs, roles."""
+    """What every template sees of the incident and its playbook: incident, playbook, inputs, roles, and the
+    display zone's name (`timezone`)."""
     severity_name = next((s.name for s in playbook.severities if s.id == state.severity), state.severity)
     return {
         "incident": {
@@ -53,6 +57,7 @@ def incident_names(state: IncidentState, playbook: Playbook) -> dict[str, Any]:
         },
         "inputs": {declared.id: None for declared in playbook.inputs} | typed_inputs(state, playbook),
         "roles": {role.id: state.roles.get(role.id) for role in playbook.roles},
+        "timezone": zone_name(),
     }
 
 
@@ -64,7 +69,7 @@ def notice_context(
     return {
         **incident_names(state, playbook),
         "locale": locale or "en",
-        "now": now,
+        "now": in_display_zone(now),  # so that `now.date()` is the reader's date
         "communication": {
             "id": communication.id,
             "title": communication.title,

@@ -31,6 +31,7 @@ from crisisctl.render.environment import CrisisSandbox, escapes_html, make_envir
 from crisisctl.render.followup import action_items, evidence
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, redact_events
+from crisisctl.timezones import in_display_zone
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 BUILTIN_POSTMORTEM = {"md": "postmortem.md.j2", "html": "postmortem.html.j2"}
@@ -321,7 +322,7 @@ def report_context(
         },
         "playbook": shared["playbook"] | {"sha256": state.playbook_sha256},
         "locale": "en",
-        "now": now,
+        "now": in_display_zone(now),
         "communication": {"id": "", "title": "", "audience": "", "channel": "", "update_number": 1},
         "steps": [
             {
@@ -554,9 +555,21 @@ def export_csv(state: IncidentState, *, redact: bool = False, for_terminal: bool
 
     for event in sorted(state.events, key=lambda e: (e.at, e.seq)):
         writer.writerow(
-            [event.seq, event.at, event.recorded_at, cell(event.type), cell(event.actor), cell(describe_event(event))]
+            [
+                event.seq,
+                _csv_time(event.at),
+                _csv_time(event.recorded_at),
+                cell(event.type),
+                cell(event.actor),
+                cell(describe_event(event)),
+            ]
         )
     return buffer.getvalue()
+
+
+def _csv_time(stored: str) -> str:
+    """A stored time in the display zone, still ISO 8601 with its offset so that spreadsheets read it exactly."""
+    return in_display_zone(parse_time(stored)).isoformat(timespec="microseconds")
 
 
 def export_markdown(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
