@@ -140,9 +140,71 @@ def test_a_post_that_may_have_arrived_is_not_repeated(
     code, told, _ = remind(ops)
     assert code == 1 and [item["status"] for item in told] == ["unknown"]
     assert len(events_of(ops, incident, "notification.sending")) == 1
+    assert len(events_of(ops, incident, "notification.unknown")) == 1
     assert events_of(ops, incident, "notification.sent") == events_of(ops, incident, "notification.failed") == []
     hook.delay = 0.0
     assert remind(ops)[1] == []  # its intent stands: never sent twice
+
+
+def test_a_target_that_keeps_failing_is_tried_three_times_and_one_that_refuses_for_good_once(
+    ops: Workspace, hook: Hook
+) -> None:
+    incident = declare(ops)
+    hook.status = 500
+    for _ in range(4):
+        remind(ops)
+    assert len(hook.posts) == 3 and len(events_of(ops, incident, "notification.failed")) == 3
+    hook.status = 404
+    ops.ok("severity", incident, "sev2", "--note", "contained")
+    remind(ops)
+    remind(ops)
+    assert [post["title"] for post in hook.posts[3:]] == [f"{incident} is now sev2"]  # a 404 is not tried again
+    assert events_of(ops, incident, "notification.failed")[-1]["data"]["permanent"] is True
+
+
+def test_a_remind_killed_while_posting_is_taken_over_by_the_next_run(ops: Workspace, hook: Hook) -> None:
+    incident = declare(ops)
+    hook.delay = 30.0  # the post hangs: the run is killed while it waits
+    child = subprocess.Popen(
+        [sys.executable, "-m", "crisisctl", *ops.args(), "remind", "--once"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=subprocess_env(),
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not events_of(ops, incident, "notification.sending") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child.kill()
+    child.communicate(timeout=30)
+    hook.delay = 0.0
+    code, told, _ = remind(ops)
+    assert code == 0 and [item["status"] for item in told] == ["sent"]
+    assert len(events_of(ops, incident, "notification.sending")) == 2
+    assert remind(ops)[1] == []
+
+
+def test_a_customer_channels_target_tells_the_team_nothing_unless_it_says_so(
+    workspace: Workspace, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = '[notify.gateway]\nurl_env = "SMS_URL"\n[channels]\nsms = "gateway"\n'
+    configure(workspace, monkeypatch, config)
+    monkeypatch.setenv("SMS_URL", hook.url())
+    declare(workspace, "--assign", "incident-lead=ana")
+    code, _, err = workspace.run("remind", "--once")
+    assert code == 2 and "no notification targets for the team" in err and hook.posts == []
+    configure(
+        workspace, monkeypatch, config.replace('url_env = "SMS_URL"', 'url_env = "SMS_URL"\nevents = ["declared"]')
+    )
+    code, told, _ = remind(workspace)
+    assert code == 0 and [item["kind"] for item in told] == ["declared"]
+
+
+def test_a_url_apprise_cannot_use_is_refused_before_anything_is_recorded(
+    ops: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRISISCTL_NOTIFY_OPS", "nosuchservice://token-4711@example.com")
+    incident = declare(ops)
+    code, out, err = ops.run("remind", "--once")
+    assert code == 2 and "not an Apprise URL" in err and "token-4711" not in out + err
+    assert events_of(ops, incident, "notification.sending") == []
 
 
 def test_steps_due_soon_and_overdue_go_to_their_owner(

@@ -9,6 +9,7 @@ import typer
 
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import JsonFlag
+from crisisctl.errors import LogError
 
 if TYPE_CHECKING:
     from crisisctl.incident.notifier import TeamNotifier, Told
@@ -17,20 +18,19 @@ if TYPE_CHECKING:
 def team_notifier(context: AppContext) -> TeamNotifier:
     """The notifier with the configured targets; exit 2 when there are none."""
     from crisisctl.delivery.config import load_config
-    from crisisctl.delivery.notify import post, require_apprise
+    from crisisctl.delivery.notify import post, usable
     from crisisctl.errors import UsageError
     from crisisctl.incident.notifier import TeamNotifier
     from crisisctl.playbook.roster import load_roster
 
-    targets = list(load_config().targets.values())
+    targets = [target for target in load_config().targets.values() if target.kinds]
     if not targets:
         raise UsageError(
-            "no notification targets are configured",
+            "no notification targets for the team are configured",
             'add one to config.toml: [notify.ops-chat] url_env = "CRISISCTL_NOTIFY_OPS_CHAT" (docs/communications.md)',
         )
     for target in targets:  # before anything is recorded: a post that cannot be made is never intended
-        require_apprise(target)
-        target.url()
+        usable(target)
     roster = load_roster(context.settings.playbooks)
     handles = {person.id: person.chat for person in roster.people if person.chat} if roster else {}
     return TeamNotifier(context.service(), targets, post, handles)
@@ -66,8 +66,14 @@ def remind_command(
     context = app_context(ctx)
     notifier = team_notifier(context)
     while True:
-        chosen = incidents or [row.id for row in context.log.incidents(include_closed=False, drill=None)]
-        told = notifier.run(chosen, context.now())
+        try:
+            chosen = incidents or [row.id for row in context.log.incidents(include_closed=False, drill=None)]
+            told = notifier.run(chosen, context.now())
+        except LogError as error:
+            if once:
+                raise
+            context.err.print(f"crisisctl: {error.message}; trying again in {interval} s")  # a busy or lost log
+            told = []
         _report(context, told, as_json)
         if once:
             if any(item.status != "sent" for item in told):

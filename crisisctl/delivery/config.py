@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -87,13 +88,16 @@ def load_config(path: Path | None = None) -> DeliveryConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"cannot read the configuration {path}: {error}", "see docs/communications.md") from None
-    targets = _targets(data.get("notify", {}), path)
+    targets, with_events = _targets(data.get("notify", {}), path)
+    channels = _channels(data.get("channels", {}), targets, path)
+    for name in set(channels.values()) - with_events:  # a customer channel tells the team only if it says so
+        targets[name] = dataclasses.replace(targets[name], kinds=())
     return DeliveryConfig(
         _smtp(data.get("smtp"), path),
         _recipients(data.get("recipients", {}), path),
         _group_shared(data.get("outbox", {}), path),
         targets,
-        _channels(data.get("channels", {}), targets, path),
+        channels,
     )
 
 
@@ -181,12 +185,14 @@ def _recipients(section: Any, path: Path) -> dict[str, list[str]]:
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _targets(section: Any, path: Path) -> dict[str, NotifyTarget]:
-    """`[notify.NAME]` tables: url_env (required), events (a subset of NOTIFY_KINDS), person."""
+def _targets(section: Any, path: Path) -> tuple[dict[str, NotifyTarget], set[str]]:
+    """`[notify.NAME]` tables: url_env (required), events (a subset of NOTIFY_KINDS), person; and the names of
+    those that list their events."""
     example = '[notify.ops-chat]\nurl_env = "CRISISCTL_NOTIFY_OPS_CHAT"'
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [notify] holds one table per target", example)
     targets = {}
+    explicit: dict[str, bool] = {}
     for name, table in section.items():
         where = f"{path}: [notify.{name}]"
         if not isinstance(table, dict) or set(table) - {"url_env", "events", "person"}:
@@ -198,13 +204,14 @@ def _targets(section: Any, path: Path) -> dict[str, NotifyTarget]:
                 "URLs carry tokens, so they are read from the environment and never written in a file",
             )
         kinds = table.get("events", list(NOTIFY_KINDS))
+        explicit[str(name)] = "events" in table
         if not isinstance(kinds, list) or not kinds or any(kind not in NOTIFY_KINDS for kind in kinds):
             raise UsageError(f"{where} events must be a list of {', '.join(NOTIFY_KINDS)}", 'events = ["overdue"]')
         person = table.get("person")
         if person is not None and (not isinstance(person, str) or not person.strip()):
             raise UsageError(f"{where} person must be a roster id or a name", 'person = "ana"')
         targets[str(name)] = NotifyTarget(str(name), url_env, tuple(kinds), person)
-    return targets
+    return targets, {name for name, named in explicit.items() if named}
 
 
 def _channels(section: Any, targets: dict[str, NotifyTarget], path: Path) -> dict[str, str]:

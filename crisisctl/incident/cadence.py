@@ -37,11 +37,12 @@ def update_number(record: CommunicationRecord | None) -> int:
     return len(sent_updates(record)) + 1
 
 
-def cadence(state: IncidentState, communication: Communication, now: dt.datetime) -> Cadence:
-    """Measured on the communication's first locale. A one-off notice is due `due` after the declaration until it
-    is sent. Updates: the first is due `due` after the declaration (else `every`), each next one `every` after
-    the last send; none once the incident is resolved (`until: resolved`, the default) or closed."""
-    record = state.communications.get((communication.id, default_locale(communication.locales)))
+def cadence(state: IncidentState, communication: Communication, now: dt.datetime, locale: str | None = None) -> Cadence:
+    """For one locale (by default the first). A one-off notice is due `due` after the declaration until it is
+    sent. Updates: the first is due `due` after the declaration (else `every`), each next one `every` after the
+    last send; none once the incident is resolved (`until: resolved`, the default) or closed."""
+    chosen = default_locale(communication.locales) if locale is None else locale
+    record = state.communications.get((communication.id, chosen))
     sent = sent_updates(record)
     if communication.every is None:
         due_at = state.declared_at + communication.due if communication.due else None

@@ -62,7 +62,11 @@ def describe_event(event: StoredEvent) -> str:
         told = f"{data['kind']} to {data['target']}"
         if kind == "notification.sending":
             return f"telling {told}: {data.get('title', '')}"
-        return f"told {told}" if kind == "notification.sent" else f"telling {told} FAILED: {data.get('detail', '')}"
+        if kind == "notification.sent":
+            return f"told {told}"
+        if kind == "notification.unknown":
+            return f"telling {told}: outcome unknown: {data.get('detail', '')}"
+        return f"telling {told} FAILED: {data.get('detail', '')}"
     if kind == "incident.closed":
         return "closed" + (" (forced)" if data.get("forced") else "")
     return kind

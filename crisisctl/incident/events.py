@@ -26,6 +26,7 @@ COMM_OUTCOMES = (COMM_SENT, COMM_DELIVERY_FAILED)
 NOTIFY_SENDING = "notification.sending"  # a team notification's intent, recorded before it is posted
 NOTIFY_SENT = "notification.sent"
 NOTIFY_FAILED = "notification.failed"
+NOTIFY_UNKNOWN = "notification.unknown"  # the target did not confirm it: it may have arrived; never repeated
 
 STEP_EVENT_BY_ACTION = {
     "start": STEP_STARTED,

@@ -1,24 +1,25 @@
 """Telling the team: each planned notification, to each target that wants it, once. The intent is recorded under
-the write lock, where a second `remind` run finds it and stands back; then it is posted and its outcome recorded.
-A failure is told again by the next run; an intent with no outcome (a post that may have arrived, or a run cut
-short) is never repeated."""
+the write lock, where a second `remind` run finds it and stands back; then it is posted and its outcome recorded:
+sent, failed (told again by a later run, up to MAX_ATTEMPTS, unless refused for good) or unknown (it may have
+arrived: never repeated). See Standing.may_try for an intent whose run was killed while posting."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from crisisctl.clock import format_time
+from crisisctl.clock import format_time, parse_time
+from crisisctl.errors import CrisisError
 from crisisctl.incident import events as ev
 from crisisctl.incident.notifications import Notification, planned
 from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import IncidentService, incident_now
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Playbook
-from crisisctl.processes import this_process
+from crisisctl.processes import may_still_run, this_process
 
 
 class Target(Protocol):
@@ -40,10 +41,12 @@ class Target(Protocol):
 
 @dataclass(frozen=True)
 class PostResult:
-    """What a post came to: sent, failed (nothing arrived) or unknown (it may have arrived)."""
+    """What a post came to: sent, failed (nothing arrived) or unknown (it may have arrived). `permanent`: the
+    target refused it in a way trying again cannot mend (HTTP 4xx)."""
 
     status: Literal["sent", "failed", "unknown"]
     detail: str
+    permanent: bool = False
 
 
 Post = Callable[[Target, str, str], PostResult]
@@ -65,24 +68,59 @@ class Told:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+MAX_ATTEMPTS = 3  # failed posts of one notification to one target before it is given up
+
+
 class _Taken(Exception):
-    """Another run recorded this notification's intent first."""
+    """Another run recorded this notification's intent first, or it is no longer due."""
 
 
-def told_so_far(state: IncidentState) -> dict[str, str]:
-    """Each notification key's standing: open (intent without outcome), sent or failed."""
-    standing: dict[str, str] = {}
+@dataclass
+class Standing:
+    """What the log says of one notification to one target."""
+
+    status: str = "new"  # new, open (intent, no outcome yet), sent, failed, unknown
+    failures: int = 0
+    permanent: bool = False  # the target refused it for good (HTTP 4xx): not tried again
+    process: dict[str, Any] = field(default_factory=dict)
+    recorded_at: dt.datetime | None = None
+
+    def may_try(self, now: dt.datetime) -> bool:
+        """Sent or perhaps arrived: never again. Failed: again, up to MAX_ATTEMPTS, unless refused for good.
+        An intent without outcome whose run has ended (killed while posting) is taken over: it may have
+        arrived, but a reminder told twice beats one never told."""
+        if self.status == "open":
+            assert self.recorded_at is not None
+            return not may_still_run(self.process, self.recorded_at, now)
+        if self.status == "failed":
+            return not self.permanent and self.failures < MAX_ATTEMPTS
+        return self.status == "new"
+
+
+def told_so_far(state: IncidentState) -> dict[str, Standing]:
+    """Each notification key's standing, from its intents and outcomes."""
+    standing: dict[str, Standing] = {}
     for event in state.events:
+        if not event.type.startswith("notification."):
+            continue
+        entry = standing.setdefault(event.data["key"], Standing())
         if event.type == ev.NOTIFY_SENDING:
-            standing[event.data["key"]] = "open"
-        elif event.type in (ev.NOTIFY_SENT, ev.NOTIFY_FAILED):
-            standing[event.data["key"]] = "sent" if event.type == ev.NOTIFY_SENT else "failed"
+            entry.status, entry.process = "open", event.data.get("process", {})
+            entry.recorded_at = parse_time(event.recorded_at)
+        elif event.type == ev.NOTIFY_FAILED:
+            entry.status, entry.failures = "failed", entry.failures + 1
+            entry.permanent = bool(event.data.get("permanent"))
+        else:
+            entry.status = "sent" if event.type == ev.NOTIFY_SENT else "unknown"
     return standing
 
 
 def wanted(notification: Notification, target: Target) -> bool:
     """A target takes the kinds it names; a personal target only what is addressed to its person."""
     return notification.kind in target.kinds and (target.person is None or target.person == notification.addressee)
+
+
+_OUTCOME_EVENTS = {"sent": ev.NOTIFY_SENT, "failed": ev.NOTIFY_FAILED, "unknown": ev.NOTIFY_UNKNOWN}
 
 
 class TeamNotifier:
@@ -105,19 +143,24 @@ class TeamNotifier:
             for notification in planned(state, playbook, incident_now(state, real_now)):
                 for target in self.targets:
                     key = f"{notification.key}@{target.name}"
-                    if wanted(notification, target) and standing.get(key) not in ("open", "sent"):
-                        outcome = self._tell(state.id, notification, target, key)
+                    if wanted(notification, target) and standing.get(key, Standing()).may_try(real_now):
+                        outcome = self._tell(state.id, notification, target, key, real_now)
                         if outcome is not None:
                             told.append(outcome)
         return told
 
-    def _tell(self, incident_id: str, notification: Notification, target: Target, key: str) -> Told | None:
+    def _tell(
+        self, incident_id: str, notification: Notification, target: Target, key: str, real_now: dt.datetime
+    ) -> Told | None:
         attempt = uuid.uuid4().hex
-        target.url()  # a target without its URL is refused before anything is recorded
         common: dict[str, Any] = {"key": key, "kind": notification.kind, "target": target.name, "attempt": attempt}
 
         def intent(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            if told_so_far(state).get(key) in ("open", "sent"):
+            # Checked again under the lock: another run may have told it, or the facts moved on (a step done,
+            # a role given to someone else) since this pass planned it.
+            if not told_so_far(state).get(key, Standing()).may_try(real_now):
+                raise _Taken
+            if notification.key not in {n.key for n in planned(state, playbook, incident_now(state, real_now))}:
                 raise _Taken
             data = {**common, "title": notification.title, "to": notification.addressee, "process": this_process()}
             return [NewEvent(state.id, format_time(when), ev.NOTIFY_SENDING, self.service.actor, data)]
@@ -126,15 +169,16 @@ class TeamNotifier:
             self.service.record(incident_id, None, intent, closed_ok=True)
         except _Taken:
             return None
-        result = self.post(target, notification.title, self._body(notification))
-        if result.status != "unknown":
-            kind = ev.NOTIFY_SENT if result.status == "sent" else ev.NOTIFY_FAILED
+        try:
+            result = self.post(target, notification.title, self._body(notification))
+        except CrisisError as error:  # refused before anything was posted (a URL Apprise cannot use)
+            result = PostResult("failed", error.message, permanent=True)
+        data = {**common, "detail": result.detail, **({"permanent": True} if result.permanent else {})}
 
-            def outcome(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-                data = {**common, "detail": result.detail}
-                return [NewEvent(state.id, format_time(when), kind, self.service.actor, data)]
+        def outcome(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            return [NewEvent(state.id, format_time(when), _OUTCOME_EVENTS[result.status], self.service.actor, data)]
 
-            self.service.record(incident_id, None, outcome, closed_ok=True)
+        self.service.record(incident_id, None, outcome, closed_ok=True)
         return Told(incident_id, key, notification.kind, target.name, notification.title, result.status, result.detail)
 
     def _body(self, notification: Notification) -> str:

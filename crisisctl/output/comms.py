@@ -23,8 +23,8 @@ def communication_rows(state: IncidentState, playbook: Playbook, now: dt.datetim
     notice's deadline, or the next numbered update's (crisisctl.incident.cadence)."""
     rows = []
     for comm in playbook.communications:
-        rhythm = cadence(state, comm, now)
         for locale in comm.locales or ("",):
+            rhythm = cadence(state, comm, now, locale)
             record = state.communications.get((comm.id, locale))
             draft = record.draft if record else None
             sent = record.sent() if record else None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _SPAWN_PAUSE = 10.0  # seconds between attempts to start an agent that did not come up
+_HELLO_SECONDS = 2.0  # an agent that does not greet in this time is passed by
 _LOST = "nothing of this command was recorded unless `crisisctl timeline` shows it; run it again"
 
 
@@ -44,9 +45,10 @@ def _reach(dsn: str) -> Channel | None:
     if folder is None:
         return None
     path = place.socket_path(folder)
-    if len(os.fsencode(path)) > 100:  # beyond what a Unix socket's address holds
+    if path is None or len(os.fsencode(path)) > 100:  # no working folder, or beyond what a socket address holds
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(_HELLO_SECONDS)
     try:
         connection.connect(os.fspath(path))
     except OSError:
@@ -56,9 +58,10 @@ def _reach(dsn: str) -> Channel | None:
     channel = Channel(connection)
     try:
         channel.call("hello", dsn)
-    except (AgentGone, CrisisError):  # an agent that is ending: this command goes alone
+    except (AgentGone, CrisisError):  # an agent that is ending, stopped or stuck: this command goes alone
         channel.close()
         return None
+    connection.settimeout(None)  # a write may wait for the append lock as long as the busy timeout
     return channel
 
 
@@ -76,7 +79,8 @@ def _start_agent(path: Path) -> None:
     import subprocess
 
     subprocess.Popen(
-        [sys.executable, "-m", "crisisctl.store.agent.server", os.fspath(path)],
+        # -P: the working folder (which may be an untrusted clone) is not put on the module path
+        [sys.executable, "-P", "-m", "crisisctl.store.agent.server", os.fspath(path)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -220,7 +224,7 @@ class AgentLog:
         """The agent went away while it committed: whether the server recorded the events, asked as a command
         that lost its own connection in COMMIT asks (PostgresLog.settle)."""
         if client_id is None:
-            raise LogError(f"the connection to the log {self.name} was lost; nothing was recorded", "run it again")
+            raise LogError(f"the connection to the log {self.name} was lost while the command committed", _LOST)
         self._direct().settle(client_id)
 
     def events_of(self, incident: str) -> list[StoredEvent]:

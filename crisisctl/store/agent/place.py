@@ -4,12 +4,14 @@ how libpq connects (the PG* variables, HOME, the working folder) and for the cri
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import stat
 import sys
 from pathlib import Path
 
 import crisisctl
+from crisisctl.wholefile import write_whole
 
 ENV_AGENT = "CRISISCTL_AGENT"  # "off": every command connects by itself
 ENV_IDLE = "CRISISCTL_AGENT_IDLE"  # seconds without a command before the agent ends
@@ -45,15 +47,41 @@ def private_folder() -> Path | None:
     return folder if private else None
 
 
-def socket_path(folder: Path) -> Path:
-    """The agent for this environment and build. The name hashes PGPASSWORD among the rest: a folder only this
-    user may list keeps even the hash to those who could read the variable itself."""
-    digest = hashlib.sha256()
+def socket_path(folder: Path) -> Path | None:
+    """The agent for this environment and build; None when the working folder is gone. The name is an HMAC
+    under a random key of this user's (socket paths are world-readable in /proc/net/unix, and the environment
+    holds PGPASSWORD), so nobody else can test guesses against it."""
+    key = _name_key(folder)
+    if key is None:
+        return None
+    try:
+        here = os.getcwd()
+    except OSError:
+        return None
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     for name in sorted(os.environ):
         if name.startswith(("PG", "CRISISCTL_")) or name == "HOME":
             digest.update(f"{name}={os.environ[name]}\0".encode(errors="surrogateescape"))
-    digest.update(f"cwd={os.getcwd()}\0python={sys.prefix}\0build={build()}".encode(errors="surrogateescape"))
+    digest.update(f"cwd={here}\0python={sys.prefix}\0build={build()}".encode(errors="surrogateescape"))
     return folder / f"agent-{digest.hexdigest()[:24]}.sock"
+
+
+def _name_key(folder: Path) -> bytes | None:
+    """32 random bytes in `<folder>/key` (0600), made on first use."""
+    path = folder / "key"
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        key = b""
+    except OSError:
+        return None
+    if len(key) == 32:
+        return key
+    try:
+        write_whole(path, os.urandom(32), 0o600)
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def build() -> str:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     PgConnection = Connection[tuple[Any, ...]]
 
 KEEP_PER_LOG = 4  # idle connections kept for one DSN
-KEEP_SECONDS = 300.0  # an idle connection older than this is closed
+KEEP_SECONDS = 120.0  # an idle connection older than this is closed (NATs often forget a flow after 4 minutes)
 
 
 class Pool:
@@ -83,12 +83,19 @@ class Session:
         self.pool = pool
         self.dsn = dsn
         self.notices: list[str] = []
+        self.connected = False
         self.reused = False
         self.log = PostgresLog(dsn, notice=self.notices.append, connector=self._connect)
         self.writing: contextlib.AbstractContextManager[PostgresWriter] | None = None
         self.writer: PostgresWriter | None = None
 
     def _connect(self, dsn: str) -> PgConnection:
+        """The session's first connection may come from the pool; any later one (after a lost connection, to
+        settle a commit) is new: the pooled ones may have died with the one just lost."""
+        if self.connected:
+            self.reused = False
+            return connect(dsn)
+        self.connected = True
         connection, self.reused = self.pool.take(dsn)
         return connection
 
@@ -101,7 +108,7 @@ class Session:
             if not (first and self.reused and self.log.lost_connection()):
                 raise
         self.pool.drop(self.dsn)
-        self.log.close()
+        self.log.close()  # the retry's connection is a new one (see _connect)
         return self._perform(operation, arguments)
 
     def _perform(self, operation: str, arguments: list[Any]) -> Any:

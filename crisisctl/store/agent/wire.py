@@ -39,7 +39,7 @@ class Channel:
             line = self._reader.readline()
         except OSError as error:
             raise AgentGone(str(error)) from None
-        if not line:
+        if not line.endswith(b"\n"):
             raise AgentGone("the agent closed the connection")
         answer = json.loads(line)
         if "error" in answer:

@@ -33,6 +33,9 @@ def connect(dsn: str) -> Connection[tuple[object, ...]]:
             f"{name} is not a PostgreSQL connection string", "postgresql://USER@HOST:PORT/DATABASE"
         ) from None
     parameters.setdefault("connect_timeout", "10")
+    # A connection the agent keeps between commands must notice a network that silently dropped it.
+    for keyword, value in (("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")):
+        parameters.setdefault(keyword, value)
     parameters.setdefault("application_name", "crisisctl")
     try:
         connection = psycopg.connect(**parameters, autocommit=True)  # type: ignore[arg-type]
