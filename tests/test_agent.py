@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import Workspace, subprocess_env
 
-# A command in a child process that says on its last line of standard error whether it imported psycopg.
+# A command in a child process that says on its last line of standard error whether it imported psycopg; run with
+# -P, as the `crisisctl` script runs, so that the working folder is not on the module path.
 _RUN = (
     "import sys\nfrom crisisctl.entry import main\ncode = main(sys.argv[1:])\n"
     "print('psycopg imported:', 'psycopg' in sys.modules, file=sys.stderr)\nsys.exit(code)"
@@ -25,7 +26,7 @@ _RUN = (
 
 def run(ws: Workspace, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", _RUN, *ws.args(), *args],
+        [sys.executable, "-P", "-c", _RUN, *ws.args(), *args],
         capture_output=True, text=True, cwd=ws.root, env=subprocess_env(**env), timeout=60,
     )  # fmt: skip
 
@@ -159,7 +160,7 @@ def test_an_agent_killed_before_the_write_began_lets_the_command_record_alone(ws
     holder = _hold(ws.target, APPEND_LOCK)  # the agent's `begin` waits for the append lock
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", _RUN, *ws.args(), "note", incident, "recorded once"],
+            [sys.executable, "-P", "-c", _RUN, *ws.args(), "note", incident, "recorded once"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root, env=subprocess_env(),
         )  # fmt: skip
         _wait_until(holder, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
@@ -194,7 +195,7 @@ def test_an_agent_killed_inside_commit_leaves_the_command_to_settle_what_happene
     holder = _hold(ws.target, 4242)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", _RUN, *ws.args(), "note", incident, "committed as the agent died"],
+            [sys.executable, "-P", "-c", _RUN, *ws.args(), "note", incident, "committed as the agent died"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root, env=subprocess_env(),
         )  # fmt: skip
         _wait_until(holder, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'")
@@ -287,7 +288,7 @@ def test_a_write_cut_short_in_the_agent_records_nothing_and_the_next_works(ws: W
     holder = _hold(ws.target, APPEND_LOCK)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", _RUN, "--db", target, "--playbooks", str(ws.playbooks), "note", incident, "cut"],
+            [sys.executable, "-P", "-c", _RUN, "--db", target, "--playbooks", str(ws.playbooks), "note", incident, "cut"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root, env=subprocess_env(),
         )  # fmt: skip
         if fault == "terminated":
@@ -304,3 +305,13 @@ def test_a_write_cut_short_in_the_agent_records_nothing_and_the_next_works(ws: W
     assert notes(ws, incident) == []
     assert through_agent(ok(ws, "note", incident, "the next run works"))
     assert notes(ws, incident) == ["the next run works"]
+
+
+def test_the_agent_never_loads_modules_from_the_working_folder(ws: Workspace) -> None:
+    """A command run inside an untrusted clone must not have its agent import what the clone plants."""
+    marker = ws.root / "planted-module-ran"
+    (ws.root / "fcntl.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise ImportError('planted')\n")
+    incident = declared(ws)  # starts the agent from this folder (fcntl is imported by the agent alone)
+    wait_for_agent(ws)
+    assert through_agent(ok(ws, "note", incident, "through an agent that ignored the planted module"))
+    assert not marker.exists()
