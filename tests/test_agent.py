@@ -288,7 +288,7 @@ def test_a_write_cut_short_in_the_agent_records_nothing_and_the_next_works(ws: W
     holder = _hold(ws.target, APPEND_LOCK)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-P", "-c", _RUN, "--db", target, "--playbooks", str(ws.playbooks), "note", incident, "cut"],
+            [sys.executable, "-P", "-c", _RUN, "--db", target, "--playbooks", str(ws.playbooks), "note", incident, "x"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root, env=subprocess_env(),
         )  # fmt: skip
         if fault == "terminated":
