@@ -34,8 +34,9 @@ from crisisctl.incident.ids import INCIDENT_PREFIX
 from crisisctl.incident.inputs import resolve_inputs
 from crisisctl.incident.records import NewEvent, StoredEvent
 from crisisctl.incident.service import incident_row, playbook_data_json
-from crisisctl.incident.state import fold, is_applicable
+from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
+from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook
 from crisisctl.store import eventlog
 from crisisctl.store.clientids import ClientIds
@@ -235,7 +236,11 @@ def _plan(
     notes = min(rng.choice((0, 1, 1, 2)), slots - len(assigned))
     budget = slots - len(assigned) - notes  # step events
     done: set[str] = set()
-    applicable = [step for step in playbook.steps if is_applicable(step, inputs) and step.id != STEP_FOR_DONE]
+    applicable = [
+        step
+        for step in playbook.steps
+        if (step.when is None or evaluate(step.when, inputs).holds) and step.id != STEP_FOR_DONE
+    ]
     if status != "open":
         applicable += [step for step in playbook.steps if step.id == STEP_FOR_DONE]
     for step in applicable:

@@ -38,7 +38,8 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.inputs import resolve_inputs
 from crisisctl.incident.records import NewEvent, StoredEvent
 from crisisctl.incident.service import Declaration, IncidentService, Renderer, incident_row
-from crisisctl.incident.state import fold, is_applicable
+from crisisctl.incident.state import fold
+from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.drafts import make_renderer
 from crisisctl.store import eventlog
@@ -265,7 +266,7 @@ def _plan(rng: random.Random, playbook: Playbook, outage: Outage, inputs: dict[s
         shift += SHIFT
 
     # Steps, in dependency order; those with a notice are done once it is sent.
-    steps = {step.id: step for step in playbook.steps if is_applicable(step, inputs)}
+    steps = {step.id: step for step in playbook.steps if (step.when is None or evaluate(step.when, inputs).holds)}
     timings = {
         "confirm-impact": (minutes(2), minutes(11)),
         "open-bridge": (minutes(3), minutes(8)),
