@@ -325,17 +325,45 @@ class IncidentService:
         on or off."""
         if not given:
             raise UsageError("name the fact to change", "crisisctl set INC NAME=VALUE, e.g. affected_customers=12614")
+        return self._change_facts(incident_id, lambda playbook: parse_inputs(playbook, given), note=note, at=at)
+
+    def measure(
+        self, incident_id: str, metric: str, value: str, *, baseline: bool, note: str | None, at: str | None
+    ) -> FactsRecorded:
+        """Record a customer outcome (the follow-up figure, or with `baseline` the pre-crisis one) as a fact.
+
+        Outcomes are measured weeks after a crisis, so this is allowed on a closed incident too."""
+        from crisisctl.incident.inputs import parse_input_value
+        from crisisctl.incident.outcomes import measured_input
+
+        def values(playbook: Playbook) -> dict[str, Any]:
+            declared = measured_input(playbook, metric, baseline)
+            return {declared.id: parse_input_value(declared, value)}
+
+        return self._change_facts(incident_id, values, note=note, at=at, closed_ok=True)
+
+    def _change_facts(
+        self,
+        incident_id: str,
+        values_for: Callable[[Playbook], dict[str, Any]],
+        *,
+        note: str | None,
+        at: str | None,
+        closed_ok: bool = False,
+    ) -> FactsRecorded:
         before: list[StepView] = []
+        count: list[int] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            values = parse_inputs(playbook, given)
+            values = values_for(playbook)
             for name, value in values.items():
                 rules.check_input_change(state, name, value, when)
             before.extend(step_views(state, playbook, when))
+            count.append(len(values))
             return self.input_events(state, when, values, note or "")
 
-        state = self.record(incident_id, at, events_for)
-        changes = state.input_changes[-len(given) :]
+        state = self.record(incident_id, at, events_for, closed_ok=closed_ok)
+        changes = state.input_changes[-count[0] :]
         after = step_views(state, self.playbook_for(state), changes[-1].at)
         return FactsRecorded(state, changes, *switched_steps(before, after))
 

@@ -12,13 +12,16 @@ from rich.text import Text
 from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import InputChange
+from crisisctl.incident.outcomes import outcomes
 from crisisctl.incident.records import IncidentRow, StoredEvent
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows, communications_table
+from crisisctl.output.outcomes import outcome_payload
 from crisisctl.output.plain import (
     INPUT_CHANGE_COLUMNS,
     PLAYBOOK_MOVED_ON,
     due_words,
+    follow_up_sections,
     input_change_rows,
     input_rows,
     unfilled_roles_line,
@@ -116,6 +119,7 @@ def incident_panel(
         parts.append(_rows_table("Inputs", ("input", "value"), input_rows(state, playbook)))
     if state.input_changes:
         parts.append(_rows_table("Input changes", INPUT_CHANGE_COLUMNS, input_change_rows(state)))
+    parts.extend(_rows_table(*section) for section in follow_up_sections(state, playbook))
     return Group(*parts)
 
 
@@ -219,4 +223,5 @@ def incident_detail_payload(
         "unfilled_required_roles": unfilled_required_roles(state, playbook),
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
         "communications": communication_rows(state, playbook, now),
+        "outcomes": [outcome_payload(item) for item in outcomes(state, playbook)],
     }

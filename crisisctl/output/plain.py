@@ -154,7 +154,25 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         sections.append("Inputs\n" + plain_table(("input", "value"), input_rows(state, playbook)))
     if state.input_changes:
         sections.append("Input changes\n" + plain_table(INPUT_CHANGE_COLUMNS, input_change_rows(state)))
+    sections.extend(
+        f"{title}\n{plain_table(columns, rows)}" for title, columns, rows in follow_up_sections(state, playbook)
+    )
     return "\n\n".join(sections)
+
+
+Section = tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # title, columns, rows
+
+
+def follow_up_sections(state: IncidentState, playbook: Playbook) -> list[Section]:
+    """The customer side of `show`, where there is something to show: outcomes, remedies, linked incidents."""
+    from crisisctl.incident.outcomes import outcomes
+    from crisisctl.output.outcomes import OUTCOME_COLUMNS, outcome_rows
+
+    sections: list[Section] = []
+    found = outcomes(state, playbook)
+    if found:
+        sections.append(("Customer outcomes", OUTCOME_COLUMNS, outcome_rows(found)))
+    return sections
 
 
 def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:

@@ -18,7 +18,7 @@ from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
-from crisisctl.playbook.vocabulary import LOCALE_PATTERN
+from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean, listing
 
@@ -82,6 +82,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
     _References(document, checker).check_all()
     result.problems.extend(checker.problems)
     result.warnings.extend(_review_warnings(document, loaded.file, today))
+    result.warnings.extend(_outcome_input_warnings(document, loaded.file))
     result.templates.extend(_template_uses(document, loaded.file))
     if not result.problems:
         result.valid = True
@@ -409,6 +410,36 @@ def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]
             "review the playbook with its owner and update review.last_reviewed",
         )
     ]
+
+
+def _outcome_input_warnings(document: YMap, file: str) -> list[Problem]:
+    """A customer outcome listed in `postmortem.kpis` whose inputs are not declared: its figure would always read
+    "not measured" in a declared incident's `set`, prompts and templates (`measure` records it regardless)."""
+    postmortem = document.items.get("postmortem")
+    kpis = postmortem.items.get("kpis") if isinstance(postmortem, YMap) else None
+    if not isinstance(kpis, YSeq):
+        return []
+    declared = {_text(item.items.get("id")) for _, item in _entries(document, "inputs")}
+    warnings = []
+    for index, node in enumerate(kpis.items):
+        metric = _text(node)
+        if metric not in OUTCOME_METRICS:
+            continue
+        missing = [name for name in (metric, metric + BASELINE_SUFFIX) if name not in declared]
+        if missing:
+            warnings.append(
+                Problem(
+                    file,
+                    node.line,
+                    node.column,
+                    f"postmortem.kpis[{index}]",
+                    "outcome-input-missing",
+                    f"the KPI {metric} is listed, but the inputs {' and '.join(missing)} are not declared",
+                    "declare them under `inputs` with `type: number` (the follow-up figure and the figure before"
+                    f" the crisis), e.g. `- {{id: {missing[0]}, type: number}}`; `crisisctl measure` records them",
+                )
+            )
+    return warnings
 
 
 def _template_uses(document: YMap, file: str) -> list[TemplateUse]:

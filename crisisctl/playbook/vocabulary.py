@@ -40,4 +40,9 @@ KPIS = (
     "steps_on_time_ratio",
     "customer_satisfaction",
     "churn_rate",
+    "complaint_handling_time",
 )
+# Customer outcomes: figures crisisctl cannot observe, recorded by the team (`crisisctl measure`) as the input of the
+# same name (the latest follow-up measurement) and `<metric>_baseline` (before the crisis).
+OUTCOME_METRICS = ("customer_satisfaction", "complaint_resolution_rate", "complaint_handling_time", "churn_rate")
+BASELINE_SUFFIX = "_baseline"

@@ -22,6 +22,7 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import in_stated_order, value_text
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
+from crisisctl.incident.outcomes import outcomes
 from crisisctl.incident.state import IncidentState, communication_status, fold
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
@@ -254,6 +255,26 @@ def _input_history(state: IncidentState) -> list[dict[str, Any]]:
     ]
 
 
+def _outcomes(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
+    """Each customer outcome the playbook lists or the team measured: before, after, change, every measurement."""
+    return [
+        {
+            "metric": item.metric,
+            "title": item.title,
+            "baseline": item.baseline,
+            "latest": item.latest,
+            "change": item.change,
+            "verdict": item.verdict,
+            "listed": item.listed,
+            "measurements": [
+                {"at": m.at, "actor": m.actor, "value": m.value, "baseline": m.baseline, "note": m.note}
+                for m in item.measurements
+            ],
+        }
+        for item in outcomes(state, playbook)
+    ]
+
+
 def _timeline(state: IncidentState) -> list[dict[str, Any]]:
     declared = state.declared_at
     items = []
@@ -353,6 +374,7 @@ def report_context(
         "communications": _communications(state, playbook),
         "severity_history": severity_history,
         "input_history": _input_history(state),
+        "outcomes": _outcomes(state, playbook),
         "kpis": [
             {
                 "id": k.id,
