@@ -68,6 +68,11 @@ COMMANDS: dict[str, CommandSpec] = {
         "set_command",
         "Change a fact: record a new value of an input.",
     ),
+    "remedy": CommandSpec(
+        "crisisctl.cli.remedies",
+        "remedy_app",
+        "Remedies offered to customers (refund, coupon, points...): add, issued, list; also after closing.",
+    ),
     "measure": CommandSpec(
         "crisisctl.cli.outcomes",
         "measure_command",

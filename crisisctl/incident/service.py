@@ -21,6 +21,7 @@ from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_in
 from crisisctl.incident.inputs import parse_inputs
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
+from crisisctl.incident.remedies import Remedy, check_remedy, next_remedy_id, parse_issued, require_remedy
 from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
@@ -319,6 +320,49 @@ class IncidentService:
 
         state = self.record(incident_id, at, events_for, closed_ok=True)
         return state, state.actions[finished[0]]
+
+    def add_remedy(
+        self,
+        incident_id: str,
+        kind: str,
+        *,
+        qualifies: str,
+        issued: int,
+        value: float | None,
+        currency: str | None,
+        note: str | None,
+        at: str | None,
+    ) -> tuple[IncidentState, Remedy]:
+        """A remedy offered to customers; allowed after the incident is closed (compensation outlives it)."""
+        data = check_remedy(kind, qualifies, value, currency)
+        added: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            remedy_id = next_remedy_id(state.remedies.values())
+            added.append(remedy_id)
+            recorded = {"remedy": remedy_id, **data, "issued": issued} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.REMEDY_ADDED, self.actor, recorded)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.remedies[added[0]]
+
+    def issue_remedy(
+        self, incident_id: str, remedy_id: str, issued: str, *, note: str | None, at: str | None
+    ) -> tuple[IncidentState, Remedy]:
+        """Record how many of a remedy were issued so far (N) or that N more were (+N); also after closing."""
+        changed: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            remedy = require_remedy(state.remedies, remedy_id, state.id)
+            total = parse_issued(issued, remedy.issued)
+            if total == remedy.issued:
+                raise RefusedError(f"{remedy.id} of {state.id} already counts {total} issued", "nothing to change")
+            changed.append(remedy.id)
+            data = {"remedy": remedy.id, "issued": total, "previous": remedy.issued} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.REMEDY_ISSUED, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.remedies[changed[0]]
 
     def set_inputs(self, incident_id: str, given: dict[str, str], *, note: str | None, at: str | None) -> FactsRecorded:
         """Record new values of inputs, typed and checked as at declaration, and say which steps that switched

@@ -12,6 +12,7 @@ from crisisctl.incident import events as ev
 from crisisctl.incident.actions import ActionItem, action_text, next_action_id
 from crisisctl.incident.facts import InputChange, applicable_since, snapshots, typed
 from crisisctl.incident.records import StoredEvent
+from crisisctl.incident.remedies import Issuance, Remedy, remedy_from
 from crisisctl.playbook.model import Playbook, Step
 
 
@@ -125,6 +126,7 @@ class IncidentState:
     severity_history: list[tuple[dt.datetime, str, str, str]] = field(default_factory=list)
     notes: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     actions: dict[str, ActionItem] = field(default_factory=dict)  # by id: A1, A2, ... in the order recorded
+    remedies: dict[str, Remedy] = field(default_factory=dict)  # by id: R1, R2, ... in the order recorded
     summary: str = ""
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -203,6 +205,14 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
         item = state.actions[data["action"]]
         item.status, item.done_at, item.done_by = "done", parse_time(event.at), event.actor
         item.done_note = data.get("note", "")
+    elif kind == ev.REMEDY_ADDED:
+        state.remedies[data["remedy"]] = remedy_from(data, parse_time(event.at), event.actor, event.seq)
+    elif kind == ev.REMEDY_ISSUED:
+        remedy = state.remedies[data["remedy"]]
+        remedy.issued = int(data["issued"])
+        remedy.issuances.append(
+            Issuance(parse_time(event.at), event.actor, remedy.issued, int(data["previous"]), data.get("note", ""))
+        )
     elif kind == ev.INPUT_SET:
         # One input's changes are recorded in stated-time order (rules.check_input_change): the newest is the latest.
         state.inputs[data["input"]] = data["value"]

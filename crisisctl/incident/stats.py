@@ -11,6 +11,7 @@ from typing import Any
 
 from crisisctl.incident.metrics import IncidentMetrics, judged_steps
 from crisisctl.incident.outcomes import outcome
+from crisisctl.incident.remedies import remedy_totals
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.vocabulary import OUTCOME_METRICS
@@ -57,6 +58,7 @@ def summarise(measured: Sequence[Measured]) -> dict[str, Any]:
         "steps_on_time_ratio": on_time / len(judged) if judged else None,
         "resolved": sum(m.state.resolved_at is not None for m in measured),
         "outcomes": outcome_figures(measured),
+        "remedies": remedy_totals(remedy for m in measured for remedy in m.state.remedies.values()),
     }
 
 

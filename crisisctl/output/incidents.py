@@ -27,6 +27,7 @@ from crisisctl.output.plain import (
     unfilled_roles_line,
     unfilled_text,
 )
+from crisisctl.output.remedies import remedy_payload
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.timezones import shown
@@ -224,4 +225,5 @@ def incident_detail_payload(
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
         "communications": communication_rows(state, playbook, now),
         "outcomes": [outcome_payload(item) for item in outcomes(state, playbook)],
+        "remedies": [remedy_payload(state.id, remedy) for remedy in state.remedies.values()],
     }

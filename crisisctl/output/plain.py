@@ -172,6 +172,10 @@ def follow_up_sections(state: IncidentState, playbook: Playbook) -> list[Section
     found = outcomes(state, playbook)
     if found:
         sections.append(("Customer outcomes", OUTCOME_COLUMNS, outcome_rows(found)))
+    if state.remedies:
+        from crisisctl.output.remedies import REMEDY_COLUMNS, remedy_rows
+
+        sections.append(("Remedies", REMEDY_COLUMNS, remedy_rows(list(state.remedies.values()))))
     return sections
 
 

@@ -79,7 +79,10 @@ def stats_view(report: dict[str, Any]) -> RenderableType:
     for row in report["by_month"]:
         median = row["time_to_resolve_s"]["median"]
         months.add_row(row["month"], str(row["incidents"]), seconds_text(median), bar(median, longest))
-    return Group(header, overall, on_time, per_playbook, outcomes_table(report["outcomes"]), counts, months)
+    customers = [outcomes_table(report["outcomes"])] + (
+        [remedies_table(report["remedies"])] if report["remedies"] else []
+    )
+    return Group(header, overall, on_time, per_playbook, *customers, counts, months)
 
 
 def _figure(value: float | None, sign: str = "") -> str:
@@ -100,4 +103,15 @@ def outcomes_table(outcomes: dict[str, dict[str, Any]]) -> Table:
             _figure(row["mean_latest"]),
             _figure(row["mean_change"], "+") + compared,
         )
+    return table
+
+
+def remedies_table(remedies: dict[str, dict[str, Any]]) -> Table:
+    """Remedies by kind: records, how many were issued, the value issued per currency or unit."""
+    table = Table(title="Remedies", title_justify="left", show_edge=False)
+    for column in ("kind", "records", "issued", "value issued"):
+        table.add_column(column)
+    for kind, row in remedies.items():
+        value = ", ".join(f"{amount:g} {unit}" for unit, amount in row["value"].items()) or "–"
+        table.add_row(kind, str(row["records"]), str(row["issued"]), value)
     return table

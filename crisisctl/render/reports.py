@@ -23,6 +23,7 @@ from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import in_stated_order, value_text
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.outcomes import outcomes
+from crisisctl.incident.remedies import Remedy
 from crisisctl.incident.state import IncidentState, communication_status, fold
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
@@ -275,6 +276,25 @@ def _outcomes(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
     ]
 
 
+def _remedy(remedy: Remedy) -> dict[str, Any]:
+    return {
+        "id": remedy.id,
+        "kind": remedy.kind,
+        "qualifies": remedy.qualifies,
+        "issued": remedy.issued,
+        "value": remedy.value,
+        "unit": remedy.unit,
+        "total": remedy.total,
+        "note": remedy.note,
+        "at": remedy.at,
+        "actor": remedy.actor,
+        "issuances": [
+            {"at": i.at, "actor": i.actor, "issued": i.issued, "previous": i.previous, "note": i.note}
+            for i in remedy.issuances
+        ],
+    }
+
+
 def _timeline(state: IncidentState) -> list[dict[str, Any]]:
     declared = state.declared_at
     items = []
@@ -375,6 +395,7 @@ def report_context(
         "severity_history": severity_history,
         "input_history": _input_history(state),
         "outcomes": _outcomes(state, playbook),
+        "remedies": [_remedy(remedy) for remedy in state.remedies.values()],
         "kpis": [
             {
                 "id": k.id,
