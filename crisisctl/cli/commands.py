@@ -68,6 +68,11 @@ COMMANDS: dict[str, CommandSpec] = {
         "set_command",
         "Change a fact: record a new value of an input.",
     ),
+    "link": CommandSpec(
+        "crisisctl.cli.links",
+        "link_command",
+        "Link two incidents, recorded on both: a hand-over, a follow-up incident, or related ones.",
+    ),
     "remedy": CommandSpec(
         "crisisctl.cli.remedies",
         "remedy_app",

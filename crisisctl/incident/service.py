@@ -211,7 +211,8 @@ class IncidentService:
                 data["forced"] = True
             return [NewEvent(state.id, format_time(when), ev.STEP_EVENT_BY_ACTION[action], self.actor, data)]
 
-        return self.record(incident_id, at, events_for)
+        # A closed incident takes no more step events, except on follow-up work (check_step_action says so).
+        return self.record(incident_id, at, events_for, closed_ok=True)
 
     def assign(
         self, incident_id: str, role: str, person: str, *, handover: str | None = None, at: str | None
@@ -363,6 +364,50 @@ class IncidentService:
 
         state = self.record(incident_id, at, events_for, closed_ok=True)
         return state, state.remedies[changed[0]]
+
+    def link(
+        self, incident_id: str, other_id: str, relation: str, *, note: str | None, at: str | None
+    ) -> tuple[IncidentState, IncidentState]:
+        """Link two incidents (INC hands over to OTHER, is followed up by it, or is related to it), recorded on
+        both in one transaction; allowed on closed incidents, since a follow-up incident comes after the close."""
+        from crisisctl.incident.links import RELATIONS
+
+        if relation not in RELATIONS:
+            from crisisctl.incident.ids import unknown
+
+            raise unknown("relation", relation, RELATIONS, "")
+        first_id, second_id = normalise_incident_id(incident_id), normalise_incident_id(other_id)
+        if first_id == second_id:
+            raise UsageError(f"{first_id} cannot be linked to itself", "name the other incident, e.g. INC-8")
+        (first, _), (second, _) = self.load(first_id), self.load(second_id)
+        actor = self.actor  # resolved before the lock: a refusal never holds the other writers
+        with self.log.write() as writer:
+            for state in (first, second):
+                apply_newer(state, writer.events_of(state.id, after=state.last_seq))
+            rules.check_link(first, second)
+            wall = self.clock.now()
+            recorded = log_time(writer, wall)
+            when = format_time(self.stated_time(first, at, recorded))
+            rules.ensure_not_before_declaration(second, parse_time(when))
+            extra = {"note": note} if note else {}
+            stored = writer.append(
+                [
+                    NewEvent(
+                        state.id,
+                        when,
+                        ev.LINKED,
+                        actor,
+                        {"incident": other.id, "relation": relation, "direction": way} | extra,
+                    )
+                    for state, other, way in ((first, second, "to"), (second, first, "from"))
+                ],
+                format_time(recorded),
+                format_time(wall),
+            )
+            for state, event in zip((first, second), stored, strict=True):
+                apply_newer(state, [event])
+                writer.save_incident(incident_row(state))
+        return first, second
 
     def set_inputs(self, incident_id: str, given: dict[str, str], *, note: str | None, at: str | None) -> FactsRecorded:
         """Record new values of inputs, typed and checked as at declaration, and say which steps that switched

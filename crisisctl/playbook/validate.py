@@ -184,7 +184,27 @@ class _References:
                 )
         for index, item in _entries(self.document, "inputs"):
             self._input_values(item, f"inputs[{index}]")
+        self._follow_up_dependencies()
         self._cycles()
+
+    def _follow_up_dependencies(self) -> None:
+        """A step of the response cannot wait for follow-up work, which only starts once the incident is resolved."""
+        steps = list(_entries(self.document, "steps"))
+        follow_ups = {_text(step.items.get("id")) for _, step in steps if _text(step.items.get("after")) == "resolved"}
+        for index, step in steps:
+            depends_on = step.items.get("depends_on")
+            if _text(step.items.get("after")) == "resolved" or not isinstance(depends_on, YSeq):
+                continue
+            for position, entry in enumerate(depends_on.items):
+                if _text(entry) in follow_ups:
+                    self.checker.report(
+                        entry,
+                        f"steps[{index}].depends_on[{position}]",
+                        "depends-on-follow-up",
+                        f"step `{_text(step.items.get('id'))}` waits for `{_text(entry)}`, follow-up work that only"
+                        " starts once the incident is resolved",
+                        "make this step `after: resolved` too, or remove the dependency",
+                    )
 
     def _unique_ids(self, section: str) -> list[str]:
         seen: dict[str, YScalar] = {}

@@ -28,6 +28,7 @@ PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
 UPDATES_UNTIL = ("resolved", "closed")  # how long a communication's `every:` updates are due
+STEP_AFTER = ("declared", "resolved")  # what a step's `due` counts from; after resolution: follow-up work
 CHANNELS = ("email", "sms", "chat", "webhook", "social", "web", "hotline-script", "press", "letter")
 # Whose notices are customer notices (time to first customer notice): key accounts are customers, told
 # personally; regulators, the press, partners and the team are not.

@@ -21,6 +21,7 @@ from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import in_stated_order, value_text
+from crisisctl.incident.links import Link
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.outcomes import outcomes
 from crisisctl.incident.remedies import Remedy
@@ -276,6 +277,17 @@ def _outcomes(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
     ]
 
 
+def _link(link: Link) -> dict[str, Any]:
+    return {
+        "incident": link.incident,
+        "relation": link.relation,
+        "words": link.words,
+        "at": link.at,
+        "actor": link.actor,
+        "note": link.note,
+    }
+
+
 def _remedy(remedy: Remedy) -> dict[str, Any]:
     return {
         "id": remedy.id,
@@ -396,6 +408,7 @@ def report_context(
         "input_history": _input_history(state),
         "outcomes": _outcomes(state, playbook),
         "remedies": [_remedy(remedy) for remedy in state.remedies.values()],
+        "links": [_link(link) for link in state.links],
         "kpis": [
             {
                 "id": k.id,
