@@ -99,12 +99,7 @@ def list_command(
     from crisisctl.output.remedies import REMEDY_COLUMNS, remedy_payload, remedy_rows
 
     context = app_context(ctx)
-    service = context.service()
-    if incident is not None:
-        states = [service.load(incident)[0]]
-    else:
-        states = [service.load(row.id)[0] for row in reversed(context.log.incidents(include_closed=True, drill=None))]
-    found = [(state.id, remedy) for state in states for remedy in state.remedies.values()]
+    found = [(state.id, remedy) for state in context.incident_states(incident) for remedy in state.remedies.values()]
     if as_json:
         print_json([remedy_payload(owner, remedy) for owner, remedy in found])
     elif not found:
