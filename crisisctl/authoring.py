@@ -416,6 +416,37 @@ class InputSpec:
     default: str | None = None  # YAML text
 
 
+# The figure after the crisis and the one before it, for each customer outcome a skeleton lists as a KPI.
+OUTCOME_PROMPTS = {
+    "customer_satisfaction": (
+        "Customer satisfaction after the crisis (follow-up survey score)? Recorded with crisisctl measure",
+        "Customer satisfaction before the crisis (same survey and scale)?",
+    ),
+    "complaint_resolution_rate": (
+        "Share of complaints resolved at follow-up, in percent? Recorded with crisisctl measure",
+        "Share of complaints resolved before the crisis, in percent?",
+    ),
+    "complaint_handling_time": (
+        "Average complaint handling time at follow-up, in hours? Recorded with crisisctl measure",
+        "Average complaint handling time before the crisis, in hours?",
+    ),
+    "churn_rate": (
+        "Monthly churn after the crisis, in percent of customers? Recorded with crisisctl measure",
+        "Monthly churn before the crisis, in percent of customers?",
+    ),
+}
+
+
+def outcome_inputs(kpis: Sequence[str]) -> list[InputSpec]:
+    """The inputs that fill the customer outcomes among the KPIs (never asked at declaration)."""
+    specs = []
+    for kpi in kpis:
+        if kpi in OUTCOME_PROMPTS:
+            after, before = OUTCOME_PROMPTS[kpi]
+            specs += [InputSpec(kpi, "number", after), InputSpec(f"{kpi}_baseline", "number", before)]
+    return specs
+
+
 @dataclass(frozen=True, slots=True)
 class TriggerSpec:
     id: str
@@ -1528,7 +1559,7 @@ def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) 
         "# Step conditions and templates read them as inputs.NAME.",
         "inputs:",
     ]
-    for declared in (*COMMON_INPUTS, *plan.inputs):
+    for declared in (*COMMON_INPUTS, *plan.inputs, *outcome_inputs(plan.kpis)):
         fields: list[tuple[str, str | Sequence[str]]] = [
             ("id", declared.id),
             ("type", declared.type),

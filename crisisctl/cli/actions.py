@@ -82,12 +82,7 @@ def list_command(
     from crisisctl.output.plain import plain_table, print_json
 
     context = app_context(ctx)
-    service = context.service()
-    if incident is not None:
-        states = [service.load(incident)[0]]
-    else:
-        states = [service.load(row.id)[0] for row in reversed(context.log.incidents(include_closed=True, drill=None))]
-    items = [(state.id, item) for state in states for item in state.actions.values()]
+    items = [(state.id, item) for state in context.incident_states(incident) for item in state.actions.values()]
     items = [(owner, item) for owner, item in items if show_all or item.status == "open"]
     now = context.now()
     if as_json:

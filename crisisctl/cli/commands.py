@@ -68,6 +68,21 @@ COMMANDS: dict[str, CommandSpec] = {
         "set_command",
         "Change a fact: record a new value of an input.",
     ),
+    "link": CommandSpec(
+        "crisisctl.cli.links",
+        "link_command",
+        "Link two incidents, recorded on both: a hand-over, a follow-up incident, or related ones.",
+    ),
+    "remedy": CommandSpec(
+        "crisisctl.cli.remedies",
+        "remedy_app",
+        "Remedies offered to customers (refund, coupon, points...): add, issued, list; also after closing.",
+    ),
+    "measure": CommandSpec(
+        "crisisctl.cli.outcomes",
+        "measure_command",
+        "Record a customer outcome: the follow-up figure, or with --baseline the figure before the crisis.",
+    ),
     "severity": CommandSpec("crisisctl.cli.incident", "severity_command", "Change the severity, saying why."),
     "resolve": CommandSpec(
         "crisisctl.cli.incident", "resolve_command", "Mark the incident resolved (customers no longer affected)."

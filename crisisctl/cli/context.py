@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from crisisctl.incident.identity import Identity
     from crisisctl.incident.port import EventLog
     from crisisctl.incident.service import IncidentService
+    from crisisctl.incident.state import IncidentState
 
 
 @dataclass
@@ -120,6 +121,14 @@ class AppContext:
         from crisisctl.incident.service import IncidentService
 
         return IncidentService(self.log, self.get_clock(), self.identity)
+
+    def incident_states(self, incident: str | None) -> list[IncidentState]:
+        """One incident's state, or every incident's (closed ones too), oldest first: for the lists that span
+        incidents (action items, remedies)."""
+        service = self.service()
+        if incident is not None:
+            return [service.load(incident)[0]]
+        return [service.load(row.id)[0] for row in reversed(self.log.incidents(include_closed=True, drill=None))]
 
     def identity(self) -> Identity:
         """Who acts. On a team log with a roster (people.yaml beside the playbooks), the person whose database

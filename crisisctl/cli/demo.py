@@ -67,7 +67,7 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
             since = format_duration(view.applicable_since - state.declared_at)
             out.print(f"    so step {view.step.id} applies from +{since}, its deadline counted from then", style="bold")
     for view in views:
-        if view.step.due is None or view.applicable_since is None:
+        if view.step.due is None or view.applicable_since is None or view.step.follow_up:
             continue
         switched_on = view.applicable_since - state.declared_at  # zero unless an inject's fact switched it on
         if not switched_on and view.step.due > horizon:

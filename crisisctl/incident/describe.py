@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crisisctl.incident.facts import value_text
+from crisisctl.incident.links import link_words
 from crisisctl.incident.records import StoredEvent
 
 
@@ -39,6 +40,16 @@ def describe_event(event: StoredEvent) -> str:
         return f"action item {data['action']} added: {data['text']}" + (f" ({', '.join(details)})" if details else "")
     if kind == "action.done":
         return f"action item {data['action']} done" + _note(data)
+    if kind == "remedy.added":
+        value = f", {data['value']:g} {data.get('currency', '')}".rstrip() + " each" if "value" in data else ""
+        return (
+            f"remedy {data['remedy']} {data['kind']} for {data['qualifies']}: {data['issued']} issued{value}"
+            + _note(data)
+        )
+    if kind == "remedy.issued":
+        return f"remedy {data['remedy']}: {data['previous']} -> {data['issued']} issued" + _note(data)
+    if kind == "incident.linked":
+        return f"{link_words(data['relation'], data['direction'])} {data['incident']}" + _note(data)
     if kind == "input.set":
         change = f"{data['input']} {value_text(data.get('previous'))} -> {value_text(data['value'])}"
         source = f" (inject {data['inject']})" if data.get("inject") is not None else ""

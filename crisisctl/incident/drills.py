@@ -157,9 +157,7 @@ def score_drill(state: IncidentState, playbook: Playbook, scenario: Scenario | N
     """Expectations met or missed, steps against their due, the first customer notice, and the score."""
     elapsed = now - state.declared_at
     expectations = [_expectation(state, kind, target, by, elapsed) for kind, target, by in _expected(scenario)]
-    steps = [
-        _step_result(state, view, elapsed) for view in step_views(state, playbook, now) if view.step.due is not None
-    ]
+    steps = [_step_result(state, view, elapsed) for view in step_views(state, playbook, now) if view.due_at is not None]
     customer_comms = {comm.id for comm in playbook.communications if comm.audience in CUSTOMER_AUDIENCES}
     sends = [
         delivery.at

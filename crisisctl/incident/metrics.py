@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.outcomes import outcome
 from crisisctl.incident.state import IncidentState, StepView, step_views
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook, Step
@@ -19,9 +20,6 @@ KPI_TITLES = {
     "time_to_first_notice": "Time to first customer notice",
     "time_to_resolve": "Time to resolve",
     "steps_on_time_ratio": "Steps done on time",
-    "complaint_resolution_rate": "Complaint resolution rate",
-    "customer_satisfaction": "Customer satisfaction",
-    "churn_rate": "Churn rate",
 }
 
 
@@ -226,7 +224,7 @@ def _kpis(state: IncidentState, playbook: Playbook, metrics: IncidentMetrics, no
             )
             kpis.append(Kpi(kpi, KPI_TITLES[kpi], metrics.steps_on_time_ratio, "ratio", note, kpi in listed))
         else:
-            kpis.append(_input_kpi(state, kpi, kpi in listed))
+            kpis.append(_outcome_kpi(state, playbook, kpi, kpi in listed))
     for span in metrics.phases:
         if span.duration is not None:
             note = f"{span.steps} step(s), from the first work recorded to the last step finished"
@@ -239,10 +237,16 @@ def _kpis(state: IncidentState, playbook: Playbook, metrics: IncidentMetrics, no
     return kpis
 
 
-def _input_kpi(state: IncidentState, kpi: str, listed: bool) -> Kpi:
-    """Figures the log cannot know (satisfaction, churn): an incident input of the same name supplies them."""
-    title = KPI_TITLES.get(kpi, kpi.replace("_", " ").capitalize())
-    value = state.inputs.get(kpi)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return Kpi(kpi, title, float(value), "value", f"from the input {kpi}", listed)
-    return Kpi(kpi, title, None, "value", f"not measured by crisisctl; record it as the input {kpi}", listed)
+def _outcome_kpi(state: IncidentState, playbook: Playbook, kpi: str, listed: bool) -> Kpi:
+    """Figures the log cannot know (satisfaction, churn): the team records them as facts (`measure`, `set`)."""
+    found = outcome(state, playbook, kpi)
+    if found.latest is None:
+        note = f"not measured yet; record it with `crisisctl measure {state.id} {kpi} VALUE`"
+        if found.baseline is not None:
+            note = f"baseline {found.baseline:g}; follow-up " + note
+        return Kpi(kpi, found.title, None, "value", note, listed)
+    if found.baseline is None:
+        note = f"latest of {len(found.measurements)} measurement(s); no baseline (`measure --baseline`)"
+    else:
+        note = f"baseline {found.baseline:g}, change {found.latest - found.baseline:+g} ({found.verdict})"
+    return Kpi(kpi, found.title, found.latest, "value", note, listed)

@@ -86,6 +86,8 @@ def check_step_action(
 ) -> None:
     """Refuse a step change that breaks the rules; --force lets some through, recorded as forced."""
     view = next(v for v in views if v.step.id == step.id)
+    if not step.follow_up:
+        ensure_not_closed(state)
     if action in ("skip", "block") and not (note and note.strip()):
         verb = "Skipping" if action == "skip" else "Blocking"
         raise RefusedError(f"{verb} a step needs a reason", f"add --note TEXT saying why {step.id} is {action}ped")
@@ -94,6 +96,11 @@ def check_step_action(
     if view.status == "in-progress" and action == "start":
         raise RefusedError(
             f"step {step.id} is already in progress", f"mark it done with `step done {state.id} {step.id}`"
+        )
+    if step.follow_up and state.status == "open" and action in ("start", "done") and not force:
+        raise RefusedError(
+            f"step {step.id} is follow-up work after resolution (`after: resolved`)",
+            f"resolve {state.id} first, or add --force (recorded) if it was done already",
         )
     if view.status == "not-applicable" and not force:
         raise RefusedError(
@@ -109,6 +116,22 @@ def check_step_action(
             )
 
 
+def check_link(first: IncidentState, second: IncidentState) -> None:
+    """Drills and live incidents are kept apart; two incidents are linked once."""
+    if first.drill != second.drill:
+        drill, live = (first, second) if first.drill else (second, first)
+        raise RefusedError(
+            f"{drill.id} is a drill and {live.id} a live incident; they are never linked",
+            "link drills with drills and live incidents with live incidents",
+        )
+    existing = next((link for link in first.links if link.incident == second.id), None)
+    if existing is not None:
+        raise RefusedError(
+            f"{first.id} is already linked to {second.id} ({existing.words} {second.id}, event {existing.seq})",
+            "nothing to change",
+        )
+
+
 def check_resolve(state: IncidentState) -> None:
     if state.status != "open":
         raise RefusedError(f"{state.id} is already {state.status}", "only an open incident can be resolved")
@@ -117,7 +140,9 @@ def check_resolve(state: IncidentState) -> None:
 def check_close(state: IncidentState, views: list[StepView], force: bool) -> None:
     if state.status == "open":
         raise RefusedError(f"{state.id} is still open", f"resolve it first: crisisctl resolve {state.id}")
-    unfinished = [v.step.id for v in views if v.status not in ("done", "skipped", "not-applicable")]
+    unfinished = [
+        v.step.id for v in views if v.status not in ("done", "skipped", "not-applicable") and not v.step.follow_up
+    ]
     if unfinished and not force:
         raise RefusedError(
             f"{len(unfinished)} applicable step(s) are neither done nor skipped: {', '.join(unfinished)}",

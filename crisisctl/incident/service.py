@@ -21,6 +21,7 @@ from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_in
 from crisisctl.incident.inputs import parse_inputs
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
+from crisisctl.incident.remedies import Remedy, check_remedy, next_remedy_id, parse_issued, require_remedy
 from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
@@ -210,7 +211,8 @@ class IncidentService:
                 data["forced"] = True
             return [NewEvent(state.id, format_time(when), ev.STEP_EVENT_BY_ACTION[action], self.actor, data)]
 
-        return self.record(incident_id, at, events_for)
+        # A closed incident takes no more step events, except on follow-up work (check_step_action says so).
+        return self.record(incident_id, at, events_for, closed_ok=True)
 
     def assign(
         self, incident_id: str, role: str, person: str, *, handover: str | None = None, at: str | None
@@ -320,22 +322,137 @@ class IncidentService:
         state = self.record(incident_id, at, events_for, closed_ok=True)
         return state, state.actions[finished[0]]
 
+    def add_remedy(
+        self,
+        incident_id: str,
+        kind: str,
+        *,
+        qualifies: str,
+        issued: int,
+        value: float | None,
+        currency: str | None,
+        note: str | None,
+        at: str | None,
+    ) -> tuple[IncidentState, Remedy]:
+        """A remedy offered to customers; allowed after the incident is closed (compensation outlives it)."""
+        data = check_remedy(kind, qualifies, value, currency)
+        added: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            remedy_id = next_remedy_id(state.remedies.values())
+            added.append(remedy_id)
+            recorded = {"remedy": remedy_id, **data, "issued": issued} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.REMEDY_ADDED, self.actor, recorded)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.remedies[added[0]]
+
+    def issue_remedy(
+        self, incident_id: str, remedy_id: str, issued: str, *, note: str | None, at: str | None
+    ) -> tuple[IncidentState, Remedy]:
+        """Record how many of a remedy were issued so far (N) or that N more were (+N); also after closing."""
+        changed: list[str] = []
+
+        def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            remedy = require_remedy(state.remedies, remedy_id, state.id)
+            total = parse_issued(issued, remedy.issued)
+            if total == remedy.issued:
+                raise RefusedError(f"{remedy.id} of {state.id} already counts {total} issued", "nothing to change")
+            changed.append(remedy.id)
+            data = {"remedy": remedy.id, "issued": total, "previous": remedy.issued} | ({"note": note} if note else {})
+            return [NewEvent(state.id, format_time(when), ev.REMEDY_ISSUED, self.actor, data)]
+
+        state = self.record(incident_id, at, events_for, closed_ok=True)
+        return state, state.remedies[changed[0]]
+
+    def link(
+        self, incident_id: str, other_id: str, relation: str, *, note: str | None, at: str | None
+    ) -> tuple[IncidentState, IncidentState]:
+        """Link two incidents (INC hands over to OTHER, is followed up by it, or is related to it), recorded on
+        both in one transaction; allowed on closed incidents, since a follow-up incident comes after the close."""
+        from crisisctl.incident.links import RELATIONS
+
+        if relation not in RELATIONS:
+            from crisisctl.incident.ids import unknown
+
+            raise unknown("relation", relation, RELATIONS, "")
+        first_id, second_id = normalise_incident_id(incident_id), normalise_incident_id(other_id)
+        if first_id == second_id:
+            raise UsageError(f"{first_id} cannot be linked to itself", "name the other incident, e.g. INC-8")
+        (first, _), (second, _) = self.load(first_id), self.load(second_id)
+        actor = self.actor  # resolved before the lock: a refusal never holds the other writers
+        with self.log.write() as writer:
+            for state in (first, second):
+                apply_newer(state, writer.events_of(state.id, after=state.last_seq))
+            rules.check_link(first, second)
+            wall = self.clock.now()
+            recorded = log_time(writer, wall)
+            when = format_time(self.stated_time(first, at, recorded))
+            rules.ensure_not_before_declaration(second, parse_time(when))
+            extra = {"note": note} if note else {}
+            stored = writer.append(
+                [
+                    NewEvent(
+                        state.id,
+                        when,
+                        ev.LINKED,
+                        actor,
+                        {"incident": other.id, "relation": relation, "direction": way} | extra,
+                    )
+                    for state, other, way in ((first, second, "to"), (second, first, "from"))
+                ],
+                format_time(recorded),
+                format_time(wall),
+            )
+            for state, event in zip((first, second), stored, strict=True):
+                apply_newer(state, [event])
+                writer.save_incident(incident_row(state))
+        return first, second
+
     def set_inputs(self, incident_id: str, given: dict[str, str], *, note: str | None, at: str | None) -> FactsRecorded:
         """Record new values of inputs, typed and checked as at declaration, and say which steps that switched
         on or off."""
         if not given:
             raise UsageError("name the fact to change", "crisisctl set INC NAME=VALUE, e.g. affected_customers=12614")
+        return self._change_facts(incident_id, lambda playbook: parse_inputs(playbook, given), note=note, at=at)
+
+    def measure(
+        self, incident_id: str, metric: str, value: str, *, baseline: bool, note: str | None, at: str | None
+    ) -> FactsRecorded:
+        """Record a customer outcome (the follow-up figure, or with `baseline` the pre-crisis one) as a fact.
+
+        Outcomes are measured weeks after a crisis, so this is allowed on a closed incident too."""
+        from crisisctl.incident.inputs import parse_input_value
+        from crisisctl.incident.outcomes import measured_input
+
+        def values(playbook: Playbook) -> dict[str, Any]:
+            declared = measured_input(playbook, metric, baseline)
+            return {declared.id: parse_input_value(declared, value)}
+
+        return self._change_facts(incident_id, values, note=note, at=at, closed_ok=True)
+
+    def _change_facts(
+        self,
+        incident_id: str,
+        values_for: Callable[[Playbook], dict[str, Any]],
+        *,
+        note: str | None,
+        at: str | None,
+        closed_ok: bool = False,
+    ) -> FactsRecorded:
         before: list[StepView] = []
+        count: list[int] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
-            values = parse_inputs(playbook, given)
+            values = values_for(playbook)
             for name, value in values.items():
                 rules.check_input_change(state, name, value, when)
             before.extend(step_views(state, playbook, when))
+            count.append(len(values))
             return self.input_events(state, when, values, note or "")
 
-        state = self.record(incident_id, at, events_for)
-        changes = state.input_changes[-len(given) :]
+        state = self.record(incident_id, at, events_for, closed_ok=closed_ok)
+        changes = state.input_changes[-count[0] :]
         after = step_views(state, self.playbook_for(state), changes[-1].at)
         return FactsRecorded(state, changes, *switched_steps(before, after))
 

@@ -11,7 +11,9 @@ from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.actions import ActionItem, action_text, next_action_id
 from crisisctl.incident.facts import InputChange, applicable_since, snapshots, typed
+from crisisctl.incident.links import Link
 from crisisctl.incident.records import StoredEvent
+from crisisctl.incident.remedies import Issuance, Remedy, remedy_from
 from crisisctl.playbook.model import Playbook, Step
 
 
@@ -125,6 +127,8 @@ class IncidentState:
     severity_history: list[tuple[dt.datetime, str, str, str]] = field(default_factory=list)
     notes: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     actions: dict[str, ActionItem] = field(default_factory=dict)  # by id: A1, A2, ... in the order recorded
+    remedies: dict[str, Remedy] = field(default_factory=dict)  # by id: R1, R2, ... in the order recorded
+    links: list[Link] = field(default_factory=list)  # other incidents this one hands over to, follows, ...
     summary: str = ""
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -203,6 +207,20 @@ def _apply(state: IncidentState, event: StoredEvent) -> None:
         item = state.actions[data["action"]]
         item.status, item.done_at, item.done_by = "done", parse_time(event.at), event.actor
         item.done_note = data.get("note", "")
+    elif kind == ev.LINKED:
+        at = parse_time(event.at)
+        link = Link(
+            data["incident"], data["relation"], data["direction"], at, event.actor, data.get("note", ""), event.seq
+        )
+        state.links.append(link)
+    elif kind == ev.REMEDY_ADDED:
+        state.remedies[data["remedy"]] = remedy_from(data, parse_time(event.at), event.actor, event.seq)
+    elif kind == ev.REMEDY_ISSUED:
+        remedy = state.remedies[data["remedy"]]
+        remedy.issued = int(data["issued"])
+        remedy.issuances.append(
+            Issuance(parse_time(event.at), event.actor, remedy.issued, int(data["previous"]), data.get("note", ""))
+        )
     elif kind == ev.INPUT_SET:
         # One input's changes are recorded in stated-time order (rules.check_input_change): the newest is the latest.
         state.inputs[data["input"]] = data["value"]
@@ -325,10 +343,23 @@ def step_views(state: IncidentState, playbook: Playbook, now: dt.datetime) -> li
             status = record.status
         else:
             status = "pending" if since is not None else "not-applicable"
-        due_at = (since or state.declared_at) + step.due if step.due is not None else None
+        due_at = _due_at(state, step, since)
         overdue = due_at is not None and status not in ev.FINISHED_STEP_STATUSES and now > due_at
         views.append(StepView(step, status, due_at, overdue, state.roles.get(step.role), record, since))
     return views
+
+
+def _due_at(state: IncidentState, step: Step, since: dt.datetime | None) -> dt.datetime | None:
+    """The deadline: `due` after the declaration (or the moment the step became applicable); for follow-up work,
+    after the resolution, and none before the incident is resolved."""
+    if step.due is None:
+        return None
+    start = since or state.declared_at
+    if step.follow_up:
+        if state.resolved_at is None:
+            return None
+        start = max(start, state.resolved_at)
+    return start + step.due
 
 
 def unmet_dependencies(step: Step, views: Sequence[StepView]) -> list[str]:
@@ -338,10 +369,16 @@ def unmet_dependencies(step: Step, views: Sequence[StepView]) -> list[str]:
 
 
 def next_steps(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[StepView]:
-    """Steps that can be worked on now (applicable, unfinished, not blocked, dependencies met), soonest due first."""
+    """Steps that can be worked on now (applicable, unfinished, not blocked, dependencies met), soonest due first.
+
+    Follow-up work (`after: resolved`) waits for the resolution; on a closed incident it is all that is left."""
     views = step_views(state, playbook, now)
     ready = [
-        view for view in views if view.status in ("pending", "in-progress") and not unmet_dependencies(view.step, views)
+        view
+        for view in views
+        if view.status in ("pending", "in-progress")
+        and not unmet_dependencies(view.step, views)
+        and (view.step.follow_up if state.status == "closed" else state.status == "resolved" or not view.step.follow_up)
     ]
     far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(ready, key=lambda view: view.due_at or far_future)

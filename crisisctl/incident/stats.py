@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.incident.metrics import IncidentMetrics, judged_steps
+from crisisctl.incident.outcomes import outcome
+from crisisctl.incident.remedies import remedy_totals
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.vocabulary import OUTCOME_METRICS
 
 TIME_FIGURES = ("time_to_acknowledge_s", "time_to_first_notice_s", "time_to_resolve_s")
 
@@ -54,7 +57,31 @@ def summarise(measured: Sequence[Measured]) -> dict[str, Any]:
         "time_to_resolve_s": _spread(_seconds(m.metrics.time_to_resolve) for m in measured),
         "steps_on_time_ratio": on_time / len(judged) if judged else None,
         "resolved": sum(m.state.resolved_at is not None for m in measured),
+        "outcomes": outcome_figures(measured),
+        "remedies": remedy_totals(remedy for m in measured for remedy in m.state.remedies.values()),
     }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(statistics.fmean(values), 9) if values else None  # 0.9, not 0.8999999999999995
+
+
+def outcome_figures(measured: Sequence[Measured]) -> dict[str, dict[str, Any]]:
+    """Per customer outcome: how many incidents measured it (a baseline or a follow-up figure), the mean
+    baseline, the mean latest figure, and the mean change over the incidents that have both."""
+    figures = {}
+    for metric in OUTCOME_METRICS:
+        found = [outcome(m.state, m.playbook, metric) for m in measured]
+        found = [item for item in found if item.measurements]
+        changes = [item.change for item in found if item.change is not None]
+        figures[metric] = {
+            "incidents_measured": len(found),
+            "mean_baseline": _mean([item.baseline for item in found if item.baseline is not None]),
+            "mean_latest": _mean([item.latest for item in found if item.latest is not None]),
+            "mean_change": _mean(changes),
+            "incidents_compared": len(changes),
+        }
+    return figures
 
 
 def peak_severity(state: IncidentState, playbook: Playbook) -> str:

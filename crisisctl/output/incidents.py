@@ -12,18 +12,24 @@ from rich.text import Text
 from crisisctl.clock import format_time
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import InputChange
+from crisisctl.incident.outcomes import outcomes
 from crisisctl.incident.records import IncidentRow, StoredEvent
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows, communications_table
+from crisisctl.output.links import link_payload
+from crisisctl.output.outcomes import outcome_payload
 from crisisctl.output.plain import (
     INPUT_CHANGE_COLUMNS,
     PLAYBOOK_MOVED_ON,
+    due_cell,
     due_words,
+    follow_up_sections,
     input_change_rows,
     input_rows,
     unfilled_roles_line,
     unfilled_text,
 )
+from crisisctl.output.remedies import remedy_payload
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.timezones import shown
@@ -40,7 +46,9 @@ _URGENCY_STYLE = {"overdue": "bold red", "soon": "yellow", "": ""}
 
 
 def due_text(view: StepView, now: dt.datetime) -> Text:
-    """`in 25m` or `OVERDUE 1h 5m`, coloured by urgency."""
+    """`in 25m` or `OVERDUE 1h 5m`, coloured by urgency; `after resolution +7d` for follow-up work."""
+    if view.due_at is None and view.step.follow_up:
+        return Text(due_cell(view, now), style="dim")
     words, urgency = due_words(view.due_at, view.status, now)
     return Text(words, style=_URGENCY_STYLE[urgency])
 
@@ -116,6 +124,7 @@ def incident_panel(
         parts.append(_rows_table("Inputs", ("input", "value"), input_rows(state, playbook)))
     if state.input_changes:
         parts.append(_rows_table("Input changes", INPUT_CHANGE_COLUMNS, input_change_rows(state)))
+    parts.extend(_rows_table(*section) for section in follow_up_sections(state, playbook))
     return Group(*parts)
 
 
@@ -175,6 +184,7 @@ def step_payload(view: StepView) -> dict[str, Any]:
         "forced": bool(view.record and view.record.forced),
         "note": view.record.note if view.record else "",
         "applicable_since": format_time(view.applicable_since) if view.applicable_since else None,
+        "after": view.step.after,
     }
 
 
@@ -219,4 +229,7 @@ def incident_detail_payload(
         "unfilled_required_roles": unfilled_required_roles(state, playbook),
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
         "communications": communication_rows(state, playbook, now),
+        "outcomes": [outcome_payload(item) for item in outcomes(state, playbook)],
+        "remedies": [remedy_payload(state.id, remedy) for remedy in state.remedies.values()],
+        "links": [link_payload(link) for link in state.links],
     }

@@ -61,6 +61,15 @@ def due_words(due_at: dt.datetime | None, status: str, now: dt.datetime) -> tupl
     return f"in {format_duration(left)}", "soon" if left <= dt.timedelta(hours=1) else ""
 
 
+def due_cell(view: StepView, now: dt.datetime) -> str:
+    """The deadline in words; follow-up work not yet due says when it will be."""
+    if view.due_at is None and view.step.follow_up and view.status in ("pending", "in-progress"):
+        from crisisctl.playbook.durations import format_duration
+
+        return "after resolution" + (f" +{format_duration(view.step.due)}" if view.step.due else "")
+    return due_words(view.due_at, view.status, now)[0]
+
+
 def timeline_rows(events: Sequence[StoredEvent]) -> list[tuple[str, ...]]:
     """The timeline for pipes and files: seq, local time, who, what."""
     return [(str(event.seq), shown(parse_time(event.at)), event.actor, describe_event(event)) for event in events]
@@ -73,7 +82,7 @@ def step_rows(views: Sequence[StepView], now: dt.datetime, *, notes: bool = Fals
             view.step.id,
             view.status + (" (forced)" if view.record and view.record.forced else ""),
             view.holder or f"unfilled {view.step.role}",
-            due_words(view.due_at, view.status, now)[0],
+            due_cell(view, now),
             view.step.title + (f" — {view.record.note}" if notes and view.record and view.record.note else ""),
         )
         for view in views
@@ -154,7 +163,33 @@ def incident_plain(state: IncidentState, playbook: Playbook, now: dt.datetime, p
         sections.append("Inputs\n" + plain_table(("input", "value"), input_rows(state, playbook)))
     if state.input_changes:
         sections.append("Input changes\n" + plain_table(INPUT_CHANGE_COLUMNS, input_change_rows(state)))
+    sections.extend(
+        f"{title}\n{plain_table(columns, rows)}" for title, columns, rows in follow_up_sections(state, playbook)
+    )
     return "\n\n".join(sections)
+
+
+Section = tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # title, columns, rows
+
+
+def follow_up_sections(state: IncidentState, playbook: Playbook) -> list[Section]:
+    """The customer side of `show`, where there is something to show: outcomes, remedies, linked incidents."""
+    from crisisctl.incident.outcomes import outcomes
+    from crisisctl.output.outcomes import OUTCOME_COLUMNS, outcome_rows
+
+    sections: list[Section] = []
+    found = outcomes(state, playbook)
+    if found:
+        sections.append(("Customer outcomes", OUTCOME_COLUMNS, outcome_rows(found)))
+    if state.remedies:
+        from crisisctl.output.remedies import REMEDY_COLUMNS, remedy_rows
+
+        sections.append(("Remedies", REMEDY_COLUMNS, remedy_rows(list(state.remedies.values()))))
+    if state.links:
+        from crisisctl.output.links import LINK_COLUMNS, link_rows
+
+        sections.append(("Linked incidents", LINK_COLUMNS, link_rows(state.links)))
+    return sections
 
 
 def incident_plain_rows(rows: list[IncidentRow]) -> list[tuple[str, ...]]:

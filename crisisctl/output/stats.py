@@ -79,4 +79,39 @@ def stats_view(report: dict[str, Any]) -> RenderableType:
     for row in report["by_month"]:
         median = row["time_to_resolve_s"]["median"]
         months.add_row(row["month"], str(row["incidents"]), seconds_text(median), bar(median, longest))
-    return Group(header, overall, on_time, per_playbook, counts, months)
+    customers = [outcomes_table(report["outcomes"])] + (
+        [remedies_table(report["remedies"])] if report["remedies"] else []
+    )
+    return Group(header, overall, on_time, per_playbook, *customers, counts, months)
+
+
+def _figure(value: float | None, sign: str = "") -> str:
+    return "–" if value is None else format(value, sign + "g")
+
+
+def outcomes_table(outcomes: dict[str, dict[str, Any]]) -> Table:
+    """Customer outcomes: how many incidents measured each, mean before, mean after, mean change."""
+    table = Table(title="Customer outcomes (mean over the incidents measured)", title_justify="left", show_edge=False)
+    for column in ("outcome", "measured", "before", "after", "change"):
+        table.add_column(column)
+    for metric, row in outcomes.items():
+        compared = f" ({row['incidents_compared']} compared)" if row["incidents_compared"] else ""
+        table.add_row(
+            metric,
+            str(row["incidents_measured"]),
+            _figure(row["mean_baseline"]),
+            _figure(row["mean_latest"]),
+            _figure(row["mean_change"], "+") + compared,
+        )
+    return table
+
+
+def remedies_table(remedies: dict[str, dict[str, Any]]) -> Table:
+    """Remedies by kind: records, how many were issued, the value issued per currency or unit."""
+    table = Table(title="Remedies", title_justify="left", show_edge=False)
+    for column in ("kind", "records", "issued", "value issued"):
+        table.add_column(column)
+    for kind, row in remedies.items():
+        value = ", ".join(f"{amount:g} {unit}" for unit, amount in row["value"].items()) or "–"
+        table.add_row(kind, str(row["records"]), str(row["issued"]), value)
+    return table

@@ -55,7 +55,7 @@ def playbook_view(playbook: Playbook) -> Group:
             step.phase,
             _cell(f"{step.id}: {step.title}"),
             _cell(step.role),
-            format_duration(step.due) if step.due else "",
+            (format_duration(step.due) if step.due else "") + (" after resolution" if step.follow_up else ""),
             _cell(", ".join(step.depends_on)),
             _cell(step.communication or ""),
         )

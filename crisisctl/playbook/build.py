@@ -109,6 +109,7 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) ->
                 checklist=tuple(item.get("checklist", [])),
                 communication=item.get("communication"),
                 description=item.get("description", ""),
+                after=item.get("after", "declared"),
             )
             for item in data["steps"]
         ),

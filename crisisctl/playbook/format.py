@@ -36,6 +36,7 @@ from crisisctl.playbook.vocabulary import (
     SEMVER_PATTERN,
     SLUG_PATTERN,
     SNAKE_PATTERN,
+    STEP_AFTER,
     UPDATES_UNTIL,
 )
 from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq
@@ -249,7 +250,12 @@ STEP = Obj(
         "title": Field(PLAIN_TEXT, required=True),
         "phase": Field(Text(choices=PHASES, expected="a phase"), required=True),
         "role": Field(SLUG, required=True),
-        "due": Field(Duration(), description="measured from the declaration of the incident"),
+        "due": Field(Duration(), description="measured from the declaration of the incident (or see `after`)"),
+        "after": Field(
+            Text(choices=STEP_AFTER, expected="declared or resolved"),
+            description="declared (the default), or resolved: follow-up work after resolution (a revisit, a"
+            " satisfaction survey), due counted from the resolution and workable after the incident is closed",
+        ),
         "depends_on": Field(SLUG_LIST),
         "when": Field(INPUT_CONDITION),
         "checklist": Field(TEXT_LIST),

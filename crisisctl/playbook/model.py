@@ -62,6 +62,11 @@ class Step:
     checklist: tuple[str, ...] = ()
     communication: str | None = None
     description: str = ""
+    after: str = "declared"  # "resolved": follow-up work, due counted from the resolution
+
+    @property
+    def follow_up(self) -> bool:
+        return self.after == "resolved"
 
 
 @dataclass(frozen=True, slots=True)

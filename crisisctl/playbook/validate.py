@@ -18,7 +18,7 @@ from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
-from crisisctl.playbook.vocabulary import LOCALE_PATTERN
+from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean, listing
 
@@ -82,6 +82,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
     _References(document, checker).check_all()
     result.problems.extend(checker.problems)
     result.warnings.extend(_review_warnings(document, loaded.file, today))
+    result.warnings.extend(_outcome_input_warnings(document, loaded.file))
     result.templates.extend(_template_uses(document, loaded.file))
     if not result.problems:
         result.valid = True
@@ -183,7 +184,27 @@ class _References:
                 )
         for index, item in _entries(self.document, "inputs"):
             self._input_values(item, f"inputs[{index}]")
+        self._follow_up_dependencies()
         self._cycles()
+
+    def _follow_up_dependencies(self) -> None:
+        """A step of the response cannot wait for follow-up work, which only starts once the incident is resolved."""
+        steps = list(_entries(self.document, "steps"))
+        follow_ups = {_text(step.items.get("id")) for _, step in steps if _text(step.items.get("after")) == "resolved"}
+        for index, step in steps:
+            depends_on = step.items.get("depends_on")
+            if _text(step.items.get("after")) == "resolved" or not isinstance(depends_on, YSeq):
+                continue
+            for position, entry in enumerate(depends_on.items):
+                if _text(entry) in follow_ups:
+                    self.checker.report(
+                        entry,
+                        f"steps[{index}].depends_on[{position}]",
+                        "depends-on-follow-up",
+                        f"step `{_text(step.items.get('id'))}` waits for `{_text(entry)}`, follow-up work that only"
+                        " starts once the incident is resolved",
+                        "make this step `after: resolved` too, or remove the dependency",
+                    )
 
     def _unique_ids(self, section: str) -> list[str]:
         seen: dict[str, YScalar] = {}
@@ -409,6 +430,36 @@ def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]
             "review the playbook with its owner and update review.last_reviewed",
         )
     ]
+
+
+def _outcome_input_warnings(document: YMap, file: str) -> list[Problem]:
+    """A customer outcome listed in `postmortem.kpis` whose inputs are not declared: its figure would always read
+    "not measured" in a declared incident's `set`, prompts and templates (`measure` records it regardless)."""
+    postmortem = document.items.get("postmortem")
+    kpis = postmortem.items.get("kpis") if isinstance(postmortem, YMap) else None
+    if not isinstance(kpis, YSeq):
+        return []
+    declared = {_text(item.items.get("id")) for _, item in _entries(document, "inputs")}
+    warnings = []
+    for index, node in enumerate(kpis.items):
+        metric = _text(node)
+        if metric not in OUTCOME_METRICS:
+            continue
+        missing = [name for name in (metric, metric + BASELINE_SUFFIX) if name not in declared]
+        if missing:
+            warnings.append(
+                Problem(
+                    file,
+                    node.line,
+                    node.column,
+                    f"postmortem.kpis[{index}]",
+                    "outcome-input-missing",
+                    f"the KPI {metric} is listed, but the inputs {' and '.join(missing)} are not declared",
+                    "declare them under `inputs` with `type: number` (the follow-up figure and the figure before"
+                    f" the crisis), e.g. `- {{id: {missing[0]}, type: number}}`; `crisisctl measure` records them",
+                )
+            )
+    return warnings
 
 
 def _template_uses(document: YMap, file: str) -> list[TemplateUse]:

@@ -28,6 +28,7 @@ PHASES = ("detect", "respond", "contain", "recover", "review")
 INPUT_TYPES = ("string", "integer", "number", "boolean", "date", "list")
 AUDIENCES = ("customers", "internal", "regulator", "media", "partners", "key-accounts")
 UPDATES_UNTIL = ("resolved", "closed")  # how long a communication's `every:` updates are due
+STEP_AFTER = ("declared", "resolved")  # what a step's `due` counts from; after resolution: follow-up work
 CHANNELS = ("email", "sms", "chat", "webhook", "social", "web", "hotline-script", "press", "letter")
 # Whose notices are customer notices (time to first customer notice): key accounts are customers, told
 # personally; regulators, the press, partners and the team are not.
@@ -40,4 +41,9 @@ KPIS = (
     "steps_on_time_ratio",
     "customer_satisfaction",
     "churn_rate",
+    "complaint_handling_time",
 )
+# Customer outcomes: figures crisisctl cannot observe, recorded by the team (`crisisctl measure`) as the input of the
+# same name (the latest follow-up measurement) and `<metric>_baseline` (before the crisis).
+OUTCOME_METRICS = ("customer_satisfaction", "complaint_resolution_rate", "complaint_handling_time", "churn_rate")
+BASELINE_SUFFIX = "_baseline"

@@ -21,7 +21,10 @@ from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import in_stated_order, value_text
+from crisisctl.incident.links import Link
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
+from crisisctl.incident.outcomes import outcomes
+from crisisctl.incident.remedies import Remedy
 from crisisctl.incident.state import IncidentState, communication_status, fold
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
@@ -254,6 +257,56 @@ def _input_history(state: IncidentState) -> list[dict[str, Any]]:
     ]
 
 
+def _outcomes(state: IncidentState, playbook: Playbook) -> list[dict[str, Any]]:
+    """Each customer outcome the playbook lists or the team measured: before, after, change, every measurement."""
+    return [
+        {
+            "metric": item.metric,
+            "title": item.title,
+            "baseline": item.baseline,
+            "latest": item.latest,
+            "change": item.change,
+            "verdict": item.verdict,
+            "listed": item.listed,
+            "measurements": [
+                {"at": m.at, "actor": m.actor, "value": m.value, "baseline": m.baseline, "note": m.note}
+                for m in item.measurements
+            ],
+        }
+        for item in outcomes(state, playbook)
+    ]
+
+
+def _link(link: Link) -> dict[str, Any]:
+    return {
+        "incident": link.incident,
+        "relation": link.relation,
+        "words": link.words,
+        "at": link.at,
+        "actor": link.actor,
+        "note": link.note,
+    }
+
+
+def _remedy(remedy: Remedy) -> dict[str, Any]:
+    return {
+        "id": remedy.id,
+        "kind": remedy.kind,
+        "qualifies": remedy.qualifies,
+        "issued": remedy.issued,
+        "value": remedy.value,
+        "unit": remedy.unit,
+        "total": remedy.total,
+        "note": remedy.note,
+        "at": remedy.at,
+        "actor": remedy.actor,
+        "issuances": [
+            {"at": i.at, "actor": i.actor, "issued": i.issued, "previous": i.previous, "note": i.note}
+            for i in remedy.issuances
+        ],
+    }
+
+
 def _timeline(state: IncidentState) -> list[dict[str, Any]]:
     declared = state.declared_at
     items = []
@@ -353,6 +406,9 @@ def report_context(
         "communications": _communications(state, playbook),
         "severity_history": severity_history,
         "input_history": _input_history(state),
+        "outcomes": _outcomes(state, playbook),
+        "remedies": [_remedy(remedy) for remedy in state.remedies.values()],
+        "links": [_link(link) for link in state.links],
         "kpis": [
             {
                 "id": k.id,

@@ -1,0 +1,193 @@
+"""Customer outcomes: `crisisctl measure`, before / after in show and the post-mortem, means in `stats`, and
+the validate warning for an outcome KPI whose inputs are not declared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO, Workspace, event_count
+
+SURVEYED = """\
+apiVersion: crisisctl/v1
+kind: Playbook
+id: surveyed
+version: "1.0.0"
+title: Complaints about late deliveries
+category: complaint-surge
+inputs:
+  - id: affected_customers
+    type: integer
+    required: true
+  - id: customer_satisfaction
+    type: number
+  - id: customer_satisfaction_baseline
+    type: number
+  - id: churn_rate
+    type: string
+roles:
+  - id: incident-lead
+    title: Incident lead
+steps:
+  - id: assess
+    title: Assess impact
+    phase: detect
+    role: incident-lead
+postmortem:
+  kpis: [time_to_resolve, customer_satisfaction, churn_rate]
+"""
+
+
+def surveyed(ws: Workspace) -> str:
+    (ws.playbooks / "surveyed.yaml").write_text(SURVEYED, encoding="utf-8")
+    payload = ws.json("declare", "surveyed", "--input", "affected_customers=40", "--at", "-30d")
+    assert isinstance(payload, dict)
+    return str(payload["id"])
+
+
+def outcome_of(ws: Workspace, incident: str, metric: str) -> dict[str, Any]:
+    shown = ws.json("show", incident)
+    assert isinstance(shown, dict)
+    return next(item for item in shown["outcomes"] if item["metric"] == metric)
+
+
+def test_measure_records_baseline_and_follow_up_as_facts_and_show_compares_them(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    baseline = ("--baseline", "--note", "Q3 survey", "--at", "+1h")
+    workspace.ok("measure", incident, "customer_satisfaction", "4.3", *baseline)
+    workspace.ok("measure", incident, "customer_satisfaction", "3.1", "--at", "+2d", "--note", "week-1 pulse")
+    payload = workspace.json("measure", incident, "customer_satisfaction", "3.9", "--at", "+20d")
+    assert isinstance(payload, dict)
+    assert payload["changes"][0]["input"] == "customer_satisfaction"
+    assert payload["changes"][0]["previous"] == 3.1
+    assert payload["outcome"]["baseline"] == 4.3 and payload["outcome"]["latest"] == 3.9
+
+    outcome = outcome_of(workspace, incident, "customer_satisfaction")
+    assert (outcome["baseline"], outcome["latest"], outcome["change"]) == (4.3, 3.9, -0.4)
+    assert outcome["verdict"] == "worse"
+    assert [(m["value"], m["baseline"]) for m in outcome["measurements"]] == [(4.3, True), (3.1, False), (3.9, False)]
+    shown = workspace.json("show", incident)
+    assert isinstance(shown, dict)
+    assert shown["inputs"]["customer_satisfaction_baseline"] == 4.3  # the same facts machinery as `set`
+    text = workspace.ok("show", incident)
+    assert "Customer outcomes" in text and "-0.4 (worse)" in text
+
+
+def test_outcomes_are_measured_after_the_incident_is_closed(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    workspace.ok("step", "done", incident, "assess", "--at", "+1h")
+    workspace.ok("resolve", incident, "--at", "+2h")
+    workspace.ok("close", incident, "--at", "+3h")
+    workspace.ok("measure", incident, "churn_rate", "2.5", "--baseline")
+    code, _, err = workspace.run("set", incident, "affected_customers=41")
+    assert code == 1 and "closed" in err  # other facts stay frozen on a closed incident
+
+
+def test_a_known_metric_the_playbook_does_not_declare_is_recorded_as_a_number(workspace: Workspace) -> None:
+    payload = workspace.json("declare", "base", "--input", "affected_customers=5")
+    assert isinstance(payload, dict)
+    incident = str(payload["id"])
+    workspace.ok("measure", incident, "complaint_handling_time", "36")
+    workspace.ok("measure", incident, "complaint_handling_time", "30", "--baseline")
+    outcome = outcome_of(workspace, incident, "complaint_handling_time")
+    assert (outcome["baseline"], outcome["latest"], outcome["verdict"]) == (30, 36, "worse")
+
+
+def test_bad_measurements_are_refused_and_record_nothing(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("measure", incident, "customer_satisfation", "4")
+    assert code == 2 and "not a customer outcome metric" in err and "customer_satisfaction" in err
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "high")
+    assert code == 2 and "not a valid number" in err
+    code, _, err = workspace.run("measure", incident, "churn_rate", "3")  # declared as a string
+    assert code == 2 and "type: number" in err
+    assert "Traceback" not in err
+    workspace.ok("measure", incident, "customer_satisfaction", "4")
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4")
+    assert code == 1 and "already 4" in err
+    assert event_count(workspace, incident) == before + 1
+
+
+def test_the_postmortem_shows_before_after_change_and_every_measurement(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    workspace.ok("measure", incident, "customer_satisfaction", "3.5", "--baseline", "--note", "NPS panel")
+    workspace.ok("measure", incident, "customer_satisfaction", "4.25", "--note", "follow-up survey")
+    markdown = workspace.ok("postmortem", incident)
+    section = markdown.split("## Customer outcomes", 1)[1].split("## Severity history", 1)[0]
+    assert "| Customer satisfaction | 3.5 | 4.25 | +0.75 (better) |" in section
+    assert "| baseline | 3.5 | NPS panel |" in section and "| follow-up | 4.25 | follow-up survey |" in section
+    key_figures = markdown.split("## Key figures", 1)[1]
+    assert "| Customer satisfaction | 4.25 | baseline 3.5, change +0.75 (better) |" in key_figures
+    html = workspace.root / "pm.html"
+    workspace.ok("postmortem", incident, "--format", "html", "-o", str(html))
+    page = html.read_text(encoding="utf-8")
+    assert "<h2>Customer outcomes</h2>" in page and "+0.75" in page and "NPS panel" in page
+
+
+def test_stats_aggregates_outcomes_across_incidents(workspace: Workspace) -> None:
+    first, second, third = surveyed(workspace), surveyed(workspace), surveyed(workspace)
+    workspace.ok("measure", first, "customer_satisfaction", "4", "--baseline")
+    workspace.ok("measure", first, "customer_satisfaction", "3")
+    workspace.ok("measure", second, "customer_satisfaction", "4.5", "--baseline")
+    workspace.ok("measure", second, "customer_satisfaction", "4.5")
+    workspace.ok("measure", third, "customer_satisfaction", "2")  # no baseline: not compared
+    report = workspace.json("stats")
+    assert isinstance(report, dict)
+    figures = report["outcomes"]["customer_satisfaction"]
+    assert figures == {
+        "incidents_measured": 3,
+        "mean_baseline": 4.25,
+        "mean_latest": pytest.approx((3 + 4.5 + 2) / 3),
+        "mean_change": -0.5,
+        "incidents_compared": 2,
+    }
+    assert report["outcomes"]["churn_rate"]["incidents_measured"] == 0
+    assert report["by_playbook"][0]["outcomes"]["customer_satisfaction"]["incidents_measured"] == 3
+    text = workspace.ok("stats")
+    assert "Customer outcomes" in text and "-0.5 (2 compared)" in text
+
+
+def validate_json(ws: Workspace, path: Path, *options: str) -> dict[str, Any]:
+    code, out, _ = ws.run(*options, "playbook", "validate", str(path), "--format", "json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert isinstance(result, dict)
+    return result
+
+
+def test_validate_warns_about_an_outcome_kpi_without_its_inputs(workspace: Workspace) -> None:
+    text = SURVEYED.replace("  - id: customer_satisfaction_baseline\n    type: number\n", "").replace(
+        "kpis: [time_to_resolve, customer_satisfaction, churn_rate]",
+        "kpis: [time_to_resolve, customer_satisfaction, complaint_resolution_rate]",
+    )
+    path = workspace.playbooks / "surveyed.yaml"
+    path.write_text(text, encoding="utf-8")
+    warnings = validate_json(workspace, path)["warnings"]
+    found = [(w["rule"], w["line"], w["column"], w["path"]) for w in warnings]
+    kpis_line = text.splitlines().index("  kpis: [time_to_resolve, customer_satisfaction, complaint_resolution_rate]")
+    assert found == [
+        ("outcome-input-missing", kpis_line + 1, 27, "postmortem.kpis[1]"),
+        ("outcome-input-missing", kpis_line + 1, 50, "postmortem.kpis[2]"),
+    ]
+    assert "customer_satisfaction_baseline" in warnings[0]["message"]
+    assert "complaint_resolution_rate and complaint_resolution_rate_baseline" in warnings[1]["message"]
+
+
+def test_every_bundled_playbook_declares_the_inputs_of_its_outcome_kpis(workspace: Workspace) -> None:
+    result = validate_json(workspace, REPO / "playbooks", "--templates", str(REPO / "templates"))
+    assert result["playbooks"] >= 7
+    assert [w for w in result["warnings"] if w["rule"] == "outcome-input-missing"] == []
+    listed = 0
+    for path in sorted((REPO / "playbooks").glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        inputs = {item["id"]: item for item in document["inputs"]}
+        for kpi in document["postmortem"]["kpis"]:
+            if kpi in ("customer_satisfaction", "complaint_resolution_rate", "complaint_handling_time", "churn_rate"):
+                listed += 1
+                for name in (kpi, f"{kpi}_baseline"):
+                    assert inputs[name]["type"] == "number" and not inputs[name].get("required"), (path.name, name)
+    assert listed >= 7
