@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -31,8 +32,20 @@ OutputFile = Annotated[
     typer.Option("-o", "--output", metavar="FILE", help="Write to this file (readable by you only), not stdout."),
 ]
 RedactFlag = Annotated[
-    bool, typer.Option("--redact", help="Mask e-mail addresses, phone numbers and card numbers, and say so at the top.")
+    bool,
+    typer.Option(
+        "--redact",
+        help="Mask e-mail addresses, phone, card and national ID numbers, and config.toml's [redact] patterns; "
+        "say so at the top.",
+    ),
 ]
+
+
+def _redactions(redact: bool) -> tuple[re.Pattern[str], ...]:
+    """The configured extra patterns, read (and checked) only when redacting."""
+    from crisisctl.settings import configured_redactions
+
+    return configured_redactions() if redact else ()
 
 
 def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> None:
@@ -73,6 +86,7 @@ def postmortem_command(
     from crisisctl.render.reports import postmortem
 
     context = app_context(ctx)
+    patterns = _redactions(redact)
     if interactive:
         _ask_lessons_and_actions(context, incident)
     state, playbook = context.service().load(incident)
@@ -84,6 +98,7 @@ def postmortem_command(
         template_dir=context.settings.templates,
         playbook_dir=context.settings.playbooks,
         redact=redact,
+        patterns=patterns,
     )
     if report.warning:
         context.err.print(f"note: {report.warning}", style="yellow")
@@ -135,12 +150,13 @@ def export_command(
     from crisisctl.render.reports import export_csv, export_json, export_markdown
 
     context = app_context(ctx)
+    patterns = _redactions(redact)
     state, playbook = context.service().load(incident)
     now = incident_now(state, context.now())
     if export_format is ExportFormat.json:
-        text = export_json(state, playbook, now, redact=redact)
+        text = export_json(state, playbook, now, redact=redact, patterns=patterns)
     elif export_format is ExportFormat.csv:
-        text = export_csv(state, redact=redact, for_terminal=output is None)
+        text = export_csv(state, redact=redact, for_terminal=output is None, patterns=patterns)
     else:
-        text = export_markdown(state, playbook, now, redact=redact)
+        text = export_markdown(state, playbook, now, redact=redact, patterns=patterns)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")

@@ -96,9 +96,9 @@ def _finalize_html(value: Any) -> Any:
 # -- The report context ---------------------------------------------------------------------------
 
 
-def prepare(state: IncidentState, redact: bool) -> IncidentState:
+def prepare(state: IncidentState, redact: bool, patterns: Sequence[re.Pattern[str]] = ()) -> IncidentState:
     """The state to report on: refolded from masked events when redacting, so every text is masked alike."""
-    return fold(redact_events(state.events)) if redact else state
+    return fold(redact_events(state.events, patterns)) if redact else state
 
 
 def _offset(state: IncidentState, moment: dt.datetime | None) -> float | None:
@@ -481,9 +481,11 @@ def postmortem(
     template_dir: Path,
     playbook_dir: Path,
     redact: bool = False,
+    patterns: Sequence[re.Pattern[str]] = (),
 ) -> Report:
-    """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open."""
-    state = prepare(state, redact)
+    """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open.
+    `patterns`: the configured extra redactions (config.toml's [redact])."""
+    state = prepare(state, redact, patterns)
     name, roots, warning = choose_postmortem_template(playbook, fmt, template_dir, playbook_dir)
     text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
     if redact:
@@ -494,9 +496,16 @@ def postmortem(
 # -- Exports ------------------------------------------------------------------------------------------
 
 
-def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+def export_json(
+    state: IncidentState,
+    playbook: Playbook,
+    now: dt.datetime,
+    *,
+    redact: bool = False,
+    patterns: Sequence[re.Pattern[str]] = (),
+) -> str:
     """The whole incident: every event as stored (with its hashes) and the pinned playbook, text included."""
-    state = prepare(state, redact)
+    state = prepare(state, redact, patterns)
     document: dict[str, Any] = {}
     if redact:
         document["notice"] = REDACTION_NOTICE
@@ -537,13 +546,19 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(state: IncidentState, *, redact: bool = False, for_terminal: bool = False) -> str:
+def export_csv(
+    state: IncidentState,
+    *,
+    redact: bool = False,
+    for_terminal: bool = False,
+    patterns: Sequence[re.Pattern[str]] = (),
+) -> str:
     """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
 
     `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
     `less -R` or `tee`), so control, escape and bidi characters in cells are shown as escapes.
     """
-    state = prepare(state, redact)
+    state = prepare(state, redact, patterns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if redact:
@@ -572,8 +587,15 @@ def _csv_time(stored: str) -> str:
     return in_display_zone(parse_time(stored)).isoformat(timespec="microseconds")
 
 
-def export_markdown(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+def export_markdown(
+    state: IncidentState,
+    playbook: Playbook,
+    now: dt.datetime,
+    *,
+    redact: bool = False,
+    patterns: Sequence[re.Pattern[str]] = (),
+) -> str:
     """A readable record of the incident: facts, steps, notices with their texts, and every event."""
-    state = prepare(state, redact)
+    state = prepare(state, redact, patterns)
     text = render_report(BUILTIN_RECORD, [BUILTIN_DIR], report_context(state, playbook, now), markdown=True)
     return _with_notice(text, "md") if redact else text
