@@ -57,6 +57,6 @@ def test_every_chinese_notice_drafts_in_chinese_in_a_drill(
             out = tmp_path / f"{comm['id']}.{locale}.md"
             assert main([*args, "comms", "draft", incident, str(comm["id"]), "--locale", locale, "-o", str(out)]) == 0
             texts[locale] = out.read_text(encoding="utf-8")
-        assert len(_HAN.findall(texts["zh"])) > 40, (comm["id"], texts["zh"])
+        assert len(_HAN.findall(texts["zh"])) > 30, (comm["id"], texts["zh"])
         assert "演练" in texts["zh"] and "DRILL" in texts["en"]  # a drill's notice says so in its own language
         assert not _HAN.search(texts["en"]), comm["id"]
