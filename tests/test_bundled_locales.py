@@ -14,7 +14,9 @@ from conftest import REPO
 from crisisctl.entry import main
 
 CUSTOMER_FACING = ("customers", "key-accounts", "regulator")
-PLAYBOOKS = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in (REPO / "playbooks").glob("*.yaml")}
+PLAYBOOKS = {
+    path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in (REPO / "playbooks").glob("*.yaml")
+}
 SCENARIOS = {
     yaml.safe_load(path.read_text(encoding="utf-8"))["playbook"]: path
     for path in sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))
