@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.incident.records import StoredEvent
@@ -59,6 +60,13 @@ _MACHINE_KEYS = frozenset(
         "inject",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """A request to redact: the built-in rules, and the extra patterns configured in config.toml's [redact]."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
 
 
 def luhn_ok(digits: str) -> bool:

@@ -30,7 +30,7 @@ from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
 from crisisctl.render.followup import action_items, evidence
 from crisisctl.render.notices import render_within_budget
-from crisisctl.render.redact import REDACTION_NOTICE, redact_events
+from crisisctl.render.redact import REDACTION_NOTICE, Redaction, redact_events
 from crisisctl.timezones import in_display_zone
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
@@ -96,9 +96,9 @@ def _finalize_html(value: Any) -> Any:
 # -- The report context ---------------------------------------------------------------------------
 
 
-def prepare(state: IncidentState, redact: bool, patterns: Sequence[re.Pattern[str]] = ()) -> IncidentState:
+def prepare(state: IncidentState, redact: Redaction | None) -> IncidentState:
     """The state to report on: refolded from masked events when redacting, so every text is masked alike."""
-    return fold(redact_events(state.events, patterns)) if redact else state
+    return fold(redact_events(state.events, redact.patterns)) if redact else state
 
 
 def _offset(state: IncidentState, moment: dt.datetime | None) -> float | None:
@@ -480,12 +480,10 @@ def postmortem(
     *,
     template_dir: Path,
     playbook_dir: Path,
-    redact: bool = False,
-    patterns: Sequence[re.Pattern[str]] = (),
+    redact: Redaction | None = None,
 ) -> Report:
-    """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open.
-    `patterns`: the configured extra redactions (config.toml's [redact])."""
-    state = prepare(state, redact, patterns)
+    """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open."""
+    state = prepare(state, redact)
     name, roots, warning = choose_postmortem_template(playbook, fmt, template_dir, playbook_dir)
     text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
     if redact:
@@ -496,23 +494,16 @@ def postmortem(
 # -- Exports ------------------------------------------------------------------------------------------
 
 
-def export_json(
-    state: IncidentState,
-    playbook: Playbook,
-    now: dt.datetime,
-    *,
-    redact: bool = False,
-    patterns: Sequence[re.Pattern[str]] = (),
-) -> str:
+def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: Redaction | None = None) -> str:
     """The whole incident: every event as stored (with its hashes) and the pinned playbook, text included."""
-    state = prepare(state, redact, patterns)
+    state = prepare(state, redact)
     document: dict[str, Any] = {}
     if redact:
         document["notice"] = REDACTION_NOTICE
     document |= {
         "schema": EXPORT_SCHEMA,
         "exported_at": format_time(now),
-        "redacted": redact,
+        "redacted": redact is not None,
         "incident": {
             "id": state.id,
             "title": state.title,
@@ -546,19 +537,13 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(
-    state: IncidentState,
-    *,
-    redact: bool = False,
-    for_terminal: bool = False,
-    patterns: Sequence[re.Pattern[str]] = (),
-) -> str:
+def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False) -> str:
     """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
 
     `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
     `less -R` or `tee`), so control, escape and bidi characters in cells are shown as escapes.
     """
-    state = prepare(state, redact, patterns)
+    state = prepare(state, redact)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if redact:
@@ -588,14 +573,9 @@ def _csv_time(stored: str) -> str:
 
 
 def export_markdown(
-    state: IncidentState,
-    playbook: Playbook,
-    now: dt.datetime,
-    *,
-    redact: bool = False,
-    patterns: Sequence[re.Pattern[str]] = (),
+    state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: Redaction | None = None
 ) -> str:
     """A readable record of the incident: facts, steps, notices with their texts, and every event."""
-    state = prepare(state, redact, patterns)
+    state = prepare(state, redact)
     text = render_report(BUILTIN_RECORD, [BUILTIN_DIR], report_context(state, playbook, now), markdown=True)
     return _with_notice(text, "md") if redact else text
