@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from crisisctl import __version__
+from crisisctl.authoring_locales import LOCALISED_AUDIENCES, localised_templates, notice_locales
 from crisisctl.errors import RefusedError, UsageError
 from crisisctl.playbook.format import playbook_json_schema
 from crisisctl.playbook.scenario import scenario_json_schema
@@ -308,6 +309,7 @@ class PlaybookRequest:
     playbook_id: str
     title: str | None = None  # None: the category's usual title
     owner: str | None = None
+    locales: tuple[str, ...] = ()  # language versions of notices to customers, key accounts and regulators
 
 
 def category_problem(value: str) -> str | None:
@@ -385,6 +387,7 @@ def new_playbook(request: PlaybookRequest, playbooks: Path, templates: Path, tod
     ):
         if problem:
             raise UsageError(problem, f"pass another {flag}")
+    notice_locales(request.locales)  # refuses a malformed --locale before anything is written
     taken = _taken_problem(request.playbook_id, playbook_ids(playbooks))
     if taken:
         raise RefusedError(taken, "pass another --id; nothing was written")
@@ -1617,8 +1620,10 @@ def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) 
             ("audience", comm.audience),
             ("channel", comm.channel),
             ("template", f"{request.playbook_id}/{comm.file}"),
-            ("approvals", _flow(comm.approvals)),
         ]
+        if _localised(comm, request):
+            fields.append(("locales", _flow(notice_locales(request.locales))))
+        fields.append(("approvals", _flow(comm.approvals)))
         if comm.due:
             fields.append(("due", comm.due))
         lines += _entry(fields)
@@ -1634,4 +1639,13 @@ def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) 
 def playbook_templates(request: PlaybookRequest) -> dict[str, str]:
     """The new playbook's templates, by name relative to the template folder."""
     plan = PLAN_BY_CATEGORY[request.category]
-    return {f"{request.playbook_id}/{comm.file}": comm.body for comm in _communications(plan)}
+    files = {f"{request.playbook_id}/{comm.file}": comm.body for comm in _communications(plan)}
+    for comm in _communications(plan):
+        if _localised(comm, request):
+            localised = localised_templates(comm.file, comm.body, notice_locales(request.locales))
+            files |= {f"{request.playbook_id}/{name}": body for name, body in localised.items()}
+    return files
+
+
+def _localised(comm: CommSpec, request: PlaybookRequest) -> bool:
+    return comm.audience in LOCALISED_AUDIENCES and bool(notice_locales(request.locales))

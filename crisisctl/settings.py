@@ -15,6 +15,7 @@ from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
     import datetime as dt
+    import re
 
 ENV_DB = "CRISISCTL_DB"
 ENV_PLAYBOOKS = "CRISISCTL_PLAYBOOKS"
@@ -75,6 +76,39 @@ def configured_timezone() -> dt.tzinfo | None:
     if not isinstance(value, str) or not value.strip():
         raise UsageError(f"{path}: timezone must be an IANA time zone name", 'timezone = "Asia/Shanghai"')
     return zone_named(value, f"timezone in {path}")
+
+
+def configured_redactions() -> tuple[re.Pattern[str], ...]:
+    """config.toml's `[redact] patterns`: regular expressions for what else `--redact` masks (staff numbers,
+    customer ids); each is checked here, so a typo is a clear error, never a silent miss."""
+    import re
+
+    path, section = _configured("redact")
+    if section is None:
+        return ()
+    example = "under [redact], e.g. patterns = ['EMP-\\d{6}']"
+    if not isinstance(section, dict) or set(section) - {"patterns"}:
+        raise UsageError(f"{path}: [redact] knows only `patterns`, a list of regular expressions", example)
+    patterns = section.get("patterns", [])
+    if not isinstance(patterns, list) or not all(isinstance(item, str) and item for item in patterns):
+        raise UsageError(f"{path}: [redact] patterns must be a list of non-empty strings", example)
+    compiled = []
+    for index, text in enumerate(patterns):
+        try:
+            pattern = re.compile(text)
+        except re.error as error:
+            raise UsageError(
+                f"{path}: [redact] patterns[{index}] is not a valid regular expression: {error}",
+                "write it in Python's regular-expression syntax, in a TOML literal string ('...') so that "
+                "backslashes stay as written",
+            ) from None
+        if pattern.fullmatch(""):
+            raise UsageError(
+                f"{path}: [redact] patterns[{index}] matches empty text, so it would mask nothing useful",
+                "make it require at least one character, e.g. \\d+ instead of \\d*",
+            )
+        compiled.append(pattern)
+    return tuple(compiled)
 
 
 def display_zone(tz_flag: str | None) -> dt.tzinfo | None:

@@ -130,6 +130,49 @@ def test_every_notice_of_a_new_playbook_drafts_in_a_drill(
         assert "DRILL" in draft
 
 
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_playbook_new_with_locale_zh_writes_chinese_notices_that_draft_in_a_drill(
+    category: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", category, "--id", category, "--locale", "zh")
+    assert run(capsys, "playbook", "validate")[0] == 0
+    playbook = load(folder, category)
+    db = str(folder / "incidents.sqlite3")
+    values = {"string": "Orders shipped to the wrong address", "list": "north,south", "integer": "12"}
+    inputs = [arg for spec in playbook.inputs if spec.required for arg in ("--input", f"{spec.id}={values[spec.type]}")]
+    assert run(capsys, "--db", db, "declare", category, "--drill", *inputs)[0] == 0
+    facing = ("customers", "key-accounts", "regulator")
+    localised = [comm for comm in playbook.communications if comm.audience in facing]
+    assert localised and all(comm.locales == ("en", "zh") for comm in localised)
+    assert all(comm.locales == () for comm in playbook.communications if comm not in localised)
+    for comm in localised:
+        stem, _, rest = comm.template.partition(".")
+        assert (folder / "templates" / f"{stem}.zh.{rest}").is_file()
+        code, draft, err = run(capsys, "--db", db, "comms", "draft", "INC-1", comm.id, "--locale", "zh")
+        assert code == 0, f"{comm.id}: {err}"
+        assert "演练" in draft and sum("\u4e00" <= char <= "\u9fff" for char in draft) > 20, draft
+
+
+def test_playbook_new_locales_keep_the_order_given_and_copy_english_to_translate(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", "service-outage", "--id", "outage", "--locale", "zh", "--locale", "en", "--locale", "de")
+    comms = {comm.id: comm for comm in load(folder, "outage").communications}
+    assert comms["customer-notice"].locales == ("zh", "en", "de")  # the first named is the default
+    english = (folder / "templates/outage/customer-notice.md.j2").read_text(encoding="utf-8")
+    german = (folder / "templates/outage/customer-notice.de.md.j2").read_text(encoding="utf-8")
+    assert german.startswith("{# Translate this notice into de;") and german.endswith(english)
+    assert run(capsys, "playbook", "validate")[0] == 0
+
+
+def test_playbook_new_refuses_a_malformed_locale_and_writes_nothing(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "playbook", "new", "--category", "other", "--id", "plan", "--locale", "../zh")
+    assert code == 2 and "`../zh` is not a locale" in err and "Traceback" not in err
+    assert not (folder / "playbooks").exists() and not (folder / "templates").exists()
+
+
 def test_playbook_new_writes_into_the_global_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     playbooks, templates = tmp_path / "plans" / "active", tmp_path / "notices"
     folders = ("--playbooks", str(playbooks), "--templates", str(templates))
@@ -150,7 +193,7 @@ def test_playbook_new_points_the_editor_at_the_schema_of_an_initialised_reposito
     assert text.startswith("# yaml-language-server: $schema=../schema/playbook-v1.json\n")
     code, out, err = run(capsys, "playbook", "validate")
     assert code == 0, out + err
-    assert "8 valid playbook(s)" in out
+    assert "14 valid playbook(s)" in out  # the 13 samples and the new one
 
 
 def test_playbook_new_as_json_lists_what_it_wrote(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,8 +42,8 @@ def test_bundled_samples_are_valid(in_repo: Path) -> None:
     assert result.returncode == 0, result.stdout
     report = json.loads(result.stdout)
     assert report["errors"] == []
-    assert report["playbooks"] == 7
-    assert report["files"] == 14  # and one drill scenario for each, in playbooks/scenarios/
+    assert report["playbooks"] == 13
+    assert report["files"] == 26  # and one drill scenario for each, in playbooks/scenarios/
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_init_writes_a_repository_that_validates(
     code, out, err = run(capsys, "playbook", "validate")
     assert code == 0, out + err
     assert "0 error(s), 0 warning(s)" in out
-    assert "7 valid playbook(s)" in out
+    assert "13 valid playbook(s)" in out
 
 
 def test_init_copies_every_sample_and_aims_its_schema_comment_at_the_repository(initialised: Path) -> None:

@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Workspace, read_digest, subprocess_env
 
-from crisisctl.render.redact import CARD_MASK, EMAIL_MASK, PHONE_MASK, luhn_ok, redact_text
+from crisisctl.render.redact import (
+    CARD_MASK,
+    EMAIL_MASK,
+    ID_MASK,
+    PATTERN_MASK,
+    PHONE_MASK,
+    cn_id_ok,
+    luhn_ok,
+    redact_text,
+)
 from crisisctl.render.reports import escape_markdown, neutralise_cell
 
 # A playbook with one step for each outcome a report must tell apart.
@@ -431,6 +440,74 @@ def test_redaction_of_text() -> None:
         assert redact_text(f"call {phone}.") == f"call {PHONE_MASK}.", phone
     for kept in ("2026-03-01T09:30:00Z", "01.03.2026", "10.0.0.12", "1 200 000 customers", "v1.2.3", "INC-12"):
         assert redact_text(kept) == kept, kept
+
+
+# A resident identity card number with a valid check character (X) and birth date, and a mainland mobile.
+CN_ID = "11010519491231002X"
+CN_MOBILE = "13812345678"
+
+
+def test_chinese_id_numbers_are_masked_only_when_their_check_character_fits() -> None:
+    assert cn_id_ok(CN_ID) and cn_id_ok(CN_ID.lower())
+    assert redact_text(f"身份证号{CN_ID}，请核实") == f"身份证号{ID_MASK}，请核实"
+    for wrong in ("110105194912310021", "110105194913310021"):  # a wrong check digit; a right one, month 13
+        assert not cn_id_ok(wrong) and redact_text(f"order {wrong}") == f"order {wrong}", wrong
+    for mobile in (CN_MOBILE, "138 1234 5678", "+86 138-1234-5678"):
+        assert redact_text(f"手机：{mobile}。") == f"手机：{PHONE_MASK}。", mobile
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_redacted_export_masks_a_chinese_id_number_and_mobile(workspace: Workspace, fmt: str) -> None:
+    add_playbook(workspace)
+    workspace.ok("declare", "report", "--input", "affected_customers=3", "--assign", "incident-lead=alice")
+    workspace.ok("note", "INC-1", f"客户张女士，身份证号 {CN_ID}，手机 {CN_MOBILE}，要求退款")
+    plain = workspace.ok("export", "INC-1", "--format", fmt)
+    assert CN_ID in plain and CN_MOBILE in plain
+    redacted = workspace.ok("export", "INC-1", "--format", fmt, "--redact")
+    assert CN_ID not in redacted and CN_MOBILE not in redacted
+    assert ID_MASK in redacted or ID_MASK.replace("[", "\\[").replace("]", "\\]") in redacted
+
+
+def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CRISISCTL_CONFIG", str(config))
+    return config
+
+
+def test_configured_patterns_are_masked_too(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path, monkeypatch, "[redact]\npatterns = ['EMP-\\d{6}', '(?i)member no\\. \\w+']\n")
+    personal_incident(workspace)
+    workspace.ok("note", "INC-1", "called by EMP-204518 about Member No. AB77 and EMP-12")
+    redacted = workspace.ok("postmortem", "INC-1", "--redact")
+    assert "EMP-204518" not in redacted and "AB77" not in redacted
+    assert "EMP-12" in redacted  # six digits, as configured
+    assert PATTERN_MASK.replace("[", "\\[").replace("]", "\\]") in redacted
+    assert "EMP-204518" in workspace.ok("postmortem", "INC-1")  # only --redact reads them
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[redact]\npatterns = ['EMP-(\\d{6}']\n", "patterns[0] is not a valid regular expression: missing )"),
+        ("[redact]\npatterns = ['ok', 'a*']\n", "patterns[1] matches empty text"),
+        ("[redact]\npatterns = 'EMP-.*'\n", "patterns must be a list of non-empty strings"),
+        ("[redact]\npattern = ['EMP-.*']\n", "knows only `patterns`"),
+    ],
+)
+def test_a_bad_redact_pattern_is_one_clear_usage_error(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, message: str
+) -> None:
+    personal_incident(workspace)
+    before = workspace.ok("timeline", "INC-1", "--json")
+    path = write_config(tmp_path, monkeypatch, config)
+    for args in (("postmortem", "INC-1"), ("export", "INC-1", "--format", "json")):
+        code, out, err = workspace.run(*args, "--redact")
+        assert code == 2 and out == ""
+        assert f"{path}: [redact] {message}" in err.replace("\n", " ") and "Traceback" not in err
+    assert workspace.ok("timeline", "INC-1", "--json") == before
 
 
 def test_markdown_escaping_keeps_text_readable() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,6 +36,15 @@ def new_command(
     owner: Annotated[
         str | None, typer.Option("--owner", metavar="TEXT", help="Who keeps it up to date: a team or an address.")
     ] = None,
+    locales: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--locale",
+            metavar="L",
+            help="Also write this language version of every notice to customers, key accounts and regulators "
+            "(repeatable; zh has built-in Chinese skeletons). English comes first unless you name it.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Write a new playbook for a kind of crisis, with its notice templates, ready to adapt.
@@ -44,14 +54,14 @@ def new_command(
     terminal, crisisctl asks for what the flags leave out; elsewhere --category
     and --id are required. Existing files are never overwritten.
 
-    Example: crisisctl playbook new --category data-leak --id data-leak-eu --owner privacy@example.com
+    Example: crisisctl playbook new --category data-leak --id data-leak-cn --locale zh
     """
     from crisisctl.authoring import new_playbook
     from crisisctl.output.plain import print_json
     from crisisctl.output.safetext import inert
 
     context = app_context(ctx)
-    request = _request(context, category, playbook_id, title, owner)
+    request = dataclasses.replace(_request(context, category, playbook_id, title, owner), locales=tuple(locales or ()))
     written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
     if as_json:
         print_json(

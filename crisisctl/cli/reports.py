@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.outfile import write_private
 from crisisctl.cli.params import IncidentId
 from crisisctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from crisisctl.render.redact import Redaction
 
 
 class PostmortemFormat(StrEnum):
@@ -31,8 +34,23 @@ OutputFile = Annotated[
     typer.Option("-o", "--output", metavar="FILE", help="Write to this file (readable by you only), not stdout."),
 ]
 RedactFlag = Annotated[
-    bool, typer.Option("--redact", help="Mask e-mail addresses, phone numbers and card numbers, and say so at the top.")
+    bool,
+    typer.Option(
+        "--redact",
+        help="Mask e-mail addresses, phone, card and national ID numbers, and config.toml's [redact] patterns; "
+        "say so at the top.",
+    ),
 ]
+
+
+def _redaction(redact: bool) -> Redaction | None:
+    """With --redact, the redaction with config.toml's extra patterns, read (and checked) only then."""
+    if not redact:
+        return None
+    from crisisctl.render.redact import Redaction
+    from crisisctl.settings import configured_redactions
+
+    return Redaction(configured_redactions())
 
 
 def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> None:
@@ -73,6 +91,7 @@ def postmortem_command(
     from crisisctl.render.reports import postmortem
 
     context = app_context(ctx)
+    redaction = _redaction(redact)
     if interactive:
         _ask_lessons_and_actions(context, incident)
     state, playbook = context.service().load(incident)
@@ -83,7 +102,7 @@ def postmortem_command(
         report_format.value,
         template_dir=context.settings.templates,
         playbook_dir=context.settings.playbooks,
-        redact=redact,
+        redact=redaction,
     )
     if report.warning:
         context.err.print(f"note: {report.warning}", style="yellow")
@@ -135,12 +154,13 @@ def export_command(
     from crisisctl.render.reports import export_csv, export_json, export_markdown
 
     context = app_context(ctx)
+    redaction = _redaction(redact)
     state, playbook = context.service().load(incident)
     now = incident_now(state, context.now())
     if export_format is ExportFormat.json:
-        text = export_json(state, playbook, now, redact=redact)
+        text = export_json(state, playbook, now, redact=redaction)
     elif export_format is ExportFormat.csv:
-        text = export_csv(state, redact=redact, for_terminal=output is None)
+        text = export_csv(state, redact=redaction, for_terminal=output is None)
     else:
-        text = export_markdown(state, playbook, now, redact=redact)
+        text = export_markdown(state, playbook, now, redact=redaction)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")

@@ -1,20 +1,25 @@
-"""Mask e-mail addresses, phone numbers and card numbers in user text, for reports and exports that leave the team."""
+"""Mask e-mail addresses, phone, card and national ID numbers, and text matching configured patterns, in user
+text, for reports and exports that leave the team."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.incident.records import StoredEvent
 
 REDACTION_NOTICE = (
-    "REDACTED: e-mail addresses, phone numbers and card numbers in this output are masked; "
-    "hashes refer to the original, unredacted events."
+    "REDACTED: e-mail addresses, phone, card and national ID numbers (and text matching the configured patterns) "
+    "in this output are masked; hashes refer to the original, unredacted events."
 )
 EMAIL_MASK = "[email redacted]"
 PHONE_MASK = "[phone redacted]"
 CARD_MASK = "[card redacted]"
+ID_MASK = "[ID number redacted]"
+PATTERN_MASK = "[redacted]"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 13 to 19 digits, optionally grouped by single spaces or dashes; the Luhn check decides.
@@ -25,6 +30,10 @@ _NUMBERS = re.compile(
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{1,3}(?:\.\d{1,3}){3})(?![\d]))"
     r"|(?P<phone>(?<![\d+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,5}){0,6}(?!\d))"
 )
+# A resident identity card number of mainland China: 6-digit area, birth date, 3-digit sequence, check character.
+_CN_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CN_ID_CHECK = "10X98765432"
 _SEPARATORS = re.compile(r"[ .()+-]+")
 # Event fields that hold identifiers, hashes or times rather than what people wrote.
 _MACHINE_KEYS = frozenset(
@@ -53,6 +62,13 @@ _MACHINE_KEYS = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """A request to redact: the built-in rules, and the extra patterns configured in config.toml's [redact]."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+
 def luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -63,6 +79,22 @@ def luhn_ok(digits: str) -> bool:
                 value -= 9
         total += value
     return total % 10 == 0
+
+
+def cn_id_ok(number: str) -> bool:
+    """GB 11643 check character and a real birth date: random 18-digit numbers rarely pass both."""
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _CN_ID_WEIGHTS, strict=True))
+    if _CN_ID_CHECK[total % 11] != number[17].upper():
+        return False
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return born.year >= 1900
+
+
+def _cn_id(match: re.Match[str]) -> str:
+    return ID_MASK if cn_id_ok(match.group()) else match.group()
 
 
 def _card(match: re.Match[str]) -> str:
@@ -95,31 +127,35 @@ def _phone(match: re.Match[str]) -> str:
     return PHONE_MASK if digits >= 9 else text
 
 
-def redact_text(text: str) -> str:
-    """The text with every e-mail address, phone number and Luhn-valid card number masked."""
+def redact_text(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str:
+    """The text with every e-mail address, phone number, Luhn-valid card number, checksum-valid Chinese ID
+    number and match of the configured `patterns` masked (the patterns first: they name what the team knows)."""
+    for pattern in patterns:
+        text = pattern.sub(PATTERN_MASK, text)
     if not any(char.isdigit() or char == "@" for char in text):
         return text
     text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _CN_ID.sub(_cn_id, text)
     text = _CARD.sub(_card, text)
     return _NUMBERS.sub(_phone, text)
 
 
-def redact_value(value: Any) -> Any:
+def redact_value(value: Any, patterns: Sequence[re.Pattern[str]] = ()) -> Any:
     """Strings masked anywhere inside lists and mappings; other values unchanged."""
     if isinstance(value, str):
-        return redact_text(value)
+        return redact_text(value, patterns)
     if isinstance(value, list):
-        return [redact_value(item) for item in value]
+        return [redact_value(item, patterns) for item in value]
     if isinstance(value, dict):
-        return {key: redact_value(item) for key, item in value.items()}
+        return {key: redact_value(item, patterns) for key, item in value.items()}
     return value
 
 
-def _redact_data(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value if key in _MACHINE_KEYS else redact_value(value) for key, value in data.items()}
+def _redact_data(data: dict[str, Any], patterns: Sequence[re.Pattern[str]]) -> dict[str, Any]:
+    return {key: value if key in _MACHINE_KEYS else redact_value(value, patterns) for key, value in data.items()}
 
 
-def redact_events(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+def redact_events(events: Sequence[StoredEvent], patterns: Sequence[re.Pattern[str]] = ()) -> list[StoredEvent]:
     """Events with what people wrote (notes, inputs, titles, drafts, names) masked; ids, times and hashes kept."""
     return [
         StoredEvent(
@@ -128,8 +164,8 @@ def redact_events(events: Sequence[StoredEvent]) -> list[StoredEvent]:
             event.at,
             event.recorded_at,
             event.type,
-            redact_text(event.actor),
-            _redact_data(event.data),
+            redact_text(event.actor, patterns),
+            _redact_data(event.data, patterns),
             event.prev_hash,
             event.hash,
         )

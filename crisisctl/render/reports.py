@@ -33,7 +33,7 @@ from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
 from crisisctl.render.followup import action_items, evidence
 from crisisctl.render.notices import render_within_budget
-from crisisctl.render.redact import REDACTION_NOTICE, redact_events
+from crisisctl.render.redact import REDACTION_NOTICE, Redaction, redact_events
 from crisisctl.timezones import in_display_zone
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
@@ -99,9 +99,9 @@ def _finalize_html(value: Any) -> Any:
 # -- The report context ---------------------------------------------------------------------------
 
 
-def prepare(state: IncidentState, redact: bool) -> IncidentState:
+def prepare(state: IncidentState, redact: Redaction | None) -> IncidentState:
     """The state to report on: refolded from masked events when redacting, so every text is masked alike."""
-    return fold(redact_events(state.events)) if redact else state
+    return fold(redact_events(state.events, redact.patterns)) if redact else state
 
 
 def _offset(state: IncidentState, moment: dt.datetime | None) -> float | None:
@@ -536,7 +536,7 @@ def postmortem(
     *,
     template_dir: Path,
     playbook_dir: Path,
-    redact: bool = False,
+    redact: Redaction | None = None,
 ) -> Report:
     """The post-mortem report as Markdown or one self-contained HTML file; a draft while the incident is open."""
     state = prepare(state, redact)
@@ -550,7 +550,7 @@ def postmortem(
 # -- Exports ------------------------------------------------------------------------------------------
 
 
-def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: Redaction | None = None) -> str:
     """The whole incident: every event as stored (with its hashes) and the pinned playbook, text included."""
     state = prepare(state, redact)
     document: dict[str, Any] = {}
@@ -559,7 +559,7 @@ def export_json(state: IncidentState, playbook: Playbook, now: dt.datetime, *, r
     document |= {
         "schema": EXPORT_SCHEMA,
         "exported_at": format_time(now),
-        "redacted": redact,
+        "redacted": redact is not None,
         "incident": {
             "id": state.id,
             "title": state.title,
@@ -593,7 +593,7 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(state: IncidentState, *, redact: bool = False, for_terminal: bool = False) -> str:
+def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False) -> str:
     """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
 
     `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
@@ -628,7 +628,9 @@ def _csv_time(stored: str) -> str:
     return in_display_zone(parse_time(stored)).isoformat(timespec="microseconds")
 
 
-def export_markdown(state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: bool = False) -> str:
+def export_markdown(
+    state: IncidentState, playbook: Playbook, now: dt.datetime, *, redact: Redaction | None = None
+) -> str:
     """A readable record of the incident: facts, steps, notices with their texts, and every event."""
     state = prepare(state, redact)
     text = render_report(BUILTIN_RECORD, [BUILTIN_DIR], report_context(state, playbook, now), markdown=True)
