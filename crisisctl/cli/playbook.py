@@ -62,10 +62,12 @@ def validate_command(
     from crisisctl.output.problems import REPORTER_BY_NAME
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
+    from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], all_kinds=True)
-    report = validate_files(files, context.today(), template_check(context), keep_models=False)
+    checker = TemplateChecker(context.settings.templates)
+    report = validate_files(files, context.today(), checker.check, keep_models=False, notice_lint=checker.lint_notices)
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))
