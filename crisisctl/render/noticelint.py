@@ -20,13 +20,11 @@ from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.locate import Locator, locate_playbook
 from crisisctl.playbook.model import Communication, Input, Playbook
 from crisisctl.render.context import notice_context
+from crisisctl.render.drillmark import BANNER_LINES, DRILL_MARKERS, has_drill_marker
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import RenderError, choose_template, localized_name, render_within_budget
 
 MAX_SMS_SEGMENTS = 3
-# Words that mark a notice as part of an exercise, looked for in its first lines.
-DRILL_MARKERS = ("DRILL", "EXERCISE", "演练", "演习")
-BANNER_LINES = 3
 SAMPLE_TIME = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 _GSM7 = frozenset(
@@ -45,12 +43,6 @@ def sms_segments(text: str) -> tuple[int, str, int]:
         return (1 if length <= 160 else math.ceil(length / 153)), "GSM-7", length
     length = len(text.encode("utf-16-le")) // 2
     return (1 if length <= 70 else math.ceil(length / 67)), "UCS-2", length
-
-
-def has_drill_marker(text: str) -> bool:
-    """Whether one of the first lines of a rendered notice says it belongs to a drill."""
-    top = [line for line in text.splitlines() if line.strip()][:BANNER_LINES]
-    return any(marker in line for line in top for marker in DRILL_MARKERS)
 
 
 def notice_findings(
