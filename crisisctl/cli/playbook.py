@@ -54,8 +54,10 @@ def validate_command(
 
     Every problem in every file is reported with file:line:column, the field
     path, a rule id and a hint. Drill scenarios in a scenarios/ folder beside
-    the playbooks are checked against their playbooks. Overdue reviews are
-    warnings and never fail.
+    the playbooks are checked against their playbooks. Warnings never fail:
+    overdue reviews, deadlines the order of work cannot meet, and notices
+    (locales, unset inputs, SMS length, drill banner) as rendered with sample
+    facts. `# crisisctl: ignore[RULE]` on a line silences that warning there.
 
     Example: crisisctl playbook validate playbooks/ --format github
     """
