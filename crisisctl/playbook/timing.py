@@ -158,6 +158,10 @@ def _notice_timing(
 
 
 def _at(due: dt.timedelta) -> str:
+    """A due as the declaration's offset; whole hours within a week as hours, as legal clocks are (72h)."""
+    seconds = int(due.total_seconds())
+    if seconds % 3600 == 0 and seconds < 7 * 86400:
+        return f"+{seconds // 3600}h"
     return "+" + format_duration(due)
 
 
