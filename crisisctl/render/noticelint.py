@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from crisisctl.playbook.model import Communication, Input, Playbook
 from crisisctl.render.context import notice_context
 from crisisctl.render.drillmark import BANNER_LINES, DRILL_MARKERS, has_drill_marker
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
-from crisisctl.render.notices import RenderError, choose_template, localized_name, render_within_budget
+from crisisctl.render.notices import RenderError, localized_name, render_within_budget
 
 MAX_SMS_SEGMENTS = 3
 SAMPLE_TIME = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -45,12 +45,27 @@ def sms_segments(text: str) -> tuple[int, str, int]:
     return (1 if length <= 70 else math.ceil(length / 67)), "UCS-2", length
 
 
+# Sample renders by what decides them; a set of many similar playbooks renders each template a few times.
+RenderCache = dict[tuple[Any, ...], "str | RenderError"]
+
+
 def notice_findings(
-    playbook: Playbook, roots: Sequence[Path], locator: Locator | None = None, environment: CrisisSandbox | None = None
+    playbook: Playbook,
+    roots: Sequence[Path],
+    locator: Locator | None = None,
+    environment: CrisisSandbox | None = None,
+    renders: RenderCache | None = None,
+    resolve: Callable[[str], Path | None] | None = None,
 ) -> list[Problem]:
     """`notice-locale-missing`, `notice-input-unset`, `sms-length` and `drill-banner` for a valid playbook
-    whose templates are found in `roots` (the template folder, then the playbook's folder)."""
+    whose templates are found in `roots` (the template folder, then the playbook's folder).
+
+    `environment`, `renders` and `resolve` (a template name to its file, as resolve_template finds it)
+    may be shared by the calls of one validation run (templatecheck.py does).
+    """
     lint = _NoticeLint(playbook, list(roots), locator or locate_playbook(playbook), environment)
+    lint.renders = renders if renders is not None else {}
+    lint.resolve = resolve or (lambda name: resolve_template(name, lint.roots))
     for index, communication in enumerate(playbook.communications):
         lint.communication(index, communication)
     return lint.findings
@@ -63,12 +78,16 @@ class _NoticeLint:
     locator: Locator
     environment: CrisisSandbox | None
     findings: list[Problem] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # template name -> its text, read once
+    renders: RenderCache = field(default_factory=dict)
+    resolve: Callable[[str], Path | None] = field(default=lambda name: None)
+    _sample: tuple[Playbook, str] | None = None  # the playbook as samples show it, and what decides its renders
 
     def communication(self, index: int, communication: Communication) -> None:
         path = f"communications[{index}].template"
         for locale in communication.locales[1:]:
             own = localized_name(communication.template, locale)
-            if resolve_template(own, self.roots) is None:
+            if self.resolve(own) is None:
                 self._warn(
                     path,
                     "notice-locale-missing",
@@ -80,14 +99,32 @@ class _NoticeLint:
             self._rendered(path, communication, locale)
 
     def _rendered(self, path: str, communication: Communication, locale: str) -> None:
-        name = choose_template(communication.template, locale, self.roots)
+        localized = localized_name(communication.template, locale) if locale else ""
+        name = localized if localized and self.resolve(localized) is not None else communication.template
         version = f"`{communication.id}`" + (f" ({locale})" if locale else "")
+        unset = [
+            item.id
+            for item in self.playbook.inputs
+            if item.default is None and not item.required and self._mentions(name, item.id)
+        ]
         try:
-            live = self._render(name, communication, locale, drill=False, unset=False)
             drill = self._render(name, communication, locale, drill=True, unset=False)
+            live = (
+                self._render(name, communication, locale, drill=False, unset=False)
+                if unset or communication.channel == "sms"
+                else ""
+            )
         except RenderError:
             return  # the sample facts do not suit the template; nothing can be judged from them
-        unset = [item.id for item in self.playbook.inputs if item.default is None and not item.required]
+        if not has_drill_marker(drill):
+            self._warn(
+                path,
+                "drill-banner",
+                f"{version} drafted in a drill does not say so in its first {BANNER_LINES} lines "
+                f"(none of {', '.join(DRILL_MARKERS)}); crisisctl adds a plain EXERCISE banner",
+                f"start {name} with `{{% if incident.drill %}}[DRILL - DO NOT SEND] {{% endif %}}` "
+                "in the notice's own language",
+            )
         if unset:
             self._unset_inputs(path, communication, locale, name, version, live, unset)
         if communication.channel == "sms":
@@ -101,23 +138,11 @@ class _NoticeLint:
                     "shorten it and link to the full notice; a character outside GSM-7 (Chinese, emoji, curly "
                     "quotes) makes every segment 70 characters",
                 )
-        if not has_drill_marker(drill):
-            self._warn(
-                path,
-                "drill-banner",
-                f"{version} drafted in a drill does not say so in its first {BANNER_LINES} lines "
-                f"(none of {', '.join(DRILL_MARKERS)}); crisisctl adds a plain EXERCISE banner",
-                f"start {name} with `{{% if incident.drill %}}[DRILL - DO NOT SEND] {{% endif %}}` "
-                "in the notice's own language",
-            )
 
     def _unset_inputs(
         self, path: str, communication: Communication, locale: str, name: str, version: str, live: str, unset: list[str]
     ) -> None:
-        used = [input_id for input_id in unset if self._mentions(name, input_id)]
-        if not used:
-            return
-        names = ", ".join(f"`inputs.{input_id}`" for input_id in used)
+        names = ", ".join(f"`inputs.{input_id}`" for input_id in unset)
         try:
             text = self._render(name, communication, locale, drill=False, unset=True)
         except RenderError as error:
@@ -137,19 +162,38 @@ class _NoticeLint:
             )
 
     def _mentions(self, name: str, input_id: str) -> bool:
-        found = resolve_template(name, self.roots)
-        if found is None:
-            return False
-        source = found.read_text(encoding="utf-8", errors="replace")
+        source = self.sources.get(name)
+        if source is None:
+            found = self.resolve(name)
+            source = found.read_text(encoding="utf-8", errors="replace") if found else ""
+            self.sources[name] = source
         return re.search(rf"\binputs\s*(\.\s*{input_id}\b|\[\s*['\"]{input_id}['\"]\s*\])", source) is not None
 
     def _render(self, name: str, communication: Communication, locale: str, *, drill: bool, unset: bool) -> str:
-        if self.environment is None:
-            self.environment = make_environment(self.roots)
-        state = sample_state(self.playbook, drill=drill, unset_optional=unset)
-        context = notice_context(state, self.playbook, communication, locale, SAMPLE_TIME)
-        text, _ = render_within_budget(self.environment, name, context)
-        return text
+        """The sample text; the playbook's id is the one thing of it that a sample leaves out, so that
+        copies of a playbook (or playbooks differing only in id) share their renders."""
+        if self._sample is None:
+            playbook = replace(self.playbook, id="sample-playbook")
+            fingerprint = repr(
+                (playbook.title, playbook.version, playbook.owner, playbook.category, playbook.severities[0])
+            ) + repr((playbook.inputs, playbook.steps, [role.id for role in playbook.roles]))
+            self._sample = (playbook, fingerprint)
+        playbook, fingerprint = self._sample
+        key = (self.resolve(name), locale, drill, unset, communication, fingerprint)
+        found = self.renders.get(key)
+        if found is None:
+            if self.environment is None:
+                self.environment = make_environment(self.roots)
+            state = sample_state(playbook, drill=drill, unset_optional=unset)
+            context = notice_context(state, playbook, communication, locale, SAMPLE_TIME)
+            try:
+                found = render_within_budget(self.environment, name, context)[0]
+            except RenderError as error:
+                found = error
+            self.renders[key] = found
+        if isinstance(found, RenderError):
+            raise found
+        return found
 
     def _warn(self, path: str, rule: str, message: str, hint: str) -> None:
         line, column = self.locator.position(path)

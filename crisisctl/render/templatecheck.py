@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
@@ -15,6 +16,9 @@ from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
 from crisisctl.suggest import did_you_mean, listing
+
+if TYPE_CHECKING:
+    from crisisctl.render.noticelint import RenderCache
 
 MAX_TEMPLATE_BYTES = 256 * 1024
 
@@ -37,6 +41,7 @@ class TemplateChecker:
         self._cache: dict[Path, _Usage] = {}
         self._resolved: dict[tuple[str, Path], Path | UsageError | None] = {}
         self._rendering: dict[Path, CrisisSandbox] = {}  # for the notice lint, by the playbook's folder
+        self._renders: RenderCache = {}
 
     @property
     def environment(self) -> CrisisSandbox:
@@ -80,7 +85,14 @@ class TemplateChecker:
         if environment is None:
             environment = self._rendering[playbook_dir] = make_environment([self.template_dir, playbook_dir])
         positions = _UsePositions({use.path: (use.line, use.column) for use in uses})
-        return notice_findings(playbook, [self.template_dir, playbook_dir], positions, environment)
+        return notice_findings(
+            playbook,
+            [self.template_dir, playbook_dir],
+            positions,
+            environment,
+            self._renders,
+            lambda name: self._resolve(name, playbook_dir),
+        )
 
     def _resolve(self, name: str, playbook_dir: Path) -> Path | None:
         """resolve_template, once per name and folder: a thousand playbooks name the same few templates."""
