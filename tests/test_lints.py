@@ -375,3 +375,29 @@ def test_a_drill_notice_with_its_own_marker_is_left_as_written(workspace: Worksp
     ws.ok("comms", "draft", str(drill["id"]), "customer-notice", "-o", str(ws.root / "drill.md"))
     drafted = (ws.root / "drill.md").read_text(encoding="utf-8")
     assert drafted.startswith("Subject: [DRILL] ") and "EXERCISE" not in drafted
+
+
+def test_the_lints_are_functions_of_a_playbook_that_find_their_own_positions(tmp_path: Path) -> None:
+    """Other commands (readiness, drill test, playbook diff) call them with a model alone."""
+    import dataclasses
+    import datetime as dt
+
+    from crisisctl.playbook.catalog import find_playbook
+    from crisisctl.playbook.timing import timing_findings
+    from crisisctl.render.noticelint import notice_findings
+
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    case = CORPUS / "warnings" / "notice-due-before-step.yaml"
+    (folder / "base.yaml").write_text(case.read_text(encoding="utf-8"), encoding="utf-8")
+    playbook = find_playbook(folder, "base", dt.date(2026, 11, 25))
+    (finding,) = timing_findings(playbook)
+    assert (finding.rule, finding.line, finding.column) == ("notice-due-before-step", 38, 10)
+    assert finding.file == playbook.source
+    assert notice_findings(playbook, [CORPUS / "templates", folder]) == []
+    (notice,) = playbook.communications
+    unmarked_notice = dataclasses.replace(notice, template="lint/no-banner.md.j2")
+    unmarked = dataclasses.replace(playbook, communications=(unmarked_notice,))
+    (banner,) = notice_findings(unmarked, [CORPUS / "templates"])
+    assert (banner.rule, banner.line, banner.column) == ("drill-banner", 36, 15)
+    assert banner.path == "communications[0].template"
