@@ -63,9 +63,15 @@ def notice_findings(
     `environment`, `renders` and `resolve` (a template name to its file, as resolve_template finds it)
     may be shared by the calls of one validation run (templatecheck.py does).
     """
-    lint = _NoticeLint(playbook, list(roots), locator or locate_playbook(playbook), environment)
-    lint.renders = renders if renders is not None else {}
-    lint.resolve = resolve or (lambda name: resolve_template(name, lint.roots))
+    folders = list(roots)
+    lint = _NoticeLint(
+        playbook,
+        folders,
+        locator or locate_playbook(playbook),
+        environment,
+        renders if renders is not None else {},
+        resolve or (lambda name: resolve_template(name, folders)),
+    )
     for index, communication in enumerate(playbook.communications):
         lint.communication(index, communication)
     return lint.findings
@@ -77,10 +83,10 @@ class _NoticeLint:
     roots: list[Path]
     locator: Locator
     environment: CrisisSandbox | None
+    renders: RenderCache
+    resolve: Callable[[str], Path | None]
     findings: list[Problem] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # template name -> its text, read once
-    renders: RenderCache = field(default_factory=dict)
-    resolve: Callable[[str], Path | None] = field(default=lambda name: None)
     _sample: tuple[Playbook, str] | None = None  # the playbook as samples show it, and what decides its renders
 
     def communication(self, index: int, communication: Communication) -> None:
