@@ -54,18 +54,22 @@ def validate_command(
 
     Every problem in every file is reported with file:line:column, the field
     path, a rule id and a hint. Drill scenarios in a scenarios/ folder beside
-    the playbooks are checked against their playbooks. Overdue reviews are
-    warnings and never fail.
+    the playbooks are checked against their playbooks. Warnings never fail:
+    overdue reviews, deadlines the order of work cannot meet, and notices
+    (locales, unset inputs, SMS length, drill banner) as rendered with sample
+    facts. `# crisisctl: ignore[RULE]` on a line silences that warning there.
 
     Example: crisisctl playbook validate playbooks/ --format github
     """
     from crisisctl.output.problems import REPORTER_BY_NAME
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
+    from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], all_kinds=True)
-    report = validate_files(files, context.today(), template_check(context), keep_models=False)
+    checker = TemplateChecker(context.settings.templates)
+    report = validate_files(files, context.today(), checker.check, keep_models=False, notice_lint=checker.lint_notices)
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))

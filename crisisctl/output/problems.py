@@ -14,6 +14,7 @@ from crisisctl import __version__
 from crisisctl.errors import Problem
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.catalog import CatalogReport
+from crisisctl.playbook.ignores import WARNING_RULES
 
 Reporter = Callable[[CatalogReport, Console], None]
 
@@ -37,6 +38,7 @@ def report_json(report: CatalogReport, console: Console) -> None:
         "playbooks": report.valid_count,
         "errors": [problem_payload(problem) for problem in report.problems],
         "warnings": [problem_payload(problem) for problem in report.warnings],
+        "suppressed": len(report.suppressed),
     }
     _write(console, json.dumps(payload, ensure_ascii=True, indent=2))
 
@@ -72,12 +74,15 @@ def _where(problem: Problem) -> str:
 
 
 def report_sarif(report: CatalogReport, console: Console) -> None:
-    rules = sorted({problem.rule for problem in (*report.problems, *report.warnings)})
+    """SARIF 2.1.0; warnings silenced by an ignore comment are results with an in-source suppression."""
+    rules = sorted({problem.rule for problem in (*report.problems, *report.warnings, *report.suppressed)})
     results = [
         _sarif_result(problem, level, rules)
         for level, problems in (("error", report.problems), ("warning", report.warnings))
         for problem in problems
     ]
+    for problem in report.suppressed:
+        results.append(_sarif_result(problem, "warning", rules) | {"suppressions": [{"kind": "inSource"}]})
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -88,7 +93,9 @@ def report_sarif(report: CatalogReport, console: Console) -> None:
                         "name": "crisisctl",
                         "version": __version__,
                         "informationUri": "https://pypi.org/project/crisisctl/",
-                        "rules": [{"id": rule, "shortDescription": {"text": rule}} for rule in rules],
+                        "rules": [
+                            {"id": rule, "shortDescription": {"text": WARNING_RULES.get(rule, rule)}} for rule in rules
+                        ],
                     }
                 },
                 "results": results,
@@ -138,6 +145,8 @@ def report_text(report: CatalogReport, console: Console) -> None:
     verdict.append(
         f"{report.files} file(s), {report.valid_count} valid playbook(s): {errors} error(s), {warnings} warning(s)"
     )
+    if report.suppressed:
+        verdict.append(f", {len(report.suppressed)} ignored by comments")
     console.print(verdict)
 
 

@@ -20,6 +20,8 @@ from crisisctl.playbook.yamlsource import SLOW_LOADER_REASON, LoadedYaml, load_f
 from crisisctl.suggest import did_you_mean
 
 TemplateCheck = Callable[[Sequence[TemplateUse], DeclaredNames | None, Path], list[Problem]]
+# Warnings about a valid playbook's notices as rendered from its templates (render/noticelint.py).
+NoticeLint = Callable[[Playbook, Sequence[TemplateUse], Path], list[Problem]]
 
 
 @dataclass
@@ -31,6 +33,7 @@ class CatalogReport:
     scenarios: list[ValidatedScenario] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    suppressed: list[Problem] = field(default_factory=list)  # warnings silenced by ignore comments
 
     @property
     def playbooks(self) -> list[Playbook]:
@@ -58,12 +61,18 @@ PARALLEL_THRESHOLD = 64
 
 
 def validate_files(
-    files: Sequence[Path], today: dt.date, template_check: TemplateCheck | None = None, *, keep_models: bool = True
+    files: Sequence[Path],
+    today: dt.date,
+    template_check: TemplateCheck | None = None,
+    *,
+    keep_models: bool = True,
+    notice_lint: NoticeLint | None = None,
 ) -> CatalogReport:
     """Validate each file (in parallel for large sets), then the rules that span the set (unique ids).
 
     With keep_models=False only the models that scenarios in the set rehearse are kept: a report of a
-    thousand playbooks then holds their problems, not a thousand models.
+    thousand playbooks then holds their problems, not a thousand models (each is dropped once linted).
+    Warnings that an ignore comment silences move to `suppressed`.
     """
     report = CatalogReport(files=len(files))
     first_by_id: dict[str, ValidatedPlaybook] = {}
@@ -71,9 +80,14 @@ def validate_files(
     roster_files = [path for path in files if is_roster_file(path)]
     playbook_files = [path for path in files if not is_scenario_file(path) and not is_roster_file(path)]
     keep = None if keep_models else _rehearsed_ids(scenario_files)
-    for path, result in _validate_each(playbook_files, today, keep):
+    for path, result in _validate_each(playbook_files, today, None if notice_lint else keep):
         if template_check is not None:
             _check_templates(result, path, template_check)
+        if notice_lint is not None and result.playbook is not None:
+            result.warnings.extend(notice_lint(result.playbook, result.templates, path.parent))
+            if keep is not None and result.playbook_id not in keep:
+                result.playbook = None
+        result.warnings, result.suppressed = result.ignores.split(result.warnings)
         if result.playbook_id is not None:
             first = first_by_id.setdefault(result.playbook_id, result)
             if first is not result:
@@ -95,6 +109,7 @@ def validate_files(
         report.results.append(result)
         report.problems.extend(result.problems)
         report.warnings.extend(result.warnings)
+        report.suppressed.extend(result.suppressed)
     for path in scenario_files:
         scenario = validate_scenario(_load(path), _playbooks_for(path, report, today))
         scenario.problems = _capped(scenario.problems)

@@ -14,10 +14,13 @@ from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
 from crisisctl.playbook.format import PLAYBOOK
+from crisisctl.playbook.ignores import Ignores, read_ignores
+from crisisctl.playbook.locate import DocumentLocator
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
+from crisisctl.playbook.timing import timing_findings
 from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean, listing
@@ -59,12 +62,14 @@ class ValidatedPlaybook:
     id_position: tuple[int, int] = (1, 1)
     valid: bool = False  # kept even when the model itself is dropped to save memory
     declared: DeclaredNames | None = None  # set when the file is valid, model or not
+    ignores: Ignores = field(default_factory=Ignores)
+    suppressed: list[Problem] = field(default_factory=list)  # warnings an ignore comment silenced
 
 
 def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] | None = None) -> ValidatedPlaybook:
     """Check structure, then references and types, then build the model if nothing is wrong.
 
-    `keep`, when given, names the only ids whose model is built; the others report validity only.
+    `keep`, when given, names the only ids whose model is kept; the others report validity only.
     """
     result = ValidatedPlaybook(loaded.file, None, list(loaded.problems))
     document = loaded.document
@@ -81,6 +86,8 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
         result.id_position = (id_node.line, id_node.column)
     _References(document, checker).check_all()
     result.problems.extend(checker.problems)
+    result.ignores = read_ignores(loaded.text, loaded.file)
+    result.warnings.extend(result.ignores.problems)
     result.warnings.extend(_review_warnings(document, loaded.file, today))
     result.warnings.extend(_outcome_input_warnings(document, loaded.file))
     result.templates.extend(_template_uses(document, loaded.file))
@@ -90,9 +97,11 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
             frozenset(_text(item.items.get("id")) or "" for _, item in _entries(document, "inputs")),
             frozenset(_text(item.items.get("id")) or "" for _, item in _entries(document, "roles")),
         )
+        digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
+        playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
+        result.warnings.extend(timing_findings(playbook, DocumentLocator(document)))
         if keep is None or result.playbook_id in keep:
-            digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
-            result.playbook = build_playbook(plain_value(document), loaded.file, digest, loaded.text)
+            result.playbook = playbook
     result.problems.sort(key=Problem.sort_key)
     return result
 

@@ -11,6 +11,7 @@ from crisisctl.incident.service import RenderedDraft, Renderer
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.render.context import notice_context
+from crisisctl.render.drillmark import with_exercise_banner
 from crisisctl.render.environment import make_environment, resolve_template
 from crisisctl.render.notices import RenderError, choose_template, render_template
 
@@ -53,8 +54,9 @@ def make_renderer(template_dir: Path, extra_roots: Sequence[Path] = ()) -> Rende
         name = choose_template(communication.template, locale, roots)
         context = notice_context(state, playbook, communication, locale, now)
         rendered = render_template(name, roots, context)
+        text = with_exercise_banner(rendered.text, locale) if state.drill else rendered.text
         if communication.channel == "email":
-            refuse_unsafe_subject(name, roots, context, rendered.text, communication.title)
-        return RenderedDraft(rendered.text, rendered.template, rendered.template_sha256)
+            refuse_unsafe_subject(name, roots, context, text, communication.title)
+        return RenderedDraft(text, rendered.template, rendered.template_sha256)
 
     return render

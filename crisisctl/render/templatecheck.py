@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from crisisctl.errors import Problem, UsageError
+from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import DeclaredNames, TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
 from crisisctl.suggest import did_you_mean, listing
+
+if TYPE_CHECKING:
+    from crisisctl.render.noticelint import RenderCache
 
 MAX_TEMPLATE_BYTES = 256 * 1024
 
@@ -35,6 +40,8 @@ class TemplateChecker:
         self._environment: CrisisSandbox | None = None
         self._cache: dict[Path, _Usage] = {}
         self._resolved: dict[tuple[str, Path], Path | UsageError | None] = {}
+        self._rendering: dict[Path, CrisisSandbox] = {}  # for the notice lint, by the playbook's folder
+        self._renders: RenderCache = {}
 
     @property
     def environment(self) -> CrisisSandbox:
@@ -69,6 +76,23 @@ class TemplateChecker:
                     continue
                 problems.extend(self._check_file(use, name, path, declared))
         return problems
+
+    def lint_notices(self, playbook: Playbook, uses: Sequence[TemplateUse], playbook_dir: Path) -> list[Problem]:
+        """The notice lint (render/noticelint.py) of a valid playbook, at the places its templates are named."""
+        from crisisctl.render.noticelint import notice_findings
+
+        environment = self._rendering.get(playbook_dir)
+        if environment is None:
+            environment = self._rendering[playbook_dir] = make_environment([self.template_dir, playbook_dir])
+        positions = _UsePositions({use.path: (use.line, use.column) for use in uses})
+        return notice_findings(
+            playbook,
+            [self.template_dir, playbook_dir],
+            positions,
+            environment,
+            self._renders,
+            lambda name: self._resolve(name, playbook_dir),
+        )
 
     def _resolve(self, name: str, playbook_dir: Path) -> Path | None:
         """resolve_template, once per name and folder: a thousand playbooks name the same few templates."""
@@ -146,6 +170,16 @@ class TemplateChecker:
         if cached is None:
             cached = self._cache[path] = _analyse_source(self.environment, path)
         return cached
+
+
+@dataclass(frozen=True, slots=True)
+class _UsePositions:
+    """Positions of the `template:` fields, known from validation without reading the file again."""
+
+    known: dict[str, tuple[int, int]]
+
+    def position(self, path: str) -> tuple[int, int]:
+        return self.known.get(path, (1, 1))
 
 
 def _analyse_source(environment: CrisisSandbox, path: Path) -> _Usage:
