@@ -11,7 +11,9 @@ from rich.text import Text
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident.drills import DrillScore
+from crisisctl.incident.perfectteam import ScenarioOutcome
 from crisisctl.incident.state import IncidentState
+from crisisctl.output.problems import problem_payload
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 
@@ -132,3 +134,70 @@ def drill_status_table(rows: list[dict[str, Any]]) -> Table:
         review = Text("overdue", style="yellow") if row["review_overdue"] else Text("ok", style="green")
         table.add_row(row["playbook"], last, row["every"] or "-", drill, review)
     return table
+
+
+def drill_test_payload(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
+    """`drill test --json`: one entry per scenario, with each expectation and why a perfect team missed it."""
+    return {
+        "scenarios": [_outcome_payload(outcome) for outcome in outcomes],
+        "passed": sum(outcome.passed for outcome in outcomes),
+        "failed": sum(not outcome.passed for outcome in outcomes),
+    }
+
+
+def _outcome_payload(outcome: ScenarioOutcome) -> dict[str, Any]:
+    verdict = outcome.verdict
+    reasons = verdict.reasons if verdict else {}
+    return {
+        "file": outcome.file,
+        "scenario": outcome.scenario,
+        "playbook": outcome.playbook,
+        "passed": outcome.passed,
+        "score": verdict.score if verdict else None,
+        "expectations": [
+            {
+                result.kind: result.target,
+                "by": f"+{format_duration(result.by)}",
+                "met": result.met,
+                "at": f"+{format_duration(result.at)}" if result.at is not None else None,
+                "reason": reasons.get((result.kind, result.target)),
+            }
+            for result in (verdict.expectations if verdict else [])
+        ],
+        "refusals": [
+            {"action": refusal.what, "at": f"+{format_duration(refusal.at)}", "message": refusal.message}
+            for refusal in (verdict.refusals if verdict else [])
+        ],
+        "error": outcome.error,
+        "problems": [problem_payload(problem) for problem in outcome.problems],
+    }
+
+
+def drill_test_lines(outcomes: list[ScenarioOutcome]) -> list[Text]:
+    """One line per scenario (PASS or FAIL), then for a failure what was missed and why."""
+    lines: list[Text] = []
+    for outcome in outcomes:
+        name = f"{outcome.scenario or outcome.file} ({outcome.playbook or 'no playbook'})"
+        verdict = outcome.verdict
+        if verdict is None:
+            lines.append(Text.assemble(("FAIL", "bold red"), f"  {name}: {outcome.error}"))
+            lines.extend(
+                Text(f"      {problem.file}:{problem.line}:{problem.column}  {problem.message}  [{problem.rule}]")
+                for problem in outcome.problems
+            )
+            continue
+        met = sum(result.met for result in verdict.expectations)
+        summary = f"  {name}: {met}/{len(verdict.expectations)} expectations met, score {verdict.score}"
+        lines.append(Text.assemble(("PASS", "green") if verdict.passed else ("FAIL", "bold red"), summary))
+        for result in verdict.expectations:
+            if not result.met:
+                reason = verdict.reasons.get((result.kind, result.target), "")
+                lines.append(
+                    Text(f"      missed: {result.kind} {result.target} by +{format_duration(result.by)}: {reason}")
+                )
+        if not verdict.passed:
+            lines.extend(
+                Text(f"      refused: {refusal.what} at +{format_duration(refusal.at)}: {refusal.message}")
+                for refusal in verdict.refusals
+            )
+    return lines
