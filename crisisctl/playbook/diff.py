@@ -104,7 +104,7 @@ def _bookkeeping(change: Change) -> bool:
     old, new = dict(change.old or {}), dict(change.new or {})
     old.pop(key, None)
     new.pop(key, None)
-    return _meaningful(old) == _meaningful(new)
+    return bool(_meaningful(old) == _meaningful(new))
 
 
 def bump_suggestion(version: str, changes: list[Change]) -> str:
