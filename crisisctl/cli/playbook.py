@@ -182,8 +182,8 @@ def diff_command(
     from crisisctl.playbook.revisions import read_source
 
     context = app_context(ctx)
+    after = _playbook_data(context, *read_source(new))  # first: `git:REV` takes its path from NEW
     before = _playbook_data(context, *read_source(old, new))
-    after = _playbook_data(context, *read_source(new))
     changes = diff_playbooks(before[1], after[1])
     findings = version_findings(before[1], after[1], changes)
     if as_json:
