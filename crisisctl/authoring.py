@@ -209,7 +209,19 @@ repos:
         stages: [pre-push, manual]
 """
 
-WORKFLOW = """\
+_JOB_SETUP = """\
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      # The crisisctl these playbooks are written for. If it is not on your package index,
+      # install it from its source: pip install "crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{version}"
+      - run: pip install "crisisctl=={version}"
+"""
+
+WORKFLOW = f"""\
 # Checks every playbook, template and drill scenario on each push and pull request, and whether
 # the plans are ready (drills and reviews on time, two trained people per required role) every week.
 # Problems appear as annotations on the lines at fault, and fail the check.
@@ -224,28 +236,12 @@ permissions:
   contents: read
 jobs:
   validate:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      # The crisisctl these playbooks are written for. If it is not on your package index,
-      # install it from its source: pip install "crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{version}"
-      - run: pip install "crisisctl=={version}"
-      - run: crisisctl playbook validate --format github
+{_JOB_SETUP}      - run: crisisctl playbook validate --format github
       - run: crisisctl drill test  # a perfect team plays every scenario
   # A separate check: an overdue drill says nothing about a pull request's change. CI has no incident log,
   # so record drills in each playbook's drill.last_drilled.
   readiness:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: pip install "crisisctl=={version}"
-      - run: crisisctl readiness
+{_JOB_SETUP}      - run: crisisctl readiness
 """
 
 

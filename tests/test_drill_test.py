@@ -6,24 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import REPO, Workspace, crisisctl
-
-SCENARIO = """\
-apiVersion: crisisctl/v1
-kind: Scenario
-id: base-drill
-playbook: base
-title: Checkout outage rehearsal
-inputs:
-  affected_customers: 4000
-injects:
-  - at: 0m
-    message: Checkout errors spike.
-expectations:
-  - step: assess
-    by: 30m
-  - communication: customer-notice
-    sent_by: 2h
-"""
+from test_drills import SCENARIO
 
 # `notify` (and so the notice) applies only to an incident with more than 100 affected customers.
 WHEN = "    due: 2h\n    when: {input: affected_customers, op: '>', value: 100}\n"
@@ -60,11 +43,12 @@ def test_a_playbook_that_can_meet_its_scenario_passes(workspace: Workspace) -> N
     assert isinstance(expectations, list)
     assert [(item.get("step") or item.get("communication"), item["met"]) for item in expectations] == [
         ("assess", True),
+        ("notify", True),
         ("customer-notice", True),
     ]
     code, out, _ = workspace.run("drill", "test")
     assert (
-        code == 0 and "PASS  base-drill (base): 2/2 expectations met, score 100" in out and "1 passed, 0 failed" in out
+        code == 0 and "PASS  base-drill (base): 3/3 expectations met, score 100" in out and "1 passed, 0 failed" in out
     )
 
 
@@ -81,11 +65,12 @@ def test_an_expectation_on_a_step_that_does_not_apply_fails_with_the_reason(work
     assert code == 1
     entry = found["base-drill"]
     assert entry["passed"] is False
-    [missed] = [item for item in entry["expectations"] if not item["met"]]
-    assert missed["communication"] == "customer-notice"
-    assert "step notify does not apply with the scenario's inputs" in missed["reason"]
+    missed = [item for item in entry["expectations"] if not item["met"]]
+    assert [item.get("step") or item.get("communication") for item in missed] == ["notify", "customer-notice"]
+    for item in missed:
+        assert "step notify does not apply with the scenario's inputs" in item["reason"]
     code, out, _ = workspace.run("drill", "test")
-    assert code == 1 and "FAIL  base-drill (base): 1/2 expectations met" in out
+    assert code == 1 and "FAIL  base-drill (base): 1/3 expectations met" in out
     assert "missed: communication customer-notice by +2h" in out
 
 
@@ -94,35 +79,37 @@ def test_an_expectation_before_the_inject_that_switches_its_step_on_fails(worksp
     write(
         workspace,
         SCENARIO.replace("affected_customers: 4000", "affected_customers: 12").replace(
-            "    message: Checkout errors spike.\n",
-            "    message: Checkout errors spike.\n  - at: 3h\n    message: It is everyone.\n"
+            "    signals: {tickets: 40}\n",
+            "    signals: {tickets: 40}\n  - at: 3h\n    message: It is everyone.\n"
             "    inputs: {affected_customers: 4000}\n",
         ),
     )
     code, found = results(workspace)
     assert code == 1
-    [missed] = [item for item in found["base-drill"]["expectations"] if not item["met"]]
-    assert missed["at"] == "+3h"  # the perfect team sent it the moment the inject made it apply
-    assert missed["reason"] == "done only at +3h, after +2h"
+    missed = [item for item in found["base-drill"]["expectations"] if not item["met"]]
+    # The perfect team did the step and sent the notice the moment the inject made them apply.
+    assert [(item["at"], item["reason"]) for item in missed] == [
+        ("+3h", "done only at +3h, after +1h"),
+        ("+3h", "done only at +3h, after +2h"),
+    ]
     # Given until 4h, the same playbook makes it.
-    write(
-        workspace,
-        (workspace.playbooks / "scenarios" / "base-drill.yaml").read_text().replace("sent_by: 2h", "sent_by: 4h"),
-    )
+    scenario = (workspace.playbooks / "scenarios" / "base-drill.yaml").read_text()
+    write(workspace, scenario.replace("by: 1h", "by: 4h").replace("sent_by: 2h", "sent_by: 4h"))
     assert results(workspace)[0] == 0
 
 
 def test_a_notice_the_rules_refuse_is_reported_with_the_refusal(workspace: Workspace) -> None:
     # The drafter would be its only approver: the notice needs the approval of a role the facilitator holds.
-    write(workspace, SCENARIO + "roles:\n  incident-lead: facilitator\n")
+    write(workspace, SCENARIO.replace("incident-lead: alice", "incident-lead: facilitator"))
     code, found = results(workspace)
     assert code == 1
     entry = found["base-drill"]
-    [missed] = [item for item in entry["expectations"] if not item["met"]]
-    assert missed["communication"] == "customer-notice" and missed["reason"].startswith("refused at +0s: ")
-    assert any(
-        "four eyes" in refusal["message"] or "only approver" in refusal["message"] for refusal in entry["refusals"]
-    )
+    missed = {item.get("step") or item.get("communication"): item for item in entry["expectations"] if not item["met"]}
+    assert list(missed) == ["notify", "customer-notice"]
+    assert missed["customer-notice"]["reason"].startswith("refused at +0s: facilitator drafted this text")
+    assert missed["notify"]["reason"].startswith("its notice was refused at +0s: ")
+    [refusal] = entry["refusals"]
+    assert refusal["action"] == "communication customer-notice" and refusal["at"] == "+0s"
 
 
 def test_an_invalid_scenario_fails_with_its_problems_and_the_others_still_run(workspace: Workspace) -> None:
@@ -137,7 +124,7 @@ def test_an_invalid_scenario_fails_with_its_problems_and_the_others_still_run(wo
     bad = found["bad-drill"]
     assert bad["passed"] is False and bad["score"] is None and "not valid" in str(bad["error"])
     [problem] = bad["problems"]
-    assert problem["line"] == 12 and problem["column"] == 11 and "asess" in problem["message"]
+    assert problem["line"] == 17 and problem["column"] == 11 and "asess" in problem["message"]
 
 
 def test_named_scenarios_only_and_bad_paths(workspace: Workspace) -> None:

@@ -6,20 +6,11 @@ import json
 from pathlib import Path
 
 from conftest import REPO, Workspace, crisisctl
+from test_team_identity import ROSTER as TEAM_ROSTER
 
 TODAY = "2026-12-05T12:00:00Z"
 
-ROSTER = """\
-apiVersion: crisisctl/v1
-kind: Roster
-people:
-  - id: ana
-    name: Ana Lima
-    roles: [incident-lead, comms-lead]
-  - id: lee
-    name: Lee Chen
-    roles: [incident-lead]
-"""
+ROSTER = TEAM_ROSTER.format(ana="ana", lee="lee")  # two people trained as incident-lead, one as comms-lead
 
 CADENCES = """\
 review:
@@ -147,7 +138,8 @@ def test_an_invalid_playbook_is_not_ready_and_an_invalid_roster_is_refused(works
     (workspace.playbooks / "people.yaml").write_text(ROSTER.replace("name: Lee Chen", "nam: Lee Chen"))
     code, out, err = workspace.run("readiness", "--at", TODAY)
     assert code == 1 and out == ""
-    assert "people.yaml" in err and "8:5  error  people[1].nam: unknown key" in err and "Traceback" not in err
+    line = ROSTER.splitlines().index("    name: Lee Chen") + 1
+    assert "people.yaml" in err and f"{line}:5  error  people[1].nam: unknown key" in err and "Traceback" not in err
 
 
 def test_bad_input_is_a_usage_error(workspace: Workspace) -> None:

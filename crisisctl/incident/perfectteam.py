@@ -181,13 +181,13 @@ class PerfectTeam:
     def _why(self, state: IncidentState, playbook: Playbook, result: ExpectationResult) -> str:
         """Why a perfect team missed an expectation, in the playbook's terms."""
         target = result.target
-        refused = [
-            r
-            for r in self.refusals
-            if r.what == f"{result.kind} {target}" or r.what.startswith(f"{result.kind} {target} (")
-        ]
-        if refused:
-            return f"refused at +{format_duration(refused[0].at)}: {refused[0].message}"
+        refused = self._refused(result.kind, target)
+        if refused is not None:
+            return f"refused at +{format_duration(refused.at)}: {refused.message}"
+        step = playbook.step(target) if result.kind == "step" else None
+        notice = self._refused("communication", step.communication) if step and step.communication else None
+        if notice is not None:
+            return f"its notice was refused at +{format_duration(notice.at)}: {notice.message}"
         if result.at is not None:
             return f"done only at +{format_duration(result.at)}, after +{format_duration(result.by)}"
         step_id = target if result.kind == "step" else _step_of(playbook, target)
@@ -200,6 +200,11 @@ class PerfectTeam:
         if view.applicable_since > by:
             return f"step {step_id} applies only from +{format_duration(view.applicable_since - state.declared_at)}"
         return f"step {step_id} is {view.status}: it waits for {', '.join(view.step.depends_on) or 'nothing'}"
+
+    def _refused(self, kind: str, target: str) -> Refusal | None:
+        """The first refusal of that step, or of that communication in any locale."""
+        named = f"{kind} {target}"
+        return next((r for r in self.refusals if r.what == named or r.what.startswith(f"{named} (")), None)
 
     @staticmethod
     def _at(state: IncidentState, moment: dt.timedelta) -> str:
