@@ -87,7 +87,7 @@ class PerfectTeam:
         self.courier = courier
         self.scenario = scenario
         self.refusals: list[Refusal] = []
-        self._tried: set[str] = set()
+        self._tried: set[tuple[str, dt.timedelta]] = set()
 
     def play(self, incident: str) -> Verdict:
         facilitator = self.acting(FACILITATOR)
@@ -141,9 +141,12 @@ class PerfectTeam:
         moment: dt.timedelta,
         people: dict[str, str],
     ) -> bool:
-        """Each locale's version; whether any was sent."""
+        """Each locale's version not yet out; whether any was sent now."""
         sent = False
         for locale in communication.locales or ("",):
+            record = state.communications.get((communication.id, locale))
+            if record is not None and any(delivery.ok for delivery in record.deliveries):
+                continue
             what = f"communication {communication.id}" + (f" ({locale})" if locale else "")
             send = partial(self._send_locale, incident, state, communication, locale or None, moment, people)
             sent = self._attempt(what, moment, send) or sent
@@ -167,10 +170,10 @@ class PerfectTeam:
         NoticeDispatcher(facilitator, self.courier).send(incident, communication.id, locale, at=at)
 
     def _attempt(self, what: str, moment: dt.timedelta, action: Callable[[], None]) -> bool:
-        """Try an action once; a refusal is kept, never raised."""
-        if what in self._tried:
+        """Try an action once at this moment (a later fact may let it through); a refusal is kept, never raised."""
+        if (what, moment) in self._tried:
             return False
-        self._tried.add(what)
+        self._tried.add((what, moment))
         try:
             action()
         except CrisisError as refused:
