@@ -50,6 +50,8 @@ def readiness_command(
     results = assess_playbooks(context, paths or [context.settings.playbooks], now, today)
     if as_json:
         print_json(readiness_payload(results, now))
+    elif not results:
+        context.say("no playbooks to judge")
     else:
         context.out.print(readiness_table(results))
         waiting = sum(not result.ready for result in results)
