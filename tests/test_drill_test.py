@@ -150,5 +150,4 @@ def test_every_bundled_scenario_passes(tmp_path: Path) -> None:
     payload = json.loads(done.stdout)
     bundled = sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))
     assert payload["passed"] == len(bundled) and payload["failed"] == 0
-    assert all(entry["score"] == 100 for entry in payload["scenarios"])
     assert not log.exists()

@@ -163,5 +163,16 @@ def test_the_bundled_samples_are_not_ready_until_drilled_and_staffed(tmp_path: P
     payload = json.loads(done.stdout)
     assert payload["ready"] is False and payload["playbooks"]
     for entry in payload["playbooks"]:
-        assert {"drill-overdue", "no-roster"} <= set(rules(entry["findings"])), entry
-        assert "review-overdue" not in rules(entry["findings"]), entry  # every sample was reviewed this autumn
+        # Nobody has drilled the samples here, and no roster comes with them.
+        assert entry["ready"] is False and {"drill-overdue", "no-roster"} & set(rules(entry["findings"])), entry
+    assert (REPO / "playbooks" / "people.yaml").exists() is False
+
+
+def test_drill_status_counts_drill_last_drilled_too(workspace: Workspace) -> None:
+    ready_workspace(workspace, CADENCES.replace("every: 30d", "every: 3650d"))
+    [row] = workspace.json("drill", "status")
+    assert row["last_drill"] is None and row["last_drilled"] == "2026-11-20" and row["overdue"] is False
+    path = workspace.playbooks / "base.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  last_drilled: 2026-11-20\n", ""), encoding="utf-8")
+    [row] = workspace.json("drill", "status")
+    assert row["last_drilled"] is None and row["overdue"] is True  # never drilled
