@@ -182,7 +182,7 @@ def _drill_example(sample_files: Sequence[tuple[PurePosixPath, str]]) -> tuple[s
 PRE_COMMIT_CONFIG = f"""\
 # Checks the playbooks, their templates and the drill scenarios before every commit.
 # Once per clone: pip install pre-commit && pre-commit install
-# The hook runs the crisisctl installed on your PATH (pip install crisisctl).
+# The hooks run the crisisctl installed on your PATH (pip install crisisctl).
 repos:
   - repo: local
     hooks:
@@ -192,20 +192,25 @@ repos:
         language: system
         files: ^(playbooks|templates)/
         pass_filenames: false  # the set is checked as a whole: ids across files, templates, scenarios
+      - id: crisisctl-drill-test
+        name: crisisctl drill test
+        entry: crisisctl drill test
+        language: system
+        files: ^(playbooks|templates)/
+        pass_filenames: false  # a perfect team plays every scenario: can the playbooks still meet them?
+      # Readiness judges the calendar and the team (drills and reviews due, a roster with deputies),
+      # not the change being committed: it runs before a push, once you opt in with
+      # `pre-commit install --hook-type pre-push`, and on demand: pre-commit run --hook-stage manual
+      - id: crisisctl-readiness
+        name: crisisctl readiness
+        entry: crisisctl readiness
+        language: system
+        pass_filenames: false
+        always_run: true
+        stages: [pre-push, manual]
 """
 
-WORKFLOW = """\
-# Checks every playbook, template and drill scenario on each push and pull request.
-# Problems appear as annotations on the lines at fault, and fail the check.
-name: playbooks
-on:
-  pull_request:
-  push:
-    branches: [main]
-permissions:
-  contents: read
-jobs:
-  validate:
+_JOB_SETUP = """\
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
@@ -215,7 +220,29 @@ jobs:
       # The crisisctl these playbooks are written for. If it is not on your package index,
       # install it from its source: pip install "crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{version}"
       - run: pip install "crisisctl=={version}"
-      - run: crisisctl playbook validate --format github
+"""
+
+WORKFLOW = f"""\
+# Checks every playbook, template and drill scenario on each push and pull request, and whether
+# the plans are ready (drills and reviews on time, two trained people per required role) every week.
+# Problems appear as annotations on the lines at fault, and fail the check.
+name: playbooks
+on:
+  pull_request:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "0 6 * * 1"  # Mondays: a drill or review falls due with no commit at all
+permissions:
+  contents: read
+jobs:
+  validate:
+{_JOB_SETUP}      - run: crisisctl playbook validate --format github
+      - run: crisisctl drill test  # a perfect team plays every scenario
+  # A separate check: an overdue drill says nothing about a pull request's change. CI has no incident log,
+  # so record drills in each playbook's drill.last_drilled.
+  readiness:
+{_JOB_SETUP}      - run: crisisctl readiness
 """
 
 
@@ -279,7 +306,20 @@ crisisctl drill start {playbook} --scenario {scenario}   # or script it: returns
 crisisctl next INC-1
 crisisctl drill report INC-1
 crisisctl drill status                                    # which playbooks are due a drill
+crisisctl drill test                                      # can a perfect team meet every scenario?
 ```
+
+## Ready?
+
+```sh
+crisisctl readiness
+```
+
+Exit 1 names what is not ready: a drill or review overdue, a required role with
+fewer than two trained people in `playbooks/people.yaml`, a notice missing a
+locale's template. The samples have never been drilled here and come without a
+roster, so readiness fails until you add `people.yaml` and hold (or record in
+`drill.last_drilled`) a drill of each. CI runs it as its own check.
 
 ## Respond: a real incident
 

@@ -70,7 +70,7 @@ def test_playbook_new_for_every_category_passes_validate_unchanged(
     playbook = load(folder, playbook_id)
     assert playbook.category == category
     assert playbook.owner == "crisis-team@example.com"
-    assert playbook.review.last_reviewed == TODAY
+    assert playbook.review.last == TODAY
     assert [step.phase for step in playbook.steps] == sorted((step.phase for step in playbook.steps), key=PHASES.index)
     assert {step.phase for step in playbook.steps} == set(PHASES)
     roles = {role.id: role for role in playbook.roles}

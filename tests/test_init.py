@@ -117,14 +117,18 @@ def test_init_editor_settings_map_playbooks_and_scenarios_to_the_schemas(initial
     assert extensions == {"recommendations": ["redhat.vscode-yaml"]}
 
 
-def test_init_workflow_installs_crisisctl_and_validates_with_annotations(initialised: Path) -> None:
+def test_init_workflow_installs_crisisctl_validates_tests_drills_and_checks_readiness(initialised: Path) -> None:
     workflow = yaml.safe_load((initialised / ".github/workflows/playbooks.yml").read_text(encoding="utf-8"))
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true; GitHub reads it as "on"
-    assert set(triggers) == {"pull_request", "push"}
-    steps = workflow["jobs"]["validate"]["steps"]
-    assert steps[0]["uses"].startswith("actions/checkout@")
-    runs = [step["run"] for step in steps if "run" in step]
-    assert runs == [f'pip install "crisisctl=={__version__}"', "crisisctl playbook validate --format github"]
+    assert set(triggers) == {"pull_request", "push", "schedule"}
+    for job in ("validate", "readiness"):
+        assert workflow["jobs"][job]["steps"][0]["uses"].startswith("actions/checkout@")
+    runs = {job: [step["run"] for step in spec["steps"] if "run" in step] for job, spec in workflow["jobs"].items()}
+    install = f'pip install "crisisctl=={__version__}"'
+    assert runs == {
+        "validate": [install, "crisisctl playbook validate --format github", "crisisctl drill test"],
+        "readiness": [install, "crisisctl readiness"],
+    }
 
 
 def test_init_pre_commit_config_runs_the_installed_crisisctl(initialised: Path) -> None:
@@ -133,26 +137,31 @@ def test_init_pre_commit_config_runs_the_installed_crisisctl(initialised: Path) 
     config = load_config(initialised / ".pre-commit-config.yaml")
     [repo] = config["repos"]
     assert repo["repo"] == "local"
-    [hook] = repo["hooks"]
-    assert hook["id"] == "crisisctl-validate"
-    # `system` works with every pre-commit; 4.4 and later read it as its new name, `unsupported`.
-    assert hook["language"] in ("system", "unsupported")
+    hooks = {hook["id"]: hook for hook in repo["hooks"]}
+    assert set(hooks) == {"crisisctl-validate", "crisisctl-drill-test", "crisisctl-readiness"}
     raw = yaml.safe_load((initialised / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
-    assert raw["repos"][0]["hooks"][0]["language"] == "system"
-    assert hook["entry"] == "crisisctl playbook validate"
-    assert hook["pass_filenames"] is False
+    for position, hook in enumerate(repo["hooks"]):
+        # `system` works with every pre-commit; 4.4 and later read it as its new name, `unsupported`.
+        assert hook["language"] in ("system", "unsupported")
+        assert raw["repos"][0]["hooks"][position]["language"] == "system"
+        assert hook["pass_filenames"] is False
+    assert hooks["crisisctl-validate"]["entry"] == "crisisctl playbook validate"
+    assert hooks["crisisctl-drill-test"]["entry"] == "crisisctl drill test"
+    assert hooks["crisisctl-readiness"]["entry"] == "crisisctl readiness"
+    # Readiness judges the calendar and the team, not the commit: at push time and on demand only.
+    assert hooks["crisisctl-readiness"]["stages"] == ["pre-push", "manual"]
 
 
-def test_this_repository_publishes_the_crisisctl_validate_hook(initialised: Path) -> None:
+def test_this_repository_publishes_the_crisisctl_hooks(initialised: Path) -> None:
     from pre_commit.clientlib import load_config, load_manifest
 
-    [hook] = load_manifest(REPO / ".pre-commit-hooks.yaml")
-    assert hook["id"] == "crisisctl-validate"
-    assert hook["language"] == "python"
-    assert hook["pass_filenames"] is False
-    [local] = load_config(initialised / ".pre-commit-config.yaml")["repos"][0]["hooks"]
-    for key in ("id", "name", "entry", "files", "pass_filenames"):
-        assert hook[key] == local[key], key
+    published = {hook["id"]: hook for hook in load_manifest(REPO / ".pre-commit-hooks.yaml")}
+    local = {hook["id"]: hook for hook in load_config(initialised / ".pre-commit-config.yaml")["repos"][0]["hooks"]}
+    assert set(published) == set(local)
+    for hook_id, hook in published.items():
+        assert hook["language"] == "python"
+        for key in ("id", "name", "entry", "files", "pass_filenames", "stages", "always_run"):
+            assert hook[key] == local[hook_id][key], (hook_id, key)
 
 
 def test_pre_commit_hook_passes_on_the_new_repository_and_stops_a_broken_playbook(
@@ -184,6 +193,8 @@ def test_pre_commit_hook_passes_on_the_new_repository_and_stops_a_broken_playboo
     passed = pre_commit_run()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"crisisctl playbook validate\.+Passed", passed.stdout), passed.stdout
+    assert re.search(r"crisisctl drill test\.+Passed", passed.stdout), passed.stdout
+    assert "crisisctl readiness" not in passed.stdout  # a push-time hook
 
     playbook = initialised / "playbooks/data-leak.yaml"
     playbook.write_text(playbook.read_text(encoding="utf-8").replace("role: legal", "role: legl", 1), encoding="utf-8")

@@ -131,6 +131,11 @@ COMMANDS: dict[str, CommandSpec] = {
         "drill_app",
         "Rehearse playbooks on scenarios, score the drills, track the drill cadence.",
     ),
+    "readiness": CommandSpec(
+        "crisisctl.cli.readiness",
+        "readiness_command",
+        "Check that every playbook is ready for a real crisis; exit 1 naming what is not.",
+    ),
     "playbook": CommandSpec(
         "crisisctl.cli.playbook", "playbook_app", "List, show, validate playbooks and print their JSON Schema."
     ),

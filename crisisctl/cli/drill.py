@@ -205,6 +205,48 @@ def demo_command(
     run_demo(app_context(ctx), playbook_id)
 
 
+@drill_app.command("test")
+def test_command(
+    ctx: typer.Context,
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[SCENARIO]...",
+            help="Scenario files or folders (default: the scenarios/ folder of the playbook folder).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Prove the playbooks can meet their drills: a perfect team plays every scenario; exit 1 if one falls short.
+
+    Each scenario runs headlessly in a throw-away log (yours is never touched):
+    every step is done as soon as the rules allow, every notice drafted,
+    approved and sent in each locale, every inject fired at its drill time. An
+    expectation even such a team misses (a step whose `when` is false for the
+    scenario's inputs, a notice whose template does not render, a deadline
+    before an inject that switches the step on) fails the scenario. For CI.
+
+    Example: crisisctl drill test playbooks/scenarios/data-leak-exposed-order-exports.yaml --json
+    """
+    from crisisctl.cli.drilltest import scenario_files, test_scenarios
+    from crisisctl.errors import ExitCode
+    from crisisctl.output.drills import drill_test_lines, drill_test_payload
+    from crisisctl.output.plain import print_json
+
+    context = app_context(ctx)
+    outcomes = test_scenarios(context, scenario_files(scenarios or [], context.settings.playbooks))
+    if as_json:
+        print_json(drill_test_payload(outcomes))
+    else:
+        for line in drill_test_lines(outcomes):
+            context.out.print(line)
+        failed = sum(not outcome.passed for outcome in outcomes)
+        context.out.print(f"{len(outcomes) - failed} passed, {failed} failed")
+    if any(not outcome.passed for outcome in outcomes):
+        raise typer.Exit(int(ExitCode.NO))
+
+
 @drill_app.command("status")
 def status_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every playbook with its last drill, its drill cadence, and whether a drill is overdue.

@@ -160,4 +160,55 @@ def schema_command(
     app_context(ctx).out.out(json.dumps(schema, indent=2), highlight=False)
 
 
+@playbook_app.command("diff")
+def diff_command(
+    ctx: typer.Context,
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="A playbook file, REV:PATH, or git:REV (NEW's path at REV).")
+    ],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="A playbook file or REV:PATH.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """What changed between two versions of a playbook; exit 1 if it changed but its version was not raised.
+
+    Compares the meaning, not the text: steps (due, role, phase, depends_on,
+    when, communication), roles, communications (approvals, template,
+    locales, audience, channel), inputs, triggers, severities and the
+    top-level fields. OLD and NEW are files, `REV:PATH` (any git revision:
+    HEAD~1:playbooks/data-leak.yaml), or for OLD `git:REV`, the file NEW names
+    as it was at REV.
+
+    Example: crisisctl playbook diff git:main playbooks/data-leak.yaml
+    """
+    from crisisctl.output.diffs import diff_payload, diff_view
+    from crisisctl.output.plain import print_json
+    from crisisctl.playbook.diff import diff_playbooks, version_findings
+    from crisisctl.playbook.revisions import read_source
+
+    context = app_context(ctx)
+    after = _playbook_data(context, *read_source(new))  # first: `git:REV` takes its path from NEW
+    before = _playbook_data(context, *read_source(old, new))
+    changes = diff_playbooks(before[1], after[1])
+    findings = version_findings(before[1], after[1], changes)
+    if as_json:
+        print_json(diff_payload(before, after, changes, findings))
+    else:
+        context.out.print(diff_view(before, after, changes, findings))
+    if findings:
+        raise typer.Exit(int(ExitCode.NO))
+
+
+def _playbook_data(context: AppContext, label: str, data: bytes) -> tuple[str, dict[str, Any]]:
+    """The label and the validated plain data of a playbook; exit 1 listing its problems if it is not valid."""
+    from crisisctl.errors import InvalidFileError
+    from crisisctl.playbook.validate import validate_playbook
+    from crisisctl.playbook.yamlsource import load_bytes, plain_value
+
+    loaded = load_bytes(data, label)
+    result = validate_playbook(loaded, context.today())
+    if result.playbook is None or loaded.document is None:
+        raise InvalidFileError(f"{label} is not a valid playbook", result.problems)
+    return label, plain_value(loaded.document)
+
+
 playbook_app.command("new")(new_command)

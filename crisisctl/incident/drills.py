@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crisisctl.clock import format_time
+from crisisctl.clock import format_time, parse_time
 from crisisctl.errors import LogError
 from crisisctl.incident.facts import value_text
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
@@ -17,6 +17,7 @@ from crisisctl.playbook.vocabulary import CUSTOMER_AUDIENCES
 from crisisctl.playbook.yamlsource import load_text, plain_value
 
 if TYPE_CHECKING:
+    from crisisctl.incident.port import EventLog
     from crisisctl.incident.records import NewEvent
     from crisisctl.incident.service import IncidentService
 
@@ -35,6 +36,15 @@ def pinned_scenario(state: IncidentState) -> Scenario | None:
     if loaded.document is None:
         raise LogError(f"the scenario pinned by {state.id} no longer loads", "run `crisisctl verify`")
     return build_scenario(plain_value(loaded.document), loaded)
+
+
+def last_drills(log: EventLog) -> dict[str, dt.datetime]:
+    """Each drilled playbook's newest drill: the start of its most recent drill incident."""
+    latest: dict[str, dt.datetime] = {}
+    for row in log.incidents(include_closed=True, drill=True):
+        started = parse_time(row.declared_at)
+        latest[row.playbook] = max(latest.get(row.playbook, started), started)
+    return latest
 
 
 def injects_due(scenario: Scenario, elapsed: dt.timedelta) -> list[Inject]:

@@ -11,9 +11,13 @@ from rich.text import Text
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident.drills import DrillScore
+from crisisctl.incident.perfectteam import ScenarioOutcome
 from crisisctl.incident.state import IncidentState
+from crisisctl.output.problems import problem_payload
+from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
+from crisisctl.playbook.readiness import drill_overdue, last_drill
 
 
 def _seconds(delta: dt.timedelta | None) -> int | None:
@@ -91,17 +95,19 @@ def drill_report_view(state: IncidentState, score: DrillScore) -> RenderableType
 def drill_status_rows(
     playbooks: list[Playbook], last_drills: dict[str, str], now: dt.datetime, today: dt.date
 ) -> list[dict[str, Any]]:
-    """One row per playbook: last drill, cadence, overdue (never drilled with a cadence is overdue), review."""
+    """One row per playbook: last drill in the log, `drill.last_drilled`, cadence, overdue (counted from the later of
+    the two; never drilled with a cadence is overdue), review."""
     rows = []
     for playbook in playbooks:
         last = last_drills.get(playbook.id)
         every = playbook.drill.every
-        overdue = every is not None and (last is None or parse_time(last) + every < now)
+        overdue = drill_overdue(playbook, last_drill(playbook, parse_time(last) if last else None), now)
         review_due = _review_due(playbook)
         rows.append(
             {
                 "playbook": playbook.id,
                 "last_drill": last,
+                "last_drilled": playbook.drill.last.isoformat() if playbook.drill.last else None,
                 "every": format_duration(every) if every else None,
                 "every_s": _seconds(every),
                 "overdue": overdue,
@@ -114,10 +120,10 @@ def drill_status_rows(
 def _review_due(playbook: Playbook) -> dt.date | None:
     """When the next review is due; None without a cadence, or when it falls after the year 9999."""
     review = playbook.review
-    if not (review.every and review.last_reviewed):
+    if not (review.every and review.last):
         return None
     try:
-        return review.last_reviewed + review.every
+        return review.last + review.every
     except OverflowError:
         return None
 
@@ -128,7 +134,82 @@ def drill_status_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(column)
     for row in rows:
         last = format_time(parse_time(row["last_drill"]))[:10] if row["last_drill"] else "never"
+        if row["last_drilled"] and (not row["last_drill"] or row["last_drilled"] > last):
+            last = f"{row['last_drilled']} (drill.last_drilled)"
         drill = Text("OVERDUE", style="bold red") if row["overdue"] else Text("ok", style="green")
         review = Text("overdue", style="yellow") if row["review_overdue"] else Text("ok", style="green")
         table.add_row(row["playbook"], last, row["every"] or "-", drill, review)
     return table
+
+
+def drill_test_payload(outcomes: list[ScenarioOutcome]) -> dict[str, Any]:
+    """`drill test --json`: one entry per scenario, with each expectation and why a perfect team missed it."""
+    return {
+        "scenarios": [_outcome_payload(outcome) for outcome in outcomes],
+        "passed": sum(outcome.passed for outcome in outcomes),
+        "failed": sum(not outcome.passed for outcome in outcomes),
+    }
+
+
+def _outcome_payload(outcome: ScenarioOutcome) -> dict[str, Any]:
+    verdict = outcome.verdict
+    reasons = verdict.reasons if verdict else {}
+    return {
+        "file": outcome.file,
+        "scenario": outcome.scenario,
+        "playbook": outcome.playbook,
+        "passed": outcome.passed,
+        "score": verdict.score if verdict else None,
+        "expectations": [
+            {
+                result.kind: result.target,
+                "by": f"+{format_duration(result.by)}",
+                "met": result.met,
+                "at": f"+{format_duration(result.at)}" if result.at is not None else None,
+                "reason": reasons.get((result.kind, result.target)),
+            }
+            for result in (verdict.expectations if verdict else [])
+        ],
+        "refusals": [
+            {"action": refusal.what, "at": f"+{format_duration(refusal.at)}", "message": refusal.message}
+            for refusal in (verdict.refusals if verdict else [])
+        ],
+        "error": outcome.error,
+        "problems": [problem_payload(problem) for problem in outcome.problems],
+    }
+
+
+def drill_test_lines(outcomes: list[ScenarioOutcome]) -> list[Text]:
+    """One line per scenario (PASS or FAIL), then for a failure what was missed and why."""
+    lines: list[Text] = []
+    for outcome in outcomes:
+        name = f"{outcome.scenario or outcome.file} ({outcome.playbook or 'no playbook'})"
+        verdict = outcome.verdict
+        if verdict is None:
+            lines.append(_line(("FAIL", "bold red"), f"  {name}: {outcome.error}"))
+            lines.extend(
+                _line(f"      {problem.file}:{problem.line}:{problem.column}  {problem.message}  [{problem.rule}]")
+                for problem in outcome.problems
+            )
+            continue
+        met = sum(result.met for result in verdict.expectations)
+        summary = f"  {name}: {met}/{len(verdict.expectations)} expectations met, score {verdict.score}"
+        lines.append(_line(("PASS", "green") if verdict.passed else ("FAIL", "bold red"), summary))
+        for result in verdict.expectations:
+            if not result.met:
+                reason = verdict.reasons.get((result.kind, result.target), "")
+                by = format_duration(result.by)
+                lines.append(_line(f"      missed: {result.kind} {result.target} by +{by}: {reason}"))
+        if not verdict.passed:
+            lines.extend(
+                _line(f"      refused: {refusal.what} at +{format_duration(refusal.at)}: {refusal.message}")
+                for refusal in verdict.refusals
+            )
+    return lines
+
+
+def _line(*parts: str | tuple[str, str]) -> Text:
+    """A line of plain and styled parts, user text made inert."""
+    return Text.assemble(
+        *(inert(part, keep_newlines=False) if isinstance(part, str) else (inert(part[0]), part[1]) for part in parts)
+    )

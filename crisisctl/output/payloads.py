@@ -52,9 +52,12 @@ def playbook_detail(playbook: Playbook) -> dict[str, Any]:
         "sha256": playbook.sha256,
         "review": {
             "every_s": _seconds(playbook.review.every),
-            "last_reviewed": playbook.review.last_reviewed.isoformat() if playbook.review.last_reviewed else None,
+            "last_reviewed": playbook.review.last.isoformat() if playbook.review.last else None,
         },
-        "drill": {"every_s": _seconds(playbook.drill.every)},
+        "drill": {
+            "every_s": _seconds(playbook.drill.every),
+            "last_drilled": playbook.drill.last.isoformat() if playbook.drill.last else None,
+        },
         "severities": [{"id": s.id, "name": s.name, "description": s.description} for s in playbook.severities],
         "triggers": [
             {"id": t.id, "description": t.description, "severity": t.severity, "when": condition_payload(t.when)}

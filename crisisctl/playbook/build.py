@@ -76,7 +76,7 @@ def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) ->
         owner=data.get("owner", ""),
         tags=tuple(data.get("tags", [])),
         review=Cadence(_duration_or_none(review.get("every")), _date_or_none(review.get("last_reviewed"))),
-        drill=Cadence(_duration_or_none(drill.get("every"))),
+        drill=Cadence(_duration_or_none(drill.get("every")), _date_or_none(drill.get("last_drilled"))),
         severities=severities or DEFAULT_SEVERITIES,
         triggers=tuple(
             Trigger(item["id"], condition_from_data(item["when"]), item.get("description", ""), item.get("severity"))

@@ -316,7 +316,15 @@ PLAYBOOK = Obj(
         "category": Field(Text(choices=CATEGORIES, expected="a category"), required=True),
         "tags": Field(TEXT_LIST),
         "review": Field(Obj("review", {"every": Field(Duration()), "last_reviewed": Field(Date())})),
-        "drill": Field(Obj("drill", {"every": Field(Duration())})),
+        "drill": Field(
+            Obj(
+                "drill",
+                {
+                    "every": Field(Duration()),
+                    "last_drilled": Field(Date(), description="the date of the last drill, where no log records it"),
+                },
+            )
+        ),
         "severities": Field(ListOf(Ref("Severity", lambda: SEVERITY), min_items=1)),
         "triggers": Field(ListOf(Ref("Trigger", lambda: TRIGGER))),
         "inputs": Field(ListOf(Ref("Input", lambda: INPUT))),

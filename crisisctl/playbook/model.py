@@ -92,10 +92,10 @@ class Postmortem:
 
 @dataclass(frozen=True, slots=True)
 class Cadence:
-    """How often a playbook is reviewed or drilled, and when it last was reviewed."""
+    """How often a playbook is reviewed or drilled, and when it last was (`last_reviewed`, `last_drilled`)."""
 
     every: dt.timedelta | None = None
-    last_reviewed: dt.date | None = None
+    last: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

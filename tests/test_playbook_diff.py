@@ -1,0 +1,159 @@
+"""`crisisctl playbook diff OLD NEW`: semantic changes by id, files or git revisions, and the version lint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Workspace
+
+BASE = (REPO / "tests" / "corpus" / "base-playbook.yaml").read_text(encoding="utf-8")
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo_ws(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The workspace as a git repository with the base playbook committed; the working folder is its top."""
+    git(workspace.root, "init", "-q")
+    git(workspace.root, "add", "-A")
+    git(workspace.root, "commit", "-q", "-m", "base")
+    monkeypatch.chdir(workspace.root)
+    return workspace
+
+
+def diff(ws: Workspace, old: str, new: str) -> tuple[int, dict[str, object]]:
+    code, out, err = ws.run("playbook", "diff", old, new, "--json")
+    assert "Traceback" not in err, err
+    return code, json.loads(out)
+
+
+def texts(payload: dict[str, object]) -> list[str]:
+    changes = payload["changes"]
+    assert isinstance(changes, list)
+    return [change["text"] for change in changes]
+
+
+def edit(ws: Workspace, *pairs: tuple[str, str]) -> Path:
+    path = ws.playbooks / "base.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_changed_playbook_that_kept_its_version_fails(repo_ws: Workspace) -> None:
+    edit(repo_ws, ("due: 30m", "due: 15m"))
+    code, payload = diff(repo_ws, "git:HEAD", "playbooks/base.yaml")
+    assert code == 1
+    assert texts(payload) == ["~ step assess: due 30m -> 15m"]
+    assert payload["findings"] == [
+        {
+            "rule": "version-not-bumped",
+            "message": "1 change(s) but the version is still 1.0.0",
+            "hint": "raise version: 1.0.1 (incidents pin the version they ran)",
+        }
+    ]
+    assert payload["old"] == {"source": "HEAD:./playbooks/base.yaml", "id": "base", "version": "1.0.0"}
+    code, out, _ = repo_ws.run("playbook", "diff", "git:HEAD", "playbooks/base.yaml")
+    assert code == 1 and "~ step assess: due 30m -> 15m" in out and "[version-not-bumped]" in out
+
+
+def test_every_kind_of_change_is_listed_and_a_bumped_version_passes(repo_ws: Workspace) -> None:
+    edit(
+        repo_ws,
+        ('version: "1.0.0"', 'version: "1.1.0"'),
+        ("    required: true\n  - id: comms-lead", "    required: true\n  - id: comms-lead\n    required: true"),
+        ("    role: comms-lead\n    depends_on: [assess]", "    role: incident-lead\n    depends_on: []"),
+        ("approvals: [incident-lead]", "approvals: [incident-lead, comms-lead]"),
+        ("    required: true\nroles:", "    required: true\n  - id: region\n    type: string\nroles:"),
+        (
+            "communications:",
+            "  - id: follow-up\n    title: Call back\n    phase: recover\n    role: comms-lead\n    due: 3d\n"
+            "communications:",
+        ),
+    )
+    code, payload = diff(repo_ws, "HEAD:playbooks/base.yaml", "playbooks/base.yaml")
+    assert code == 0 and payload["findings"] == []
+    assert texts(payload) == [
+        "+ input region (type string)",
+        "~ role comms-lead: required (none) -> true",
+        "~ step notify: role comms-lead -> incident-lead",
+        "~ step notify: depends_on [assess] -> []",
+        "+ step follow-up (phase recover, role comms-lead, due 3d)",
+        "~ communication customer-notice: approvals [incident-lead] -> [incident-lead, comms-lead]",
+    ]
+    assert payload["new"] == {"source": "playbooks/base.yaml", "id": "base", "version": "1.1.0"}
+
+
+def test_reordering_comments_and_x_keys_are_no_change(workspace: Workspace) -> None:
+    old = workspace.playbooks / "base.yaml"
+    new = workspace.root / "new.yaml"
+    roles = "  - id: incident-lead\n    title: Incident lead\n    required: true\n"
+    text = old.read_text(encoding="utf-8").replace(roles, "")
+    text = text.replace("roles:\n", "roles:\n# the team\n").replace(
+        "    title: Communications lead\n", f"    title: Communications lead\n    x-note: ours\n{roles}"
+    )
+    new.write_text(text, encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert code == 0 and payload["changes"] == [] and payload["findings"] == []
+    code, out, _ = workspace.run("playbook", "diff", str(old), str(new))
+    assert code == 0 and "no semantic changes" in out
+
+
+def test_a_new_review_date_needs_no_new_version_but_a_lowered_version_fails(repo_ws: Workspace) -> None:
+    edit(repo_ws, ("inputs:", "review: {every: 90d, last_reviewed: 2026-12-01}\ninputs:"))
+    git(repo_ws.root, "commit", "-qam", "review cadence", "--allow-empty")
+    edit(repo_ws, ("last_reviewed: 2026-12-01", "last_reviewed: 2026-12-05"))
+    code, payload = diff(repo_ws, "git:HEAD", "playbooks/base.yaml")
+    assert code == 0 and len(texts(payload)) == 1 and payload["findings"] == []
+    edit(repo_ws, ('version: "1.0.0"', 'version: "0.9.0"'))
+    code, payload = diff(repo_ws, "git:HEAD", "playbooks/base.yaml")
+    assert code == 1 and [f["rule"] for f in payload["findings"]] == ["version-lowered"]
+
+
+def test_removed_entries_are_listed(workspace: Workspace) -> None:
+    old = workspace.playbooks / "base.yaml"
+    new = workspace.root / "new.yaml"
+    new.write_text(
+        BASE.replace('version: "1.0.0"', 'version: "2.0.0"')
+        .replace("    depends_on: [assess]\n", "")
+        .replace(
+            "  - id: assess\n    title: Assess impact\n    phase: detect\n    role: incident-lead\n    due: 30m\n", ""
+        ),
+        encoding="utf-8",
+    )
+    code, payload = diff(workspace, str(old), str(new))
+    assert code == 0 and "- step assess" in texts(payload)
+
+
+def test_an_invalid_side_is_refused_with_positions(workspace: Workspace) -> None:
+    new = workspace.root / "new.yaml"
+    new.write_text(BASE.replace("role: comms-lead", "role: nobody"), encoding="utf-8")
+    code, out, err = workspace.run("playbook", "diff", str(workspace.playbooks / "base.yaml"), str(new))
+    assert code == 1 and out == ""
+    assert "is not a valid playbook" in err and "26:11" in err and "Traceback" not in err
+
+
+def test_unreadable_revisions_and_paths_are_usage_errors(repo_ws: Workspace) -> None:
+    for old, new, message in (
+        ("nope:playbooks/base.yaml", "playbooks/base.yaml", "cannot be read from git"),
+        ("HEAD:playbooks/missing.yaml", "playbooks/base.yaml", "cannot be read from git"),
+        ("git:HEAD", "missing.yaml", "does not exist"),
+        ("git:HEAD", "git:HEAD", "names a revision, but not which file"),
+        ("--help:x", "playbooks/base.yaml", "is not a revision"),
+    ):
+        code, out, err = repo_ws.run("playbook", "diff", "--", old, new)
+        assert code == 2, (old, new, out, err)
+        assert message in err and "Traceback" not in err, (old, err)
