@@ -230,6 +230,7 @@ def test_bundled_scenarios_exist_for_every_playbook() -> None:
     assert covered == playbooks
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 def test_drill_run_in_a_real_terminal_shows_injects_records_their_facts_and_survives_ctrl_c(
     workspace: Workspace,

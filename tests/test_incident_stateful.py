@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import is_pg, raw
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -158,6 +159,7 @@ class IncidentMachine(RuleBasedStateMachine):
             log.close()
 
 
+@pytest.mark.slow
 def test_incident_engine(backend: str, tmp_path: Path) -> None:
     numbers = itertools.count()
 

@@ -296,6 +296,7 @@ def test_kept_anchors_name_the_first_event_a_consistent_rewrite_changed(log: tup
     assert kept.read_text(encoding="utf-8") == saved
 
 
+@pytest.mark.slow
 def test_kept_anchors_grow_with_the_log_and_catch_a_cut(log: tuple[Workspace, int]) -> None:
     ws, total = log
     kept = ws.root / "anchors.txt"
@@ -804,6 +805,7 @@ def _reordered(value: Any) -> Any:
     return value
 
 
+@pytest.mark.slow
 def test_payloads_round_trip_through_the_log(backend: str) -> None:
     """Through the store's own append and read. A team log adds the database user who signed in (db_user) to
     every event's data; its text columns hold no NUL, which no actor has (the command line, the environment
@@ -846,6 +848,7 @@ def test_payloads_round_trip_through_the_log(backend: str) -> None:
 field_text = st.text(max_size=16) | st.sampled_from(['"', "\\", "\x7f", "\x00", "\u2028", "\U0001f600", 'a"b', "\n"])
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     seq=st.integers(min_value=1, max_value=2**53),

@@ -684,6 +684,7 @@ ZYGOTE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_no_acknowledged_event(team_workspace: Workspace) -> None:
     workspace = team_workspace
     seed(workspace, notes=3)
@@ -758,6 +759,7 @@ def another_name_for(ws: Workspace) -> str:
     return other
 
 
+@pytest.mark.slow
 def test_sixteen_writers_across_two_names_for_the_log_lose_nothing(team_workspace: Workspace) -> None:
     """Sixteen processes, half of them through each name, released at once: a hundred notes each."""
     ws = team_workspace
@@ -810,6 +812,7 @@ def long_incident(ws: Workspace, events: int) -> str:
     return incident
 
 
+@pytest.mark.slow
 def test_sixteen_notes_at_once_on_a_long_incident_all_succeed(team_workspace: Workspace) -> None:
     """Folding 100,000 events takes a while; done inside the write lock, the writers queued behind it
     timed out as "log busy". Each must fold outside the lock and only catch up inside it."""
@@ -892,6 +895,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_reader_beside_five_hundred_writes(team_workspace: Workspace) -> None:
     workspace = team_workspace
     (incident,) = seed(workspace)
@@ -1073,6 +1077,7 @@ def test_a_symlinked_side_file_is_refused_and_its_target_left_alone(workspace: W
 # --------------------------------------------------------------------------- backup
 
 
+@pytest.mark.slow
 def test_backups_taken_during_writes_are_consistent(workspace: Workspace) -> None:
     (incident,) = seed(workspace, notes=5)
     stop = workspace.root / "stop"
