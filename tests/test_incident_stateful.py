@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from budget import examples
 from conftest import is_pg, raw
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -175,6 +176,9 @@ def test_incident_engine(backend: str, tmp_path: Path) -> None:
     run_state_machine_as_test(
         lambda: IncidentMachine(new_log),
         settings=settings(
-            max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=examples(40),
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
         ),
     )

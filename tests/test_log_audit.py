@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 import pytest
 import tamper
+from budget import examples
 from conftest import REPO, Workspace, fresh_database, is_pg, raw, rows, subprocess_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -764,7 +765,7 @@ GOLDEN_E_ACUTE_HASH = "sha256:b3a092a6af48807fa9482b2ee140105575daa26d5b24b3c0e6
 # --------------------------------------------------------------------------- hypothesis
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_canonical_numbers_are_ecmascript_numbers(value: float) -> None:
     """Shortest digits that read back to the same double, plain notation exactly in [1e-6, 1e21)."""
@@ -814,7 +815,7 @@ def test_payloads_round_trip_through_the_log(backend: str) -> None:
     added = {"db_user": log.signed_in_user()} if is_pg(backend) else {}
     actors = texts.filter(lambda text: "\x00" not in text) if is_pg(backend) else texts
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=data_payloads, actor=actors, incident=st.sampled_from(["INC-1", "INC-2", "inc-\u00e9"]))
     def round_trip(data: dict[str, Any], actor: str, incident: str) -> None:
         with log.write() as writer:
@@ -849,7 +850,7 @@ field_text = st.text(max_size=16) | st.sampled_from(['"', "\\", "\x7f", "\x00", 
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     seq=st.integers(min_value=1, max_value=2**53),
     incident=field_text,

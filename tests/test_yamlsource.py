@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -274,7 +275,7 @@ def test_merge_keys_merge_and_explicit_keys_win() -> None:
     assert plain_value(result.document)["item"] == {"x": 1, "y": 3}  # type: ignore[index]
 
 
-@settings(max_examples=300, deadline=1000)
+@settings(max_examples=examples(300), deadline=1000)
 @given(st.binary(max_size=2048))
 def test_any_bytes_give_problems_or_a_document_never_an_exception(data: bytes) -> None:
     start = time.perf_counter()
@@ -286,7 +287,7 @@ def test_any_bytes_give_problems_or_a_document_never_an_exception(data: bytes) -
     assert time.perf_counter() - start < 1.0
 
 
-@settings(max_examples=300, deadline=1000)
+@settings(max_examples=examples(300), deadline=1000)
 @given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#\n ,?1.%@`")), max_size=300))
 def test_yaml_like_text_never_escapes_as_an_exception(text: str) -> None:
     load_text(text, "fuzz.yaml")
