@@ -11,4 +11,4 @@ HYPOTHESIS_DEFAULT = 100
 def examples(ci: int) -> int:
     """A property test's max_examples: `ci` in the CI pass, and as many times more as the loaded profile raises the
     default (HYPOTHESIS_PROFILE=nightly: 200 times). A plain @settings(max_examples=N) would hide every profile."""
-    return max(1, ci * settings.default.max_examples // HYPOTHESIS_DEFAULT)
+    return max(1, ci * settings().max_examples // HYPOTHESIS_DEFAULT)

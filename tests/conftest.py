@@ -113,7 +113,7 @@ class Workspace:
         assert code == 0, f"{args} exited {code}: {err}"
         return out
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:  # a JSON document, whatever the command prints
         import json
 
         return json.loads(self.ok(*args, "--json"))

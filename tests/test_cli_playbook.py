@@ -192,7 +192,8 @@ def test_unexpected_error_writes_a_crash_report_and_exits_3(tmp_path: Path) -> N
 def test_large_sets_validate_in_parallel_with_the_same_answers(tmp_path: Path) -> None:
     import datetime as dt
 
-    from crisisctl.playbook.catalog import PARALLEL_THRESHOLD, discover, validate_files
+    from crisisctl.playbook.catalog import PARALLEL_THRESHOLD, validate_files
+    from crisisctl.playbook.files import discover
     from crisisctl.render.templatecheck import TemplateChecker
 
     for index in range(PARALLEL_THRESHOLD + 6):
@@ -220,7 +221,8 @@ def test_validating_leaves_no_reference_cycles_behind(tmp_path: Path) -> None:
     import datetime as dt
     import gc
 
-    from crisisctl.playbook.catalog import discover, validate_files
+    from crisisctl.playbook.catalog import validate_files
+    from crisisctl.playbook.files import discover
     from crisisctl.render.templatecheck import TemplateChecker
 
     repo = Path(__file__).resolve().parent.parent

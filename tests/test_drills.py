@@ -16,7 +16,8 @@ from conftest import REPO, Workspace, in_terminal, subprocess_env, wait_for_exit
 
 from crisisctl.clock import parse_time
 from crisisctl.output.drills import drill_status_rows
-from crisisctl.playbook.catalog import discover, validate_files
+from crisisctl.playbook.catalog import validate_files
+from crisisctl.playbook.files import discover
 
 SCENARIO = """\
 apiVersion: crisisctl/v1

@@ -66,7 +66,11 @@ def corrupt(ws: Workspace) -> Callable[[], None]:
     damaged = bytearray(backup)
     damaged[0:16] = b"this is no log!!"
     ws.db.write_bytes(bytes(damaged))
-    return lambda: ws.db.write_bytes(backup)
+
+    def restore() -> None:
+        ws.db.write_bytes(backup)
+
+    return restore
 
 
 def hold_lock(ws: Workspace) -> Callable[[], None]:

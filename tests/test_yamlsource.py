@@ -13,7 +13,16 @@ from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crisisctl.playbook.yamlsource import MAX_FILE_BYTES, load_bytes, load_file, load_text, plain_value
+from crisisctl.playbook.yamlsource import (
+    MAX_FILE_BYTES,
+    YMap,
+    YScalar,
+    YSeq,
+    load_bytes,
+    load_file,
+    load_text,
+    plain_value,
+)
 
 
 def rules(result) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
@@ -185,8 +194,8 @@ def test_a_libyaml_without_a_nesting_limit_is_not_used_to_compose(build: str, re
 @pytest.mark.parametrize("text", ["a: ! 12\n", "a: ! yes\n", 'a: ! "12"\n', "a: &k ! 12\n"])
 def test_the_non_specific_tag_keeps_the_text(text: str) -> None:
     result = load_text(text, "tag.yaml")
-    assert result.problems == []
-    assert plain_value(result.document)["a"] in ("12", "yes")  # type: ignore[index]
+    assert result.problems == [] and result.document is not None
+    assert plain_value(result.document)["a"] in ("12", "yes")
 
 
 def test_numbers_too_long_for_a_plan_stay_text_or_are_refused_when_tagged() -> None:
@@ -230,19 +239,24 @@ def test_yaml_11_surprises_keep_the_written_text(raw: str, value: object) -> Non
     result = load_text(f"title: {raw}\n", "s.yaml")
     assert result.document is not None
     node = result.document.items["title"]
+    assert isinstance(node, YScalar)
     assert node.value == value
     assert node.raw == raw and node.plain
 
 
 def test_quoted_values_stay_text() -> None:
     result = load_text("title: 'no'\nversion: \"1.10\"\n", "q.yaml")
-    assert plain_value(result.document) == {"title": "no", "version": "1.10"}  # type: ignore[arg-type]
+    assert result.document is not None
+    assert plain_value(result.document) == {"title": "no", "version": "1.10"}
 
 
 def test_positions_are_one_based() -> None:
     result = load_text("a:\n  b: [x, y]\n", "p.yaml")
     assert result.document is not None
-    b = result.document.items["a"].items["b"]  # type: ignore[union-attr]
+    a = result.document.items["a"]
+    assert isinstance(a, YMap)
+    b = a.items["b"]
+    assert isinstance(b, YSeq)
     assert (b.line, b.column) == (2, 6)
     assert (b.items[1].line, b.items[1].column) == (2, 10)
 
@@ -272,7 +286,8 @@ def test_utf8_bom_is_accepted() -> None:
 
 def test_merge_keys_merge_and_explicit_keys_win() -> None:
     result = load_text("base: &b {x: 1, y: 2}\nitem:\n  <<: *b\n  y: 3\n", "m.yaml")
-    assert plain_value(result.document)["item"] == {"x": 1, "y": 3}  # type: ignore[index]
+    assert result.document is not None
+    assert plain_value(result.document)["item"] == {"x": 1, "y": 3}
 
 
 @settings(max_examples=examples(300), deadline=1000)
