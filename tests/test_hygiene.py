@@ -123,3 +123,23 @@ def test_the_home_guard_names_what_crisisctl_wrote_in_its_real_folders(
     noted = crisisctl(*where, "note", "INC-1", "written by a second process", cwd=tmp_path)
     assert noted.returncode == 0, noted.stderr
     assert str(log) in guard.changed() or f"{log}-wal" in guard.changed()
+
+
+def test_the_test_suite_needs_none_of_the_dev_tools() -> None:
+    # The README's test command runs after `pip install -e '.[test]'` alone: ruff, mypy and coverage are in the
+    # dev dependency group, which only CI and developers install.
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    dev = {requirement.split("=")[0].split(">")[0].split("<")[0] for requirement in project["dependency-groups"]["dev"]}
+    assert {"ruff", "mypy", "coverage"} <= dev
+    test_extra = " ".join(project["project"]["optional-dependencies"]["test"])
+    assert not [tool for tool in dev if tool in test_extra]
+    imported = set()
+    for path in TESTS.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module.split(".")[0])
+    assert not imported & {"ruff", "mypy", "coverage"}
