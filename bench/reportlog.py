@@ -256,8 +256,8 @@ def _plan(rng: random.Random, playbook: Playbook, outage: Outage, inputs: dict[s
         planned.append(Planned(at, at + dt.timedelta(seconds=rng.uniform(0.05, 2)), kind, actor, data))
 
     # Roles: filled in the first minutes, then handed over at every shift change.
-    for role, offset in (("tech-lead", 1), ("comms-lead", 2), ("scribe", 3), ("cs-lead", 4)):
-        add(minutes(offset), ev.ROLE_ASSIGNED, "@incident-lead", {"role": role, "person": ROSTER[role][0]})
+    for role, minute in (("tech-lead", 1), ("comms-lead", 2), ("scribe", 3), ("cs-lead", 4)):
+        add(minutes(minute), ev.ROLE_ASSIGNED, "@incident-lead", {"role": role, "person": ROSTER[role][0]})
     shift = SHIFT
     while shift < duration + minutes(60):
         for role in ("incident-lead", "tech-lead", "comms-lead", "scribe"):

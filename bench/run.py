@@ -31,6 +31,7 @@ CACHE_DIR = BENCH_DIR / "results"  # git-ignored; holds the cached big log and r
 PLAYBOOK_COPIES = 1000
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_MIB = 40  # peak memory budget of a non-interactive command
+SMOKE_INCIDENTS = 300  # the big log of a --smoke run: 300 incidents, 3,000 events, built in a fraction of a second
 
 
 # --- What is measured -------------------------------------------------------------------------------------------
@@ -215,6 +216,7 @@ class Setup:
     samples: Path
     templates: Path
     workdir: Path
+    smoke: bool = False  # small fixtures, built in the session's folder and not cached
     progress: Callable[[str], None] = field(default=lambda message: None, compare=False)
     notes: dict[str, Any] = field(default_factory=dict, compare=False)
     cleanups: list[Callable[[], None]] = field(default_factory=list, compare=False)  # run when the session ends
@@ -303,7 +305,11 @@ def big_log(setup: Setup) -> tuple[Any, Path]:
     The cached file is never written: rows that write (note, step done) append to the copy in `setup.workdir`,
     which therefore grows by one event per write run (a few dozen per session, against a million).
     """
-    log = bench_module("biglog").ensure(CACHE_DIR, setup.progress)
+    biglog = bench_module("biglog")
+    if setup.smoke:
+        log = biglog.ensure(setup.workdir / "cache", setup.progress, incidents=SMOKE_INCIDENTS)
+    else:
+        log = biglog.ensure(CACHE_DIR, setup.progress)
     built = "from cache" if log.cached else "built"
     setup.progress("")
     print(
@@ -336,7 +342,7 @@ def report_log(setup: Setup) -> tuple[Any, Path]:
     The post-mortem rows only read, but opening a log may touch its -wal and -shm files: the copy keeps the cache
     and its folder as they are.
     """
-    log = bench_module("reportlog").ensure(CACHE_DIR, setup.progress)
+    log = bench_module("reportlog").ensure(setup.workdir / "cache" if setup.smoke else CACHE_DIR, setup.progress)
     setup.progress("")
     sizes = ", ".join(f"{incident} {events:,} events" for incident, events in log.incidents.items())
     built = "from cache" if log.cached else "built"
@@ -552,6 +558,14 @@ def peak_mib(command: Command, cwd: Path, env: dict[str, str]) -> float | None:
     return maxrss / per_mib
 
 
+def smoke(commands: Sequence[Command], cwd: Path, progress: Callable[[str], None]) -> None:
+    """Each command once, as the timed runs would run it; a BenchError names the first that does not exit 0."""
+    env = child_env(pycache=cwd / "pycache")
+    for command in commands:
+        progress(f"running {command.bench.name}")
+        check_once(command, cwd, env | dict(command.bench.env))
+
+
 def schedule(runs: int, rounds: int) -> set[int]:
     """The rounds (0-based) in which a command with `runs` runs takes part, spread evenly."""
     return {j * rounds // runs for j in range(runs)}
@@ -720,6 +734,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--check", action="store_true", help="exit 1 when any target is missed")
     parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"run every row once on small fixtures (a big log of {SMOKE_INCIDENTS} incidents), checking only that "
+        "each exits 0: no timing, no verdicts, no results file (CI runs this so that the benchmark keeps working)",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         metavar="TEXT",
@@ -783,13 +803,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="crisisctl-bench-") as tmp:
             workdir = Path(tmp)
             setup = Setup(
-                samples=args.samples.resolve(), templates=args.templates.resolve(), workdir=workdir, progress=progress
+                samples=args.samples.resolve(),
+                templates=args.templates.resolve(),
+                workdir=workdir,
+                smoke=args.smoke,
+                progress=progress,
             )
             progress("building fixtures")
             try:
                 commands = resolve(
                     runnable(select(BENCHMARKS + PG_BENCHMARKS, args.only)), args.rounds, Fixtures(setup)
                 )
+                if args.smoke:
+                    smoke(commands, workdir, progress)
+                    progress("")
+                    took = time.perf_counter() - started
+                    print(f"bench: smoke run of {len(commands)} rows: each exited 0 ({took:.1f} s)")
+                    return 0
                 results = measure(commands, args.rounds, workdir, progress)
             finally:
                 for cleanup in setup.cleanups:

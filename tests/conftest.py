@@ -12,32 +12,25 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import pytest
+from homeguard import RealFolders, crisisctl_folders
 from hypothesis import settings
 
-# A short pass in CI; HYPOTHESIS_PROFILE=nightly for a long one (docs/reliability.md).
+# A short pass in CI; HYPOTHESIS_PROFILE=nightly for a long one (docs/reliability.md). A test that sets its own
+# max_examples takes it from tests/budget.py's examples(), which scales it by this profile's max_examples.
 settings.register_profile("ci", print_blob=True)
 settings.register_profile("nightly", max_examples=20_000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
-_REAL_DIRS = [
-    platformdirs.user_data_path("crisisctl", appauthor=False),
-    platformdirs.user_cache_path("crisisctl", appauthor=False),
-    platformdirs.user_config_path("crisisctl", appauthor=False),
-]
-
-
-def _snapshot() -> dict[Path, float | None]:
-    return {path: (path.stat().st_mtime if path.exists() else None) for path in _REAL_DIRS}
+_REAL_FOLDERS = crisisctl_folders()  # read before any test points HOME elsewhere
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point HOME and the XDG folders at a fresh folder; fail if the real ones changed."""
+    """Point HOME and the XDG folders at a fresh folder; fail if anything in crisisctl's real folders changed."""
     home = tmp_path_factory.mktemp("home")
-    before = _snapshot()
+    real = RealFolders(_REAL_FOLDERS)
     monkeypatch.setenv("HOME", str(home))
     for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(variable, str(home / variable.lower()))
@@ -53,7 +46,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     # Every test has a HOME of its own, so its team-log commands start an agent of their own: let it end soon.
     monkeypatch.setenv("CRISISCTL_AGENT_IDLE", "3")
     yield home
-    assert _snapshot() == before, "a test touched the real crisisctl data, cache or config folder"
+    changed = real.changed()
+    assert not changed, f"a test touched crisisctl's real data, config, cache or state folder: {changed}"
 
 
 @pytest.fixture
@@ -119,7 +113,7 @@ class Workspace:
         assert code == 0, f"{args} exited {code}: {err}"
         return out
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:  # a JSON document, whatever the command prints
         import json
 
         return json.loads(self.ok(*args, "--json"))

@@ -234,6 +234,7 @@ def test_a_folder_others_may_enter_is_not_used(ws: Workspace) -> None:
     assert not through_agent(ok(ws, "note", incident, "alone"))
 
 
+@pytest.mark.slow
 def test_the_agent_ends_when_idle_and_takes_its_socket_along(ws: Workspace) -> None:
     declared(ws)
     path = socket_of(ws)

@@ -369,6 +369,7 @@ def test_the_subject_is_checked_as_rendered_even_when_its_tags_span_lines(
         assert out.startswith("Subject: Update for EU customers")
 
 
+@pytest.mark.slow
 def test_a_refused_login_never_shows_the_password(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from budget import examples
 from conftest import subprocess_env
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -284,7 +285,7 @@ def test_help_lists_every_category() -> None:
 TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=60)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(title=TEXT, owner=TEXT)
 @example(title="yes", owner="ok.")
 @example(title="No", owner="x\\y")

@@ -234,7 +234,7 @@ def test_a_writer_cannot_forge_who_recorded_an_event_nor_bend_the_list(pg_worksp
             _raw_event(connection, incident, '{"db_user":"alice","text":"I was never here"}')
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):
             _raw_event(connection, incident, "{")  # not JSON: no reader may choke on it
-        me = connection.execute("SELECT session_user").fetchone()[0]
+        (me,) = connection.execute("SELECT session_user").fetchall()[0]
         with pytest.raises(psycopg.errors.RaiseException, match="server's time"):
             _raw_event(connection, incident, json.dumps({"db_user": me}), "2099-01-01T00:00:00.000000Z")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -311,7 +311,7 @@ def test_init_team_by_an_owner_who_may_not_create_roles_changes_nothing(pg_works
     assert code == 4 and "CREATEROLE" in err, err
     assert ws.json("incidents") == []
     with psycopg.connect(ws.target, autocommit=True) as connection:
-        assert connection.execute("SELECT to_regclass('crisisctl_schema')").fetchone()[0] is None
+        assert connection.execute("SELECT to_regclass('crisisctl_schema')").fetchall() == [(None,)]
 
 
 def test_config_toml_names_the_log_below_the_flag_and_the_variable(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from conftest import Workspace, crisisctl
@@ -39,7 +40,7 @@ def add_triggered_playbook(ws: Workspace) -> None:
     add_playbook(ws, "surge", SURGE_TRIGGERS)
 
 
-def signals_file(ws: Workspace, signals: dict[str, object]) -> str:
+def signals_file(ws: Workspace, signals: Mapping[str, object]) -> str:
     path = ws.root / "signals.json"
     path.write_text(json.dumps(signals), encoding="utf-8")
     return str(path)

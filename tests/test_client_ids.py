@@ -24,11 +24,11 @@ def _rows(target: str, query: str) -> list[tuple[Any, ...]]:
 
         with psycopg.connect(target, autocommit=True) as connection:
             return connection.execute(query).fetchall()
-    connection = sqlite3.connect(target)
+    database = sqlite3.connect(target)
     try:
-        return connection.execute(query).fetchall()
+        return database.execute(query).fetchall()
     finally:
-        connection.close()
+        database.close()
 
 
 def _execute(target: str, statement: str) -> None:
@@ -38,11 +38,11 @@ def _execute(target: str, statement: str) -> None:
         with psycopg.connect(target, autocommit=True) as connection:
             connection.execute(statement)
         return
-    connection = sqlite3.connect(target, isolation_level=None)
+    database = sqlite3.connect(target, isolation_level=None)
     try:
-        connection.execute(statement)
+        database.execute(statement)
     finally:
-        connection.close()
+        database.close()
 
 
 def test_every_event_carries_its_invocations_client_id_and_a_copy_keeps_it(team_workspace: Workspace) -> None:

@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Workspace, declare, read_digest
 
 from crisisctl.dsn import masked
@@ -143,6 +144,7 @@ def _copy_peak(tmp_path: Path, events: int) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_the_copy_streams_so_memory_does_not_grow_with_the_log(tmp_path: Path) -> None:
     small, large = _copy_peak(tmp_path, 10_000), _copy_peak(tmp_path, 60_000)
     assert large < 2 * small, (small, large)  # six times the events, not six times the memory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import REPO, Workspace, crisisctl
 from test_drills import SCENARIO
@@ -25,7 +26,7 @@ def with_when(ws: Workspace) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("    due: 2h\n", WHEN, 1), encoding="utf-8")
 
 
-def results(ws: Workspace, *args: str) -> tuple[int, dict[str, dict[str, object]]]:
+def results(ws: Workspace, *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
     code, out, err = ws.run("drill", "test", "--json", *args)
     assert "Traceback" not in err
     payload = json.loads(out)

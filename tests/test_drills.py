@@ -16,7 +16,8 @@ from conftest import REPO, Workspace, in_terminal, subprocess_env, wait_for_exit
 
 from crisisctl.clock import parse_time
 from crisisctl.output.drills import drill_status_rows
-from crisisctl.playbook.catalog import discover, validate_files
+from crisisctl.playbook.catalog import validate_files
+from crisisctl.playbook.files import discover
 
 SCENARIO = """\
 apiVersion: crisisctl/v1
@@ -230,6 +231,7 @@ def test_bundled_scenarios_exist_for_every_playbook() -> None:
     assert covered == playbooks
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 def test_drill_run_in_a_real_terminal_shows_injects_records_their_facts_and_survives_ctrl_c(
     workspace: Workspace,

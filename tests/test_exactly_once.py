@@ -375,6 +375,7 @@ def test_a_new_draft_after_a_cut_short_send_does_not_block_settling_it(workspace
     assert rows(workspace)[("customer-notice", "en")]["status"] == "drafted"  # the new text waits for approvals
 
 
+@pytest.mark.slow
 def test_a_send_still_under_way_is_neither_resent_nor_settled_without_force(ws: Workspace, config: Path) -> None:
     handler = SlowCollector(seconds=2.5)
     with SmtpServer(free_port(), handler) as server:
@@ -391,6 +392,7 @@ def test_a_send_still_under_way_is_neither_resent_nor_settled_without_force(ws: 
     assert rows(ws)[("plain-notice", None)]["status"] == "sent"
 
 
+@pytest.mark.slow
 def test_a_delivery_settled_as_failed_while_it_went_out_is_corrected_by_its_outcome(
     ws: Workspace, config: Path
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +52,7 @@ conditions = st.recursive(
 signal_maps = st.dictionaries(names, scalars, max_size=5)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(conditions, signal_maps)
 def test_conditions_evaluate_any_values_as_data(data: dict[str, Any], signals: dict[str, Any]) -> None:
     try:
@@ -63,7 +64,7 @@ def test_conditions_evaluate_any_values_as_data(data: dict[str, Any], signals: d
     assert result.missing <= {"a", "b", "rate", "rate_baseline", "missing"}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.binary(max_size=1024))
 def test_signals_files_of_any_bytes_load_or_give_problems(data: bytes) -> None:
     start = time.perf_counter()
@@ -101,7 +102,7 @@ def mutated_scenarios(draw: st.DrawFn) -> str:
     return yaml.safe_dump(mutate(draw, draw(st.sampled_from(SCENARIOS))), allow_unicode=True)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_scenarios())
 def test_mutated_scenarios_get_problems_not_exceptions(text: str) -> None:
     start = time.perf_counter()

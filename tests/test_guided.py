@@ -65,6 +65,7 @@ class Terminal:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 def test_a_newcomer_runs_an_incident_to_resolution_with_run_alone(workspace: Workspace) -> None:
     me = getpass.getuser()

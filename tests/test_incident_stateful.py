@@ -14,6 +14,8 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from budget import examples
 from conftest import is_pg, raw
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -25,12 +27,22 @@ from crisisctl.incident.listing import INCIDENT_LIST_RULE
 from crisisctl.incident.records import NewEvent
 from crisisctl.incident.service import Declaration, IncidentService, incident_row, playbook_data_json
 from crisisctl.incident.state import apply_newer, fold
+from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import validate_playbook
 from crisisctl.playbook.yamlsource import load_file
 from crisisctl.store.opening import open_log
 
 BASE = Path(__file__).parent / "corpus" / "base-playbook.yaml"
-PLAYBOOK = validate_playbook(load_file(BASE), dt.date(2026, 11, 25)).playbook
+
+
+def _base_playbook() -> Playbook:
+    playbook = validate_playbook(load_file(BASE), dt.date(2026, 11, 25)).playbook
+    assert playbook is not None, "the corpus's base playbook is valid"
+    return playbook
+
+
+PLAYBOOK = _base_playbook()
+assert PLAYBOOK is not None
 assert PLAYBOOK is not None
 START = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
@@ -158,6 +170,7 @@ class IncidentMachine(RuleBasedStateMachine):
             log.close()
 
 
+@pytest.mark.slow
 def test_incident_engine(backend: str, tmp_path: Path) -> None:
     numbers = itertools.count()
 
@@ -171,8 +184,11 @@ def test_incident_engine(backend: str, tmp_path: Path) -> None:
         return backend
 
     run_state_machine_as_test(
-        lambda: IncidentMachine(new_log),
+        lambda: IncidentMachine(new_log),  # type: ignore[arg-type]  # a factory, as documented; typed as the class
         settings=settings(
-            max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=examples(40),
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
         ),
     )

@@ -314,6 +314,7 @@ def test_missing_samples_are_refused_with_a_hint(tmp_path: Path) -> None:
     assert caught.value.hint and "reinstall" in caught.value.hint
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_the_samples_and_init_works_from_it(tmp_path: Path) -> None:
     """Build the real wheel, then run `init` from it alone: the force-include and samples_root() agree."""
     built = subprocess.run(

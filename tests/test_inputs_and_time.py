@@ -151,6 +151,7 @@ def run_at(ws: Workspace, clock: dt.datetime, *args: str) -> subprocess.Complete
     return crisisctl(*ws.args(), *args, cwd=ws.root, CRISISCTL_FAKE_NOW=clock.isoformat())
 
 
+@pytest.mark.slow
 def test_an_incident_declared_by_a_fast_clock_stays_writable_once_the_clock_is_set_right(
     workspace: Workspace,
 ) -> None:

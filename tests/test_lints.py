@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Workspace, crisisctl
@@ -57,12 +58,12 @@ def warnings_of(
     return warnings
 
 
-def sarif_of(capsys: pytest.CaptureFixture[str], path: Path, templates: Path | None = None) -> dict[str, object]:
-    sarif: dict[str, object] = json.loads(validate(capsys, path, "sarif", templates))
+def sarif_of(capsys: pytest.CaptureFixture[str], path: Path, templates: Path | None = None) -> dict[str, Any]:
+    sarif: dict[str, Any] = json.loads(validate(capsys, path, "sarif", templates))
     return sarif
 
 
-def assert_sarif_structure(sarif: dict[str, object]) -> list[dict[str, object]]:
+def assert_sarif_structure(sarif: dict[str, Any]) -> list[dict[str, Any]]:
     """What the SARIF tests check of every report: 2.1.0, rules indexed, a located result each."""
     assert sarif["version"] == "2.1.0"
     (run,) = sarif["runs"]
@@ -75,7 +76,7 @@ def assert_sarif_structure(sarif: dict[str, object]) -> list[dict[str, object]]:
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
         for suppression in result.get("suppressions", []):
             assert suppression == {"kind": "inSource"}
-    results: list[dict[str, object]] = run["results"]
+    results: list[dict[str, Any]] = run["results"]
     return results
 
 
@@ -84,7 +85,7 @@ def test_warning_is_reported_with_rule_and_position_in_every_format(
     case: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     match = EXPECT.match(case.read_text(encoding="utf-8"))
-    assert match, f"{case.name} must start with `# expect: RULE at LINE:COLUMN`"
+    assert match is not None, f"{case.name} must start with `# expect: RULE at LINE:COLUMN`"
     rule, line, column = match.group(1), int(match.group(2)), int(match.group(3))
     found = [(w["rule"], w["line"], w["column"]) for w in warnings_of(capsys, case)]
     assert (rule, line, column) in found, f"expected {rule} at {line}:{column}, got {found}"
@@ -101,7 +102,8 @@ def test_every_warning_case_is_otherwise_clean(capsys: pytest.CaptureFixture[str
     """One defect per case: the base playbook gives no warning, so each case's warnings are its defect's."""
     base = CORPUS / "base-playbook.yaml"
     assert warnings_of(capsys, base) == []
-    covered = {EXPECT.match(case.read_text(encoding="utf-8")).group(1) for case in CASES}
+    matches = [EXPECT.match(case.read_text(encoding="utf-8")) for case in CASES]
+    covered = {match.group(1) for match in matches if match is not None}
     assert covered >= LINT_RULES - {"sms-length"}  # SMS lengths are measured below, at their limits
 
 
@@ -301,8 +303,8 @@ def test_an_ignore_comment_for_another_rule_silences_nothing(
 
 
 def test_one_comment_can_ignore_several_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = (CORPUS / "warnings" / "drill-banner.yaml").read_text(encoding="utf-8").splitlines(keepends=True)[1:]
-    text = "".join(text).replace(
+    lines = (CORPUS / "warnings" / "drill-banner.yaml").read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+    text = "".join(lines).replace(
         "    approvals: [incident-lead]\n", "    approvals: [incident-lead]\n    locales: [en, fr]\n"
     )
     playbook = tmp_path / "p.yaml"

@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 import pytest
 import tamper
+from budget import examples
 from conftest import REPO, Workspace, fresh_database, is_pg, raw, rows, subprocess_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -296,6 +297,7 @@ def test_kept_anchors_name_the_first_event_a_consistent_rewrite_changed(log: tup
     assert kept.read_text(encoding="utf-8") == saved
 
 
+@pytest.mark.slow
 def test_kept_anchors_grow_with_the_log_and_catch_a_cut(log: tuple[Workspace, int]) -> None:
     ws, total = log
     kept = ws.root / "anchors.txt"
@@ -763,7 +765,7 @@ GOLDEN_E_ACUTE_HASH = "sha256:b3a092a6af48807fa9482b2ee140105575daa26d5b24b3c0e6
 # --------------------------------------------------------------------------- hypothesis
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_canonical_numbers_are_ecmascript_numbers(value: float) -> None:
     """Shortest digits that read back to the same double, plain notation exactly in [1e-6, 1e21)."""
@@ -804,6 +806,7 @@ def _reordered(value: Any) -> Any:
     return value
 
 
+@pytest.mark.slow
 def test_payloads_round_trip_through_the_log(backend: str) -> None:
     """Through the store's own append and read. A team log adds the database user who signed in (db_user) to
     every event's data; its text columns hold no NUL, which no actor has (the command line, the environment
@@ -812,7 +815,7 @@ def test_payloads_round_trip_through_the_log(backend: str) -> None:
     added = {"db_user": log.signed_in_user()} if is_pg(backend) else {}
     actors = texts.filter(lambda text: "\x00" not in text) if is_pg(backend) else texts
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=data_payloads, actor=actors, incident=st.sampled_from(["INC-1", "INC-2", "inc-\u00e9"]))
     def round_trip(data: dict[str, Any], actor: str, incident: str) -> None:
         with log.write() as writer:
@@ -846,7 +849,8 @@ def test_payloads_round_trip_through_the_log(backend: str) -> None:
 field_text = st.text(max_size=16) | st.sampled_from(['"', "\\", "\x7f", "\x00", "\u2028", "\U0001f600", 'a"b', "\n"])
 
 
-@settings(max_examples=400, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(400), deadline=None)
 @given(
     seq=st.integers(min_value=1, max_value=2**53),
     incident=field_text,

@@ -39,7 +39,7 @@ from conftest import REPO, Workspace, is_pg, log_exists, raw, subprocess_env, wr
 
 from crisisctl.clock import SystemClock
 from crisisctl.incident.listing import INCIDENT_LIST_RULE
-from crisisctl.incident.records import NewEvent
+from crisisctl.incident.records import NewEvent, Verification
 from crisisctl.incident.service import Declaration, IncidentService, incident_row, playbook_data_json
 from crisisctl.incident.state import fold
 from crisisctl.playbook.catalog import find_playbook
@@ -54,9 +54,7 @@ TEMPLATES = REPO / "tests" / "corpus" / "templates"
 # --------------------------------------------------------------------------- helpers
 
 
-def cli(
-    ws: Workspace, *args: str, env: dict[str, str] | None = None, **popen: object
-) -> subprocess.CompletedProcess[str]:
+def cli(ws: Workspace, *args: str, env: dict[str, str] | None = None, **popen: Any) -> subprocess.CompletedProcess[str]:
     """`python -m crisisctl` in a real child process, with the isolated environment."""
     return subprocess.run(
         [sys.executable, "-m", "crisisctl", *ws.args(), *args],
@@ -65,7 +63,7 @@ def cli(
         env=subprocess_env(**(env or {})),
         cwd=ws.root,
         timeout=120,
-        **popen,  # type: ignore[arg-type]
+        **popen,
     )
 
 
@@ -127,7 +125,7 @@ def integrity(db: Path) -> str:
         return "\n".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
 
 
-def chain_ok(db: Path) -> eventlog.Verification:
+def chain_ok(db: Path) -> Verification:
     with plain(db) as connection:
         return eventlog.verify(connection)
 
@@ -408,17 +406,17 @@ def test_a_migrated_log_is_not_migrated_again(workspace: Workspace, monkeypatch:
     statements: list[str] = []
     real_connect = sqlite3.connect
 
-    def traced_connect(*args: object, **kwargs: object) -> sqlite3.Connection:
-        connection = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+    def traced_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = real_connect(*args, **kwargs)
         connection.set_trace_callback(statements.append)
         return connection
 
     monkeypatch.setattr(database, "migrate", no_migration)
-    monkeypatch.setattr(database.sqlite3, "connect", traced_connect)
+    monkeypatch.setattr(sqlite3, "connect", traced_connect)  # the module crisisctl.store.database connects with
     for _ in range(2):
-        connection = connect(workspace.db, create=False)
-        assert connection is not None
-        connection.close()
+        opened = connect(workspace.db, create=False)
+        assert opened is not None
+        opened.close()
     opening = [s for s in statements if s.upper().startswith(("CREATE", "BEGIN", "PRAGMA USER_VERSION =", "ALTER"))]
     assert opening == [], f"opening an up-to-date log wrote to it: {opening}"
     monkeypatch.undo()
@@ -684,6 +682,7 @@ ZYGOTE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_no_acknowledged_event(team_workspace: Workspace) -> None:
     workspace = team_workspace
     seed(workspace, notes=3)
@@ -758,6 +757,7 @@ def another_name_for(ws: Workspace) -> str:
     return other
 
 
+@pytest.mark.slow
 def test_sixteen_writers_across_two_names_for_the_log_lose_nothing(team_workspace: Workspace) -> None:
     """Sixteen processes, half of them through each name, released at once: a hundred notes each."""
     ws = team_workspace
@@ -810,6 +810,7 @@ def long_incident(ws: Workspace, events: int) -> str:
     return incident
 
 
+@pytest.mark.slow
 def test_sixteen_notes_at_once_on_a_long_incident_all_succeed(team_workspace: Workspace) -> None:
     """Folding 100,000 events takes a while; done inside the write lock, the writers queued behind it
     timed out as "log busy". Each must fold outside the lock and only catch up inside it."""
@@ -892,6 +893,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_reader_beside_five_hundred_writes(team_workspace: Workspace) -> None:
     workspace = team_workspace
     (incident,) = seed(workspace)
@@ -976,9 +978,9 @@ def _as_plain_owner() -> None:
             raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {capability})")
 
 
-def owner_only() -> dict[str, object]:
+def owner_only() -> dict[str, Any]:
     """Popen arguments that make file permissions count, for root (CI) and for everyone else."""
-    popen: dict[str, object] = {"preexec_fn": _as_plain_owner} if os.geteuid() == 0 else {}
+    popen: dict[str, Any] = {"preexec_fn": _as_plain_owner} if os.geteuid() == 0 else {}
     return popen
 
 
@@ -1073,6 +1075,7 @@ def test_a_symlinked_side_file_is_refused_and_its_target_left_alone(workspace: W
 # --------------------------------------------------------------------------- backup
 
 
+@pytest.mark.slow
 def test_backups_taken_during_writes_are_consistent(workspace: Workspace) -> None:
     (incident,) = seed(workspace, notes=5)
     stop = workspace.root / "stop"

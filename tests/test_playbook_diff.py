@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, Workspace
@@ -31,13 +32,13 @@ def repo_ws(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return workspace
 
 
-def diff(ws: Workspace, old: str, new: str) -> tuple[int, dict[str, object]]:
+def diff(ws: Workspace, old: str, new: str) -> tuple[int, dict[str, Any]]:
     code, out, err = ws.run("playbook", "diff", old, new, "--json")
     assert "Traceback" not in err, err
     return code, json.loads(out)
 
 
-def texts(payload: dict[str, object]) -> list[str]:
+def texts(payload: dict[str, Any]) -> list[str]:
     changes = payload["changes"]
     assert isinstance(changes, list)
     return [change["text"] for change in changes]

@@ -608,6 +608,7 @@ def test_report_failures_are_clean(workspace: Workspace, tmp_path: Path) -> None
     assert code == 2 and "does not exist" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_ten_thousand_events_are_all_in_the_reports(workspace: Workspace) -> None:
     """Large incidents render completely; their speed is measured by bench/run.py, not here."""
     import datetime as dt

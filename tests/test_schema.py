@@ -64,7 +64,7 @@ def validator() -> jsonschema.Draft202012Validator:
 
 
 def test_schema_is_valid_draft_2020_12(validator: jsonschema.Draft202012Validator) -> None:
-    assert validator.schema["$schema"].endswith("2020-12/schema")
+    assert isinstance(validator.schema, dict) and validator.schema["$schema"].endswith("2020-12/schema")
 
 
 def test_published_schema_files_match_the_code() -> None:

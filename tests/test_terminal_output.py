@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import IO, Any
 
 import pytest
 from conftest import Workspace, declare, event_count, subprocess_env
@@ -13,7 +14,7 @@ CHINESE = "客户数据已泄露"
 NOTE = f"{CHINESE} café 😀"
 
 
-def start(ws: Workspace, *args: str, stdout: object, **env: str) -> subprocess.Popen[bytes]:
+def start(ws: Workspace, *args: str, stdout: int | IO[Any], **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "crisisctl", *ws.args(), *args],
         stdout=stdout,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +72,7 @@ def mutated_playbooks(draw: st.DrawFn) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=draw(st.booleans()))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_playbooks())
 def test_mutated_playbooks_get_problems_not_exceptions(text: str) -> None:
     start = time.perf_counter()
