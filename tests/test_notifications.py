@@ -228,6 +228,47 @@ def test_steps_due_soon_and_overdue_go_to_their_owner(
     assert {item["target"] for item in told if item["kind"] == "assigned"} == {"ana-phone"}  # team: due/overdue only
 
 
+FOLLOWED = """\
+apiVersion: crisisctl/v1
+kind: Playbook
+id: followed
+version: "1.0.0"
+title: Late deliveries
+category: complaint-surge
+roles:
+  - id: incident-lead
+    title: Incident lead
+steps:
+  - id: answer
+    title: Answer every complainant
+    phase: contain
+    role: incident-lead
+    due: 2h
+  - id: revisit
+    title: Call back a sample of complainants
+    phase: recover
+    role: incident-lead
+    after: resolved
+    due: 1h
+"""
+
+
+def test_follow_up_work_falls_due_after_the_close_and_is_told_once(ops: Workspace, hook: Hook) -> None:
+    (ops.playbooks / "followed.yaml").write_text(FOLLOWED, encoding="utf-8")
+    payload = ops.json("declare", "followed", "--assign", "incident-lead=ana", "--at", "-1d")
+    assert isinstance(payload, dict)
+    incident = str(payload["id"])
+    ops.ok("step", "done", incident, "answer", "--at", "-23h")
+    ops.ok("resolve", incident, "--at", "-50m", "--summary", "backlog cleared")
+    ops.ok("close", incident, "--at", "-40m")
+    code, told, err = remind(ops)
+    assert code == 0, err
+    assert [item["kind"] for item in told] == ["due"]  # revisit, due 1h after the resolution: in 10 minutes
+    assert told[0]["title"].startswith(f"{incident} step revisit due at ")
+    assert remind(ops)[1] == []  # told once
+    assert len(events_of(ops, incident, "notification.sent")) == 1
+
+
 def test_a_notice_waiting_for_approval_is_told_to_the_approvers_role_holder(ops: Workspace, hook: Hook) -> None:
     incident = declare(ops, "--assign", "incident-lead=ana")
     remind(ops)

@@ -45,7 +45,10 @@ def remind_command(
     ctx: typer.Context,
     incidents: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[INCIDENT]...", help="Only these incidents (default: every open one)."),
+        typer.Argument(
+            metavar="[INCIDENT]...",
+            help="Only these incidents (default: every open one, and closed ones with follow-up work).",
+        ),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit: for cron or a systemd timer.")] = False,
     interval: Annotated[
@@ -54,6 +57,8 @@ def remind_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Tell the team what is due: declared, severity, roles, approvals, steps due or overdue, resolved.
+
+    Follow-up steps (`after: resolved`) are told when due, also after the close.
 
     Each notification goes to each configured target once: the intent is recorded in
     the log before it is posted, so two `remind` runs (or a run and `watch --notify`)
@@ -67,7 +72,7 @@ def remind_command(
     notifier = team_notifier(context)
     while True:
         try:
-            chosen = incidents or [row.id for row in context.log.incidents(include_closed=False, drill=None)]
+            chosen = incidents or notifier.incidents_to_watch()
             told = notifier.run(chosen, context.now())
         except LogError as error:
             if once:

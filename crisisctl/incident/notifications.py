@@ -30,12 +30,14 @@ class Notification:
 
 def planned(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[Notification]:
     """Everything worth telling now. Only the latest severity and each role's current holder are told: a change
-    made earlier has been overtaken. A closed incident tells nothing; a resolved one only that it is resolved."""
+    made earlier has been overtaken. After the resolution only follow-up work (`after: resolved`) falls due, so a
+    resolved incident tells that it is resolved and its follow-up deadlines, a closed one those deadlines alone."""
     if state.status == "closed":
-        return []
+        return _deadlines(state, playbook, now, follow_up_only=True)
     told = _declared(state) + _severity(state) + _assignments(state)
     if state.status == "resolved":
-        return [*told, _notification(state, "resolved", "resolved", "resolved", state.summary or "resolved")]
+        resolved = _notification(state, "resolved", "resolved", "resolved", state.summary or "resolved")
+        return [*told, resolved, *_deadlines(state, playbook, now, follow_up_only=True)]
     return (
         told + _approvals(state, playbook) + _deadlines(state, playbook, now) + _notice_deadlines(state, playbook, now)
     )
@@ -113,11 +115,15 @@ def _approvals(state: IncidentState, playbook: Playbook) -> list[Notification]:
     return found
 
 
-def _deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime) -> list[Notification]:
+def _deadlines(
+    state: IncidentState, playbook: Playbook, now: dt.datetime, *, follow_up_only: bool = False
+) -> list[Notification]:
     """Steps due within DUE_SOON, and overdue ones; a due time that moves is a new deadline, told again."""
     found = []
     for view in step_views(state, playbook, now):
         if view.due_at is None or view.status not in _WAITING_STEP or view.due_at - now > DUE_SOON:
+            continue
+        if follow_up_only and not view.step.follow_up:
             continue
         kind = "overdue" if view.overdue else "due"
         when = shown(view.due_at)

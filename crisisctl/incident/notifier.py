@@ -134,6 +134,20 @@ class TeamNotifier:
         self.post = post
         self.handles = handles  # person -> chat handle, from the roster, to mention them
 
+    def incidents_to_watch(self) -> list[str]:
+        """Every incident not closed, and each closed one whose playbook has follow-up work (`after: resolved`):
+        those deadlines count from the resolution, so they fall due after the close. Whether a pinned playbook
+        has follow-up work is read once per playbook version."""
+        follows: dict[tuple[str, str], bool] = {}
+        chosen = []
+        for row in self.service.log.incidents(include_closed=True, drill=None):
+            key = (row.playbook, row.playbook_version)
+            if row.status == "closed" and key not in follows:
+                follows[key] = any(step.follow_up for step in self.service.load(row.id)[1].steps)
+            if row.status != "closed" or follows[key]:
+                chosen.append(row.id)
+        return chosen
+
     def run(self, incident_ids: Sequence[str], real_now: dt.datetime) -> list[Told]:
         """One pass over the incidents: what is due to be told, told."""
         told = []
