@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import Workspace, declare, in_terminal, read_digest, subprocess_env, wait_for_exit
+from test_follow_up import FOLLOWED
 
 
 class Hook:
@@ -228,33 +229,9 @@ def test_steps_due_soon_and_overdue_go_to_their_owner(
     assert {item["target"] for item in told if item["kind"] == "assigned"} == {"ana-phone"}  # team: due/overdue only
 
 
-FOLLOWED = """\
-apiVersion: crisisctl/v1
-kind: Playbook
-id: followed
-version: "1.0.0"
-title: Late deliveries
-category: complaint-surge
-roles:
-  - id: incident-lead
-    title: Incident lead
-steps:
-  - id: answer
-    title: Answer every complainant
-    phase: contain
-    role: incident-lead
-    due: 2h
-  - id: revisit
-    title: Call back a sample of complainants
-    phase: recover
-    role: incident-lead
-    after: resolved
-    due: 1h
-"""
-
-
 def test_follow_up_work_falls_due_after_the_close_and_is_told_once(ops: Workspace, hook: Hook) -> None:
-    (ops.playbooks / "followed.yaml").write_text(FOLLOWED, encoding="utf-8")
+    revisit_in_an_hour = FOLLOWED.replace("    due: 7d\n", "    due: 1h\n")  # after the resolution
+    (ops.playbooks / "followed.yaml").write_text(revisit_in_an_hour, encoding="utf-8")
     payload = ops.json("declare", "followed", "--assign", "incident-lead=ana", "--at", "-1d")
     assert isinstance(payload, dict)
     incident = str(payload["id"])
