@@ -121,10 +121,10 @@ def run_command(
     Example: crisisctl drill run product-recall --scenario playbooks/scenarios/product-recall-tabletop.yaml --speed 60
     """
     from crisisctl.cli.facilitator import run_facilitator_screen
-    from crisisctl.incident.ids import INCIDENT_PREFIX, normalise_incident_id
+    from crisisctl.incident.ids import names_incident, normalise_incident_id
 
     context = app_context(ctx)
-    if target.upper().startswith(INCIDENT_PREFIX):
+    if names_incident(target):
         incident = normalise_incident_id(target)
         state, _ = context.service().load(incident)
         if not state.drill:

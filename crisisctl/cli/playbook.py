@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -82,8 +83,8 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Example: crisisctl playbook list --json
     """
     from crisisctl.output.payloads import playbook_summary
-    from crisisctl.output.plain import print_json
-    from crisisctl.output.views import playbook_table
+    from crisisctl.output.plain import plain_table, print_json
+    from crisisctl.output.views import PLAYBOOK_COLUMNS, playbook_plain_rows, playbook_table
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
@@ -109,7 +110,10 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         if any(w.rule == "review-overdue" for w in result.warnings):
             note = (note + "; " if note else "") + "review overdue"
         table_rows.append((result.playbook, result.file, note))
-    context.out.print(playbook_table(table_rows))
+    if sys.stdout.isatty():
+        context.out.print(playbook_table(table_rows))
+    else:
+        print(plain_table(PLAYBOOK_COLUMNS, playbook_plain_rows(table_rows)))
 
 
 @playbook_app.command("show")
