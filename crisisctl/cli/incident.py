@@ -132,9 +132,9 @@ def incidents(
     live: Annotated[bool, typer.Option("--live", help="Only live incidents (the default).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List live incidents, newest first (open and resolved ones unless --all).
+    """List incidents, newest first (open and resolved ones unless --all).
 
-    Drills are listed only with --drill, never among live incidents (as in stats);
+    Live incidents only: drills are listed with --drill, never mixed (as in stats);
     a line on standard error says how many were left out.
 
     Example: crisisctl incidents --drill --json
