@@ -54,8 +54,9 @@ def validate_command(
     """Check playbooks against format v1; exit 1 if any is invalid.
 
     Every problem in every file is reported with file:line:column, the field
-    path, a rule id and a hint. Drill scenarios in a scenarios/ folder beside
-    the playbooks are checked against their playbooks. Warnings never fail:
+    path, a rule id and a hint. Drill scenarios (`kind: Scenario`, and the
+    scenarios/ folder beside the playbooks) are checked against the playbook
+    they name, found among the files given or in the playbook folder. Warnings never fail:
     overdue reviews, deadlines the order of work cannot meet, and notices
     (locales, unset inputs, SMS length, drill banner) as rendered with sample
     facts. `# crisisctl: ignore[RULE]` on a line silences that warning there.
@@ -70,7 +71,14 @@ def validate_command(
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], all_kinds=True)
     checker = TemplateChecker(context.settings.templates)
-    report = validate_files(files, context.today(), checker.check, keep_models=False, notice_lint=checker.lint_notices)
+    report = validate_files(
+        files,
+        context.today(),
+        checker.check,
+        keep_models=False,
+        notice_lint=checker.lint_notices,
+        playbook_dir=context.settings.playbooks,
+    )
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))
