@@ -4,11 +4,13 @@ and incident ids and notes as people type them."""
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
-from conftest import REPO, Workspace, crisisctl, declare, event_count, subprocess_env
+from conftest import REPO, Workspace, crisisctl, declare, event_count, in_terminal, subprocess_env, wait_for_exit
 from rich.cells import cell_len
 
 LONG_PLAYBOOK = "customer-notification-for-long-identifiers-in-production-xy"
@@ -97,6 +99,34 @@ def test_incidents_in_a_pipe_align_chinese_titles_by_display_width(workspace: Wo
     assert_column(lines, "title", ["Checkout down", CHINESE_TITLE])
     assert_column(lines, "declared", ["20", "20"])  # after a title of eighteen two-cell characters
     assert [line.split()[3] for line in lines[1:]] == ["base", LONG_PLAYBOOK]
+
+
+def narrow_terminal_screen(ws: Workspace, *args: str) -> list[str]:
+    """The command run in a 60-column tmux pane: the screen's lines once it has ended."""
+    session = f"crisisctl-narrow-{time.monotonic_ns()}"
+    tmux = ["tmux", "-L", session]
+    status = ws.root / f"{session}.status"
+    command = in_terminal([sys.executable, "-m", "crisisctl", *ws.args(), *args], status)
+    env = subprocess_env(COLUMNS="60", LINES="40")
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "60", "-y", "40", *command], check=True, env=env)
+    try:
+        subprocess.run([*tmux, "set-option", "-t", session, "remain-on-exit", "on"], capture_output=True)
+        assert wait_for_exit(status) == "0"
+        screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    return screen.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_a_narrow_terminal_folds_long_ids_and_titles_instead_of_cutting_them(workspace: Workspace) -> None:
+    add_long_playbook(workspace)
+    screen = narrow_terminal_screen(workspace, "playbook", "list")
+    rows = [line.split("│") for line in screen if "│" in line]
+    assert "".join(row[0].strip() for row in rows) == "base" + LONG_PLAYBOOK
+    titles = "".join(row[3] for row in rows).replace(" ", "")
+    assert titles == "Baseplaybookforthedefectcorpus" + CHINESE_TITLE
+    assert "…" not in "\n".join(screen)
 
 
 def test_incidents_lists_drills_only_when_asked(workspace: Workspace) -> None:

@@ -49,14 +49,14 @@ def _unusable_line(unusable: list[str]) -> str:
 
 
 def matches_table(matches: list[TriggerMatch], missing: list[str], unusable: list[str]) -> Group:
-    """For a terminal: ids are folded onto a second line in a narrow one, never cut."""
+    """For a terminal: in a narrow one, long ids and comparisons fold onto more lines, never cut."""
     parts: list[object] = []
     if matches:
         table = Table(
             title="Triggers that fire (most severe first)", title_justify="left", show_edge=False, header_style="bold"
         )
         for column in MATCH_COLUMNS:
-            table.add_column(column, overflow="fold" if column in ("playbook", "trigger") else "ellipsis")
+            table.add_column(column, overflow="fold")
         for match in matches:
             fired_on = "\n".join(comparison_text(comparison) for comparison in match.fired_on)
             table.add_row(

@@ -20,10 +20,10 @@ PlaybookListing = list[tuple[Playbook | None, str, str]]  # (playbook or None if
 
 
 def playbook_table(rows: PlaybookListing) -> Table:
-    """One row per file; an id is folded onto a second line in a narrow terminal, never cut."""
+    """One row per file; in a narrow terminal a long id or title folds onto more lines, never cut."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for column in PLAYBOOK_COLUMNS:
-        table.add_column(column, overflow="fold" if column == "id" else "ellipsis")
+        table.add_column(column, overflow="fold")
     for playbook, file, note in rows:
         if playbook is None:
             table.add_row(_cell(file), "", "", "", Text(note, style="red"))
