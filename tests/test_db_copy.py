@@ -38,7 +38,7 @@ def _record_a_crisis(ws: Workspace) -> str:
 
 def _whole(ws: Workspace) -> tuple[Any, ...]:
     """Everything a reader sees: every incident (closed and drills too) and every event of each."""
-    listed = ws.json("incidents", "--all")
+    listed = ws.json("incidents", "--all") + ws.json("incidents", "--all", "--drill")
     assert isinstance(listed, list)
     return (listed, [ws.json("timeline", row["id"]) for row in listed])
 

@@ -191,3 +191,31 @@ def test_postmortem_asks_for_lessons_and_actions_at_a_terminal(workspace: Worksp
         "lesson: Page the on-call lead by phone, not only by chat",
         "action: Add a phone bridge to the outage playbook (owner: alice)",
     ]
+
+
+def test_postmortem_interactive_on_a_closed_incident_is_refused_without_a_terminal(workspace: Workspace) -> None:
+    workspace.ok("declare", "base", "--input", "affected_customers=1")
+    workspace.ok("resolve", "INC-1")
+    workspace.ok("close", "INC-1", "--force")
+    code, out, err = workspace.run("postmortem", "INC-1", "--interactive")
+    assert code == 1 and out == ""
+    assert "INC-1 is closed" in err and "crisisctl action add INC-1" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+def test_postmortem_interactive_refuses_a_closed_incident_before_asking_anything(workspace: Workspace) -> None:
+    workspace.ok("declare", "base", "--input", "affected_customers=1")
+    workspace.ok("resolve", "INC-1")
+    workspace.ok("close", "INC-1", "--force")
+    events = len(workspace.json("timeline", "INC-1"))
+    report = workspace.root / "pm.md"
+    command = [sys.executable, "-m", "crisisctl", *workspace.args(), "postmortem", "INC-1", "--interactive"]
+    terminal = Terminal([*command, "-o", str(report)], workspace.root / "pm.status")
+    try:
+        assert wait_for_exit(terminal.status_file) == "1"  # it ended on its own: no question waits for an answer
+        terminal.wait_for("INC-1 is closed")
+        assert "A lesson learned" not in terminal.screen() and "Traceback" not in terminal.screen()
+    finally:
+        terminal.close()
+    assert not report.exists()
+    assert len(workspace.json("timeline", "INC-1")) == events

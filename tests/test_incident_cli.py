@@ -79,7 +79,7 @@ def test_incidents_lists_open_ones_and_filters_drills(ws: Workspace) -> None:
     live = declare(ws)
     drill = declare(ws, "--drill")
     rows = ws.json("incidents")
-    assert [row["id"] for row in rows] == [drill, live]  # type: ignore[union-attr]
+    assert [row["id"] for row in rows] == [live]  # type: ignore[union-attr]
     assert set(rows[0]) == {"id", "playbook", "title", "severity", "status", "drill", "declared_at"}  # type: ignore[index]
     assert [row["id"] for row in ws.json("incidents", "--drill")] == [drill]  # type: ignore[union-attr]
     assert [row["id"] for row in ws.json("incidents", "--live")] == [live]  # type: ignore[union-attr]
@@ -282,9 +282,9 @@ def test_db_path_and_backup(workspace: Workspace, tmp_path: Path) -> None:
 
 
 def test_the_incident_list_in_a_pipe_is_plain_aligned_inert_text(ws: Workspace) -> None:
-    declare(ws, "--title", "Outage \x1b[2J [bold]x[/]")
+    declare(ws, "--drill", "--title", "Outage \x1b[2J [bold]x[/]")
     declare(ws, "--drill")
-    lines = ws.ok("incidents").splitlines()
+    lines = ws.ok("incidents", "--drill").splitlines()
     assert lines[0].split() == ["id", "status", "severity", "playbook", "title", "declared"]
     assert lines[1].startswith("INC-2  open") and "[DRILL]" in lines[1]
     assert "\\x1b[2J [bold]x[/]" in lines[2] and "\x1b" not in "".join(lines)

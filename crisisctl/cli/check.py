@@ -109,9 +109,13 @@ def check_command(
     checked = check_signals(report.playbooks, signals)
     _warn_unused(context, checked)
     if not as_json:
-        from crisisctl.output.triggers import matches_table
+        from crisisctl.output.triggers import matches_plain, matches_table
 
-        context.out.print(matches_table(checked.matches, checked.missing_metrics, checked.unusable_metrics))
+        shown = (checked.matches, checked.missing_metrics, checked.unusable_metrics)
+        if sys.stdout.isatty():
+            context.out.print(matches_table(*shown))
+        else:
+            print(matches_plain(*shown))
     state = _declare_best(context, checked, title=title, inputs=inputs, assign=assign, at=at) if declare else None
     if as_json:
         from crisisctl.output.incidents import incident_summary_payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,16 +38,23 @@ def list_command(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = F
     Example: crisisctl comms list INC-7
     """
     from crisisctl.incident.service import incident_now
-    from crisisctl.output.comms import communications_payload, communications_table
-    from crisisctl.output.plain import print_json
+    from crisisctl.output.comms import (
+        COMMUNICATION_COLUMNS,
+        communication_plain_rows,
+        communications_payload,
+        communications_table,
+    )
+    from crisisctl.output.plain import plain_table, print_json
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
     now = incident_now(state, context.now())
     if as_json:
         print_json(communications_payload(state, playbook, now))
-    else:
+    elif sys.stdout.isatty():
         context.out.print(communications_table(state, playbook, now))
+    else:
+        print(plain_table(COMMUNICATION_COLUMNS, communication_plain_rows(state, playbook, now)))
 
 
 @comms_app.command("draft")
@@ -149,8 +157,6 @@ def approve_command(
 
 def _read_and_confirm(context: AppContext, incident: str, communication: str, locale: str | None, role: str) -> str:
     """Show the draft at a terminal and ask; the digest of what was shown is what gets approved."""
-    import sys
-
     from crisisctl.errors import UsageError
 
     if not (context.stdin_is_tty and sys.stdout.isatty()):  # the text must reach the eyes that answer

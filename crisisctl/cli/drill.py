@@ -89,7 +89,9 @@ def start_command(
     The team then responds with the ordinary commands; `--at +35m` records
     actions at a stated drill time, which makes a drill scriptable.
 
-    Example: crisisctl drill start data-leak --scenario playbooks/scenarios/data-leak-tabletop.yaml
+    \b
+    Example: crisisctl drill start data-leak \\
+      --scenario playbooks/scenarios/data-leak-exposed-order-exports.yaml
     """
     from crisisctl.output.incidents import incident_summary_payload
     from crisisctl.output.plain import print_json
@@ -118,13 +120,15 @@ def run_command(
 
     Ctrl-C leaves the screen; nothing is lost and `drill run INC-N` continues.
 
-    Example: crisisctl drill run product-recall --scenario playbooks/scenarios/product-recall-tabletop.yaml --speed 60
+    \b
+    Example: crisisctl drill run product-recall --speed 60 \\
+      --scenario playbooks/scenarios/product-recall-listeria-pies.yaml
     """
     from crisisctl.cli.facilitator import run_facilitator_screen
-    from crisisctl.incident.ids import INCIDENT_PREFIX, normalise_incident_id
+    from crisisctl.incident.ids import names_incident, normalise_incident_id
 
     context = app_context(ctx)
-    if target.upper().startswith(INCIDENT_PREFIX):
+    if names_incident(target):
         incident = normalise_incident_id(target)
         state, _ = context.service().load(incident)
         if not state.drill:
@@ -227,7 +231,9 @@ def test_command(
     scenario's inputs, a notice whose template does not render, a deadline
     before an inject that switches the step on) fails the scenario. For CI.
 
-    Example: crisisctl drill test playbooks/scenarios/data-leak-exposed-order-exports.yaml --json
+    \b
+    Example: crisisctl drill test --json \\
+      playbooks/scenarios/data-leak-exposed-order-exports.yaml
     """
     from crisisctl.cli.drilltest import scenario_files, test_scenarios
     from crisisctl.errors import ExitCode

@@ -7,6 +7,7 @@ import questionary
 
 from crisisctl.cli.context import AppContext
 from crisisctl.errors import CrisisError, UsageError
+from crisisctl.incident.ids import names_incident
 from crisisctl.incident.service import IncidentService, incident_now
 from crisisctl.incident.state import IncidentState, next_steps, step_views
 from crisisctl.output.incidents import steps_table
@@ -40,7 +41,7 @@ def guided_run(context: AppContext, target: str | None, signals: Path | None) ->
             "in scripts use declare, step, comms and resolve, which take flags",
         )
     service = context.service()
-    incident = target if target and target.upper().startswith("INC-") else _declare(context, target, signals)
+    incident = target if target and names_incident(target) else _declare(context, target, signals)
     state, playbook = service.load(incident)
     context.out.print(f"{state.id}: {inert(state.title, keep_newlines=False)} — every answer is saved at once")
     while True:

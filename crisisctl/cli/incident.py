@@ -128,30 +128,40 @@ def say_declared(context: AppContext, state: "IncidentState") -> None:
 def incidents(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", help="Include closed incidents.")] = False,
-    drill: Annotated[bool, typer.Option("--drill", help="Only drills.")] = False,
-    live: Annotated[bool, typer.Option("--live", help="Only live incidents.")] = False,
+    drill: Annotated[bool, typer.Option("--drill", "--drills", help="Drills instead of live incidents.")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Only live incidents (the default).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List incidents, newest first (open and resolved ones unless --all).
 
-    Example: crisisctl incidents --live --json
+    Live incidents only: drills are listed with --drill, never mixed (as in stats);
+    a line on standard error says how many were left out.
+
+    Example: crisisctl incidents --drill --json
     """
     from crisisctl.output.plain import incident_plain_rows, incident_row_payload, plain_table, print_json
 
     if drill and live:
-        raise UsageError("--drill and --live exclude each other", "pass one of them, or neither for both")
+        raise UsageError("--drill and --live exclude each other", "pass --drill for drills, or neither for live ones")
     context = app_context(ctx)
-    rows = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
+    # Without a flag, one query for both kinds (what the list index serves): the drills are counted, not listed.
+    listed = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
+    rows = [row for row in listed if row.drill == drill]
     if as_json:
         print_json([incident_row_payload(row) for row in rows])
-    elif rows and not sys.stdout.isatty():
+        return
+    if rows and not sys.stdout.isatty():
         print(plain_table(("id", "status", "severity", "playbook", "title", "declared"), incident_plain_rows(rows)))
     elif rows:
         from crisisctl.output.incidents import incidents_table
 
         context.out.print(incidents_table(rows))
     else:
-        context.say("no incidents" + ("" if show_all else " open (add --all to include closed ones)"))
+        kind = "drills" if drill else "incidents"
+        context.say(f"no {kind}" + ("" if show_all else " open (add --all to include closed ones)"))
+    left_out = len(listed) - len(rows)
+    if left_out:  # on standard error: the list itself stays what scripts read
+        print(f"crisisctl: {left_out} drill(s) not listed; crisisctl incidents --drill lists them", file=sys.stderr)
 
 
 def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:

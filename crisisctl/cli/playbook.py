@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -53,8 +54,9 @@ def validate_command(
     """Check playbooks against format v1; exit 1 if any is invalid.
 
     Every problem in every file is reported with file:line:column, the field
-    path, a rule id and a hint. Drill scenarios in a scenarios/ folder beside
-    the playbooks are checked against their playbooks. Warnings never fail:
+    path, a rule id and a hint. Drill scenarios (`kind: Scenario`, and the
+    scenarios/ folder beside the playbooks) are checked against the playbook
+    they name, found among the files given or in the playbook folder. Warnings never fail:
     overdue reviews, deadlines the order of work cannot meet, and notices
     (locales, unset inputs, SMS length, drill banner) as rendered with sample
     facts. `# crisisctl: ignore[RULE]` on a line silences that warning there.
@@ -69,7 +71,14 @@ def validate_command(
     context = app_context(ctx)
     files = discover(paths or [context.settings.playbooks], all_kinds=True)
     checker = TemplateChecker(context.settings.templates)
-    report = validate_files(files, context.today(), checker.check, keep_models=False, notice_lint=checker.lint_notices)
+    report = validate_files(
+        files,
+        context.today(),
+        checker.check,
+        keep_models=False,
+        notice_lint=checker.lint_notices,
+        playbook_dir=context.settings.playbooks,
+    )
     REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))
@@ -82,8 +91,8 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Example: crisisctl playbook list --json
     """
     from crisisctl.output.payloads import playbook_summary
-    from crisisctl.output.plain import print_json
-    from crisisctl.output.views import playbook_table
+    from crisisctl.output.plain import plain_table, print_json
+    from crisisctl.output.views import PLAYBOOK_COLUMNS, playbook_plain_rows, playbook_table
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
@@ -109,7 +118,10 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         if any(w.rule == "review-overdue" for w in result.warnings):
             note = (note + "; " if note else "") + "review overdue"
         table_rows.append((result.playbook, result.file, note))
-    context.out.print(playbook_table(table_rows))
+    if sys.stdout.isatty():
+        context.out.print(playbook_table(table_rows))
+    else:
+        print(plain_table(PLAYBOOK_COLUMNS, playbook_plain_rows(table_rows)))
 
 
 @playbook_app.command("show")

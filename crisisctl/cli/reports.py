@@ -112,6 +112,10 @@ def postmortem_command(
 
 def _ask_lessons_and_actions(context: AppContext, incident: str) -> None:
     """Each answer is recorded at once as a `lesson:` or `action:` note; an empty answer moves on."""
+    from crisisctl.incident.rules import ensure_takes_lessons
+
+    service = context.service()
+    ensure_takes_lessons(service.load(incident)[0])
     if not context.stdin_is_tty:
         raise UsageError(
             "--interactive asks questions and needs a terminal",
@@ -119,7 +123,6 @@ def _ask_lessons_and_actions(context: AppContext, incident: str) -> None:
         )
     import questionary
 
-    service = context.service()
     for kind, question in (
         ("lesson", "A lesson learned (Enter when done):"),
         ("action", "An action item, with its owner (Enter when done):"),

@@ -18,6 +18,14 @@ MAX_LINK_CHARS = 2048
 _NOT_IN_URLS = frozenset('<>"`{}|\\^')  # never unencoded in a URL (RFC 3986); they would break out of markup
 
 
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: spaces of any script, line breaks, and invisible format or control characters
+    (a zero-width space, a byte-order mark)."""
+    import unicodedata
+
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file attached to a note: what the log keeps (name, sha256, size) and the bytes kept beside it."""
@@ -47,7 +55,7 @@ def note_from_stream(stream: BinaryIO) -> str:
             "convert it (iconv -t UTF-8), or attach the file as it is with --file; nothing was recorded",
         ) from None
     text = text.removesuffix("\n").removesuffix("\r")
-    if not text.strip():
+    if is_blank(text):
         raise UsageError("the note on standard input is empty", "pipe the note's text in, e.g. echo TEXT | ...")
     return text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from crisisctl.errors import UsageError
@@ -14,10 +15,25 @@ class UnknownIdError(UsageError):
     """An id that the playbook or the log does not know."""
 
 
+# INC-7 as people type it: inc-7, INC7, inc 7, 7.
+_TYPED_NUMBER = re.compile(r"(INC[-\s]?)?(\d+)")
+
+
 def normalise_incident_id(text: str) -> str:
-    """Ids are accepted in any case and with or without the prefix: inc-7, INC-7 and 7 are one incident."""
+    """The one parser of incident ids: any case, with or without the dash or the prefix, so inc-7, INC7 and 7 are
+    INC-7. Anything else keeps its text behind the prefix, so an unknown id is reported as typed."""
     text = text.strip().upper()
+    number = _TYPED_NUMBER.fullmatch(text)
+    if number:
+        return INCIDENT_PREFIX + number.group(2)
     return text if text.startswith(INCIDENT_PREFIX) else INCIDENT_PREFIX + text
+
+
+def names_incident(text: str) -> bool:
+    """Whether an argument that takes a playbook or an incident names an incident (INC-7, inc7), not a playbook."""
+    text = text.strip().upper()
+    number = _TYPED_NUMBER.fullmatch(text)
+    return text.startswith(INCIDENT_PREFIX) or (number is not None and number.group(1) is not None)
 
 
 def unknown(kind: str, value: str, known: Iterable[str], listing: str) -> UnknownIdError:

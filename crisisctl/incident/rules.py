@@ -41,6 +41,17 @@ def ensure_not_closed(state: IncidentState) -> None:
         )
 
 
+def ensure_takes_lessons(state: IncidentState) -> None:
+    """Asked before the questions of `postmortem --interactive`, so that no answer is typed in vain."""
+    if state.status == "closed":
+        raise RefusedError(
+            f"{state.id} is closed: --interactive records lessons and action items as notes, "
+            "which a closed incident no longer takes",
+            f"write the report without --interactive; action items can still be added: "
+            f"crisisctl action add {state.id} 'TEXT' --owner PERSON",
+        )
+
+
 def ensure_not_before_declaration(state: IncidentState, at: dt.datetime) -> None:
     if at < state.declared_at:
         raise RefusedError(

@@ -14,7 +14,7 @@ from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.actions import ActionItem, action_text, next_action_id, parse_due, require_open_action
-from crisisctl.incident.evidence import Attachment
+from crisisctl.incident.evidence import Attachment, is_blank
 from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
@@ -266,8 +266,11 @@ class IncidentService:
         """A note for the timeline, with links and attached files (their digests in the log; `keep` stores
         the bytes inside the write, so a file that cannot be kept records nothing). `action: TEXT` is also
         an action item."""
-        if not text.strip():
-            raise UsageError("the note is empty", "write what happened, e.g. crisisctl note INC-7 'CDN confirms'")
+        if is_blank(text):
+            raise UsageError(
+                "the note is empty: TEXT has no visible characters",
+                "write what happened, e.g. crisisctl note INC-7 'CDN confirms'; nothing was recorded",
+            )
         if action_text(text) == "":
             raise UsageError("an `action:` note needs the action's text", "e.g. 'action: rotate the API keys'")
 

@@ -127,7 +127,7 @@ def communications_table(state: IncidentState, playbook: Playbook, now: dt.datet
         title=title or f"{state.id}: communications", title_justify="left", show_edge=False, header_style="bold"
     )
     for column in COMMUNICATION_COLUMNS:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a narrow terminal folds a long id, never cuts it
     for row in communication_rows(state, playbook, now):
         approvals = Text()
         for index, (mark, given) in enumerate(approval_marks(row)):

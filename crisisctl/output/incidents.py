@@ -140,7 +140,7 @@ def _rows_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]
 def incidents_table(rows: list[IncidentRow]) -> Table:
     table = Table(show_edge=False, header_style="bold")
     for column in ("id", "status", "severity", "playbook", "title", "declared"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a narrow terminal folds a long id, never cuts it
     for row in rows:
         title = inert(row.title, keep_newlines=False) + ("  [DRILL]" if row.drill else "")
         declared = dt.datetime.fromisoformat(row.declared_at.replace("Z", "+00:00"))

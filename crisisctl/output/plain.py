@@ -1,4 +1,4 @@
-"""Output for pipes, files and scripts: aligned plain-text columns and JSON, without rich."""
+"""Output for pipes, files and scripts: aligned plain-text columns and JSON, without rich's tables."""
 
 from __future__ import annotations
 
@@ -19,12 +19,19 @@ if TYPE_CHECKING:
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns separated by two spaces; the last column is not padded. Cells are made inert."""
+    """Columns separated by two spaces, never cut; the last column is not padded. Cells are made inert.
+
+    Columns are aligned by display width, as a terminal shows them: a Chinese character takes two cells,
+    a combining accent none.
+    """
+    from rich.cells import cell_len
+
     cells = [[inert(str(cell), keep_newlines=False) for cell in row] for row in rows]
-    widths = [max([len(header), *(len(row[index]) for row in cells)]) for index, header in enumerate(headers)]
+    table = [list(headers), *cells]
+    widths = [max(cell_len(row[index]) for row in table) for index in range(len(headers) - 1)]
     lines = []
-    for row in [list(headers), *cells]:
-        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
+    for row in table:
+        padded = [cell + " " * (width - cell_len(cell)) for cell, width in zip(row[:-1], widths, strict=True)]
         lines.append("  ".join([*padded, row[-1]]).rstrip())
     return "\n".join(lines)
 

@@ -35,14 +35,28 @@ def comparison_text(comparison: Comparison) -> str:
     return inert(text, keep_newlines=False)
 
 
+MATCH_COLUMNS = ("playbook", "trigger", "severity", "fired on", "why")
+NO_MATCH = "no trigger fires for these signals"
+
+
+def _missing_line(missing: list[str]) -> str:
+    return "metrics some triggers needed but the signals lack: " + ", ".join(missing)
+
+
+def _unusable_line(unusable: list[str]) -> str:
+    listed = inert(", ".join(unusable), keep_newlines=False)
+    return f"signals that are not numbers where triggers compare numbers: {listed}"
+
+
 def matches_table(matches: list[TriggerMatch], missing: list[str], unusable: list[str]) -> Group:
+    """For a terminal: in a narrow one, long ids and comparisons fold onto more lines, never cut."""
     parts: list[object] = []
     if matches:
         table = Table(
             title="Triggers that fire (most severe first)", title_justify="left", show_edge=False, header_style="bold"
         )
-        for column in ("playbook", "trigger", "severity", "fired on", "why"):
-            table.add_column(column)
+        for column in MATCH_COLUMNS:
+            table.add_column(column, overflow="fold")
         for match in matches:
             fired_on = "\n".join(comparison_text(comparison) for comparison in match.fired_on)
             table.add_row(
@@ -54,10 +68,29 @@ def matches_table(matches: list[TriggerMatch], missing: list[str], unusable: lis
             )
         parts.append(table)
     else:
-        parts.append(Text("no trigger fires for these signals"))
+        parts.append(Text(NO_MATCH))
     if missing:
-        parts.append(Text("metrics some triggers needed but the signals lack: " + ", ".join(missing), style="yellow"))
+        parts.append(Text(_missing_line(missing), style="yellow"))
     if unusable:
-        listed = inert(", ".join(unusable), keep_newlines=False)
-        parts.append(Text(f"signals that are not numbers where triggers compare numbers: {listed}", style="bold red"))
+        parts.append(Text(_unusable_line(unusable), style="bold red"))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def matches_plain(matches: list[TriggerMatch], missing: list[str], unusable: list[str]) -> str:
+    """For pipes and files: one line per match, the comparisons that fired it separated by `; `."""
+    from crisisctl.output.plain import plain_table
+
+    rows = [
+        (
+            match.playbook.id,
+            match.trigger.id,
+            match.severity or "-",
+            "; ".join(comparison_text(comparison) for comparison in match.fired_on),
+            match.trigger.description,
+        )
+        for match in matches
+    ]
+    lines = [plain_table(MATCH_COLUMNS, rows) if rows else NO_MATCH]
+    lines += [_missing_line(missing)] if missing else []
+    lines += [_unusable_line(unusable)] if unusable else []
+    return "\n".join(lines)

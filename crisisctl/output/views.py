@@ -15,11 +15,15 @@ def _cell(text: str) -> Text:
     return Text(inert(text, keep_newlines=False))
 
 
-def playbook_table(rows: list[tuple[Playbook | None, str, str]]) -> Table:
-    """One row per file: (playbook or None if invalid, file, note)."""
+PLAYBOOK_COLUMNS = ("id", "version", "category", "title", "note")
+PlaybookListing = list[tuple[Playbook | None, str, str]]  # (playbook or None if invalid, file, note)
+
+
+def playbook_table(rows: PlaybookListing) -> Table:
+    """One row per file; in a narrow terminal a long id or title folds onto more lines, never cut."""
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for column in ("id", "version", "category", "title", "note"):
-        table.add_column(column)
+    for column in PLAYBOOK_COLUMNS:
+        table.add_column(column, overflow="fold")
     for playbook, file, note in rows:
         if playbook is None:
             table.add_row(_cell(file), "", "", "", Text(note, style="red"))
@@ -32,6 +36,16 @@ def playbook_table(rows: list[tuple[Playbook | None, str, str]]) -> Table:
                 Text(note, style="yellow"),
             )
     return table
+
+
+def playbook_plain_rows(rows: PlaybookListing) -> list[tuple[str, ...]]:
+    """The same rows for pipes and files: an invalid file is named in the id column."""
+    return [
+        (playbook.id, playbook.version, playbook.category, playbook.title, note)
+        if playbook
+        else (file, "", "", "", note)
+        for playbook, file, note in rows
+    ]
 
 
 def playbook_view(playbook: Playbook) -> Group:

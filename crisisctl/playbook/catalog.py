@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisctl.errors import InvalidFileError, Problem, UsageError
-from crisisctl.playbook.files import discover, is_roster_file, is_scenario_file
+from crisisctl.playbook.files import SCENARIO_FOLDER, discover, is_roster_file, is_scenario_file
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.roster import validate_roster
 from crisisctl.playbook.scenario import ValidatedScenario, validate_scenario
@@ -67,8 +67,12 @@ def validate_files(
     *,
     keep_models: bool = True,
     notice_lint: NoticeLint | None = None,
+    playbook_dir: Path | None = None,
 ) -> CatalogReport:
     """Validate each file (in parallel for large sets), then the rules that span the set (unique ids).
+
+    A scenario is checked against the playbook it names: one of this set, else one in the folder above its
+    scenarios/ folder, else one in `playbook_dir` (the playbook folder, ./playbooks by default).
 
     With keep_models=False only the models that scenarios in the set rehearse are kept: a report of a
     thousand playbooks then holds their problems, not a thousand models (each is dropped once linted).
@@ -111,7 +115,7 @@ def validate_files(
         report.warnings.extend(result.warnings)
         report.suppressed.extend(result.suppressed)
     for path in scenario_files:
-        scenario = validate_scenario(_load(path), _playbooks_for(path, report, today))
+        scenario = validate_scenario(_load(path), _playbooks_for(path, report, today, playbook_dir))
         scenario.problems = _capped(scenario.problems)
         report.scenarios.append(scenario)
         report.problems.extend(scenario.problems)
@@ -159,16 +163,22 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     ]
 
 
-def _playbooks_for(scenario: Path, report: CatalogReport, today: dt.date) -> dict[str, Playbook]:
-    """The playbooks a scenario may name: this run's, else those of the folder above its scenarios/."""
+def _playbooks_for(
+    scenario: Path, report: CatalogReport, today: dt.date, playbook_dir: Path | None
+) -> dict[str, Playbook]:
+    """The playbooks a scenario may name: this run's, then those of the folder above its scenarios/ folder,
+    then the playbook folder's. Folders are read only while the playbook it names is not found."""
     playbooks = {playbook.id: playbook for playbook in report.playbooks}
-    if not playbooks:
-        folder = scenario.parent.parent
-        playbooks = {
-            result.playbook.id: result.playbook
-            for path in discover([folder])
-            if (result := validate_playbook(_load(path), today)).playbook is not None
-        }
+    named = _rehearsed_ids([scenario])
+    folders = [scenario.parent.parent] if scenario.parent.name == SCENARIO_FOLDER else []
+    folders += [playbook_dir] if playbook_dir is not None else []
+    for folder in folders:
+        if named <= playbooks.keys() or not folder.is_dir():
+            continue
+        for path in discover([folder]):
+            result = validate_playbook(_load(path), today)
+            if result.playbook is not None:
+                playbooks.setdefault(result.playbook.id, result.playbook)
     return playbooks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,7 +34,24 @@ def yaml_files(folder: Path) -> list[Path]:
 
 
 def is_scenario_file(path: Path) -> bool:
-    return path.parent.name == SCENARIO_FOLDER
+    """A drill scenario by its `kind: Scenario`, wherever it is kept; a file without a kind line, by its
+    scenarios/ folder."""
+    kind = declared_kind(path)
+    return kind == "Scenario" if kind is not None else path.parent.name == SCENARIO_FOLDER
+
+
+# The top-level `kind:` line; a text search, not a YAML parse, so that sorting files costs no second parse.
+_KIND_LINE = re.compile(r"^kind:[ \t]*([\"']?)([A-Za-z]+)\1[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def declared_kind(path: Path) -> str | None:
+    """The kind a YAML file declares (Playbook, Scenario, Roster), or None if it has no such line or cannot be
+    read (its validation then says why)."""
+    try:
+        found = _KIND_LINE.search(path.read_bytes().decode("utf-8", errors="replace"))
+    except OSError:
+        return None
+    return found.group(2) if found else None
 
 
 def is_roster_file(path: Path) -> bool:
