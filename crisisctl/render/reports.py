@@ -43,7 +43,10 @@ EXPORT_SCHEMA = "crisisctl.export/1"
 # A report of a long incident is far larger than a notice: budgets sized for 100,000 events.
 REPORT_MAX_CHARS = 200_000_000
 REPORT_MAX_SECONDS = 60.0
-CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary")
+# The same header with and without --redact: a redacted export says so in its last column, on every row.
+CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary", "redaction")
+# Excel reads a CSV file as UTF-8 only when it starts with this mark (--bom).
+UTF8_BOM = "\ufeff"
 LESSON_PREFIX = "lesson:"
 
 
@@ -593,18 +596,22 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False) -> str:
+def export_csv(
+    state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False, bom: bool = False
+) -> str:
     """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
 
     `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
     `less -R` or `tee`), so control, escape and bidi characters in cells are shown as escapes.
+    `bom`: start with the UTF-8 byte order mark, for Excel.
     """
     state = prepare(state, redact)
     buffer = io.StringIO()
+    if bom:
+        buffer.write(UTF8_BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if redact:
-        writer.writerow([f"# {REDACTION_NOTICE}"])
     writer.writerow(CSV_COLUMNS)
+    notice = REDACTION_NOTICE if redact else ""
 
     def cell(value: str) -> str:
         return neutralise_cell(inert(value) if for_terminal else value)
@@ -618,6 +625,7 @@ def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_ter
                 cell(event.type),
                 cell(event.actor),
                 cell(describe_event(event)),
+                notice,
             ]
         )
     return buffer.getvalue()
