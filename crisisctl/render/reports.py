@@ -32,6 +32,7 @@ from crisisctl.playbook.model import Playbook
 from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
 from crisisctl.render.followup import action_items, evidence
+from crisisctl.render.htmllang import language_tag, mark_languages
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, Redaction, redact_events
 from crisisctl.timezones import in_display_zone
@@ -217,6 +218,7 @@ def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, 
                     if sent_at is not None and due_at is not None and sent_at > due_at
                     else None,
                     "text": record.draft.text if record is not None and record.draft is not None else "",
+                    "lang": language_tag(locale),
                 }
             )
     return rows
@@ -507,7 +509,8 @@ def _with_notice(text: str, kind: str) -> str:
             'color:#4a3b00;padding:8px 12px;margin:0 0 16px;font:600 14px/1.4 system-ui,sans-serif">'
             f"{REDACTION_NOTICE}</p>\n"
         )
-        match = re.search(r"<body[^>]*>\n?", text, re.IGNORECASE)
+        # At the top of the main content (where the landmark leads), else of the body.
+        match = re.search(r"<main\b[^>]*>\n?", text, re.IGNORECASE) or re.search(r"<body[^>]*>\n?", text, re.IGNORECASE)
         if match is None:
             return banner + text
         return text[: match.end()] + banner + text[match.end() :]
@@ -547,6 +550,8 @@ def postmortem(
     text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
     if redact:
         text = _with_notice(text, fmt)
+    if fmt == "html":
+        text = mark_languages(text)
     return Report(text, state.status == "open", warning)
 
 

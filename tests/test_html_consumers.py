@@ -1,0 +1,187 @@
+"""The HTML post-mortem as real checkers judge it: the Nu HTML Checker (vnu.jar) finds no error and axe-core, run in
+Debian's headless Chromium, no WCAG 2.x A/AA violation, for an English and a Chinese incident, plain and redacted;
+Chinese text carries lang="zh". The checkers come from npm: `npm ci --prefix tests/consumers`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Workspace, read_digest
+from realtools import CONSUMERS, missing, node_package_file, program
+from test_browser import CHROMIUM
+from test_reports import CN_ID, REPORT_PLAYBOOK, add_playbook, scenario
+
+from crisisctl.render.htmllang import language_tag, mark_languages
+from crisisctl.render.redact import ID_MASK
+
+pytestmark = pytest.mark.slow  # a Java and a browser start: seconds
+
+ZH_TITLES = {
+    "title: Checkout outage": "title: 结账服务中断",
+    "title: Incident lead": "title: 事件负责人",
+    "title: Communications lead": "title: 沟通负责人",
+    "title: Triage the alerts": "title: 分拣告警",
+    "title: Fail over to the standby": "title: 切换到备用系统",
+    "title: Tell customers": "title: 通知客户",
+    "title: Brief the press office": "title: 向新闻办公室通报",
+    "title: Escalate to the vendor": "title: 升级给供应商",
+    "title: Notify the regulator": "title: 通知监管机构",
+    "title: Hold the review": "title: 召开复盘会",
+    "title: Notice to customers": "title: 客户通知",
+    # The corpus's notice has an English and a Chinese version.
+    "    template: base/notice.md.j2\n": "    template: comms/notice.md.j2\n    locales: [en, zh]\n",
+    "  - id: comms-lead\n": "  - id: legal\n    title: 法律顾问\n  - id: comms-lead\n",
+    "  - id: eu_data\n": "  - id: region\n    type: string\n    default: 华东\n  - id: eu_data\n",
+}
+
+
+def chinese_scenario(ws: Workspace) -> None:
+    """A resolved incident run by a Chinese team: Chinese titles, names, notes, lessons, summary and notices."""
+    text = REPORT_PLAYBOOK
+    for english, chinese in ZH_TITLES.items():
+        assert english in text, english
+        text = text.replace(english, chinese)
+    add_playbook(ws, text)
+    ws.ok(
+        "--as",
+        "王芳",
+        "declare",
+        "report",
+        "--input",
+        "affected_customers=1200",
+        "--assign",
+        "incident-lead=王芳",
+        "--at",
+        "-3h",
+    )
+    steps: list[tuple[str, ...]] = [
+        ("assign", "INC-1", "comms-lead", "李雷", "--at", "+3m"),
+        ("step", "start", "INC-1", "triage", "--at", "+5m"),
+        ("step", "done", "INC-1", "triage", "--note", "告警来自支付网关", "--at", "+10m"),
+        ("step", "start", "INC-1", "contain", "--at", "+12m"),
+        ("step", "done", "INC-1", "contain", "--at", "+80m"),
+        ("step", "skip", "INC-1", "press", "--note", "媒体没有关注", "--at", "+40m"),
+        ("severity", "INC-1", "sev2", "--note", "切换后服务稳定", "--at", "+45m"),
+        ("note", "INC-1", f"客户张女士来电，身份证号 {CN_ID}，要求退款", "--at", "+50m"),
+        ("note", "INC-1", "lesson: 告警发到了错误的值班组", "--at", "+55m"),
+        ("note", "INC-1", "action: 直接呼叫支付团队", "--at", "+56m"),
+    ]
+    for args in steps:
+        ws.ok("--as", "王芳", *args)
+    # Each language version: 李雷 drafts it, 王芳 approves what she read and sends it.
+    for locale, minute in (("zh", 20), ("en", 22)):
+        which = ("INC-1", "customer-notice", "--locale", locale)
+        ws.ok("--as", "李雷", "comms", "draft", *which, "--at", f"+{minute}m")
+        digest = read_digest(ws, "INC-1", "customer-notice", "--locale", locale)
+        approve = ("comms", "approve", *which, "--role", "incident-lead", "--digest", digest)
+        ws.ok("--as", "王芳", *approve, "--at", f"+{minute + 5}m")
+        ws.ok("--as", "王芳", "comms", "send", *which, "--at", f"+{minute + 10}m")
+    ws.ok("--as", "王芳", "resolve", "INC-1", "--summary", "切换到备用系统后结账恢复正常。", "--at", "+150m")
+
+
+@pytest.fixture(params=["en", "zh"])
+def reports(request: pytest.FixtureRequest, workspace: Workspace, tmp_path: Path) -> list[Path]:
+    """The post-mortem of a realistic English or Chinese incident, as HTML files: plain and redacted."""
+    if request.param == "en":
+        scenario(workspace, resolve=True)
+    else:
+        chinese_scenario(workspace)
+    made = []
+    for flags in ((), ("--redact",)):
+        target = tmp_path / f"{request.param}{''.join(flags)}.html"
+        workspace.ok("postmortem", "INC-1", "--format", "html", *flags, "-o", str(target))
+        made.append(target)
+    return made
+
+
+def test_nu_html_checker_finds_no_error(reports: list[Path]) -> None:
+    java = program("java", "apt-get install -y default-jre-headless")
+    vnu = node_package_file("vnu-jar/build/dist/vnu.jar")
+    done = subprocess.run(
+        [java, "-jar", str(vnu), "--errors-only", "--format", "json", *map(str, reports)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages = json.loads(done.stderr or done.stdout)["messages"]  # vnu writes its report to standard error
+    assert messages == [], json.dumps(messages, indent=1, ensure_ascii=False)[:4000]
+    assert done.returncode == 0
+
+
+def axe(files: list[Path]) -> list[dict[str, Any]]:
+    """axe-core's verdict on each file, from tests/consumers/axe-run.mjs in headless Chromium."""
+    node = program("node", "apt-get install -y nodejs npm")
+    node_package_file("axe-core/axe.min.js")
+    node_package_file("playwright-core/package.json")
+    if CHROMIUM is None:
+        missing("Chromium not found (/usr/bin/chromium or chromium on PATH): apt-get install -y chromium")
+    done = subprocess.run(
+        [node, str(CONSUMERS / "axe-run.mjs"), CHROMIUM, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results: list[dict[str, Any]] = json.loads(done.stdout)
+    return results
+
+
+def test_axe_finds_no_wcag_violation(reports: list[Path]) -> None:
+    results = axe(reports)
+    assert [result["file"] for result in results] == [str(path) for path in reports]
+    for result in results:
+        assert result["violations"] == [], json.dumps(result["violations"], indent=1, ensure_ascii=False)
+        assert result["passes"] >= 15  # the rules really ran (landmarks, contrast, lang, tables, names)
+        chinese = "zh" in Path(result["file"]).name
+        # Every piece of Chinese text the browser shows outside the chart is in an element whose lang is zh.
+        assert set(result["han_langs"]) == ({"zh"} if chinese else set())
+        if chinese:
+            assert sum(result["han_langs"].values()) >= 20
+
+
+def test_report_has_one_main_landmark_and_marks_chinese_text(workspace: Workspace) -> None:
+    chinese_scenario(workspace)
+    html = workspace.ok("postmortem", "INC-1", "--format", "html", "--redact")
+    assert html.count("<main>") == 1 and html.count("</main>") == 1
+    assert re.search(r'<html lang="en">', html)
+    main = html[html.index("<main>") : html.index("</main>")]
+    assert main.index('class="crisisctl-redacted"') < main.index("<h1>")  # the notice leads the main content
+    assert '<h1><span lang="zh">结账服务中断</span></h1>' in html
+    assert '<span lang="zh">切换到备用系统后结账恢复正常。</span>' in html
+    assert f'<span lang="zh">客户张女士来电，身份证号</span> {ID_MASK}<span lang="zh">，要求退款</span>' in html
+    # Each notice text says its own language; Chinese inside a zh block needs no span of its own.
+    zh_body = re.search(r'<div class="body" lang="zh">(.*?)</div>', html, re.DOTALL)
+    en_body = re.search(r'<div class="body" lang="en">(.*?)</div>', html, re.DOTALL)
+    assert zh_body is not None and en_body is not None
+    assert "服务中断通知" in zh_body.group(1) and "<span" not in zh_body.group(1)
+    assert "Hello (en)" in en_body.group(1)
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<span" not in title  # the page title is plain text
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "<span" not in chart
+
+
+def test_language_marking_rules() -> None:
+    page = '<html lang="en"><body><p title="标题">客户 张女士: 退款</p><div lang="zh-CN">已处理，谢谢</div>'
+    marked = mark_languages(page + "<p>お問い合わせ</p><p>，</p></body></html>")
+    assert '<p title="标题"><span lang="zh">客户 张女士</span>: <span lang="zh">退款</span></p>' in marked
+    assert '<div lang="zh-CN">已处理，谢谢</div>' in marked
+    assert '<p><span lang="ja">お問い合わせ</span></p>' in marked and "<p>，</p>" in marked
+    assert mark_languages('<html lang="zh"><body><p>客户 <b>A</b> 退款</p></body></html>').count("<span") == 0
+    english = '<html lang="en"><body><p>No Chinese here — only “quotes”…</p></body></html>'
+    assert mark_languages(english) == english
+    assert [language_tag(locale) for locale in ("zh", "zh_CN", "pt-BR", "", "x", "en us")] == [
+        "zh",
+        "zh-CN",
+        "pt-BR",
+        "",
+        "",
+        "",
+    ]
