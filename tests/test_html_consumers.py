@@ -16,10 +16,7 @@ from realtools import CONSUMERS, missing, node_package_file, program
 from test_browser import CHROMIUM
 from test_reports import CN_ID, REPORT_PLAYBOOK, add_playbook, scenario
 
-from crisisctl.render.htmllang import language_tag, mark_languages
 from crisisctl.render.redact import ID_MASK
-
-pytestmark = pytest.mark.slow  # a Java and a browser start: seconds
 
 ZH_TITLES = {
     "title: Checkout outage": "title: 结账服务中断",
@@ -99,6 +96,7 @@ def reports(request: pytest.FixtureRequest, workspace: Workspace, tmp_path: Path
     return made
 
 
+@pytest.mark.slow  # Java starts: seconds
 def test_nu_html_checker_finds_no_error(reports: list[Path]) -> None:
     java = program("java", "apt-get install -y default-jre-headless")
     vnu = node_package_file("vnu-jar/build/dist/vnu.jar")
@@ -133,6 +131,7 @@ def axe(files: list[Path]) -> list[dict[str, Any]]:
     return results
 
 
+@pytest.mark.slow  # a browser starts: seconds
 def test_axe_finds_no_wcag_violation(reports: list[Path]) -> None:
     results = axe(reports)
     assert [result["file"] for result in results] == [str(path) for path in reports]
@@ -166,22 +165,3 @@ def test_report_has_one_main_landmark_and_marks_chinese_text(workspace: Workspac
     assert "<span" not in title  # the page title is plain text
     chart = html[html.index("<svg") : html.index("</svg>")]
     assert "<span" not in chart
-
-
-def test_language_marking_rules() -> None:
-    page = '<html lang="en"><body><p title="标题">客户 张女士: 退款</p><div lang="zh-CN">已处理，谢谢</div>'
-    marked = mark_languages(page + "<p>お問い合わせ</p><p>，</p></body></html>")
-    assert '<p title="标题"><span lang="zh">客户 张女士</span>: <span lang="zh">退款</span></p>' in marked
-    assert '<div lang="zh-CN">已处理，谢谢</div>' in marked
-    assert '<p><span lang="ja">お問い合わせ</span></p>' in marked and "<p>，</p>" in marked
-    assert mark_languages('<html lang="zh"><body><p>客户 <b>A</b> 退款</p></body></html>').count("<span") == 0
-    english = '<html lang="en"><body><p>No Chinese here — only “quotes”…</p></body></html>'
-    assert mark_languages(english) == english
-    assert [language_tag(locale) for locale in ("zh", "zh_CN", "pt-BR", "", "x", "en us")] == [
-        "zh",
-        "zh-CN",
-        "pt-BR",
-        "",
-        "",
-        "",
-    ]
