@@ -1,6 +1,7 @@
-"""The HTML post-mortem as real checkers judge it: the Nu HTML Checker (vnu.jar) finds no error and axe-core, run in
-Debian's headless Chromium, no WCAG 2.x A/AA violation, for an English and a Chinese incident, plain and redacted;
-Chinese text carries lang="zh". The checkers come from npm: `npm ci --prefix tests/consumers`."""
+"""The HTML reports as real checkers judge them: the Nu HTML Checker (vnu.jar) finds no error and axe-core, run in
+Debian's headless Chromium, no WCAG 2.x A/AA violation, for the post-mortem of an English and a Chinese incident
+(plain and redacted), a drill report and the stats report; Chinese text carries lang="zh". The checkers come from
+npm: `npm ci --prefix tests/consumers`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pytest
 from conftest import Workspace, read_digest
 from realtools import CONSUMERS, missing, node_package_file, program
 from test_browser import CHROMIUM
+from test_drills import SCENARIO, start, write_scenario
 from test_reports import CN_ID, REPORT_PLAYBOOK, add_playbook, scenario
+from test_stats import build as build_stats
 
 from crisisctl.render.redact import ID_MASK
 
@@ -81,9 +84,24 @@ def chinese_scenario(ws: Workspace) -> None:
     ws.ok("--as", "王芳", "resolve", "INC-1", "--summary", "切换到备用系统后结账恢复正常。", "--at", "+150m")
 
 
-@pytest.fixture(params=["en", "zh"])
+def drill_and_stats_reports(ws: Workspace, folder: Path) -> list[Path]:
+    """The other HTML reports: a drill's score (with a Chinese title) and the response figures."""
+    chinese = SCENARIO.replace("title: Checkout outage rehearsal", "title: 结账中断演练")
+    incident = start(ws, write_scenario(ws, chinese))
+    ws.ok("step", "done", incident, "assess", "--at", "+25m")
+    drill, stats = folder / "drill-zh.html", folder / "stats.html"
+    ws.ok("drill", "report", incident, "--format", "html", "-o", str(drill))
+    build_stats(ws)
+    ws.ok("stats", "--html", str(stats))
+    return [drill, stats]
+
+
+@pytest.fixture(params=["en", "zh", "drill-and-stats"])
 def reports(request: pytest.FixtureRequest, workspace: Workspace, tmp_path: Path) -> list[Path]:
-    """The post-mortem of a realistic English or Chinese incident, as HTML files: plain and redacted."""
+    """The post-mortem of a realistic English or Chinese incident, as HTML files: plain and redacted; or the
+    drill and stats reports."""
+    if request.param == "drill-and-stats":
+        return drill_and_stats_reports(workspace, tmp_path)
     if request.param == "en":
         scenario(workspace, resolve=True)
     else:
@@ -138,11 +156,18 @@ def test_axe_finds_no_wcag_violation(reports: list[Path]) -> None:
     for result in results:
         assert result["violations"] == [], json.dumps(result["violations"], indent=1, ensure_ascii=False)
         assert result["passes"] >= 15  # the rules really ran (landmarks, contrast, lang, tables, names)
-        chinese = "zh" in Path(result["file"]).name
+        name = Path(result["file"]).name
         # Every piece of Chinese text the browser shows outside the chart is in an element whose lang is zh.
-        assert set(result["han_langs"]) == ({"zh"} if chinese else set())
-        if chinese:
+        assert set(result["han_langs"]) == ({"zh"} if "zh" in name else set())
+        if name.startswith("zh"):  # the Chinese post-mortem: titles, names, notes, lessons, summary, a notice
             assert sum(result["han_langs"].values()) >= 20
+
+
+def test_drill_and_stats_reports_have_a_main_landmark(workspace: Workspace, tmp_path: Path) -> None:
+    drill, stats = (path.read_text(encoding="utf-8") for path in drill_and_stats_reports(workspace, tmp_path))
+    assert '<h1>Drill report: Drill: <span lang="zh">结账中断演练</span></h1>' in drill
+    for page in (drill, stats):
+        assert page.count("<main>") == 1 and page.index("<main>") < page.index("<h1>") < page.index("</main>")
 
 
 def test_report_has_one_main_landmark_and_marks_chinese_text(workspace: Workspace) -> None:
