@@ -338,7 +338,7 @@ def test_csv_neutralises_formula_cells_and_round_trips(workspace: Workspace, tmp
     workspace.ok("export", "INC-1", "--format", "csv", "-o", str(target))
     with target.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["seq", "at", "recorded_at", "type", "actor", "summary"]
+    assert rows[0] == ["seq", "at", "recorded_at", "type", "actor", "summary", "redaction"]
     notes = [row for row in rows[1:] if row[3] == "note.added"]
     for row, text in zip(notes, texts, strict=False):
         if text[0] in "=+-@\t\r":
@@ -423,8 +423,12 @@ def test_redact_masks_emails_phones_and_cards_and_says_so(workspace: Workspace, 
     for mask in (EMAIL_MASK, PHONE_MASK, CARD_MASK):
         assert mask in redacted or mask.replace("[", "\\[").replace("]", "\\]") in redacted
     assert "2026-03-01 09:30" in redacted and "12345678" in redacted  # dates and short numbers stay
-    top = redacted[: redacted.index("<h1>")] if args[-1] == "html" else redacted[:300]
-    assert "REDACTED" in top
+    if args[-1] == "csv":  # on every row, in the last column: the header stays the first row
+        rows = list(csv.reader(redacted.splitlines()))
+        assert rows[0][-1] == "redaction" and all(row[-1].startswith("REDACTED") for row in rows[1:])
+    else:
+        top = redacted[: redacted.index("<h1>")] if args[-1] == "html" else redacted[:300]
+        assert "REDACTED" in top
     if args[-1] == "json":
         document = json.loads(redacted)
         assert next(iter(document)) == "notice" and document["redacted"] is True

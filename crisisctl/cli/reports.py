@@ -38,7 +38,7 @@ RedactFlag = Annotated[
     typer.Option(
         "--redact",
         help="Mask e-mail addresses, phone, card and national ID numbers, and config.toml's [redact] patterns; "
-        "say so at the top.",
+        "say so at the top (in CSV, in the last column of every row).",
     ),
 ]
 
@@ -148,6 +148,10 @@ def export_command(
     ],
     output: OutputFile = None,
     redact: RedactFlag = False,
+    bom: Annotated[
+        bool,
+        typer.Option("--bom", help="With --format csv: start with a UTF-8 byte order mark, so Excel reads UTF-8."),
+    ] = False,
 ) -> None:
     """Export the incident: json for archives and tools, csv for spreadsheets, md for reading.
 
@@ -157,13 +161,15 @@ def export_command(
     from crisisctl.render.reports import export_csv, export_json, export_markdown
 
     context = app_context(ctx)
+    if bom and export_format is not ExportFormat.csv:
+        raise UsageError("--bom is for --format csv only", "leave it out, or export with --format csv")
     redaction = _redaction(redact)
     state, playbook = context.service().load(incident)
     now = incident_now(state, context.now())
     if export_format is ExportFormat.json:
         text = export_json(state, playbook, now, redact=redaction)
     elif export_format is ExportFormat.csv:
-        text = export_csv(state, redact=redaction, for_terminal=output is None)
+        text = export_csv(state, redact=redaction, for_terminal=output is None, bom=bom)
     else:
         text = export_markdown(state, playbook, now, redact=redaction)
     _deliver(context, text, output, f"{state.id}: {export_format.value} export")

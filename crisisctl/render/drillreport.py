@@ -11,6 +11,7 @@ from crisisctl.incident.state import IncidentState
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.environment import make_environment
+from crisisctl.render.htmllang import mark_languages
 from crisisctl.render.reports import escape_markdown
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
@@ -31,7 +32,7 @@ def render_drill_report(state: IncidentState, playbook: Playbook, score: DrillSc
     title = inert(state.title, keep_newlines=False)
     if report_format == "md":
         title = escape_markdown(title)
-    return template.render(
+    text = template.render(
         title=title,
         state=state,
         playbook=playbook,
@@ -40,3 +41,4 @@ def render_drill_report(state: IncidentState, playbook: Playbook, score: DrillSc
         horizon=horizon,
         version=__version__,
     )
+    return mark_languages(text) if report_format == "html" else text

@@ -32,6 +32,7 @@ from crisisctl.playbook.model import Playbook
 from crisisctl.render.context import incident_names
 from crisisctl.render.environment import CrisisSandbox, escapes_html, make_environment
 from crisisctl.render.followup import action_items, evidence
+from crisisctl.render.htmllang import language_tag, mark_languages
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, Redaction, redact_events
 from crisisctl.timezones import in_display_zone
@@ -43,7 +44,10 @@ EXPORT_SCHEMA = "crisisctl.export/1"
 # A report of a long incident is far larger than a notice: budgets sized for 100,000 events.
 REPORT_MAX_CHARS = 200_000_000
 REPORT_MAX_SECONDS = 60.0
-CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary")
+# The same header with and without --redact: a redacted export says so in its last column, on every row.
+CSV_COLUMNS = ("seq", "at", "recorded_at", "type", "actor", "summary", "redaction")
+# Excel reads a CSV file as UTF-8 only when it starts with this mark (--bom).
+UTF8_BOM = "\ufeff"
 LESSON_PREFIX = "lesson:"
 
 
@@ -214,6 +218,7 @@ def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, 
                     if sent_at is not None and due_at is not None and sent_at > due_at
                     else None,
                     "text": record.draft.text if record is not None and record.draft is not None else "",
+                    "lang": language_tag(locale),
                 }
             )
     return rows
@@ -504,7 +509,8 @@ def _with_notice(text: str, kind: str) -> str:
             'color:#4a3b00;padding:8px 12px;margin:0 0 16px;font:600 14px/1.4 system-ui,sans-serif">'
             f"{REDACTION_NOTICE}</p>\n"
         )
-        match = re.search(r"<body[^>]*>\n?", text, re.IGNORECASE)
+        # At the top of the main content (where the landmark leads), else of the body.
+        match = re.search(r"<main\b[^>]*>\n?", text, re.IGNORECASE) or re.search(r"<body[^>]*>\n?", text, re.IGNORECASE)
         if match is None:
             return banner + text
         return text[: match.end()] + banner + text[match.end() :]
@@ -544,6 +550,8 @@ def postmortem(
     text = render_report(name, roots, report_context(state, playbook, now), markdown=fmt == "md")
     if redact:
         text = _with_notice(text, fmt)
+    if fmt == "html":
+        text = mark_languages(text)
     return Report(text, state.status == "open", warning)
 
 
@@ -593,18 +601,22 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False) -> str:
+def export_csv(
+    state: IncidentState, *, redact: Redaction | None = None, for_terminal: bool = False, bom: bool = False
+) -> str:
     """The timeline, one event a row, oldest first; cells that would start a formula are neutralised.
 
     `for_terminal`: the text may reach a terminal (standard output, even through a pipe to
     `less -R` or `tee`), so control, escape and bidi characters in cells are shown as escapes.
+    `bom`: start with the UTF-8 byte order mark, for Excel.
     """
     state = prepare(state, redact)
     buffer = io.StringIO()
+    if bom:
+        buffer.write(UTF8_BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if redact:
-        writer.writerow([f"# {REDACTION_NOTICE}"])
     writer.writerow(CSV_COLUMNS)
+    notice = REDACTION_NOTICE if redact else ""
 
     def cell(value: str) -> str:
         return neutralise_cell(inert(value) if for_terminal else value)
@@ -618,6 +630,7 @@ def export_csv(state: IncidentState, *, redact: Redaction | None = None, for_ter
                 cell(event.type),
                 cell(event.actor),
                 cell(describe_event(event)),
+                notice,
             ]
         )
     return buffer.getvalue()

@@ -1,0 +1,91 @@
+"""The language of each part of an HTML report: Chinese and Japanese runs in text of another language get a `lang`
+attribute, so screen readers pick the right voice and browsers the right fonts (WCAG 3.1.2, language of parts)."""
+
+from __future__ import annotations
+
+import re
+
+_KANA = "\u3040-\u30ff\u31f0-\u31ff"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Han and kana, with the CJK punctuation and full-width forms written between them (，。：（）).
+_CJK = f"{_HAN}{_KANA}\u3000-\u303f\uff00-\uffef"
+_RUN = re.compile(f"[{_CJK}]+(?:[ \t]+[{_CJK}]+)*")
+_LETTERS = re.compile(f"[{_HAN}{_KANA}]")
+_HAS_KANA = re.compile(f"[{_KANA}]")
+# Comments and elements whose content is not flowing text (a <span> there would be shown or misread) pass whole.
+_TOKEN = re.compile(
+    r"<!--.*?-->|<(script|style|title|textarea|svg|math)\b[^>]*>.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE
+)
+_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+_END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)")
+_LANG_ATTRIBUTE = re.compile(r"""(?<![\w:-])lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(locale: str) -> str:
+    """A locale (`zh`, `zh_CN`, `pt-BR`) as an HTML `lang` value, or "" when it is not one."""
+    tag = locale.replace("_", "-")
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else ""
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-", 1)[0].lower()
+
+
+def _mark_runs(text: str, language: str) -> str:
+    """`text` (escaped HTML between two tags) with each CJK run not in `language` wrapped in a span that says so."""
+
+    def wrap(match: re.Match[str]) -> str:
+        run = match.group()
+        if not _LETTERS.search(run):
+            return run  # punctuation alone says nothing about the language
+        lang = "ja" if _HAS_KANA.search(run) else "zh"
+        return run if lang == language else f'<span lang="{lang}">{run}</span>'
+
+    return _RUN.sub(wrap, text)
+
+
+def mark_languages(html: str) -> str:
+    """The document with `lang="zh"` (or `ja`) on Chinese (Japanese) runs whose element is in another language.
+
+    The language of an element is the nearest `lang` around it, from `<html lang>` down; text in the
+    report's own language, and text inside an element that already names its language, is left alone.
+    """
+    if not _LETTERS.search(html):
+        return html
+    pieces: list[str] = []
+    stack: list[tuple[str, str]] = []  # open elements: name, primary language subtag ("" when not given)
+    position = 0
+    for token in _TOKEN.finditer(html):
+        if token.start() > position:
+            pieces.append(_mark_runs(html[position : token.start()], _current(stack)))
+        pieces.append(token.group())
+        position = token.end()
+        _follow(token.group(), stack)
+    pieces.append(_mark_runs(html[position:], _current(stack)))
+    return "".join(pieces)
+
+
+def _current(stack: list[tuple[str, str]]) -> str:
+    return next((lang for _, lang in reversed(stack) if lang), "")
+
+
+def _follow(tag: str, stack: list[tuple[str, str]]) -> None:
+    """Keep the stack of open elements and their languages as a tag opens or closes one."""
+    if (end := _END_TAG.match(tag)) is not None:
+        name = end.group(1).lower()
+        if any(open_name == name for open_name, _ in stack):
+            while stack and stack.pop()[0] != name:
+                pass
+        return
+    start = _START_TAG.match(tag)
+    if start is None or tag.endswith("/>") or start.group(1).lower() in _VOID:
+        return
+    if start.group(1).lower() in ("script", "style", "title", "textarea", "svg", "math"):
+        return  # opened and closed within the token
+    found = _LANG_ATTRIBUTE.search(tag)
+    lang = _primary(next(value for value in found.groups() if value is not None)) if found else ""
+    stack.append((start.group(1).lower(), lang))

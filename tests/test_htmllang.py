@@ -1,0 +1,59 @@
+"""Which parts of an HTML report say they are Chinese or Japanese: the rules, and a property over any text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from budget import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crisisctl.render.htmllang import language_tag, mark_languages
+
+HAN_OR_KANA = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3040-\u30ff\u31f0-\u31ff]")
+SPAN = re.compile(r'<span lang="(zh|ja)">(.*?)</span>')
+
+
+def test_language_marking_rules() -> None:
+    page = '<html lang="en"><body><p title="标题">客户 张女士: 退款</p><div lang="zh-CN">已处理，谢谢</div>'
+    marked = mark_languages(page + "<p>お問い合わせ</p><p>，</p></body></html>")
+    assert '<p title="标题"><span lang="zh">客户 张女士</span>: <span lang="zh">退款</span></p>' in marked
+    assert '<div lang="zh-CN">已处理，谢谢</div>' in marked
+    assert '<p><span lang="ja">お問い合わせ</span></p>' in marked and "<p>，</p>" in marked
+    assert mark_languages('<html lang="zh"><body><p>客户 <b>A</b> 退款</p></body></html>').count("<span") == 0
+    english = '<html lang="en"><body><p>No Chinese here — only “quotes”…</p></body></html>'
+    assert mark_languages(english) == english
+    assert [language_tag(locale) for locale in ("zh", "zh_CN", "pt-BR", "", "x", "en us")] == [
+        "zh",
+        "zh-CN",
+        "pt-BR",
+        "",
+        "",
+        "",
+    ]
+
+
+# Latin, Chinese, kana and CJK punctuation mixed with anything else Unicode has.
+TEXT = st.text(
+    st.one_of(
+        st.sampled_from("客户张女士退款處理お問い合わせアイ，。：（）　 \tabcXYZ 1-2 <&>\"'"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=examples(200))
+@given(TEXT)
+def test_every_chinese_character_in_english_text_is_marked_and_nothing_else_changes(text: str) -> None:
+    page = f'<html lang="en"><body><main><p>{html.escape(text)}</p></main></body></html>'
+    marked = mark_languages(page)
+    assert SPAN.sub(lambda match: match.group(2), marked) == page
+    assert not HAN_OR_KANA.search(SPAN.sub("", marked))
+    for lang, run in SPAN.findall(marked):
+        assert HAN_OR_KANA.search(run)
+        assert (lang == "ja") == bool(re.search("[\u3040-\u30ff\u31f0-\u31ff]", run))
+    # In a Chinese (Japanese) document, Chinese (Japanese) needs no mark of its own.
+    assert '<span lang="zh">' not in mark_languages(page.replace('lang="en"', 'lang="zh-CN"'))
+    assert '<span lang="ja">' not in mark_languages(page.replace('lang="en"', 'lang="ja"'))
