@@ -16,7 +16,8 @@ from conftest import subprocess_env
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crisisctl.authoring import PlaybookRequest, playbook_text, text_problem
+from crisisctl.authoring.answers import PlaybookRequest, text_problem
+from crisisctl.authoring.new import playbook_text
 from crisisctl.cli.authoring import CATEGORY_NAMES
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
@@ -276,6 +277,12 @@ def test_playbook_new_never_overwrites_and_writes_nothing_then(
     assert notice.read_text(encoding="utf-8") == "our own notice\n"
     assert not (folder / "playbooks").exists()
     assert [path.name for path in notice.parent.iterdir()] == ["customer-notice.md.j2"]
+
+
+def test_every_category_has_its_scaffold_file_and_no_file_is_left_over() -> None:
+    scaffolds = Path(__file__).resolve().parent.parent / "crisisctl" / "scaffolds"
+    plans = {path.stem for path in scaffolds.glob("*.yaml")} - {"common"}
+    assert plans == set(CATEGORIES)
 
 
 def test_help_lists_every_category() -> None:
