@@ -65,6 +65,20 @@ def files_in(root: Path) -> set[str]:
     }
 
 
+def build_wheel(source: str, into: Path) -> Path:
+    """crisisctl's wheel, built by pip from a folder or a requirement (a git URL)."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(into), source],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1"),
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = into.glob("crisisctl-*.whl")
+    return wheel
+
+
 @pytest.fixture
 def initialised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     target = tmp_path / "crisis-playbooks"
@@ -155,6 +169,7 @@ def test_init_workflow_from_a_checkout_names_a_git_source_to_replace_not_pypi(in
     assert "crisisctl==" not in text
     readme = (initialised / "README.md").read_text(encoding="utf-8")
     assert f'pip install "crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{__version__}"' in readme
+    assert "crisisctl is not on PyPI: replace `YOUR-GIT-HOST/crisisctl`" in readme
 
 
 def test_init_workflow_pins_the_git_source_and_commit_crisisctl_was_installed_from(
@@ -173,7 +188,24 @@ def test_init_workflow_pins_the_git_source_and_commit_crisisctl_was_installed_fr
     assert requirement == f"crisisctl @ git+https://git.example.com/tools/crisisctl.git@{commit}"
     parsed = Requirement(requirement)  # what pip reads
     assert (parsed.name, parsed.url) == ("crisisctl", f"git+https://git.example.com/tools/crisisctl.git@{commit}")
-    assert "YOUR-GIT-HOST" not in (tmp_path / "repo" / WORKFLOW).read_text(encoding="utf-8")
+    for written in (WORKFLOW, "README.md"):
+        text = (tmp_path / "repo" / written).read_text(encoding="utf-8")
+        assert "YOUR-GIT-HOST" not in text and requirement in text, written
+
+
+@pytest.mark.slow
+def test_pip_builds_crisisctl_from_the_pinned_git_requirement_the_workflow_installs(tmp_path: Path) -> None:
+    """The workflow's install step, with this repository as the git host: the commit builds, samples and all."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    commit = head.stdout.strip()
+    host = "https://git.example.com/crisisctl"
+    pinned = source_from({"url": host, "vcs_info": {"vcs": "git", "commit_id": commit}}, __version__)
+    requirement = pinned.requirement.replace(host, REPO.as_uri())
+    with zipfile.ZipFile(build_wheel(requirement, tmp_path)) as archive:
+        names = set(archive.namelist())
+    assert {"crisisctl/scaffolds/common.yaml", "crisisctl/samples/playbooks/data-leak.yaml"} <= names
 
 
 @pytest.mark.parametrize(
@@ -388,17 +420,7 @@ def test_missing_samples_are_refused_with_a_hint(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real wheel of this checkout, as `pip wheel` builds it (about a second)."""
-    dist = tmp_path_factory.mktemp("dist")
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(REPO)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1"),
-    )
-    assert built.returncode == 0, built.stderr
-    [built_wheel] = dist.glob("crisisctl-*.whl")
-    return built_wheel
+    return build_wheel(str(REPO), tmp_path_factory.mktemp("dist"))
 
 
 def test_the_wheel_ships_every_scaffold_file(wheel: Path) -> None:

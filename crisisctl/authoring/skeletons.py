@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
-from importlib.resources import as_file, files
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from crisisctl.errors import RefusedError
 
 if TYPE_CHECKING:
     from crisisctl.render.environment import CrisisSandbox
@@ -16,9 +18,13 @@ SKELETON_SUFFIX = ".j2"
 
 
 def scaffolds_root() -> Path:
-    """The package's scaffold folder: a real folder in an installed wheel or a checkout."""
-    with as_file(files("crisisctl") / "scaffolds") as root:
-        return root
+    """The package's scaffold folder, in an installed wheel or a checkout."""
+    root = files("crisisctl").joinpath("scaffolds")
+    if not isinstance(root, Path):  # a zip import: Jinja's loader and `init` read real files
+        raise RefusedError(
+            f"crisisctl's scaffolds are not files on disk ({root})", "reinstall crisisctl from its wheel with pip"
+        )
+    return root
 
 
 def load_data(name: str) -> Any:
