@@ -50,7 +50,6 @@ def new_playbook(request: PlaybookRequest, playbooks: Path, templates: Path, tod
 def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) -> str:
     """The commented YAML of a new playbook for the request's category."""
     plan = category_plan(request.category)
-    steps = sorted(plan["steps"], key=lambda step: PHASES.index(step["phase"]))
     return render(
         "playbook.yaml.j2",
         {
@@ -61,7 +60,7 @@ def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) 
             "title": request.title or plan["title"],
             "owner": request.owner,
             "today": today.isoformat(),
-            "phases": [(phase, [step for step in steps if step["phase"] == phase]) for phase in PHASES],
+            "phases": [(phase, [step for step in plan["steps"] if step["phase"] == phase]) for phase in PHASES],
             "communications": [_as_written(comm, request) for comm in plan["communications"]],
         },
     )

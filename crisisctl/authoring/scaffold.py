@@ -14,7 +14,7 @@ SHARED_LISTS = ("inputs", "roles", "steps", "communications")
 FIELD_ORDER = (
     *("id", "title", "description", "type", "prompt", "phase", "role", "responsibilities", "required", "default"),
     *("audience", "channel", "template", "locales", "approvals", "due", "depends_on", "when", "communication"),
-    *("checklist", "severity"),
+    "checklist",
 )
 _FLOW_KEYS = frozenset({"tags", "kpis", "depends_on", "approvals", "locales", "default"})
 
@@ -47,6 +47,7 @@ def in_field_order(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _one_line_where_short(node: Any, key: str = "") -> Any:
+    """The data with id lists and condition leaves marked to be written on one line, as people write them."""
     if isinstance(node, dict):
         children = {name: _one_line_where_short(value, name) for name, value in node.items()}
         return FlowMap(children) if "metric" in node or "input" in node else children
