@@ -16,7 +16,8 @@ from conftest import subprocess_env
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crisisctl.authoring import PlaybookRequest, playbook_text, text_problem
+from crisisctl.authoring.answers import PlaybookRequest, text_problem
+from crisisctl.authoring.new import playbook_text
 from crisisctl.cli.authoring import CATEGORY_NAMES
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
@@ -25,6 +26,13 @@ from crisisctl.playbook.vocabulary import CATEGORIES, PHASES
 from crisisctl.playbook.yamlsource import load_text
 
 TODAY = dt.date.today()
+PHASE_NOTES = {
+    "detect": "recognise the crisis, judge its severity, activate the plan",
+    "respond": "assemble the team, fill the roles, get the first words out fast",
+    "contain": "find the root cause, decide the remedy and carry it out",
+    "recover": "restore the service, win customers back, rebuild trust",
+    "review": "what worked and what did not; update the plan and train people",
+}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -276,6 +284,31 @@ def test_playbook_new_never_overwrites_and_writes_nothing_then(
     assert notice.read_text(encoding="utf-8") == "our own notice\n"
     assert not (folder / "playbooks").exists()
     assert [path.name for path in notice.parent.iterdir()] == ["customer-notice.md.j2"]
+
+
+def test_playbook_new_writes_yaml_for_people_with_its_comments(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", "service-outage", "--id", "outage")
+    text = (folder / "playbooks" / "outage.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert "# owner: team@example.com  # who keeps this plan up to date" in lines  # no --owner: a hint instead
+    assert [line for line in lines if line.startswith("  # ")] == [
+        f"  # {phase}: {note}" for phase, note in PHASE_NOTES.items()
+    ]
+    assert "    depends_on: [confirm, activate-team]" in lines  # short lists on one line
+    assert '        - {metric: error_rate, op: ">=", value: 0.05}' in lines  # so are a condition's leaves
+    assert (
+        "    checklist:" in lines and "      - Roll back the last change or fail over" in lines
+    )  # text lists in blocks
+    assert "&id" not in text and "*id" not in text  # shared entries written out, no anchors
+    assert lines.index("triggers:") < lines.index("inputs:") < lines.index("roles:") < lines.index("steps:")
+
+
+def test_every_category_has_its_scaffold_file_and_no_file_is_left_over() -> None:
+    scaffolds = Path(__file__).resolve().parent.parent / "crisisctl" / "scaffolds"
+    plans = {path.stem for path in scaffolds.glob("*.yaml")} - {"common"}
+    assert plans == set(CATEGORIES)
 
 
 def test_help_lists_every_category() -> None:

@@ -104,7 +104,7 @@ def test_odd_smtp_settings_are_refused_when_read(tmp_path: Path, line: str, mess
 
 
 def test_a_failed_init_removes_the_files_it_had_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crisisctl.authoring import init_repository
+    from crisisctl.authoring.repository import init_repository
     from crisisctl.errors import UsageError
 
     real_write = Path.write_text

@@ -10,13 +10,16 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 from conftest import subprocess_env
+from packaging.requirements import Requirement
 
 from crisisctl import __version__
+from crisisctl.authoring.source import CrisisctlSource, source_from
 from crisisctl.errors import RefusedError
 from crisisctl.playbook.format import playbook_json_schema
 from crisisctl.playbook.scenario import scenario_json_schema
@@ -24,6 +27,7 @@ from crisisctl.samples import samples_root
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+WORKFLOW = ".github/workflows/playbooks.yml"
 SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
 EXTRA_FILES = {
     "README.md",
@@ -59,6 +63,20 @@ def files_in(root: Path) -> set[str]:
     return {
         path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file() and ".git" not in path.parts
     }
+
+
+def build_wheel(source: str, into: Path) -> Path:
+    """crisisctl's wheel, built by pip from a folder or a requirement (a git URL)."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(into), source],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1"),
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = into.glob("crisisctl-*.whl")
+    return wheel
 
 
 @pytest.fixture
@@ -117,18 +135,103 @@ def test_init_editor_settings_map_playbooks_and_scenarios_to_the_schemas(initial
     assert extensions == {"recommendations": ["redhat.vscode-yaml"]}
 
 
+def workflow_of(repository: Path) -> dict[Any, Any]:
+    workflow: dict[Any, Any] = yaml.safe_load((repository / WORKFLOW).read_text(encoding="utf-8"))
+    return workflow
+
+
 def test_init_workflow_installs_crisisctl_validates_tests_drills_and_checks_readiness(initialised: Path) -> None:
-    workflow = yaml.safe_load((initialised / ".github/workflows/playbooks.yml").read_text(encoding="utf-8"))
+    workflow = workflow_of(initialised)
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true; GitHub reads it as "on"
     assert set(triggers) == {"pull_request", "push", "schedule"}
-    for job in ("validate", "readiness"):
-        assert workflow["jobs"][job]["steps"][0]["uses"].startswith("actions/checkout@")
+    assert set(workflow["jobs"]) == {"validate", "readiness"}
+    for job in workflow["jobs"].values():
+        assert job["steps"][0]["uses"].startswith("actions/checkout@")
+        assert job["steps"][1]["uses"].startswith("actions/setup-python@")
+        # A hung step (a pip resolver, a network stall) must not hold a runner for GitHub's default six hours.
+        assert isinstance(job["timeout-minutes"], int) and 0 < job["timeout-minutes"] <= 30
     runs = {job: [step["run"] for step in spec["steps"] if "run" in step] for job, spec in workflow["jobs"].items()}
-    install = f'pip install "crisisctl=={__version__}"'
+    install = 'pip install "$CRISISCTL"'
     assert runs == {
         "validate": [install, "crisisctl playbook validate --format github", "crisisctl drill test"],
         "readiness": [install, "crisisctl readiness"],
     }
+
+
+def test_init_workflow_from_a_checkout_names_a_git_source_to_replace_not_pypi(initialised: Path) -> None:
+    """crisisctl is not on PyPI: `pip install crisisctl==VERSION` would fail on the first push."""
+    text = (initialised / WORKFLOW).read_text(encoding="utf-8")
+    assert (
+        workflow_of(initialised)["env"]["CRISISCTL"]
+        == f"crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{__version__}"
+    )
+    assert "Replace YOUR-GIT-HOST/crisisctl" in text and "docs/ci.md" in text
+    assert "crisisctl==" not in text
+    readme = (initialised / "README.md").read_text(encoding="utf-8")
+    assert f'pip install "crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v{__version__}"' in readme
+    assert "crisisctl is not on PyPI: replace `YOUR-GIT-HOST/crisisctl`" in readme
+
+
+def test_init_workflow_pins_the_git_source_and_commit_crisisctl_was_installed_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip records where it installed a package from (PEP 610); ahead on the path, this record is the one read."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    record = tmp_path / "site" / f"crisisctl-{__version__}.dist-info"
+    record.mkdir(parents=True)
+    (record / "METADATA").write_text(f"Metadata-Version: 2.1\nName: crisisctl\nVersion: {__version__}\n")
+    direct_url = {"url": "https://git.example.com/tools/crisisctl.git", "vcs_info": {"vcs": "git", "commit_id": commit}}
+    (record / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert run(capsys, "init", str(tmp_path / "repo"))[0] == 0
+    requirement = workflow_of(tmp_path / "repo")["env"]["CRISISCTL"]
+    assert requirement == f"crisisctl @ git+https://git.example.com/tools/crisisctl.git@{commit}"
+    parsed = Requirement(requirement)  # what pip reads
+    assert (parsed.name, parsed.url) == ("crisisctl", f"git+https://git.example.com/tools/crisisctl.git@{commit}")
+    for written in (WORKFLOW, "README.md"):
+        text = (tmp_path / "repo" / written).read_text(encoding="utf-8")
+        assert "YOUR-GIT-HOST" not in text and requirement in text, written
+
+
+@pytest.mark.slow
+def test_pip_builds_crisisctl_from_the_pinned_git_requirement_the_workflow_installs(tmp_path: Path) -> None:
+    """The workflow's install step, with this repository as the git host: the commit builds, samples and all."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    commit = head.stdout.strip()
+    host = "https://git.example.com/crisisctl"
+    pinned = source_from({"url": host, "vcs_info": {"vcs": "git", "commit_id": commit}}, __version__)
+    requirement = pinned.requirement.replace(host, REPO.as_uri())
+    with zipfile.ZipFile(build_wheel(requirement, tmp_path)) as archive:
+        names = set(archive.namelist())
+    assert {"crisisctl/scaffolds/common.yaml", "crisisctl/samples/playbooks/data-leak.yaml"} <= names
+
+
+@pytest.mark.parametrize(
+    "direct_url",
+    [
+        {"url": "file:///home/me/crisisctl", "dir_info": {"editable": True}},  # a checkout: CI cannot reach it
+        {"url": "https://host/crisisctl-0.1.0-py3-none-any.whl", "archive_info": {}},  # no commit to pin
+        {"url": "https://host/crisisctl.git", "vcs_info": {"vcs": "hg", "commit_id": "0" * 40}},
+        {"url": "https://token@host/crisisctl.git", "vcs_info": {"vcs": "git", "commit_id": "0" * 40}},  # a secret
+        {"url": 'https://host/a"b', "vcs_info": {"vcs": "git", "commit_id": "0" * 40}},
+        {"url": "https://host/crisisctl.git", "vcs_info": {"vcs": "git", "commit_id": "main"}},
+        None,
+    ],
+)
+def test_a_source_ci_cannot_use_as_it_is_becomes_the_placeholder(direct_url: dict[str, Any] | None) -> None:
+    source = source_from(direct_url, "1.2.3")
+    assert source == CrisisctlSource("crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v1.2.3", pinned=False)
+
+
+@pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")
+def test_actionlint_finds_nothing_in_the_generated_workflow(initialised: Path) -> None:
+    linted = subprocess.run(
+        ["actionlint", "-no-color", WORKFLOW], cwd=initialised, capture_output=True, text=True, timeout=60
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert linted.stdout == ""
 
 
 def test_init_pre_commit_config_runs_the_installed_crisisctl(initialised: Path) -> None:
@@ -314,18 +417,26 @@ def test_missing_samples_are_refused_with_a_hint(tmp_path: Path) -> None:
     assert caught.value.hint and "reinstall" in caught.value.hint
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real wheel of this checkout, as `pip wheel` builds it (about a second)."""
+    return build_wheel(str(REPO), tmp_path_factory.mktemp("dist"))
+
+
+def test_the_wheel_ships_every_scaffold_file(wheel: Path) -> None:
+    """`playbook new` and `init` read their plans, skeletons and repository files from the package."""
+    scaffolds = REPO / "crisisctl" / "scaffolds"
+    expected = {path.relative_to(scaffolds).as_posix() for path in scaffolds.rglob("*") if path.is_file()}
+    assert {"common.yaml", "playbook.yaml.j2", "repository/dot_github/workflows/playbooks.yml.j2"} <= expected
+    with zipfile.ZipFile(wheel) as archive:
+        prefix = "crisisctl/scaffolds/"
+        shipped = {name.removeprefix(prefix) for name in archive.namelist() if name.startswith(prefix)}
+    assert shipped == expected
+
+
 @pytest.mark.slow
-def test_the_wheel_ships_the_samples_and_init_works_from_it(tmp_path: Path) -> None:
-    """Build the real wheel, then run `init` from it alone: the force-include and samples_root() agree."""
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(REPO)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1"),
-    )
-    assert built.returncode == 0, built.stderr
-    [wheel] = (tmp_path / "dist").glob("crisisctl-*.whl")
+def test_the_wheel_ships_the_samples_and_init_and_new_work_from_it(wheel: Path, tmp_path: Path) -> None:
+    """Run `init` and `playbook new` from the unpacked wheel alone: the package finds its own data files."""
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -341,18 +452,31 @@ def test_the_wheel_ships_the_samples_and_init_works_from_it(tmp_path: Path) -> N
         )
 
     where = subprocess.run(
-        [sys.executable, "-c", "from crisisctl.samples import samples_root; print(samples_root())"],
+        [
+            sys.executable,
+            "-c",
+            "from crisisctl.samples import samples_root; from crisisctl.authoring.skeletons import scaffolds_root; "
+            "print(samples_root()); print(scaffolds_root())",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
     )
-    assert Path(where.stdout.strip()) == site / "crisisctl" / "samples", where.stderr
+    assert where.stdout.split() == [str(site / "crisisctl" / "samples"), str(site / "crisisctl" / "scaffolds")], (
+        where.stderr
+    )
     initialised = crisisctl("init", "repo", cwd=tmp_path)
     assert initialised.returncode == 0, initialised.stderr
+    assert files_in(tmp_path / "repo") == set(sample_files()) | EXTRA_FILES
+    written = crisisctl(
+        "playbook", "new", "--category", "data-leak", "--id", "wheel-leak", "--locale", "zh", cwd=tmp_path / "repo"
+    )
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "repo" / "templates" / "wheel-leak" / "regulator-notice.zh.md.j2").is_file()
     validated = crisisctl("playbook", "validate", cwd=tmp_path / "repo")
     assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert files_in(tmp_path / "repo") == set(sample_files()) | EXTRA_FILES
+    assert "14 valid playbook(s)" in validated.stdout
 
 
 def guide_commands(heading: str) -> list[list[str]]:

@@ -13,7 +13,7 @@ from crisisctl.cli.params import JsonFlag
 from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
-    from crisisctl.authoring import PlaybookRequest
+    from crisisctl.authoring.answers import PlaybookRequest
 
 # Listed here rather than imported, so `crisisctl --help` does not load the format; a test keeps them equal.
 CATEGORY_NAMES = (
@@ -56,7 +56,7 @@ def new_command(
 
     Example: crisisctl playbook new --category data-leak --id data-leak-cn --locale zh
     """
-    from crisisctl.authoring import new_playbook
+    from crisisctl.authoring.new import new_playbook
     from crisisctl.output.plain import print_json
     from crisisctl.output.safetext import inert
 
@@ -77,7 +77,7 @@ def _request(
     context: AppContext, category: str | None, playbook_id: str | None, title: str | None, owner: str | None
 ) -> PlaybookRequest:
     """The author's answers: from the flags, and at a terminal by asking for the rest."""
-    from crisisctl.authoring import PlaybookRequest, category_problem
+    from crisisctl.authoring.answers import PlaybookRequest, category_problem
 
     if category is not None and (problem := category_problem(category)):
         raise UsageError(problem, "pass another --category")
@@ -99,7 +99,7 @@ def _ask(
     """The wizard: each answer passes the same checks as the flag it stands for."""
     import questionary
 
-    from crisisctl.authoring import (
+    from crisisctl.authoring.answers import (
         PlaybookRequest,
         category_summary,
         default_title,

@@ -28,7 +28,7 @@ def init_command(
 
     Example: crisisctl init crisis-playbooks
     """
-    from crisisctl.authoring import init_repository
+    from crisisctl.authoring.repository import init_repository
     from crisisctl.output.plain import print_json
     from crisisctl.output.safetext import inert
 

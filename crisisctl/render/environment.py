@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,8 +132,20 @@ def escapes_html(name: str | None) -> bool:
     return base.rsplit(".", 1)[-1].lower() in ("html", "htm", "xml")
 
 
-def make_environment(roots: Sequence[Path]) -> CrisisSandbox:
-    """A sandboxed environment with StrictUndefined and HTML autoescaping by file name."""
+# For files that are Jinja templates themselves (`playbook new`'s notice skeletons): their `{{ }}` and `{% %}` are
+# text to keep, so the scaffold's own placeholders are written `[[ ]]`, `[% %]` and `[# #]`, as copier once did.
+SCAFFOLD_SYNTAX = {
+    "variable_start_string": "[[",
+    "variable_end_string": "]]",
+    "block_start_string": "[%",
+    "block_end_string": "%]",
+    "comment_start_string": "[#",
+    "comment_end_string": "#]",
+}
+
+
+def make_environment(roots: Sequence[Path], *, syntax: Mapping[str, str] | None = None) -> CrisisSandbox:
+    """A sandboxed environment with StrictUndefined and HTML autoescaping by file name; `syntax`: other delimiters."""
     environment = CrisisSandbox(
         loader=RootedLoader(roots),
         undefined=StrictUndefined,
@@ -141,6 +153,7 @@ def make_environment(roots: Sequence[Path]) -> CrisisSandbox:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        **(syntax or {}),
     )
     environment.filters.update(FILTERS)
     environment.filters["format"] = _format_filter

@@ -1,0 +1,1 @@
+"""Scaffolds for playbook authors: `crisisctl init` (repository.py) and `crisisctl playbook new` (new.py)."""

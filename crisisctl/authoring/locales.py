@@ -1,0 +1,44 @@
+"""Language versions of the notices `playbook new` writes: Chinese ones built in (scaffolds/notices/zh/), other
+languages get the English text to translate. Only notices to customers, key accounts and regulators are localised."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from crisisctl.authoring.skeletons import render, scaffolds_root
+from crisisctl.errors import UsageError
+from crisisctl.playbook.vocabulary import CUSTOMER_AUDIENCES, LOCALE_PATTERN
+
+LOCALISED_AUDIENCES = (*CUSTOMER_AUDIENCES, "regulator")
+DEFAULT_LOCALE = "en"  # the language of the unsuffixed templates
+NOTICES = "notices"
+
+
+def notice_locales(requested: Sequence[str]) -> tuple[str, ...]:
+    """A localised notice's `locales:`: the languages asked for, in their order (the first is the default), with
+    English, the unsuffixed template, first unless it was named; none when none was asked for."""
+    for locale in requested:
+        if not re.fullmatch(LOCALE_PATTERN, locale):
+            raise UsageError(f"`{locale}` is not a locale", "pass a language code such as zh, en or zh-Hant")
+    ordered = tuple(dict.fromkeys(requested))
+    if not ordered or ordered == (DEFAULT_LOCALE,):
+        return ()
+    return ordered if DEFAULT_LOCALE in ordered else (DEFAULT_LOCALE, *ordered)
+
+
+def localised_templates(file: str, english: str, locales: Sequence[str]) -> dict[str, str]:
+    """The extra template files of one notice, by name: `notice.zh.md.j2` beside `notice.md.j2`."""
+    from crisisctl.render.notices import localized_name
+
+    return {
+        localized_name(file, locale): _body(file, english, locale) for locale in locales if locale != DEFAULT_LOCALE
+    }
+
+
+def _body(file: str, english: str, locale: str) -> str:
+    """The built-in version in that language (notices/LANGUAGE/), or the English one to translate."""
+    language = re.split(r"[-_]", locale)[0]
+    if (scaffolds_root() / NOTICES / language / file).is_file():
+        return render(f"{NOTICES}/{language}/{file}", {})
+    return render(f"{NOTICES}/translate.j2", {"locale": locale, "english": english})
