@@ -123,6 +123,7 @@ class Text(Kind):
     non_empty: bool = True
     description: str = ""
     hint: str | None = None
+    empty_hint: str = "write a value"
 
     def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
@@ -141,7 +142,7 @@ class Text(Kind):
             return False
         value = node.value
         if self.non_empty and not _NOT_BLANK.search(value):
-            checker.report(node, path, "empty-value", f"{self.expected} must not be empty", "write a value")
+            checker.report(node, path, "empty-value", f"{self.expected} must not be empty", self.empty_hint)
             return False
         if self.choices and value not in self.choices:
             hint = did_you_mean(value, self.choices) or "one of: " + listing(self.choices)

@@ -41,7 +41,7 @@ from crisisctl.playbook.vocabulary import (
     STEP_AFTER,
     UPDATES_UNTIL,
 )
-from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq
+from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq, quote_operator_hint
 
 SLUG = Text(
     pattern=SLUG_PATTERN,
@@ -58,6 +58,9 @@ SNAKE = Text(
 PLAIN_TEXT = Text()
 TEXT_LIST = ListOf(PLAIN_TEXT)
 SLUG_LIST = ListOf(SLUG)
+# An operator written bare: `op: >` starts a folded block of text, empty here (`op: >=`, a malformed one, is a
+# syntax error with the same hint).
+OPERATOR_QUOTES = quote_operator_hint(">")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class ConditionKind(Kind):
             {
                 self.source: Field(SNAKE, required=True, description=_LEAF_NAME[self.source]),
                 "op": Field(
-                    Text(choices=OPERATORS, expected="a comparison operator"),
+                    Text(choices=OPERATORS, expected="a comparison operator", empty_hint=OPERATOR_QUOTES),
                     required=True,
                     description='the comparison: >, >=, <, <=, ==, !=, in, contains; write it in quotes (op: ">"),'
                     " since YAML reads a bare > as the start of a block of text",
