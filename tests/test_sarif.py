@@ -225,7 +225,7 @@ def test_advice_about_no_file_is_a_tool_notification_not_a_result(
     (run,) = sarif["runs"]
     assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
     (notification,) = run["invocations"][0]["toolExecutionNotifications"]
-    assert notification["descriptor"] == {"id": "libyaml-missing"} and notification["level"] == "warning"
+    assert notification["associatedRule"] == {"id": "libyaml-missing"} and notification["level"] == "warning"
     assert "PyYAML has no libyaml" in notification["message"]["text"]
     assert [error.message for error in sarif_validator().iter_errors(sarif)] == []
 

@@ -39,14 +39,15 @@ def report_sarif(report: CatalogReport, console: Console, base_dir: Path) -> Non
     ]
     located = [finding for finding in findings if finding[0].file]
     rule_ids = sorted({problem.rule for problem, _, _ in located})
+    rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     results = []
     for problem, level, suppressed in located:
-        result = _result(problem, level, rule_ids.index(problem.rule), base)
+        result = _result(problem, level, rule_index[problem.rule], base)
         if suppressed:
             result["suppressions"] = [{"kind": "inSource"}]
         results.append(result)
     notifications = [
-        {"level": level, "message": {"text": _text(problem)}, "descriptor": {"id": problem.rule}}
+        {"level": level, "message": {"text": _text(problem)}, "associatedRule": {"id": problem.rule}}
         for problem, level, _ in findings
         if not problem.file
     ]
