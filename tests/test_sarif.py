@@ -126,12 +126,18 @@ def multitool() -> Path:
 
 
 def test_microsofts_sarif_multitool_with_github_rules_finds_no_error_or_warning(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every corpus case (errors, warnings, an ignored one), the odd file name, and a tool notification."""
+    from crisisctl.playbook import catalog
+
     tool = multitool()
+    monkeypatch.setattr(catalog, "SLOW_LOADER_REASON", "PyYAML has no libyaml")
     odd_playbook(tmp_path)
     _, sarif = validate_sarif(capsys, CORPUS / "playbooks", CORPUS / "warnings", tmp_path / "playbooks")
     report = tmp_path / "crisisctl.sarif"
+    assert sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert len(sarif["runs"][0]["tool"]["driver"]["rules"]) >= 40
     report.write_text(json.dumps(sarif), encoding="utf-8")
     verdict = tmp_path / "verdict.sarif"
     done = subprocess.run(
