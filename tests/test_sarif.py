@@ -134,9 +134,16 @@ def test_microsofts_sarif_multitool_with_github_rules_finds_no_error_or_warning(
     tool = multitool()
     monkeypatch.setattr(catalog, "SLOW_LOADER_REASON", "PyYAML has no libyaml")
     odd_playbook(tmp_path)
+    (tmp_path / "playbooks" / "ignored.yaml").write_text(
+        BASE.replace("id: base", "id: ignored").replace(
+            "required: true", "required: yes  # crisisctl: ignore[yaml11-boolean]", 1
+        ),
+        encoding="utf-8",
+    )
     _, sarif = validate_sarif(capsys, CORPUS / "playbooks", CORPUS / "warnings", tmp_path / "playbooks")
     report = tmp_path / "crisisctl.sarif"
     assert sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("suppressions" in result for result in sarif["runs"][0]["results"])
     assert len(sarif["runs"][0]["tool"]["driver"]["rules"]) >= 40
     report.write_text(json.dumps(sarif), encoding="utf-8")
     verdict = tmp_path / "verdict.sarif"
