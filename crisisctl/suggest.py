@@ -12,13 +12,19 @@ LISTED = 12
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate, phrased as a hint, or None."""
+    match = closest(word, candidates)
+    return f"did you mean `{match}`?" if match else None
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to `word`, if any is close enough."""
     import difflib
 
     pool = list(candidates)
     if len(pool) > MAX_CANDIDATES:
         return None
     matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    return f"did you mean `{matches[0]}`?" if matches else None
+    return matches[0] if matches else None
 
 
 def listing(words: Iterable[object]) -> str:

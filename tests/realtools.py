@@ -53,6 +53,16 @@ def node_package_file(relative: str) -> Path:
     return found
 
 
+def node_package_program(relative: str, package: str) -> Path:
+    """An executable of an npm package whose install script marks it executable (.npmrc turns scripts off)."""
+    found = node_package_file(relative)
+    if not os.access(found, os.X_OK):
+        missing(
+            f"{relative} is not executable: run npm rebuild --prefix tests/consumers --ignore-scripts=false {package}"
+        )
+    return found
+
+
 def program(name: str, how: str) -> str:
     """A program of the machine (java, node, chromium)."""
     found = shutil.which(name)

@@ -118,6 +118,19 @@ def test_github_annotations_escape_newlines_and_commas(tmp_path: Path, capsys: p
     assert "a%2Cb.yaml" in out and out.count("\n") == 1
 
 
+def test_github_annotations_encode_carriage_returns_percent_colons_and_commas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / "a\rb,c:d%.yaml"
+    odd.write_text(BASE.replace("title: Base", '"x\\ry\\nz": 1\ntitle: Base'), encoding="utf-8")
+    assert main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(odd), "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "\r" not in out and out.count("\n") == 1
+    (annotation,) = out.splitlines()
+    assert annotation.startswith(f"::error file={tmp_path}/a%0Db%2Cc%3Ad%25.yaml,line=")
+    assert "unknown key `x%0Dy%0Az`" in annotation
+
+
 def test_sarif_is_2_1_0_with_one_result_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BASE.replace("phase: detect", "phase: detection"), encoding="utf-8")

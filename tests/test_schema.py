@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
+import tempfile
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
-from test_corpus import CASES, expectation
+from budget import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_corpus import CASES, CORPUS, expectation
 
+from crisisctl.entry import main
 from crisisctl.playbook.format import playbook_json_schema
 from crisisctl.playbook.scenario import scenario_json_schema
 
 REPO = Path(__file__).resolve().parent.parent
+CORPUS_TEMPLATES = CORPUS / "templates"
 SCHEMA_FILE = REPO / "docs" / "schema" / "playbook-v1.json"
 SAMPLES = sorted((REPO / "playbooks").glob("*.yaml"))
 
@@ -112,3 +121,57 @@ STRUCTURAL = [case for case in CASES if expectation(case)[0] in SCHEMA_RULES]
 @pytest.mark.parametrize("case", STRUCTURAL, ids=[case.name for case in STRUCTURAL])
 def test_schema_rejects_what_the_validator_rejects(case: Path, validator: jsonschema.Draft202012Validator) -> None:
     assert list(validator.iter_errors(as_editor_sees(case))), f"the schema accepts {case.name}"
+
+
+def _undescribed(node: Any, where: str = "") -> list[str]:
+    """Every property (and x- pattern) declared in a schema without a description an editor could show."""
+    missing: list[str] = []
+    if isinstance(node, dict):
+        for key in ("properties", "patternProperties"):
+            for name, sub in node.get(key, {}).items():
+                if not (isinstance(sub, dict) and str(sub.get("description", "")).strip()):
+                    missing.append(f"{where}/{key}/{name}")
+        for key, value in node.items():
+            if key not in ("if", "then"):  # conditions restating properties declared beside them
+                missing.extend(_undescribed(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            missing.extend(_undescribed(value, f"{where}/{index}"))
+    return missing
+
+
+@pytest.mark.parametrize("name", ["playbook-v1", "scenario-v1", "roster-v1"])
+def test_every_property_of_the_published_schemas_has_a_description_for_hover_help(name: str) -> None:
+    schema = json.loads((SCHEMA_FILE.parent / f"{name}.json").read_text(encoding="utf-8"))
+    assert _undescribed(schema) == []
+    assert len(schema["properties"]) >= 3
+
+
+# Characters that are or are not white space to one regex dialect or another (U+FEFF is space to ECMA-262's \s).
+_TEXT_CHARACTERS = " \t\r\n\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u202f\u205f\u3000\ufeff\u200bx中"
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(title=st.text(alphabet=_TEXT_CHARACTERS, max_size=4))
+def test_schema_and_validator_agree_on_which_titles_are_blank(
+    title: str, validator: jsonschema.Draft202012Validator
+) -> None:
+    """Through `playbook validate`: the title is refused as empty-value exactly when the schema refuses it."""
+    with tempfile.TemporaryDirectory() as folder:
+        playbook = Path(folder) / "p.yaml"
+        base = (REPO / "tests" / "corpus" / "base-playbook.yaml").read_text(encoding="utf-8")
+        # A JSON string is a YAML double-quoted scalar: every character arrives as written.
+        playbook.write_text(
+            base.replace("title: Base playbook for the defect corpus", f"title: {json.dumps(title)}"),
+            encoding="utf-8",
+        )
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["--templates", str(CORPUS_TEMPLATES), "playbook", "validate", str(playbook), "--format", "json"])
+        refused = [error for error in json.loads(out.getvalue())["errors"] if error["path"] == "title"]
+        editor = jsonschema.Draft202012Validator(playbook_json_schema())
+        schema_refuses = [
+            error for error in editor.iter_errors(as_editor_sees(playbook)) if error.path == deque(["title"])
+        ]
+    assert [error["rule"] for error in refused] == (["empty-value"] if schema_refuses else [])
+    assert bool(refused) == (title.strip() == "")

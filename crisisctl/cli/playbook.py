@@ -50,6 +50,18 @@ def validate_command(
     report_format: Annotated[
         ReportFormat, typer.Option("--format", help="text, json, github (workflow annotations) or sarif.")
     ] = ReportFormat.text,
+    base_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-dir",
+            metavar="DIR",
+            help="sarif: file paths are written relative to this folder (default: the git repository's root"
+            " around the current folder, else the current folder).",
+            exists=True,
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check playbooks against format v1; exit 1 if any is invalid.
 
@@ -64,6 +76,7 @@ def validate_command(
     Example: crisisctl playbook validate playbooks/ --format github
     """
     from crisisctl.output.problems import REPORTER_BY_NAME
+    from crisisctl.output.sarif import report_sarif, repository_root
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
     from crisisctl.render.templatecheck import TemplateChecker
@@ -79,7 +92,10 @@ def validate_command(
         notice_lint=checker.lint_notices,
         playbook_dir=context.settings.playbooks,
     )
-    REPORTER_BY_NAME[report_format.value](report, context.out)
+    if report_format is ReportFormat.sarif:
+        report_sarif(report, context.out, base_dir or repository_root(Path.cwd()))
+    else:
+        REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:
         raise typer.Exit(int(ExitCode.NO))
 

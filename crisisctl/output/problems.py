@@ -1,4 +1,4 @@
-"""Validation reporters by name: text, json, github and sarif."""
+"""Validation reporters by name: text, json and github (sarif, which needs a base folder, is in sarif.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from crisisctl import __version__
 from crisisctl.errors import Problem
 from crisisctl.output.safetext import inert
 from crisisctl.playbook.catalog import CatalogReport
-from crisisctl.playbook.ignores import WARNING_RULES
 
 Reporter = Callable[[CatalogReport, Console], None]
 
@@ -50,6 +48,8 @@ def _write(console: Console, text: str) -> None:
 
 
 def _github_escape(text: str, is_property: bool = False) -> str:
+    """GitHub's workflow-command encoding, which the runner decodes; done before `inert`, which would otherwise
+    show a carriage return as the text `\\x0d`."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if is_property:
         text = text.replace(":", "%3A").replace(",", "%2C")
@@ -64,63 +64,13 @@ def report_github(report: CatalogReport, console: Console) -> None:
                 message += f" ({problem.hint})"
             _write(
                 console,
-                f"::{level} file={_github_escape(inert(problem.file), True)},line={problem.line},"
-                f"col={problem.column}::{_github_escape(inert(message))}",
+                f"::{level} file={inert(_github_escape(problem.file, True))},line={problem.line},"
+                f"col={problem.column}::{inert(_github_escape(message))}",
             )
 
 
 def _where(problem: Problem) -> str:
     return f"{problem.path}: " if problem.path else ""
-
-
-def report_sarif(report: CatalogReport, console: Console) -> None:
-    """SARIF 2.1.0; warnings silenced by an ignore comment are results with an in-source suppression."""
-    rules = sorted({problem.rule for problem in (*report.problems, *report.warnings, *report.suppressed)})
-    results = [
-        _sarif_result(problem, level, rules)
-        for level, problems in (("error", report.problems), ("warning", report.warnings))
-        for problem in problems
-    ]
-    for problem in report.suppressed:
-        results.append(_sarif_result(problem, "warning", rules) | {"suppressions": [{"kind": "inSource"}]})
-    sarif = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "crisisctl",
-                        "version": __version__,
-                        "informationUri": "https://pypi.org/project/crisisctl/",
-                        "rules": [
-                            {"id": rule, "shortDescription": {"text": WARNING_RULES.get(rule, rule)}} for rule in rules
-                        ],
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    _write(console, json.dumps(sarif, ensure_ascii=True, indent=2))
-
-
-def _sarif_result(problem: Problem, level: str, rules: list[str]) -> dict[str, Any]:
-    message = _where(problem) + problem.message + (f" ({problem.hint})" if problem.hint else "")
-    return {
-        "ruleId": problem.rule,
-        "ruleIndex": rules.index(problem.rule),
-        "level": level,
-        "message": {"text": message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": problem.file or "."},
-                    "region": {"startLine": problem.line, "startColumn": problem.column},
-                }
-            }
-        ],
-    }
 
 
 def report_text(report: CatalogReport, console: Console) -> None:
@@ -154,5 +104,4 @@ REPORTER_BY_NAME: dict[str, Reporter] = {
     "text": report_text,
     "json": report_json,
     "github": report_github,
-    "sarif": report_sarif,
 }

@@ -22,6 +22,15 @@ from crisisctl.suggest import did_you_mean, listing
 
 JsonSchema = dict[str, Any]
 
+# A character that is not white space, as Python's str.strip() sees it, written out so that a JSON Schema validator
+# in any regex dialect (ECMA-262's \S differs: it counts U+FEFF as space and U+001C..U+001F as not) agrees with
+# `validate` on which text is blank.
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_BLANK = re.compile(NOT_BLANK)
+
+OWN_KEYS: JsonSchema = {"description": "your own key (x-...): kept and ignored by crisisctl"}
+API_VERSION_HELP = "the format version: crisisctl/v1"
+
 
 def child_path(path: FieldPath, key: str | int) -> FieldPath:
     """A field path that is only written out when a problem needs it.
@@ -114,6 +123,7 @@ class Text(Kind):
     non_empty: bool = True
     description: str = ""
     hint: str | None = None
+    empty_hint: str = "write a value"
 
     def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
         if not isinstance(node, YScalar) or not isinstance(node.value, str):
@@ -131,8 +141,8 @@ class Text(Kind):
                 )
             return False
         value = node.value
-        if self.non_empty and not value.strip():
-            checker.report(node, path, "empty-value", f"{self.expected} must not be empty", "write a value")
+        if self.non_empty and not _NOT_BLANK.search(value):
+            checker.report(node, path, "empty-value", f"{self.expected} must not be empty", self.empty_hint)
             return False
         if self.choices and value not in self.choices:
             hint = did_you_mean(value, self.choices) or "one of: " + listing(self.choices)
@@ -156,7 +166,7 @@ class Text(Kind):
         if self.pattern:
             out["pattern"] = f"^(?:{self.pattern})$"
         if self.non_empty and not self.choices and not self.pattern:
-            out["minLength"] = 1
+            out["pattern"] = NOT_BLANK  # unanchored: somewhere a character that is not white space
         if self.description:
             out["description"] = self.description
         return out
@@ -387,7 +397,7 @@ class Obj(Kind):
         out: JsonSchema = {
             "type": "object",
             "properties": properties,
-            "patternProperties": {"^x-": {}},
+            "patternProperties": {"^x-": OWN_KEYS},
             "additionalProperties": False,
         }
         if self.required:

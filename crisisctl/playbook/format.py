@@ -8,6 +8,8 @@ from typing import Any
 
 from crisisctl.playbook.conditions import OPERATORS
 from crisisctl.playbook.fields import (
+    API_VERSION_HELP,
+    OWN_KEYS,
     AnyValue,
     Checker,
     Const,
@@ -39,7 +41,7 @@ from crisisctl.playbook.vocabulary import (
     STEP_AFTER,
     UPDATES_UNTIL,
 )
-from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq
+from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq, quote_operator_hint
 
 SLUG = Text(
     pattern=SLUG_PATTERN,
@@ -56,6 +58,9 @@ SNAKE = Text(
 PLAIN_TEXT = Text()
 TEXT_LIST = ListOf(PLAIN_TEXT)
 SLUG_LIST = ListOf(SLUG)
+# An operator written bare: `op: >` starts a folded block of text, empty here (`op: >=`, a malformed one, is a
+# syntax error with the same hint).
+OPERATOR_QUOTES = quote_operator_hint(">")
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,14 @@ class ConditionKind(Kind):
         return Obj(
             f"{self.source} condition",
             {
-                self.source: Field(SNAKE, required=True),
-                "op": Field(Text(choices=OPERATORS, expected="a comparison operator"), required=True),
-                "value": Field(_leaf_value(self.source), required=True),
+                self.source: Field(SNAKE, required=True, description=_LEAF_NAME[self.source]),
+                "op": Field(
+                    Text(choices=OPERATORS, expected="a comparison operator", empty_hint=OPERATOR_QUOTES),
+                    required=True,
+                    description='the comparison: >, >=, <, <=, ==, !=, in, contains; write it in quotes (op: ">"),'
+                    " since YAML reads a bare > as the start of a block of text",
+                ),
+                "value": Field(_leaf_value(self.source), required=True, description=_LEAF_VALUE[self.source]),
             },
         )
 
@@ -155,11 +165,26 @@ class ConditionKind(Kind):
         }
 
 
+_LEAF_NAME = {
+    "metric": "the signal to compare, as named in the signals given to crisisctl check",
+    "input": "the input to compare: one declared under inputs",
+}
+_LEAF_VALUE = {
+    "metric": "what to compare with: a value, a list (for in), or {metric, times}: another signal scaled",
+    "input": "what to compare with: a value, or a list (for in)",
+}
+_GROUP_DESCRIPTIONS = {
+    "all": "true when every condition listed is true",
+    "any": "true when at least one condition listed is true",
+    "not": "true when the condition given is false",
+}
+
+
 def _group_schema(name: str, inner: JsonSchema) -> JsonSchema:
     return {
         "type": "object",
-        "properties": {name: inner},
-        "patternProperties": {"^x-": {}},
+        "properties": {name: inner | {"description": _GROUP_DESCRIPTIONS[name]}},
+        "patternProperties": {"^x-": OWN_KEYS},
         "required": [name],
         "additionalProperties": False,
     }
@@ -169,7 +194,13 @@ def _condition_hint(source: str) -> str:
     return f"write {{{source}: NAME, op: '>', value: 10}} or {{any: [...]}}"
 
 
-SCALED = Obj("baseline value", {"metric": Field(SNAKE, required=True), "times": Field(Scalar("number"), required=True)})
+SCALED = Obj(
+    "baseline value",
+    {
+        "metric": Field(SNAKE, required=True, description="the baseline signal"),
+        "times": Field(Scalar("number"), required=True, description="the factor the baseline is multiplied by"),
+    },
+)
 
 
 class _LeafValue(Kind):
@@ -209,78 +240,97 @@ INPUT_CONDITION = ConditionKind("input")
 SEVERITY = Obj(
     "severity",
     {
-        "id": Field(SLUG, required=True),
-        "name": Field(PLAIN_TEXT, required=True),
-        "description": Field(PLAIN_TEXT),
+        "id": Field(SLUG, required=True, description="the level's id (a slug), as triggers and declare name it"),
+        "name": Field(PLAIN_TEXT, required=True, description="the level's name, such as Critical"),
+        "description": Field(PLAIN_TEXT, description="when this level applies"),
     },
 )
 TRIGGER = Obj(
     "trigger",
     {
-        "id": Field(SLUG, required=True),
-        "description": Field(PLAIN_TEXT),
-        "when": Field(METRIC_CONDITION, required=True),
-        "severity": Field(SLUG),
+        "id": Field(SLUG, required=True, description="the trigger's id (a slug), unique in the playbook"),
+        "description": Field(PLAIN_TEXT, description="what the trigger detects"),
+        "when": Field(METRIC_CONDITION, required=True, description="the condition on signals (metric leaves)"),
+        "severity": Field(SLUG, description="the severity it suggests: a declared severity id"),
     },
 )
 INPUT = Obj(
     "input",
     {
         "id": Field(SNAKE, required=True, description="snake_case, so templates can use it as inputs.ID"),
-        "type": Field(Text(choices=INPUT_TYPES, expected="an input type"), required=True),
-        "prompt": Field(PLAIN_TEXT),
-        "required": Field(Scalar("boolean")),
-        "default": Field(AnyValue()),
-        "choices": Field(ListOf(AnyValue(allow_list=False), min_items=1)),
+        "type": Field(
+            Text(choices=INPUT_TYPES, expected="an input type"),
+            required=True,
+            description="string, integer, number, boolean, date (YYYY-MM-DD) or list",
+        ),
+        "prompt": Field(PLAIN_TEXT, description="the question asked at declaration"),
+        "required": Field(Scalar("boolean"), description="true: an incident cannot be declared without it"),
+        "default": Field(AnyValue(), description="the value when none is given; it must fit the type"),
+        "choices": Field(ListOf(AnyValue(allow_list=False), min_items=1), description="the values allowed"),
     },
 )
 ROLE = Obj(
     "role",
     {
-        "id": Field(SLUG, required=True),
-        "title": Field(PLAIN_TEXT, required=True),
-        "responsibilities": Field(TEXT_LIST),
-        "required": Field(Scalar("boolean")),
+        "id": Field(SLUG, required=True, description="the role's id (a slug): templates write roles['ID']"),
+        "title": Field(PLAIN_TEXT, required=True, description="the role's name, such as Incident lead"),
+        "responsibilities": Field(TEXT_LIST, description="what the holder of the role does"),
+        "required": Field(Scalar("boolean"), description="true: the role must be held during an incident"),
     },
 )
 STEP = Obj(
     "step",
     {
-        "id": Field(SLUG, required=True),
-        "title": Field(PLAIN_TEXT, required=True),
-        "phase": Field(Text(choices=PHASES, expected="a phase"), required=True),
-        "role": Field(SLUG, required=True),
+        "id": Field(SLUG, required=True, description="the step's id (a slug), unique in the playbook"),
+        "title": Field(PLAIN_TEXT, required=True, description="what is done, as an instruction"),
+        "phase": Field(
+            Text(choices=PHASES, expected="a phase"),
+            required=True,
+            description="detect, respond, contain, recover or review",
+        ),
+        "role": Field(SLUG, required=True, description="the role that owns the step: a declared role id"),
         "due": Field(Duration(), description="measured from the declaration of the incident (or see `after`)"),
         "after": Field(
             Text(choices=STEP_AFTER, expected="declared or resolved"),
             description="declared (the default), or resolved: follow-up work after resolution (a revisit, a"
             " satisfaction survey), due counted from the resolution and workable after the incident is closed",
         ),
-        "depends_on": Field(SLUG_LIST),
-        "when": Field(INPUT_CONDITION),
-        "checklist": Field(TEXT_LIST),
-        "communication": Field(SLUG),
-        "description": Field(PLAIN_TEXT),
+        "depends_on": Field(SLUG_LIST, description="the steps that must be done first (step ids)"),
+        "when": Field(
+            INPUT_CONDITION, description="the condition on inputs that makes the step apply; otherwise not applicable"
+        ),
+        "checklist": Field(TEXT_LIST, description="the items to tick off while doing the step"),
+        "communication": Field(SLUG, description="the communication this step sends: a declared communication id"),
+        "description": Field(PLAIN_TEXT, description="more on how to do the step"),
     },
 )
 COMMUNICATION = Obj(
     "communication",
     {
-        "id": Field(SLUG, required=True),
-        "title": Field(PLAIN_TEXT, required=True),
-        "audience": Field(Text(choices=AUDIENCES, expected="an audience"), required=True),
-        "channel": Field(Text(choices=CHANNELS, expected="a channel"), required=True),
+        "id": Field(SLUG, required=True, description="the communication's id (a slug), unique in the playbook"),
+        "title": Field(PLAIN_TEXT, required=True, description="what the notice is, such as Notice to customers"),
+        "audience": Field(
+            Text(choices=AUDIENCES, expected="an audience"),
+            required=True,
+            description="customers, internal, regulator, media, partners or key-accounts",
+        ),
+        "channel": Field(
+            Text(choices=CHANNELS, expected="a channel"),
+            required=True,
+            description="email, sms, social, web, hotline-script, press or letter",
+        ),
         "template": Field(
             PLAIN_TEXT, required=True, description="path relative to the template directory or the playbook's folder"
         ),
-        "approvals": Field(SLUG_LIST),
+        "approvals": Field(SLUG_LIST, description="the roles that must approve before it is sent (role ids)"),
         "locales": Field(
             ListOf(
                 Text(pattern=LOCALE_PATTERN, rule="locale", expected="a locale such as en or zh-CN"),
                 min_items=1,
-            )
+            ),
+            description="the languages it is sent in, first the default; name.LOCALE.ext.j2 is used when it exists",
         ),
-        "due": Field(Duration()),
+        "due": Field(Duration(), description="when it must be sent, measured from the declaration"),
         "four_eyes": Field(
             Scalar("boolean"),
             description="true (the default): the person who drafted a notice cannot be its only approver",
@@ -298,9 +348,9 @@ COMMUNICATION = Obj(
 PLAYBOOK = Obj(
     "playbook",
     {
-        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True),
-        "kind": Field(Const("Playbook", "kind"), required=True),
-        "id": Field(SLUG, required=True),
+        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True, description=API_VERSION_HELP),
+        "kind": Field(Const("Playbook", "kind"), required=True, description="Playbook"),
+        "id": Field(SLUG, required=True, description="the playbook's id (a slug), unique across the playbook set"),
         "version": Field(
             Text(
                 pattern=SEMVER_PATTERN,
@@ -309,36 +359,63 @@ PLAYBOOK = Obj(
                 hint='write three numbers, quoted: "1.2.0"',
             ),
             required=True,
+            description='the playbook\'s semantic version MAJOR.MINOR.PATCH, quoted: "1.2.0"',
         ),
-        "title": Field(PLAIN_TEXT, required=True),
-        "summary": Field(PLAIN_TEXT),
-        "owner": Field(PLAIN_TEXT),
-        "category": Field(Text(choices=CATEGORIES, expected="a category"), required=True),
-        "tags": Field(TEXT_LIST),
-        "review": Field(Obj("review", {"every": Field(Duration()), "last_reviewed": Field(Date())})),
+        "title": Field(PLAIN_TEXT, required=True, description="the playbook's name"),
+        "summary": Field(PLAIN_TEXT, description="the crisis it is for, in a sentence"),
+        "owner": Field(PLAIN_TEXT, description="who keeps it current: a person or team, often an email address"),
+        "category": Field(
+            Text(choices=CATEGORIES, expected="a category"), required=True, description="the kind of crisis"
+        ),
+        "tags": Field(TEXT_LIST, description="free words to find the playbook by"),
+        "review": Field(
+            Obj(
+                "review",
+                {
+                    "every": Field(Duration(), description="how often the playbook is reviewed, such as 180d"),
+                    "last_reviewed": Field(Date(), description="the date of the last review, YYYY-MM-DD"),
+                },
+            ),
+            description="how often the playbook is reviewed; validate warns when a review is overdue",
+        ),
         "drill": Field(
             Obj(
                 "drill",
                 {
-                    "every": Field(Duration()),
+                    "every": Field(Duration(), description="how often the playbook is rehearsed, such as 365d"),
                     "last_drilled": Field(Date(), description="the date of the last drill, where no log records it"),
                 },
-            )
+            ),
+            description="how often the playbook is rehearsed in a drill",
         ),
-        "severities": Field(ListOf(Ref("Severity", lambda: SEVERITY), min_items=1)),
-        "triggers": Field(ListOf(Ref("Trigger", lambda: TRIGGER))),
-        "inputs": Field(ListOf(Ref("Input", lambda: INPUT))),
-        "roles": Field(ListOf(Ref("Role", lambda: ROLE), min_items=1), required=True),
-        "steps": Field(ListOf(Ref("Step", lambda: STEP), min_items=1), required=True),
-        "communications": Field(ListOf(Ref("Communication", lambda: COMMUNICATION))),
+        "severities": Field(
+            ListOf(Ref("Severity", lambda: SEVERITY), min_items=1),
+            description="the severity levels, most severe first; default sev1 Critical to sev4 Low",
+        ),
+        "triggers": Field(
+            ListOf(Ref("Trigger", lambda: TRIGGER)), description="conditions on signals that suggest this playbook"
+        ),
+        "inputs": Field(ListOf(Ref("Input", lambda: INPUT)), description="the facts captured at declaration"),
+        "roles": Field(
+            ListOf(Ref("Role", lambda: ROLE), min_items=1), required=True, description="who does what (at least one)"
+        ),
+        "steps": Field(
+            ListOf(Ref("Step", lambda: STEP), min_items=1), required=True, description="the work, with deadlines"
+        ),
+        "communications": Field(
+            ListOf(Ref("Communication", lambda: COMMUNICATION)), description="the notices sent, with approvals"
+        ),
         "postmortem": Field(
             Obj(
                 "postmortem",
                 {
-                    "template": Field(PLAIN_TEXT),
-                    "kpis": Field(ListOf(Text(choices=KPIS, expected="a known KPI"))),
+                    "template": Field(PLAIN_TEXT, description="a report template; a built-in report otherwise"),
+                    "kpis": Field(
+                        ListOf(Text(choices=KPIS, expected="a known KPI")), description="the KPIs the report shows"
+                    ),
                 },
-            )
+            ),
+            description="the post-mortem report",
         ),
     },
 )

@@ -10,22 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crisisctl.errors import Problem
+from crisisctl.playbook.rules import WARNING_RULES
 from crisisctl.suggest import did_you_mean
-
-# Every warning `playbook validate` gives, with what it says (SARIF shows the descriptions).
-WARNING_RULES: dict[str, str] = {
-    "review-overdue": "the playbook's review is overdue",
-    "libyaml-missing": "YAML is read without the C speed-up",
-    "unknown-role": "the roster names a role no playbook declares",
-    "due-before-dependency": "a step is due before a step it waits for",
-    "notice-due-before-step": "a notice is due before the step that sends it can be done",
-    "regulator-clock": "a regulator's notification clock cannot be met, or is not set",
-    "notice-locale-missing": "a listed locale has no template of its own",
-    "notice-input-unset": "a notice shows None or fails while an optional input is not set",
-    "sms-length": "an SMS notice is longer than the segments allowed",
-    "drill-banner": "a notice drafted in a drill does not say so at its top",
-    "ignore-unknown-rule": "an ignore comment names a rule that is not a warning",
-}
 
 # A YAML comment starts at the line's start or after a space; `#` inside a word is not one.
 _IGNORE = re.compile(r"(?:^|\s)#\s*crisisctl:\s*ignore\[(?P<rules>[^\]]*)\]")
@@ -75,7 +61,7 @@ def read_ignores(text: str, file: str) -> Ignores:
                     f"`{rule}` in an ignore comment is not a warning crisisctl gives"
                     if rule
                     else "an ignore comment names no rule",
-                    did_you_mean(rule, WARNING_RULES)
+                    did_you_mean(rule, sorted(WARNING_RULES))
                     or "name warning rules (docs/playbook-format.md); errors cannot be ignored",
                 )
             )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import InvalidFileError, Problem
-from crisisctl.playbook.fields import Checker, Const, Field, ListOf, Obj, Text
+from crisisctl.playbook.fields import API_VERSION_HELP, Checker, Const, Field, ListOf, Obj, Text
 from crisisctl.playbook.files import ROSTER_FILE
 from crisisctl.playbook.format import PLAIN_TEXT, SLUG, SLUG_LIST
 from crisisctl.playbook.vocabulary import API_VERSION
@@ -19,9 +19,9 @@ PERSON = Obj(
     "person",
     {
         "id": Field(SLUG, required=True, description="the name used in --assign, assign and --as"),
-        "name": Field(PLAIN_TEXT, required=True),
-        "email": Field(PLAIN_TEXT),
-        "phone": Field(PLAIN_TEXT),
+        "name": Field(PLAIN_TEXT, required=True, description="the person's full name"),
+        "email": Field(PLAIN_TEXT, description="an email address"),
+        "phone": Field(PLAIN_TEXT, description='a phone number, quoted: "+351 210 000 000"'),
         "chat": Field(PLAIN_TEXT, description="a chat handle, e.g. @ana"),
         "db_user": Field(
             Text(expected="a database user name"),
@@ -33,9 +33,9 @@ PERSON = Obj(
 ROSTER = Obj(
     "roster",
     {
-        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True),
-        "kind": Field(Const("Roster", "kind"), required=True),
-        "people": Field(ListOf(PERSON, min_items=1), required=True),
+        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True, description=API_VERSION_HELP),
+        "kind": Field(Const("Roster", "kind"), required=True, description="Roster"),
+        "people": Field(ListOf(PERSON, min_items=1), required=True, description="the crisis team"),
     },
 )
 

@@ -10,6 +10,7 @@ from typing import Any
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import (
+    API_VERSION_HELP,
     AnyValue,
     Checker,
     Const,
@@ -34,15 +35,26 @@ INJECT = Obj(
     "inject",
     {
         "at": Field(Duration(), required=True, description="from the start of the drill"),
-        "message": Field(PLAIN_TEXT, required=True),
-        "signals": Field(MapOf(SNAKE, AnyValue(allow_list=False))),
+        "message": Field(PLAIN_TEXT, required=True, description="what the facilitator tells the team"),
+        "signals": Field(
+            MapOf(SNAKE, AnyValue(allow_list=False)), description="signal values at this moment, as check reads them"
+        ),
         "inputs": Field(MapOf(SNAKE, AnyValue()), description="facts the inject changes: set when it fires"),
     },
 )
-STEP_EXPECTATION = Obj("step expectation", {"step": Field(SLUG, required=True), "by": Field(Duration(), required=True)})
+STEP_EXPECTATION = Obj(
+    "step expectation",
+    {
+        "step": Field(SLUG, required=True, description="the step expected done"),
+        "by": Field(Duration(), required=True, description="by when, from the start of the drill"),
+    },
+)
 COMM_EXPECTATION = Obj(
     "communication expectation",
-    {"communication": Field(SLUG, required=True), "sent_by": Field(Duration(), required=True)},
+    {
+        "communication": Field(SLUG, required=True, description="the communication expected sent"),
+        "sent_by": Field(Duration(), required=True, description="by when, from the start of the drill"),
+    },
 )
 
 
@@ -70,16 +82,16 @@ class ExpectationKind(Kind):
 SCENARIO = Obj(
     "scenario",
     {
-        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True),
-        "kind": Field(Const("Scenario", "kind"), required=True),
-        "id": Field(SLUG, required=True),
+        "apiVersion": Field(Const(API_VERSION, "api-version"), required=True, description=API_VERSION_HELP),
+        "kind": Field(Const("Scenario", "kind"), required=True, description="Scenario"),
+        "id": Field(SLUG, required=True, description="the scenario's id (a slug)"),
         "playbook": Field(SLUG, required=True, description="id of the playbook being rehearsed"),
-        "title": Field(PLAIN_TEXT, required=True),
-        "description": Field(PLAIN_TEXT),
+        "title": Field(PLAIN_TEXT, required=True, description="the scenario's name"),
+        "description": Field(PLAIN_TEXT, description="the story of the drill"),
         "inputs": Field(MapOf(SNAKE, AnyValue()), description="the incident's inputs, as at declaration"),
         "roles": Field(MapOf(SLUG, Text(expected="a person")), description="who plays which role"),
-        "injects": Field(ListOf(INJECT)),
-        "expectations": Field(ListOf(ExpectationKind())),
+        "injects": Field(ListOf(INJECT), description="what happens during the drill, and when"),
+        "expectations": Field(ListOf(ExpectationKind()), description="what the team should have done by when"),
     },
 )
 

@@ -88,6 +88,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
     result.problems.extend(checker.problems)
     result.ignores = read_ignores(loaded.text, loaded.file)
     result.warnings.extend(result.ignores.problems)
+    result.warnings.extend(yaml11_boolean_warnings(document, loaded.file, result.problems))
     result.warnings.extend(_review_warnings(document, loaded.file, today))
     result.warnings.extend(_outcome_input_warnings(document, loaded.file))
     result.templates.extend(_template_uses(document, loaded.file))
@@ -408,6 +409,51 @@ def fits_input_type(value: Any, type_name: str) -> bool:
             return False
         return True
     return isinstance(value, str)
+
+
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
+    """Unquoted yes/no/on/off/y/n values: YAML 1.1 readers (crisisctl's, for yes/no/on/off) take them for
+    booleans, YAML 1.2 readers (editors checking the JSON Schema) for text. A value an error already reports is
+    left to that error."""
+    reported = {(error.line, error.column) for error in errors}
+    warnings = []
+    pending: list[tuple[YNode, str]] = [(document, "")]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, YMap):
+            pending.extend((value, join_path(path, key)) for key, value in reversed(node.items.items()))
+        elif isinstance(node, YSeq):
+            pending.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(node.items))))
+        elif (
+            node.plain
+            and len(node.raw) <= 3
+            and node.raw.lower() in _YAML11_BOOLEANS
+            and (node.line, node.column) not in reported
+        ):
+            warnings.append(_yaml11_boolean(node, file, path))
+    return warnings
+
+
+def _yaml11_boolean(node: YScalar, file: str, path: str) -> Problem:
+    if isinstance(node.value, bool):
+        reading = f"the boolean {str(node.value).lower()} to YAML 1.1 readers such as crisisctl"
+        other = f'the text "{node.raw}" to YAML 1.2 readers such as editors checking the schema'
+    else:
+        truth = "true" if node.raw.lower() == "y" else "false"
+        reading = f"text to crisisctl (and to YAML 1.2 readers), but the boolean {truth} to other YAML 1.1 readers"
+        other = ""
+    return Problem(
+        file,
+        node.line,
+        node.column,
+        path,
+        "yaml11-boolean",
+        f"unquoted `{node.raw}` is {reading}" + (f", and {other}" if other else ""),
+        f'write true or false for a boolean, or quote it ("{node.raw}") if you mean the text',
+    )
 
 
 def _review_warnings(document: YMap, file: str, today: dt.date) -> list[Problem]:

@@ -361,7 +361,23 @@ def _syntax_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Proble
     message = " ".join(part for part in (error.context, error.problem) if part)
     if "nesting depth" in message:  # libyaml's own limit, met while scanning
         return Problem(file, line, column, "", "too-deep", f"nesting deeper than {MAX_DEPTH} levels", _FLATTEN)
-    return Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _SYNTAX_HINT)
+    return Problem(file, line, column, "", "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(text, line))
+
+
+# `op: >=`, `op: > 5`, `{op: >, ...}`: an operator written bare, which YAML takes for a block scalar's header.
+_BARE_OPERATOR = re.compile(r"(?:^|[\s{,])op:\s+([>|][^\s,}]*)")
+
+
+def _syntax_hint(text: str, line: int) -> str:
+    """The usual hint, or, on a line that writes a comparison operator bare, to quote it."""
+    lines = text.splitlines()
+    match = _BARE_OPERATOR.search(lines[line - 1]) if 0 < line <= len(lines) else None
+    return _SYNTAX_HINT if match is None else quote_operator_hint(match.group(1))
+
+
+def quote_operator_hint(operator: str) -> str:
+    """The hint for a comparison operator YAML read as syntax (a block scalar's `>` or `|`, a tag's `!`)."""
+    return f'write the operator in quotes, op: "{operator}" (unquoted, YAML reads it as syntax of its own)'
 
 
 # A node that starts with the non-specific tag `!` (before or after its anchor).
@@ -557,7 +573,9 @@ class _Converter:
             path,
             "unsafe-tag",
             f"the tag {node.tag} is not allowed",
-            "playbooks are data: remove the tag and write a plain value",
+            quote_operator_hint("!=")
+            if node.tag == "!="
+            else "playbooks are data: remove the tag and write a plain value",
         )
 
     def _abort(self, mark: Any, path: FieldPath, rule: str, message: str, hint: str) -> NoReturn:

@@ -15,7 +15,7 @@ from crisisctl.playbook.validate import DeclaredNames, TemplateUse
 from crisisctl.render.context import FIELDS_BY_NAME, NOTICE_NAMES, REPORT_FIELDS_BY_NAME, REPORT_NAMES
 from crisisctl.render.environment import CrisisSandbox, make_environment, resolve_template
 from crisisctl.render.notices import localized_name
-from crisisctl.suggest import did_you_mean, listing
+from crisisctl.suggest import closest, did_you_mean, listing
 
 if TYPE_CHECKING:
     from crisisctl.render.noticelint import RenderCache
@@ -30,6 +30,7 @@ class _Usage:
     syntax_error: tuple[int, str] | None
     top_names: dict[str, int]  # name -> first template line using it
     attributes: frozenset[tuple[str, str, int]]  # (object, attribute, template line)
+    dashed: frozenset[tuple[str, str, int]] = frozenset()  # `roles.partner-manager`: (roles, partner-manager, line)
 
 
 class TemplateChecker:
@@ -140,6 +141,8 @@ class TemplateChecker:
             for top, line in sorted(usage.top_names.items())
             if top not in allowed
         ]
+        known_roots = {"inputs": declared.inputs, "roles": declared.roles} if declared is not None else {}
+        problems.extend(self._dashed_problem(use, name, dashed, known_roots) for dashed in sorted(usage.dashed))
         if declared is None:
             return problems
         known = {
@@ -155,15 +158,33 @@ class TemplateChecker:
             fallback = (
                 f"declare it under `{owner}:`" if declared_in_playbook else "known: " + listing(sorted(known[owner]))
             )
+            match = closest(attribute, known[owner])
             problems.append(
                 self._problem(
                     use,
                     "template-variable",
-                    f"{name}:{line} uses `{owner}.{attribute}`, which is not among {what}",
-                    did_you_mean(attribute, known[owner]) or fallback,
+                    f"{name}:{line} uses `{_expression(owner, attribute)}`, which is not among {what}",
+                    f"did you mean `{_expression(owner, match)}`?" if match else fallback,
                 )
             )
         return problems
+
+    def _dashed_problem(
+        self, use: TemplateUse, name: str, dashed: tuple[str, str, int], known: dict[str, frozenset[str]]
+    ) -> Problem:
+        """`roles.partner-manager`: Jinja subtracts `manager` from `roles.partner`; the id needs brackets."""
+        owner, attribute, line = dashed
+        first, _, rest = attribute.partition("-")
+        declared = known.get(owner, frozenset())
+        meant = attribute if attribute in declared or not declared else closest(attribute, declared) or attribute
+        return self._problem(
+            use,
+            "template-variable",
+            f"{name}:{line} uses `{owner}.{attribute}`, which Jinja reads as `{owner}.{first}` minus"
+            f" `{rest.replace('-', '` minus `')}`",
+            f"write `{_expression(owner, meant)}`"
+            + ("" if meant.isidentifier() else " (a name with a dash needs brackets and quotes)"),
+        )
 
     def _analyse(self, path: Path) -> _Usage:
         cached = self._cache.get(path)
@@ -182,6 +203,11 @@ class _UsePositions:
         return self.known.get(path, (1, 1))
 
 
+def _expression(owner: str, attribute: str) -> str:
+    """How a template writes a field: `roles.lead`, or `roles['partner-manager']` for a name Jinja cannot dot."""
+    return f"{owner}.{attribute}" if attribute.isidentifier() else f"{owner}[{attribute!r}]"
+
+
 def _analyse_source(environment: CrisisSandbox, path: Path) -> _Usage:
     """Parse the template and find the names it uses; a template too large or too deep is a syntax problem."""
     with path.open("rb") as handle:
@@ -197,20 +223,46 @@ def _analyse_source(environment: CrisisSandbox, path: Path) -> _Usage:
         return _Usage((error.lineno, error.message or "syntax error"), {}, frozenset())
     except RecursionError:  # Jinja's parser and code generator recurse once per nesting level
         return _Usage((1, "nested too deeply (expressions, blocks or filters) to compile"), {}, frozenset())
-    return _Usage(None, _first_lines(tree, undeclared), frozenset(_attributes(tree)))
+    dashed, consumed = _dashed_names(tree, undeclared)
+    return _Usage(
+        None, _first_lines(tree, undeclared, consumed), frozenset(_attributes(tree, consumed)), frozenset(dashed)
+    )
 
 
-def _first_lines(tree: nodes.Template, names: set[str]) -> dict[str, int]:
+def _dashed_names(tree: nodes.Template, undeclared: set[str]) -> tuple[list[tuple[str, str, int]], set[int]]:
+    """`roles.partner-manager` parses as `roles.partner - manager`: find such chains, whose right-hand names are
+    undefined, as the dashed names they were meant to be; and the ids of the nodes they consumed."""
+    found: list[tuple[str, str, int]] = []
+    consumed: set[int] = set()
+    for sub in tree.find_all(nodes.Sub):
+        if id(sub) in consumed:
+            continue  # inside a longer chain already read: a-b-c is (a - b) - c
+        parts: list[str] = []
+        chain: list[nodes.Node] = []
+        node: nodes.Node = sub
+        while isinstance(node, nodes.Sub) and isinstance(node.right, nodes.Name) and node.right.name in undeclared:
+            parts.insert(0, node.right.name)
+            chain.extend((node, node.right))
+            node = node.left
+        if parts and isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
+            found.append((node.node.name, "-".join([node.attr, *parts]), sub.lineno))
+            consumed.update(id(part) for part in (*chain, node))
+    return found, consumed
+
+
+def _first_lines(tree: nodes.Template, names: set[str], consumed: set[int]) -> dict[str, int]:
     lines: dict[str, int] = {}
     for node in tree.find_all(nodes.Name):
-        if node.name in names and node.name not in lines:
+        if node.name in names and node.name not in lines and id(node) not in consumed:
             lines[node.name] = node.lineno
     return lines
 
 
-def _attributes(tree: nodes.Template) -> Sequence[tuple[str, str, int]]:
+def _attributes(tree: nodes.Template, consumed: set[int]) -> Sequence[tuple[str, str, int]]:
     found: list[tuple[str, str, int]] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if id(node) in consumed:
+            continue
         if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
             found.append((node.node.name, node.attr, node.lineno))
         elif (
