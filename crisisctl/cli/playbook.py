@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -13,9 +13,6 @@ from crisisctl.cli.authoring import new_command
 from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
-
-if TYPE_CHECKING:
-    from crisisctl.playbook.catalog import TemplateCheck
 
 playbook_app = typer.Typer(
     help="List, show, validate playbooks and print their JSON Schema.",
@@ -31,12 +28,6 @@ class ReportFormat(StrEnum):
     json = "json"
     github = "github"
     sarif = "sarif"
-
-
-def template_check(context: AppContext) -> TemplateCheck:
-    from crisisctl.render.templatecheck import TemplateChecker
-
-    return TemplateChecker(context.settings.templates).check
 
 
 @playbook_app.command("validate")
