@@ -15,7 +15,7 @@ from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
 
 playbook_app = typer.Typer(
-    help="List, show, validate playbooks and print their JSON Schema.",
+    help="List, show, validate, compare and create playbooks; print their JSON Schema.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
