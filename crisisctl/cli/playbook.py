@@ -111,9 +111,13 @@ def show_command(
     ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one playbook: roles, steps with deadlines, communications.
+    """Show one playbook: roles, steps with deadlines and descriptions, communications.
 
-    Example: crisisctl playbook show data-leak
+    --json carries every field of the playbook under its name in the file,
+    durations as whole seconds (`due` as `due_s`, `every` as `every_s`), dates
+    as YYYY-MM-DD, and the file it was read from as `file`.
+
+    Example: crisisctl playbook show data-leak --json
     """
     from crisisctl.output.payloads import playbook_detail
     from crisisctl.output.plain import print_json
