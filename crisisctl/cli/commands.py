@@ -2,7 +2,8 @@
 
 Building every command for every run cost about 20 ms (importing all command modules and
 turning each function into a click command); `crisisctl --help` lists the summaries
-below instead, and a test keeps them equal to the commands' own docstrings.
+below instead, and `crisisctl` alone prints them by group with each command's usage
+(`overview`). Tests keep summaries and usages equal to the commands' own.
 """
 
 import importlib

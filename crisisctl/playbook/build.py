@@ -59,11 +59,18 @@ def _given(cls: type[Any], item: dict[str, Any], **convert: Callable[[Any], Any]
 
     Only the model declares defaults: a key the file leaves out is not passed at all.
     """
-    return {spec.name: convert.get(spec.name, _same)(item[spec.name]) for spec in fields(cls) if spec.name in item}
+    names = _field_names(cls)
+    return {name: convert[name](value) if name in convert else value for name, value in item.items() if name in names}
 
 
-def _same(value: Any) -> Any:
-    return value
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(spec.name for spec in fields(cls))
+    return names
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _many(build: Callable[[dict[str, Any]], Any]) -> Callable[[list[dict[str, Any]]], tuple[Any, ...]]:
