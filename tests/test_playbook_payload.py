@@ -128,7 +128,7 @@ def _unreached(cls: type[Any], full: dict[str, Any], minimal: dict[str, Any], pa
             problems.append(f"{field_path}: no `{key}` in the payload")
             continue
         has_default = spec.default is not dataclasses.MISSING or spec.default_factory is not dataclasses.MISSING
-        if has_default and field_path not in ("source", "sha256") and full[key] == minimal[key]:
+        if has_default and full[key] == minimal[key]:
             problems.append(f"{field_path}: `{key}` is {full[key]!r} whether the file sets it or not")
         inner = _model_class(hints[spec.name])
         if inner is not None:
