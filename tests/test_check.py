@@ -204,6 +204,26 @@ def test_check_declare_refuses_bad_flags_as_declare_does(workspace: Workspace, b
     assert workspace.json("incidents", "--all") == []
 
 
+def test_check_declare_asks_and_warns_as_declare_does(workspace: Workspace) -> None:
+    """Both commands declare through one use case: a missing required input is refused where nobody can be
+    asked, naming the flag, and a person who is not in the roster is warned about."""
+    add_triggered_playbook(workspace)
+    signals = signals_file(workspace, FIRING)
+    expected = workspace.run("declare", "surge")
+    assert expected[0] == 2 and "--input affected_customers=VALUE" in expected[2]
+    code, _, err = workspace.run("check", signals, "--declare")
+    assert (code, err) == (expected[0], expected[2])
+    assert workspace.json("incidents", "--all") == []
+    (workspace.playbooks / "people.yaml").write_text(
+        "apiVersion: crisisctl/v1\nkind: Roster\npeople:\n  - {id: ana, name: Ana Lima}\n", encoding="utf-8"
+    )
+    flags = ("--input", "affected_customers=3", "--assign", "comms-lead=anna")
+    _, _, declared_err = workspace.run("declare", "surge", *flags)
+    code, _, err = workspace.run("check", signals, "--declare", *flags)
+    assert code == 0 and "warning: anna is not in the roster" in err and "did you mean `ana`?" in err
+    assert err.splitlines()[-1] == declared_err.splitlines()[-1]
+
+
 def test_declaration_flags_without_declare_are_refused(workspace: Workspace) -> None:
     add_triggered_playbook(workspace)
     code, out, err = workspace.run("check", signals_file(workspace, FIRING), "--title", "x", "--assign", "a=b")

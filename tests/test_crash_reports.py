@@ -34,17 +34,16 @@ COMMAND_LINES = [
 ]
 
 # Every command that touches an incident goes through AppContext.service or AppContext.log;
-# declare checks its playbook's templates before it reads any value.
+# declare finds its playbook (templates checked) through AppContext.playbook_folder before it reads any value.
 CRASHING = textwrap.dedent(
     """
     import sys
-    import crisisctl.cli.playbook
     from crisisctl.cli.context import AppContext
     def broken(self, *args, **kwargs):
         raise RuntimeError("simulated defect")
     AppContext.service = broken
     AppContext.log = property(broken)
-    crisisctl.cli.playbook.template_check = broken
+    AppContext.playbook_folder = broken
     from crisisctl.entry import main
     sys.exit(main(sys.argv[1:]))
     """

@@ -9,7 +9,7 @@ import typer
 
 from crisisctl import __version__
 from crisisctl.boundary import Boundary
-from crisisctl.cli.commands import LazyGroup
+from crisisctl.cli.commands import LazyGroup, overview
 from crisisctl.cli.context import AppContext
 from crisisctl.cli.crash import write_crash_report
 from crisisctl.errors import CrisisError, ExitCode, InvalidFileError, UsageError
@@ -31,23 +31,6 @@ def _show_version(value: bool) -> None:
     if value:
         print(f"crisisctl {__version__}")
         raise typer.Exit()
-
-
-OVERVIEW = """\
-crisisctl: run customer-facing crises from versioned playbooks, with a tamper-evident log.
-
-Respond      run [PLAYBOOK|INCIDENT]     guided, no flags to remember
-             declare PLAYBOOK            open an incident (--input, --assign, --severity)
-             next / show / watch INC     what to do now, the whole picture, live
-             step start|done|skip|block INC STEP, assign, note, severity, resolve, close
-             check SIGNALS               which playbooks' triggers fire
-Communicate  comms list|draft|approve|send INC COMM
-Review       timeline, postmortem, export, stats, verify INC
-Rehearse     drill demo | start | run | report | status
-Author       playbook list|show|validate|new|schema, init DIR
-
-Start here:  crisisctl drill demo        then: crisisctl COMMAND --help
-"""
 
 
 @app.callback()
@@ -100,7 +83,7 @@ def main_options(
     boundary = ctx.obj if isinstance(ctx.obj, Boundary) else None
     ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor, tz=tz, boundary=boundary)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
-        print(OVERVIEW, end="")
+        print(overview(), end="")
 
 
 def run(args: list[str], boundary: Boundary) -> int:

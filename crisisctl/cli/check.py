@@ -1,57 +1,17 @@
 """`crisisctl check`: which playbooks' triggers fire for the current signals."""
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
-from crisisctl.cli.params import JsonFlag
-from crisisctl.errors import InvalidFileError, UsageError
+from crisisctl.cli.params import JsonFlag, pairs
+from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
     from crisisctl.incident.state import IncidentState
     from crisisctl.incident.triggers import CheckResult
-
-
-def read_signals(source: str) -> dict[str, Any]:
-    from crisisctl.playbook.yamlsource import MAX_FILE_BYTES, YMap, YScalar, load_bytes, load_file
-
-    if source == "-":
-        try:
-            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)  # one byte more tells that it is too large
-        except OSError as error:
-            raise UsageError(
-                f"cannot read standard input: {error.strerror or error}", "pass a file instead of -"
-            ) from None
-        loaded = load_bytes(data, "<stdin>")
-    else:
-        path = Path(source)
-        if not path.is_file():
-            what = "is not a file" if path.exists() else "does not exist"
-            raise UsageError(f"signals file {source} {what}", "pass a YAML or JSON file, or - for standard input")
-        loaded = load_file(path, source)
-    if loaded.document is None or loaded.problems:
-        raise InvalidFileError(f"{loaded.file} is not a valid signals file", loaded.problems)
-    document: YMap = loaded.document
-    signals: dict[str, Any] = {}
-    for name, node in document.items.items():
-        if not isinstance(node, YScalar) or isinstance(node.value, dict | list):
-            from crisisctl.errors import Problem
-
-            problem = Problem(
-                loaded.file,
-                node.line,
-                node.column,
-                name,
-                "signal",
-                f"signal `{name}` must be a single value",
-                "write metric: number",
-            )
-            raise InvalidFileError(f"{loaded.file} is not a valid signals file", [problem])
-        signals[name] = node.value
-    return signals
 
 
 def check_command(
@@ -90,6 +50,7 @@ def check_command(
 
     Example: crisisctl check signals.yaml --json   (or: ... | crisisctl check -)
     """
+    from crisisctl.cli.signals import read_signals
     from crisisctl.incident.triggers import check_signals
     from crisisctl.output.payloads import check_payload
     from crisisctl.output.plain import print_readable_json
@@ -122,7 +83,7 @@ def check_command(
 
         print_readable_json((incident_summary_payload(state) if state else {}) | check_payload(checked))
     elif state:
-        from crisisctl.cli.incident import say_declared
+        from crisisctl.cli.declaring import say_declared
 
         say_declared(context, state)
 
@@ -137,22 +98,22 @@ def _declare_best(
     at: str | None,
 ) -> "IncidentState | None":
     """Declare from the most severe match, as `declare` would with the same flags; None when nothing fires."""
-    from crisisctl.cli.incident import declare_incident
+    from crisisctl.cli.declaring import declare_at_terminal
+    from crisisctl.incident.declaring import DeclareRequest
 
     if not checked.matches:
         context.err.print("no trigger fires: nothing to declare")
         return None
     best = checked.matches[0]
-    return declare_incident(
-        context,
+    request = DeclareRequest(
         best.playbook.id,
         title=title or f"{best.playbook.title}: {best.trigger.description or best.trigger.id}",
         severity=best.severity,
-        drill=False,
-        inputs=inputs,
-        assign=assign,
+        inputs=pairs(inputs, "--input"),
+        roles=pairs(assign, "--assign"),
         at=at,
     )
+    return declare_at_terminal(context, request)
 
 
 def _refuse_declare_flags(**flags: object) -> None:

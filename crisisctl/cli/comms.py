@@ -14,7 +14,7 @@ from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
 
 if TYPE_CHECKING:
     from crisisctl.cli.context import AppContext
-    from crisisctl.incident.dispatch import NoticeDispatcher, Settlement
+    from crisisctl.incident.dispatch import Settlement
 
 comms_app = typer.Typer(
     help="Draft, approve and send the playbook's notices.", no_args_is_help=True, rich_markup_mode=None
@@ -181,15 +181,6 @@ def _read_and_confirm(context: AppContext, incident: str, communication: str, lo
     return draft.sha256
 
 
-def dispatcher(context: AppContext) -> NoticeDispatcher:
-    """The dispatcher with the configured channels (SMTP settings, recipients, the log's outbox)."""
-    from crisisctl.delivery.config import load_config
-    from crisisctl.delivery.sender import Courier
-    from crisisctl.incident.dispatch import NoticeDispatcher
-
-    return NoticeDispatcher(context.service(), Courier(load_config(), context.settings.db))
-
-
 def _print_settlement(context: AppContext, settlement: Settlement, as_json: bool) -> None:
     from crisisctl.output.comms import settlement_payload
     from crisisctl.output.plain import print_json
@@ -222,6 +213,8 @@ def send_command(
 
     Example: crisisctl comms send INC-7 customer-notice --locale en
     """
+    from crisisctl.cli.wiring import dispatcher
+
     context = app_context(ctx)
     settlement = dispatcher(context).send(incident, communication, locale, at=at)
     _print_settlement(context, settlement, as_json)
@@ -261,6 +254,7 @@ def reconcile_command(
 
     Example: crisisctl comms reconcile INC-7 customer-notice --delivered
     """
+    from crisisctl.cli.wiring import dispatcher
     from crisisctl.errors import UsageError
 
     chosen = [

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from crisisctl.clock import Clock
+    from crisisctl.incident.declaring import PlaybookFolder
     from crisisctl.incident.identity import Identity
     from crisisctl.incident.port import EventLog
     from crisisctl.incident.service import IncidentService
@@ -116,6 +117,13 @@ class AppContext:
         from crisisctl.output.safetext import inert
 
         print(f"crisisctl: {inert(text, keep_newlines=False)}", file=sys.stderr)
+
+    def playbook_folder(self) -> PlaybookFolder:
+        """The playbook folder, its dates judged by today, its templates checked against the template folder."""
+        from crisisctl.incident.declaring import PlaybookFolder
+        from crisisctl.render.templatecheck import TemplateChecker
+
+        return PlaybookFolder(self.settings.playbooks, self.today(), TemplateChecker(self.settings.templates).check)
 
     def service(self) -> IncidentService:
         from crisisctl.incident.service import IncidentService

@@ -7,10 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from crisisctl.cli.context import AppContext
-from crisisctl.cli.drill import start_drill
 from crisisctl.delivery.config import DeliveryConfig
 from crisisctl.delivery.sender import Courier
 from crisisctl.errors import UsageError
+from crisisctl.incident.declaring import start_drill
 from crisisctl.incident.dispatch import NoticeDispatcher
 from crisisctl.incident.drills import fire_injects, inject_facts, pinned_scenario, score_drill
 from crisisctl.incident.service import IncidentService, incident_now
@@ -38,7 +38,7 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     demo.clock = context.get_clock()
     out = context.out
     out.print(f"Throw-away log: {demo.settings.db}", style="dim")
-    state = start_drill(demo, playbook_id, scenarios[0], 1.0)
+    state = start_drill(demo.service(), demo.playbook_folder(), playbook_id, scenarios[0], 1.0)
     scenario = pinned_scenario(state)
     assert scenario is not None
     out.print(f"{state.id}: drill of {playbook_id} on '{scenario.title}'", style="bold")

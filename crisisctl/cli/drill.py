@@ -1,18 +1,14 @@
 """`crisisctl drill start|run|report|status`: rehearse a playbook on a scenario and score it."""
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from crisisctl.cli.completion import complete_playbook
-from crisisctl.cli.context import AppContext, app_context
+from crisisctl.cli.context import app_context
 from crisisctl.cli.params import IncidentId, JsonFlag
-from crisisctl.errors import InvalidFileError, UsageError
-
-if TYPE_CHECKING:
-    from crisisctl.incident.state import IncidentState
+from crisisctl.errors import UsageError
 
 drill_app = typer.Typer(
     help="Rehearse playbooks on scenarios, score the drills, track the drill cadence.",
@@ -28,52 +24,6 @@ SpeedOption = Annotated[
     float,
     typer.Option("--speed", metavar="N", help="Drill time runs N times faster: 60 makes a real minute a drill hour."),
 ]
-
-
-def start_drill(context: AppContext, playbook_id: str, scenario_file: Path, speed: float) -> "IncidentState":
-    """Validate the scenario against its playbook and declare the drill incident."""
-    from crisisctl.cli.playbook import template_check
-    from crisisctl.incident.drills import fire_injects
-    from crisisctl.incident.inputs import resolve_inputs
-    from crisisctl.incident.service import Declaration
-    from crisisctl.playbook.catalog import find_playbook
-    from crisisctl.playbook.scenario import validate_scenario
-    from crisisctl.playbook.yamlsource import load_file
-
-    if not 0.1 <= speed <= 3600:  # also refuses nan
-        raise UsageError(
-            f"--speed {speed:g} is out of range", "use a factor between 0.1 and 3600 (60: a minute is an hour)"
-        )
-    if not scenario_file.is_file():
-        raise UsageError(f"scenario file {scenario_file} does not exist", "pass --scenario FILE")
-    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
-    loaded = load_file(scenario_file, str(scenario_file))
-    named = loaded.document.items.get("playbook") if loaded.document else None
-    rehearses = getattr(named, "value", None)
-    if isinstance(rehearses, str) and rehearses != playbook.id:
-        raise UsageError(
-            f"{scenario_file} rehearses {rehearses}, not {playbook.id}",
-            f"crisisctl drill start {rehearses} --scenario {scenario_file}",
-        )
-    result = validate_scenario(loaded, {playbook.id: playbook})
-    if result.scenario is None:
-        raise InvalidFileError(f"scenario {scenario_file} is not valid for {playbook.id}", result.problems)
-    scenario = result.scenario
-    defaults, _ = resolve_inputs(playbook, {})
-    declaration = Declaration(
-        playbook=playbook,
-        title=f"Drill: {scenario.title}",
-        severity=playbook.severities[0].id,
-        drill=True,
-        inputs=defaults | scenario.inputs,
-        roles=dict(scenario.roles),
-        speed=speed,
-        scenario={"id": scenario.id, "sha256": scenario.sha256, "text": scenario.text},
-    )
-    state = context.service().declare(declaration)
-    if fire_injects(context.service(), state, scenario, dt.timedelta(0)):  # injects at 0m fire with the start
-        state, _ = context.service().load(state.id)
-    return state
 
 
 @drill_app.command("start")
@@ -93,11 +43,12 @@ def start_command(
     Example: crisisctl drill start data-leak \\
       --scenario playbooks/scenarios/data-leak-exposed-order-exports.yaml
     """
+    from crisisctl.incident.declaring import start_drill
     from crisisctl.output.incidents import incident_summary_payload
     from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
-    state = start_drill(context, playbook_id, scenario, speed)
+    state = start_drill(context.service(), context.playbook_folder(), playbook_id, scenario, speed)
     if as_json:
         print_json(incident_summary_payload(state) | {"speed": state.speed})
     else:
@@ -125,6 +76,7 @@ def run_command(
       --scenario playbooks/scenarios/product-recall-listeria-pies.yaml
     """
     from crisisctl.cli.facilitator import run_facilitator_screen
+    from crisisctl.incident.declaring import start_drill
     from crisisctl.incident.ids import names_incident, normalise_incident_id
 
     context = app_context(ctx)
@@ -136,7 +88,7 @@ def run_command(
     else:
         if scenario is None:
             raise UsageError("a new drill needs --scenario FILE", "or name a drill incident to continue it")
-        incident = start_drill(context, target, scenario, speed).id
+        incident = start_drill(context.service(), context.playbook_folder(), target, scenario, speed).id
     run_facilitator_screen(context, incident)
 
 

@@ -44,9 +44,9 @@ def test_scenarios(context: AppContext, files: list[Path]) -> list[ScenarioOutco
 
 
 def _test_one(context: AppContext, path: Path, log: Path) -> ScenarioOutcome:
-    from crisisctl.cli.drill import start_drill
     from crisisctl.delivery.config import DeliveryConfig
     from crisisctl.delivery.sender import Courier
+    from crisisctl.incident.declaring import start_drill
     from crisisctl.incident.drills import pinned_scenario
     from crisisctl.incident.perfectteam import FACILITATOR, PerfectTeam
     from crisisctl.incident.service import IncidentService
@@ -69,7 +69,7 @@ def _test_one(context: AppContext, path: Path, log: Path) -> ScenarioOutcome:
     drill = AppContext(replace(context.settings, db_flag=str(log), actor_flag=FACILITATOR))
     drill.clock = context.get_clock()
     try:
-        state = start_drill(drill, outcome.playbook, path, 1.0)
+        state = start_drill(drill.service(), drill.playbook_folder(), outcome.playbook, path, 1.0)
         scenario = pinned_scenario(state)
         assert scenario is not None
         team = PerfectTeam(

@@ -68,18 +68,17 @@ def guided_run(context: AppContext, target: str | None, signals: Path | None) ->
 
 
 def _declare(context: AppContext, playbook_id: str | None, signals: Path | None) -> str:
-    from crisisctl.cli.playbook import template_check
     from crisisctl.cli.prompts import ask_inputs
     from crisisctl.incident.inputs import resolve_inputs
     from crisisctl.incident.service import Declaration
-    from crisisctl.playbook.catalog import find_playbook, validate_files
+    from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
 
     if playbook_id is None:
         report = validate_files(discover([context.settings.playbooks]), context.today())
         options = {f"{p.id} — {p.title}": p.id for p in report.playbooks}
         if signals is not None:
-            from crisisctl.cli.check import read_signals
+            from crisisctl.cli.signals import read_signals
             from crisisctl.incident.triggers import check_signals
 
             result = check_signals(report.playbooks, read_signals(str(signals)))
@@ -94,7 +93,7 @@ def _declare(context: AppContext, playbook_id: str | None, signals: Path | None)
         if picked in open_incidents:
             return open_incidents[picked]
         playbook_id = options[picked]
-    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
+    playbook = context.playbook_folder().find(playbook_id)
     values, missing = resolve_inputs(playbook, {})
     values.update(ask_inputs(missing, interactive=True))
     title = text("A short title for the incident:", playbook.title)
@@ -202,7 +201,7 @@ def _approve(context: AppContext, service: IncidentService, state: IncidentState
 
 
 def _send(context: AppContext, service: IncidentService, state: IncidentState, playbook: Playbook) -> str:
-    from crisisctl.cli.comms import dispatcher
+    from crisisctl.cli.wiring import dispatcher
 
     comm, locale = _notice(state, playbook)
     settlement = dispatcher(context).send(state.id, comm, locale, at=None)

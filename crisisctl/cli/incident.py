@@ -8,7 +8,7 @@ import typer
 
 from crisisctl.cli.completion import complete_input, complete_role, complete_step
 from crisisctl.cli.context import AppContext, app_context
-from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, PlaybookId
+from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, PlaybookId, pairs
 from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -18,23 +18,6 @@ if TYPE_CHECKING:
 step_app = typer.Typer(
     help="Record progress on a step: start, done, skip, block.", no_args_is_help=True, rich_markup_mode=None
 )
-
-
-_PAIR_EXAMPLES = {
-    "--assign": "--assign incident-lead=alice",
-    "--input": "--input affected_customers=1200",
-    "set": "crisisctl set INC-7 affected_customers=1200",
-}
-
-
-def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for value in values or []:
-        name, sep, text = value.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"{flag} expects NAME=VALUE, got `{value}`", f"for example {_PAIR_EXAMPLES[flag]}")
-        pairs[name.strip()] = text
-    return pairs
 
 
 def _confirm(context: AppContext, state: "IncidentState", what: str) -> None:
@@ -66,63 +49,26 @@ def declare(
 
     Example: crisisctl declare data-leak --input affected_customers=1200 --assign incident-lead=alice
     """
+    from crisisctl.cli.declaring import declare_at_terminal, say_declared
+    from crisisctl.incident.declaring import DeclareRequest
     from crisisctl.output.incidents import incident_summary_payload
     from crisisctl.output.plain import print_json
 
     context = app_context(ctx)
-    state = declare_incident(
-        context, playbook_id, title=title, severity=severity, drill=drill, inputs=inputs, assign=assign, at=at
+    request = DeclareRequest(
+        playbook_id,
+        title=title,
+        severity=severity,
+        drill=drill,
+        inputs=pairs(inputs, "--input"),
+        roles=pairs(assign, "--assign"),
+        at=at,
     )
+    state = declare_at_terminal(context, request)
     if as_json:
         print_json(incident_summary_payload(state))
     else:
         say_declared(context, state)
-
-
-def declare_incident(
-    context: AppContext,
-    playbook_id: str,
-    *,
-    title: str | None,
-    severity: str | None,
-    drill: bool,
-    inputs: list[str] | None,
-    assign: list[str] | None,
-    at: str | None,
-) -> "IncidentState":
-    """Declare from the flags of `declare` (and `check --declare`): the inputs typed and completed, asking for
-    missing ones at a terminal, the roles given, and a warning for people who are not in the roster."""
-    from crisisctl.cli.people import roster_warnings
-    from crisisctl.cli.playbook import template_check
-    from crisisctl.cli.prompts import ask_inputs
-    from crisisctl.incident.inputs import resolve_inputs
-    from crisisctl.incident.service import Declaration
-    from crisisctl.playbook.catalog import find_playbook
-
-    warn = roster_warnings(context)
-    playbook = find_playbook(context.settings.playbooks, playbook_id, context.today(), template_check(context))
-    given, roles = _pairs(inputs, "--input"), _pairs(assign, "--assign")
-    values, missing = resolve_inputs(playbook, given)
-    values.update(ask_inputs(missing, context.stdin_is_tty))
-    declaration = Declaration(
-        playbook=playbook,
-        title=title or playbook.title,
-        severity=severity or playbook.severities[0].id,
-        drill=drill,
-        inputs=values,
-        roles=roles,
-        at=at,
-    )
-    state = context.service().declare(declaration)
-    warn(declaration.roles.values())
-    return state
-
-
-def say_declared(context: AppContext, state: "IncidentState") -> None:
-    """The confirmation of a declaration, and what to run next."""
-    kind = "drill" if state.drill else "incident"
-    _confirm(context, state, f"{kind} declared from {state.playbook_id} {state.playbook_version}, {state.severity}")
-    context.say(f"next: crisisctl next {state.id}")
 
 
 def incidents(
@@ -368,7 +314,7 @@ def set_command(
     from crisisctl.timezones import shown
 
     context = app_context(ctx)
-    recorded = context.service().set_inputs(incident, _pairs(facts, "set"), note=note, at=at)
+    recorded = context.service().set_inputs(incident, pairs(facts, "set"), note=note, at=at)
     if as_json:
         from crisisctl.output.incidents import facts_payload
 

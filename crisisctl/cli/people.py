@@ -11,16 +11,20 @@ from crisisctl.cli.context import AppContext
 def roster_warnings(context: AppContext) -> Callable[[Iterable[str]], None]:
     """Read the roster now, before anything is recorded (an invalid one refuses the command), and return
     what warns, on standard error, about names that are nobody's id in it; no roster, no warnings."""
-    from crisisctl.output.safetext import inert
     from crisisctl.playbook.roster import load_roster
 
     roster = load_roster(context.settings.playbooks)
 
     def warn(names: Iterable[str]) -> None:
-        if roster is None:
-            return
-        for name, hint in roster.unknown_names(names):
-            line = f"crisisctl: warning: {name} is not in the roster {roster.file}"
-            print(inert(line + (f"; {hint}" if hint else ""), keep_newlines=False), file=sys.stderr)
+        if roster is not None:
+            print_warnings(roster.warnings(names))
 
     return warn
+
+
+def print_warnings(warnings: Iterable[str]) -> None:
+    """Each warning as one inert line on standard error."""
+    from crisisctl.output.safetext import inert
+
+    for warning in warnings:
+        print(inert(f"crisisctl: warning: {warning}", keep_newlines=False), file=sys.stderr)

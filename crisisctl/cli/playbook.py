@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -15,11 +15,8 @@ from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
 
-if TYPE_CHECKING:
-    from crisisctl.playbook.catalog import TemplateCheck
-
 playbook_app = typer.Typer(
-    help="List, show, validate playbooks and print their JSON Schema.",
+    help="List, show, validate, compare and create playbooks; print their JSON Schema.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -32,12 +29,6 @@ class ReportFormat(StrEnum):
     json = "json"
     github = "github"
     sarif = "sarif"
-
-
-def template_check(context: AppContext) -> TemplateCheck:
-    from crisisctl.render.templatecheck import TemplateChecker
-
-    return TemplateChecker(context.settings.templates).check
 
 
 @playbook_app.command("validate")
@@ -148,9 +139,13 @@ def show_command(
     ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one playbook: roles, steps with deadlines, communications.
+    """Show one playbook: roles, steps with deadlines and descriptions, communications.
 
-    Example: crisisctl playbook show data-leak
+    --json carries every field of the playbook under its name in the file,
+    durations as whole seconds (`due` as `due_s`, `every` as `every_s`), dates
+    as YYYY-MM-DD, and the file it was read from as `file`.
+
+    Example: crisisctl playbook show data-leak --json
     """
     from crisisctl.output.payloads import playbook_detail
     from crisisctl.output.plain import print_json

@@ -12,28 +12,7 @@ from crisisctl.cli.params import JsonFlag
 from crisisctl.errors import LogError
 
 if TYPE_CHECKING:
-    from crisisctl.incident.notifier import TeamNotifier, Told
-
-
-def team_notifier(context: AppContext) -> TeamNotifier:
-    """The notifier with the configured targets; exit 2 when there are none."""
-    from crisisctl.delivery.config import load_config
-    from crisisctl.delivery.notify import post, usable
-    from crisisctl.errors import UsageError
-    from crisisctl.incident.notifier import TeamNotifier
-    from crisisctl.playbook.roster import load_roster
-
-    targets = [target for target in load_config().targets.values() if target.kinds]
-    if not targets:
-        raise UsageError(
-            "no notification targets for the team are configured",
-            'add one to config.toml: [notify.ops-chat] url_env = "CRISISCTL_NOTIFY_OPS_CHAT" (docs/communications.md)',
-        )
-    for target in targets:  # before anything is recorded: a post that cannot be made is never intended
-        usable(target)
-    roster = load_roster(context.settings.playbooks)
-    handles = {person.id: person.chat for person in roster.people if person.chat} if roster else {}
-    return TeamNotifier(context.service(), targets, post, handles)
+    from crisisctl.incident.notifier import Told
 
 
 def told_line(told: Told) -> str:
@@ -68,6 +47,8 @@ def remind_command(
 
     Example: crisisctl remind --once
     """
+    from crisisctl.cli.wiring import team_notifier
+
     context = app_context(ctx)
     notifier = team_notifier(context)
     while True:

@@ -71,7 +71,7 @@ def watch_incident(context: AppContext, incident: str, events: int, notify: bool
 
 def notifying(context: AppContext) -> Tick:
     """A tick that runs a `remind` pass over the watched incident every NOTIFY_SECONDS; True when it told any."""
-    from crisisctl.cli.remind import team_notifier
+    from crisisctl.cli.wiring import team_notifier
 
     notifier = team_notifier(context)  # no targets, or one without its URL: refused before the screen opens
     last = -NOTIFY_SECONDS

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from dataclasses import fields, is_dataclass
+from typing import TYPE_CHECKING, Any, get_args, get_type_hints
 
 from crisisctl.playbook.conditions import AllOf, AnyOf, Comparison, Condition, Leaf, NotOf, Scaled
 from crisisctl.playbook.model import Playbook
 
 if TYPE_CHECKING:
     from crisisctl.incident.triggers import CheckResult
-
-
-def _seconds(delta: Any) -> int | None:
-    return int(delta.total_seconds()) if delta is not None else None
 
 
 def condition_payload(condition: Condition | None) -> Any:
@@ -33,87 +31,70 @@ def condition_payload(condition: Condition | None) -> Any:
     return {key: [condition_payload(item) for item in condition.items]}
 
 
-def playbook_summary(playbook: Playbook) -> dict[str, Any]:
-    return {
-        "id": playbook.id,
-        "version": playbook.version,
-        "title": playbook.title,
-        "category": playbook.category,
-        "owner": playbook.owner,
-        "file": playbook.source,
-    }
+# Where a payload's key is not the model field's name, by the field's path from the playbook.
+RENAMED = {"source": "file", "review.last": "last_reviewed", "drill.last": "last_drilled"}
+# Model fields no payload carries: the file's whole text (`sha256` names it; `file` says where it is).
+LEFT_OUT = frozenset({"text"})
+# What `playbook list --json` shows of each playbook.
+SUMMARY_KEYS = ("id", "version", "title", "category", "owner", "file")
+
+
+def payload_key(path: str, hint: Any) -> str:
+    """A model field's JSON key: renamed, or its name; durations are whole seconds, so `due` is `due_s`."""
+    if path in RENAMED:
+        return RENAMED[path]
+    name = path.rpartition(".")[2]
+    return f"{name}_s" if hint is dt.timedelta or dt.timedelta in get_args(hint) else name
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The model class's field types, resolved once (a playbook list would otherwise resolve them per step)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def model_payload(item: Any, path: str = "") -> dict[str, Any]:
+    """Every field of a model dataclass as JSON, nested models too, in the model's field order.
+
+    `path` is the item's field path from the playbook (`steps`, `review`), which renames go by.
+    """
+    hints = _hints(type(item))
+    out: dict[str, Any] = {}
+    for spec in fields(item):
+        field_path = f"{path}.{spec.name}" if path else spec.name
+        if field_path not in LEFT_OUT:
+            out[payload_key(field_path, hints[spec.name])] = _value_payload(getattr(item, spec.name), field_path)
+    return out
+
+
+def _value_payload(value: Any, path: str) -> Any:
+    if isinstance(value, Leaf | AllOf | AnyOf | NotOf):
+        return condition_payload(value)
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_value_payload(entry, path) for entry in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return model_payload(value, path)
+    return value
 
 
 def playbook_detail(playbook: Playbook) -> dict[str, Any]:
-    return {
-        **playbook_summary(playbook),
-        "summary": playbook.summary,
-        "tags": list(playbook.tags),
-        "sha256": playbook.sha256,
-        "review": {
-            "every_s": _seconds(playbook.review.every),
-            "last_reviewed": playbook.review.last.isoformat() if playbook.review.last else None,
-        },
-        "drill": {
-            "every_s": _seconds(playbook.drill.every),
-            "last_drilled": playbook.drill.last.isoformat() if playbook.drill.last else None,
-        },
-        "severities": [{"id": s.id, "name": s.name, "description": s.description} for s in playbook.severities],
-        "triggers": [
-            {"id": t.id, "description": t.description, "severity": t.severity, "when": condition_payload(t.when)}
-            for t in playbook.triggers
-        ],
-        "inputs": [
-            {
-                "id": i.id,
-                "type": i.type,
-                "prompt": i.prompt,
-                "required": i.required,
-                "default": _jsonable(i.default),
-                "choices": [_jsonable(c) for c in i.choices],
-            }
-            for i in playbook.inputs
-        ],
-        "roles": [
-            {"id": r.id, "title": r.title, "required": r.required, "responsibilities": list(r.responsibilities)}
-            for r in playbook.roles
-        ],
-        "steps": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "phase": s.phase,
-                "role": s.role,
-                "due_s": _seconds(s.due),
-                "depends_on": list(s.depends_on),
-                "when": condition_payload(s.when),
-                "checklist": list(s.checklist),
-                "communication": s.communication,
-            }
-            for s in playbook.steps
-        ],
-        "communications": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "audience": c.audience,
-                "channel": c.channel,
-                "template": c.template,
-                "approvals": list(c.approvals),
-                "locales": list(c.locales),
-                "due_s": _seconds(c.due),
-            }
-            for c in playbook.communications
-        ],
-    }
+    """`playbook show --json`: every field of the model, the summary's first."""
+    detail = model_payload(playbook)
+    return {key: detail[key] for key in SUMMARY_KEYS} | detail
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
+def playbook_summary(playbook: Playbook) -> dict[str, Any]:
+    """One playbook in `playbook list --json`."""
+    detail = model_payload(playbook)
+    return {key: detail[key] for key in SUMMARY_KEYS}
 
 
 def comparison_payload(comparison: Comparison) -> dict[str, Any]:

@@ -65,9 +65,12 @@ def playbook_view(playbook: Playbook) -> Group:
     for column in ("phase", "step", "role", "due", "after", "notice"):
         steps.add_column(column)
     for step in playbook.steps:
+        what = _cell(f"{step.id}: {step.title}")
+        if step.description:
+            what.append("\n" + inert(step.description, keep_newlines=False), style="dim")
         steps.add_row(
             step.phase,
-            _cell(f"{step.id}: {step.title}"),
+            what,
             _cell(step.role),
             (format_duration(step.due) if step.due else "") + (" after resolution" if step.follow_up else ""),
             _cell(", ".join(step.depends_on)),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from crisisctl.playbook.conditions import condition_from_data
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.model import (
-    DEFAULT_SEVERITIES,
     Cadence,
     Communication,
     Input,
@@ -49,88 +50,84 @@ def data_from_json(text: str) -> dict[str, Any]:
     return data
 
 
-def _date_or_none(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _duration_or_none(value: str | None) -> dt.timedelta | None:
-    return parse_duration(value) if value else None
+def _given(cls: type[Any], item: dict[str, Any], **convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """The model's fields that `item` gives, converted; a field it leaves out keeps the model's default.
+
+    Only the model declares defaults: a key the file leaves out is not passed at all.
+    """
+    names = _field_names(cls)
+    return {name: convert[name](value) if name in convert else value for name, value in item.items() if name in names}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(spec.name for spec in fields(cls))
+    return names
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _many(build: Callable[[dict[str, Any]], Any]) -> Callable[[list[dict[str, Any]]], tuple[Any, ...]]:
+    return lambda items: tuple(build(item) for item in items)
+
+
+def _cadence(item: dict[str, Any], last_key: str) -> Cadence:
+    given = _given(Cadence, item, every=parse_duration)
+    if last_key in item:
+        given["last"] = _date(item[last_key])
+    return Cadence(**given)
+
+
+def _severity(item: dict[str, Any]) -> Severity:
+    return Severity(**_given(Severity, item))
+
+
+def _trigger(item: dict[str, Any]) -> Trigger:
+    return Trigger(**_given(Trigger, item, when=condition_from_data))
+
+
+def _input(item: dict[str, Any]) -> Input:
+    return Input(**_given(Input, item, choices=tuple))
+
+
+def _role(item: dict[str, Any]) -> Role:
+    return Role(**_given(Role, item, responsibilities=tuple))
+
+
+def _step(item: dict[str, Any]) -> Step:
+    return Step(**_given(Step, item, due=parse_duration, depends_on=tuple, when=condition_from_data, checklist=tuple))
+
+
+def _communication(item: dict[str, Any]) -> Communication:
+    return Communication(
+        **_given(Communication, item, approvals=tuple, locales=tuple, due=parse_duration, every=parse_duration)
+    )
+
+
+def _postmortem(item: dict[str, Any]) -> Postmortem:
+    return Postmortem(**_given(Postmortem, item, kpis=tuple))
 
 
 def build_playbook(data: dict[str, Any], source: str, sha256: str, text: str) -> Playbook:
     """Turn validated plain data into the frozen model."""
-    review = data.get("review") or {}
-    drill = data.get("drill") or {}
-    severities = tuple(
-        Severity(item["id"], item["name"], item.get("description", "")) for item in data.get("severities", [])
+    given = _given(
+        Playbook,
+        data,
+        tags=tuple,
+        review=lambda item: _cadence(item, "last_reviewed"),
+        drill=lambda item: _cadence(item, "last_drilled"),
+        severities=_many(_severity),
+        triggers=_many(_trigger),
+        inputs=_many(_input),
+        roles=_many(_role),
+        steps=_many(_step),
+        communications=_many(_communication),
+        postmortem=_postmortem,
     )
-    postmortem = data.get("postmortem") or {}
-    return Playbook(
-        id=data["id"],
-        version=data["version"],
-        title=data["title"],
-        category=data["category"],
-        summary=data.get("summary", ""),
-        owner=data.get("owner", ""),
-        tags=tuple(data.get("tags", [])),
-        review=Cadence(_duration_or_none(review.get("every")), _date_or_none(review.get("last_reviewed"))),
-        drill=Cadence(_duration_or_none(drill.get("every")), _date_or_none(drill.get("last_drilled"))),
-        severities=severities or DEFAULT_SEVERITIES,
-        triggers=tuple(
-            Trigger(item["id"], condition_from_data(item["when"]), item.get("description", ""), item.get("severity"))
-            for item in data.get("triggers", [])
-        ),
-        inputs=tuple(
-            Input(
-                item["id"],
-                item["type"],
-                item.get("prompt", ""),
-                bool(item.get("required", False)),
-                item.get("default"),
-                tuple(item.get("choices", [])),
-            )
-            for item in data.get("inputs", [])
-        ),
-        roles=tuple(
-            Role(item["id"], item["title"], tuple(item.get("responsibilities", [])), bool(item.get("required", False)))
-            for item in data["roles"]
-        ),
-        steps=tuple(
-            Step(
-                id=item["id"],
-                title=item["title"],
-                phase=item["phase"],
-                role=item["role"],
-                due=_duration_or_none(item.get("due")),
-                depends_on=tuple(item.get("depends_on", [])),
-                when=condition_from_data(item["when"]) if "when" in item else None,
-                checklist=tuple(item.get("checklist", [])),
-                communication=item.get("communication"),
-                description=item.get("description", ""),
-                after=item.get("after", "declared"),
-            )
-            for item in data["steps"]
-        ),
-        communications=tuple(
-            Communication(
-                id=item["id"],
-                title=item["title"],
-                audience=item["audience"],
-                channel=item["channel"],
-                template=item["template"],
-                approvals=tuple(item.get("approvals", [])),
-                locales=tuple(item.get("locales", [])),
-                due=_duration_or_none(item.get("due")),
-                four_eyes=bool(item.get("four_eyes", True)),
-                every=_duration_or_none(item.get("every")),
-                until=str(item.get("until", "resolved")),
-            )
-            for item in data.get("communications", [])
-        ),
-        postmortem=Postmortem(postmortem.get("template"), tuple(postmortem.get("kpis", []))),
-        source=source,
-        sha256=sha256,
-        text=text,
-    )
+    return Playbook(**given, source=source, sha256=sha256, text=text)

@@ -90,6 +90,13 @@ class Roster:
             unknown.append((name, hint))
         return unknown
 
+    def warnings(self, names: Iterable[str]) -> list[str]:
+        """A warning for each name that is no one's id here, with its did-you-mean."""
+        return [
+            f"{name} is not in the roster {self.file}" + (f"; {hint}" if hint else "")
+            for name, hint in self.unknown_names(names)
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class RoleUse:
