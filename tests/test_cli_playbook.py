@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import crisisctl, subprocess_env
+from conftest import Workspace, crisisctl, subprocess_env
 
 from crisisctl import __version__
 from crisisctl.entry import main
@@ -337,3 +337,12 @@ def test_a_slow_yaml_loader_is_a_warning_that_says_why(in_repo: Path, build: str
     assert report["errors"] == [] and report["files"] > 0, report
     warnings = [(w["rule"], w["message"]) for w in report["warnings"] if w["rule"] == "libyaml-missing"]
     assert warnings == ([("libyaml-missing", f"{reason}; loading is several times slower")] if reason else [])
+
+
+def test_hidden_yaml_files_in_a_playbook_folder_are_other_tools_settings(workspace: Workspace) -> None:
+    (workspace.playbooks / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    report = json.loads(workspace.ok("playbook", "validate", str(workspace.playbooks), "--format", "json"))
+    assert report["files"] == 1 and report["errors"] == []
+    named = workspace.playbooks / ".pre-commit-config.yaml"
+    code, _, _ = workspace.run("playbook", "validate", str(named))  # named directly, it is read as a playbook
+    assert code == 1

@@ -30,7 +30,12 @@ def discover(paths: Iterable[Path], *, all_kinds: bool = False) -> list[Path]:
 
 
 def yaml_files(folder: Path) -> list[Path]:
-    return sorted(child for child in folder.iterdir() if child.suffix in PLAYBOOK_SUFFIXES and child.is_file())
+    """The YAML files of a folder; hidden ones (.pre-commit-config.yaml, .yamllint.yaml) are other tools' settings."""
+    return sorted(
+        child
+        for child in folder.iterdir()
+        if child.suffix in PLAYBOOK_SUFFIXES and not child.name.startswith(".") and child.is_file()
+    )
 
 
 def is_scenario_file(path: Path) -> bool:
