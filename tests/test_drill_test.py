@@ -152,3 +152,19 @@ def test_every_bundled_scenario_passes(tmp_path: Path) -> None:
     bundled = sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))
     assert payload["passed"] == len(bundled) and payload["failed"] == 0
     assert not log.exists()
+
+
+def test_a_folder_is_searched_for_scenario_files_as_validate_finds_them(workspace: Workspace) -> None:
+    write(workspace, SCENARIO)
+    beside = SCENARIO.replace("id: base-drill", "id: beside-drill")
+    (workspace.playbooks / "beside-drill.yaml").write_text(beside, encoding="utf-8")  # kind: Scenario, anywhere
+    (workspace.playbooks / "people.yaml").write_text("kind: Roster\npeople: []\n", encoding="utf-8")
+    for args in ((str(workspace.playbooks),), ()):  # the playbook folder: named, or by default
+        code, found = results(workspace, *args)
+        assert (code, sorted(found)) == (0, ["base-drill", "beside-drill"]), args
+    # The top of a repository made by `init`: its pre-commit config is no scenario, and there is none here.
+    (workspace.root / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    code, out, err = workspace.run("drill", "test", str(workspace.root))
+    assert (code, out, "Traceback" in err) == (2, "", False)
+    assert f"no scenario files in {workspace.root}" in err and ".pre-commit-config" not in err
+    assert "kind: Scenario" in err and "scenarios/ folder" in err

@@ -168,7 +168,8 @@ def test_command(
         list[Path] | None,
         typer.Argument(
             metavar="[SCENARIO]...",
-            help="Scenario files or folders (default: the scenarios/ folder of the playbook folder).",
+            help="Scenario files, or folders holding them (`kind: Scenario`, or a scenarios/ folder); "
+            "default: the playbook folder.",
             show_default=False,
         ),
     ] = None,
