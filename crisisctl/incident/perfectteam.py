@@ -201,12 +201,11 @@ class PerfectTeam:
         refused = self._refused(result.kind, target)
         if refused is not None:
             return f"refused at +{format_duration(refused.at)}: {refused.message}"
-        stepped = playbook.step(target) if result.kind == "step" else None
-        notice = self._refused("communication", stepped.communication) if stepped and stepped.communication else None
-        if notice is not None:
-            return f"its notice was refused at +{format_duration(notice.at)}: {notice.message}"
         step_id = target if result.kind == "step" else _step_of(playbook, target)
         step = playbook.step(step_id) if step_id is not None else None
+        notice = self._refused("communication", step.communication) if step and step.communication else None
+        if notice is not None:
+            return f"its notice was refused at +{format_duration(notice.at)}: {notice.message}"
         follow_up = step is not None and step.follow_up
         if result.at is not None:
             late = f"done only at +{format_duration(result.at)}, after +{format_duration(result.by)}"
