@@ -152,3 +152,76 @@ def test_every_bundled_scenario_passes(tmp_path: Path) -> None:
     bundled = sorted((REPO / "playbooks" / "scenarios").glob("*.yaml"))
     assert payload["passed"] == len(bundled) and payload["failed"] == 0
     assert not log.exists()
+
+
+def test_a_folder_is_searched_for_scenario_files_as_validate_finds_them(workspace: Workspace) -> None:
+    write(workspace, SCENARIO)
+    beside = SCENARIO.replace("id: base-drill", "id: beside-drill")
+    (workspace.playbooks / "beside-drill.yaml").write_text(beside, encoding="utf-8")  # kind: Scenario, anywhere
+    (workspace.playbooks / "people.yaml").write_text("kind: Roster\npeople: []\n", encoding="utf-8")
+    for args in ((str(workspace.playbooks),), ()):  # the playbook folder: named, or by default
+        code, found = results(workspace, *args)
+        assert (code, sorted(found)) == (0, ["base-drill", "beside-drill"]), args
+    # The top of a repository made by `init`: its pre-commit config is no scenario, and there is none here.
+    (workspace.root / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    code, out, err = workspace.run("drill", "test", str(workspace.root))
+    assert (code, out, "Traceback" in err) == (2, "", False)
+    assert f"no scenario files in {workspace.root}" in err and ".pre-commit-config" not in err
+    assert "kind: Scenario" in err and "scenarios/ folder" in err
+
+
+# Follow-up work (after the resolution) and a response step that waits for two others.
+LATER_STEPS = """\
+  - id: wrap-up
+    title: Wrap up the response
+    phase: recover
+    role: incident-lead
+    depends_on: [assess, notify]
+  - id: call-back
+    title: Call back customers
+    phase: recover
+    role: incident-lead
+    after: resolved
+    due: 7d
+    depends_on: [assess]
+communications:
+"""
+
+
+def with_later_steps(ws: Workspace, *expectations: str) -> None:
+    path = ws.playbooks / "base.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("communications:\n", LATER_STEPS, 1), encoding="utf-8")
+    write(ws, SCENARIO + "".join(expectations))
+
+
+def test_the_perfect_team_resolves_after_the_last_inject_and_then_does_follow_up_work(workspace: Workspace) -> None:
+    with_later_steps(workspace, "  - step: call-back\n    by: 1d\n", "  - step: wrap-up\n    by: 1h\n")
+    code, found = results(workspace)
+    assert code == 0, found
+    met = {item.get("step") or item.get("communication"): item["at"] for item in found["base-drill"]["expectations"]}
+    assert (met["wrap-up"], met["call-back"]) == ("+0s", "+20m")  # resolved once the last inject (+20m) fired
+    # Expected before the resolution: missed, and the reason says so.
+    write(workspace, SCENARIO + "  - step: call-back\n    by: 10m\n")
+    code, found = results(workspace)
+    [missed] = [item for item in found["base-drill"]["expectations"] if not item["met"]]
+    assert code == 1 and missed["at"] == "+20m"
+    assert missed["reason"] == (
+        "done only at +20m, after +10m: follow-up work waits for the resolution, "
+        "which a perfect team reaches at +20m (every response step that applies done, every inject fired)"
+    )
+
+
+def test_follow_up_work_a_perfect_team_cannot_reach_names_what_holds_it(workspace: Workspace) -> None:
+    # The notice is refused (the drafter would be its only approver): `notify` is never done, so neither is
+    # the response, and a perfect team does not resolve.
+    with_later_steps(workspace, "  - step: call-back\n    by: 1d\n", "  - step: wrap-up\n    by: 1h\n")
+    scenario = workspace.playbooks / "scenarios" / "base-drill.yaml"
+    scenario.write_text(scenario.read_text().replace("incident-lead: alice", "incident-lead: facilitator"))
+    code, found = results(workspace)
+    missed = {item.get("step"): item["reason"] for item in found["base-drill"]["expectations"] if not item["met"]}
+    assert code == 1
+    assert missed["wrap-up"] == "step wrap-up is pending: it waits for notify"  # assess was done
+    assert missed["call-back"] == (
+        "step call-back is follow-up work: it waits for the resolution, which a perfect team reaches once "
+        "every response step that applies is done, and notify, wrap-up are not"
+    )

@@ -109,6 +109,45 @@ def test_follow_up_work_is_done_on_a_closed_incident_and_nothing_else_is(workspa
     assert event_count(workspace, incident) == before
 
 
+def test_follow_up_work_stated_before_the_resolution_needs_force(workspace: Workspace) -> None:
+    incident = followed(workspace, "-5d")
+    workspace.ok("step", "done", incident, "answer", "--at", "+1h")
+    workspace.ok("resolve", incident, "--at", "+4d")
+    before = event_count(workspace, incident)
+    for action in ("start", "done"):  # the incident is resolved now, but was not at the stated time
+        code, _, err = workspace.run("step", action, incident, "revisit", "--at", "+3d")
+        assert code == 1 and "Traceback" not in err, err
+        assert f"is before {incident} was resolved" in err and "later --at" in err and "--force" in err
+    workspace.ok("close", incident, "--at", "+4d")
+    code, _, err = workspace.run("step", "done", incident, "revisit", "--at", "+3d")
+    assert code == 1 and f"is before {incident} was resolved" in err
+    assert event_count(workspace, incident) == before + 1  # the close
+    workspace.ok("step", "done", incident, "revisit", "--at", "+3d", "--force", "--note", "called back early")
+    workspace.ok("step", "done", incident, "survey", "--at", "+4d")  # at the resolution: no --force needed
+    steps = steps_of(workspace, incident)
+    assert (steps["revisit"]["status"], steps["survey"]["status"]) == ("done", "done")
+
+
+def test_on_a_closed_incident_a_follow_up_step_waiting_for_unfinished_response_work_says_what_works(
+    workspace: Workspace,
+) -> None:
+    incident = followed(workspace, "-5d")
+    workspace.ok("resolve", incident, "--at", "+1d")
+    workspace.ok("close", incident, "--at", "+2d", "--force")  # `answer` was never done
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("step", "done", incident, "revisit")
+    assert code == 1 and "depends on answer" in err and "finish" not in err
+    assert f"{incident} is closed, so answer can no longer be done or skipped" in err and "--force" in err
+    code, _, err = workspace.run("step", "skip", incident, "answer", "--note", "handled by phone")
+    assert code == 1 and "closed" in err  # what the hint does not offer is indeed refused
+    assert event_count(workspace, incident) == before
+    # Waiting for follow-up work only, which a closed incident still takes: finishing it works.
+    code, _, err = workspace.run("step", "done", incident, "survey")
+    assert code == 1 and "finish revisit first" in err and "no longer" not in err
+    workspace.ok("step", "done", incident, "revisit", "--force", "--note", "answered by phone, outside the log")
+    workspace.ok("step", "done", incident, "survey")
+
+
 def test_a_response_step_may_not_wait_for_follow_up_work(workspace: Workspace) -> None:
     text = FOLLOWED + "  - {id: reopen, title: Reopen, phase: recover, role: incident-lead, depends_on: [revisit]}\n"
     (workspace.playbooks / "followed.yaml").write_text(text, encoding="utf-8")

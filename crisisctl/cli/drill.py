@@ -168,7 +168,8 @@ def test_command(
         list[Path] | None,
         typer.Argument(
             metavar="[SCENARIO]...",
-            help="Scenario files or folders (default: the scenarios/ folder of the playbook folder).",
+            help="Scenario files, or folders holding them (`kind: Scenario`, or a scenarios/ folder); "
+            "default: the playbook folder.",
             show_default=False,
         ),
     ] = None,
@@ -178,7 +179,9 @@ def test_command(
 
     Each scenario runs headlessly in a throw-away log (yours is never touched):
     every step is done as soon as the rules allow, every notice drafted,
-    approved and sent in each locale, every inject fired at its drill time. An
+    approved and sent in each locale, every inject fired at its drill time; the
+    incident resolved once the last inject has fired and every response step
+    that applies is done, then the follow-up work done. An
     expectation even such a team misses (a step whose `when` is false for the
     scenario's inputs, a notice whose template does not render, a deadline
     before an inject that switches the step on) fails the scenario. For CI.

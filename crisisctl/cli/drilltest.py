@@ -13,23 +13,26 @@ from crisisctl.incident.perfectteam import ScenarioOutcome
 
 
 def scenario_files(paths: list[Path], playbooks: Path) -> list[Path]:
-    """The scenario files named, or found in the named folders; by default those under PLAYBOOKS/scenarios."""
-    from crisisctl.playbook.files import SCENARIO_FOLDER, yaml_files
+    """The files named, and the scenario files in the folders named (by default the playbook folder), found as
+    `playbook validate` finds them: at the top of a folder or in its scenarios/ folder, a file that says
+    `kind: Scenario` (one without a `kind:` line, by its scenarios/ folder). Playbooks, rosters and other YAML
+    (a pre-commit config) beside them are left alone."""
+    from crisisctl.playbook.files import discover, is_scenario_file
 
-    named = paths or [playbooks / SCENARIO_FOLDER]
+    named = paths or [playbooks]
     found: list[Path] = []
     for path in named:
-        if path.is_dir():
-            inner = path / SCENARIO_FOLDER
-            found.extend(yaml_files(inner if not yaml_files(path) and inner.is_dir() else path))
-        elif path.is_file():
+        if path.is_file():
             found.append(path)
+        elif path.is_dir():
+            found.extend(child for child in discover([path], all_kinds=True) if is_scenario_file(child))
         else:
-            raise UsageError(f"{path} does not exist", "name scenario files or folders (default: PLAYBOOKS/scenarios)")
+            raise UsageError(f"{path} does not exist", "name scenario files or folders (default: the playbook folder)")
     if not found:
         raise UsageError(
-            f"no scenario files in {', '.join(str(path) for path in named)}",
-            "write one (docs: drills) or name scenario files: crisisctl drill test FILE...",
+            f"no scenario files in {', '.join(str(path) for path in named)} (a scenario file says `kind: Scenario`, "
+            "or is kept in a scenarios/ folder)",
+            "write one (docs: drills), or name the files or folders that hold them: crisisctl drill test PATH...",
         )
     return found
 

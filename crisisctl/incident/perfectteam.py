@@ -4,6 +4,12 @@ The team does every step the moment the rules let it (applicable, dependencies d
 sends every notice when its step is ready (a notice of no step at the start), in every locale, and the
 facilitator fires each inject at its drill time. What the rules refuse is kept with the reason; an expectation
 such a team still misses is one the playbook cannot meet, whatever the people.
+
+The team resolves the incident at the earliest moment a real team could call the crisis over: once every inject
+has fired (the scenario is still playing until its last inject) and, after the work that inject calls for, every
+response step that applies (not `after: resolved`) is done. That is the time of the last inject (the start, if
+there is none), when the team has finished what the rules let it; if a response step is never done (the rules
+refused it or its notice), the team never resolves. Once resolved, it does the follow-up work at that same moment.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from crisisctl.clock import format_time
 from crisisctl.errors import CrisisError, Problem
 from crisisctl.incident.dispatch import Courier, NoticeDispatcher
 from crisisctl.incident.drills import ExpectationResult, fire_injects, score_drill
+from crisisctl.incident.events import FINISHED_STEP_STATUSES
 from crisisctl.incident.service import IncidentService, Renderer
-from crisisctl.incident.state import IncidentState, next_steps, step_views
+from crisisctl.incident.state import IncidentState, next_steps, step_views, unmet_dependencies
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Communication, Playbook
 from crisisctl.playbook.scenario import Scenario
 
 FACILITATOR = "facilitator"
+RESOLUTION = "a perfect team: every response step that applies done, every inject fired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,7 @@ class PerfectTeam:
         self.courier = courier
         self.scenario = scenario
         self.refusals: list[Refusal] = []
+        self.resolved_at: dt.timedelta | None = None
         self._tried: set[tuple[str, dt.timedelta]] = set()
 
     def play(self, incident: str) -> Verdict:
@@ -102,6 +111,11 @@ class PerfectTeam:
             fire_injects(facilitator, state, self.scenario, moment)
             self._act(incident, moment, people)
         state, playbook = facilitator.load(incident)
+        if not unfinished_response(state, playbook):
+            self.resolved_at = moments[-1]
+            facilitator.resolve(incident, summary=RESOLUTION, at=self._at(state, moments[-1]))
+            self._act(incident, moments[-1], people)
+            state, playbook = facilitator.load(incident)
         horizon = max([moments[-1], *(item.by for item in self.scenario.expectations)])
         score = score_drill(state, playbook, self.scenario, state.declared_at + horizon)
         missed = [result for result in score.expectations if not result.met]
@@ -187,22 +201,40 @@ class PerfectTeam:
         refused = self._refused(result.kind, target)
         if refused is not None:
             return f"refused at +{format_duration(refused.at)}: {refused.message}"
-        step = playbook.step(target) if result.kind == "step" else None
+        step_id = target if result.kind == "step" else _step_of(playbook, target)
+        step = playbook.step(step_id) if step_id is not None else None
         notice = self._refused("communication", step.communication) if step and step.communication else None
         if notice is not None:
             return f"its notice was refused at +{format_duration(notice.at)}: {notice.message}"
+        follow_up = step is not None and step.follow_up
         if result.at is not None:
-            return f"done only at +{format_duration(result.at)}, after +{format_duration(result.by)}"
-        step_id = target if result.kind == "step" else _step_of(playbook, target)
+            late = f"done only at +{format_duration(result.at)}, after +{format_duration(result.by)}"
+            if follow_up and self.resolved_at is not None:
+                return (
+                    f"{late}: follow-up work waits for the resolution, which a perfect team reaches at "
+                    f"+{format_duration(self.resolved_at)} (every response step that applies done, every inject fired)"
+                )
+            return late
         if step_id is None:
             return "not done"
         by = state.declared_at + result.by
-        view = next(view for view in step_views(state, playbook, by) if view.step.id == step_id)
+        views = step_views(state, playbook, by)
+        view = next(view for view in views if view.step.id == step_id)
         if view.applicable_since is None:
             return f"step {step_id} does not apply with the scenario's inputs (its `when` is false)"
         if view.applicable_since > by:
             return f"step {step_id} applies only from +{format_duration(view.applicable_since - state.declared_at)}"
-        return f"step {step_id} is {view.status}: it waits for {', '.join(view.step.depends_on) or 'nothing'}"
+        waiting = unmet_dependencies(view.step, views)
+        if waiting:
+            return f"step {step_id} is {view.status}: it waits for {', '.join(waiting)}"
+        if follow_up and self.resolved_at is None:
+            unfinished = unfinished_response(state, playbook)
+            return (
+                f"step {step_id} is follow-up work: it waits for the resolution, which a perfect team reaches once "
+                f"every response step that applies is done, and {', '.join(unfinished)} "
+                f"{'is' if len(unfinished) == 1 else 'are'} not"
+            )
+        return f"step {step_id} is {view.status}"
 
     def _refused(self, kind: str, target: str) -> Refusal | None:
         """The first refusal of that step, or of that communication in any locale."""
@@ -212,6 +244,15 @@ class PerfectTeam:
     @staticmethod
     def _at(state: IncidentState, moment: dt.timedelta) -> str:
         return format_time(state.declared_at + moment)
+
+
+def unfinished_response(state: IncidentState, playbook: Playbook) -> list[str]:
+    """The response steps (not follow-up work) that apply and are neither done nor skipped."""
+    return [
+        view.step.id
+        for view in step_views(state, playbook, state.declared_at)
+        if not view.step.follow_up and view.status not in FINISHED_STEP_STATUSES
+    ]
 
 
 def _step_of(playbook: Playbook, communication: str) -> str | None:

@@ -93,9 +93,15 @@ def check_input_change(state: IncidentState, name: str, value: Any, at: dt.datet
 
 
 def check_step_action(
-    state: IncidentState, step: Step, action: str, views: list[StepView], note: str | None, force: bool
+    state: IncidentState,
+    step: Step,
+    action: str,
+    views: list[StepView],
+    note: str | None,
+    force: bool,
+    at: dt.datetime,
 ) -> None:
-    """Refuse a step change that breaks the rules; --force lets some through, recorded as forced."""
+    """Refuse a step change, stated at `at`, that breaks the rules; --force lets some through, recorded as forced."""
     view = next(v for v in views if v.step.id == step.id)
     if not step.follow_up:
         ensure_not_closed(state)
@@ -108,11 +114,8 @@ def check_step_action(
         raise RefusedError(
             f"step {step.id} is already in progress", f"mark it done with `step done {state.id} {step.id}`"
         )
-    if step.follow_up and state.status == "open" and action in ("start", "done") and not force:
-        raise RefusedError(
-            f"step {step.id} is follow-up work after resolution (`after: resolved`)",
-            f"resolve {state.id} first, or add --force (recorded) if it was done already",
-        )
+    if step.follow_up and action in ("start", "done") and not force:
+        ensure_resolved_by(state, step, at)
     if view.status == "not-applicable" and not force:
         raise RefusedError(
             f"step {step.id} does not apply to this incident (its `when` is false for the inputs)",
@@ -122,9 +125,41 @@ def check_step_action(
         waiting = unmet_dependencies(step, views)
         if waiting:
             raise RefusedError(
-                f"step {step.id} depends on {', '.join(waiting)}, not done yet",
-                "finish those first, or add --force (recorded in the log) if they were handled another way",
+                f"step {step.id} depends on {', '.join(waiting)}, not done yet", _waiting_hint(state, views, waiting)
             )
+
+
+def ensure_resolved_by(state: IncidentState, step: Step, at: dt.datetime) -> None:
+    """Follow-up work is started or done once the incident is resolved: at a stated time no earlier than that."""
+    if state.resolved_at is None:
+        raise RefusedError(
+            f"step {step.id} is follow-up work after resolution (`after: resolved`)",
+            f"resolve {state.id} first, or add --force (recorded) if it was done already",
+        )
+    if at < state.resolved_at:
+        raise RefusedError(
+            f"step {step.id} is follow-up work after resolution (`after: resolved`), and the stated time "
+            f"{at:%Y-%m-%d %H:%M:%S} UTC is before {state.id} was resolved ({state.resolved_at:%Y-%m-%d %H:%M:%S} UTC)",
+            "use a later --at, or add --force (recorded) if it was done before the resolution",
+        )
+
+
+def _waiting_hint(state: IncidentState, views: list[StepView], waiting: list[str]) -> str:
+    """What can be done about unmet dependencies: finish them, unless the incident is closed and they are response
+    work, which a closed incident no longer takes."""
+    force = "add --force (recorded in the log)"
+    if state.status != "closed":
+        return f"finish those first, or {force} if they were handled another way"
+    follow_up = {view.step.id for view in views if view.step.follow_up}
+    stuck = [step for step in waiting if step not in follow_up]
+    finishable = [step for step in waiting if step in follow_up]
+    if not stuck:
+        return f"finish {', '.join(finishable)} first, or {force} if handled another way"
+    first = f"finish {', '.join(finishable)} first; " if finishable else ""
+    return (
+        f"{first}{state.id} is closed, so {', '.join(stuck)} can no longer be done or skipped: "
+        f"{force}, with --note saying how {'it was' if len(stuck) == 1 else 'they were'} handled"
+    )
 
 
 def check_link(first: IncidentState, second: IncidentState) -> None:

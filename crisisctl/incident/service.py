@@ -203,7 +203,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             step = rules.require_step(playbook, step_id)
             views = step_views(state, playbook, when)
-            rules.check_step_action(state, step, action, views, note, force)
+            rules.check_step_action(state, step, action, views, note, force, when)
             data: dict[str, Any] = {"step": step.id}
             if note:
                 data["note"] = note
