@@ -87,6 +87,23 @@ def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
     assert code == 1 and "drill-overdue" in rules(found["base"])
 
 
+def test_a_drill_held_after_the_judged_time_does_not_count(workspace: Workspace) -> None:
+    ready_workspace(workspace, CADENCES.replace("  last_drilled: 2026-11-20\n", ""))
+    scenario = workspace.root / "base-drill.yaml"
+    scenario.write_text(
+        "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"
+        "inputs: {affected_customers: 10}\n",
+        encoding="utf-8",
+    )
+    workspace.ok("drill", "start", "base", "--scenario", str(scenario))
+    code, out, _ = workspace.run("readiness", "--json", "--at", "-1d")  # the day before today's drill
+    (entry,) = json.loads(out)["playbooks"]
+    assert code == 1 and entry["last_drill"] is None
+    assert [(f["rule"], f["message"]) for f in entry["findings"]] == [
+        ("drill-overdue", "never drilled (drill every 30d)")
+    ]
+
+
 def test_an_overdue_review_fails(workspace: Workspace) -> None:
     ready_workspace(workspace, CADENCES.replace("last_reviewed: 2026-11-01", "last_reviewed: 2026-01-01"))
     code, found = findings(workspace, "--at", TODAY)
@@ -148,6 +165,10 @@ def test_bad_input_is_a_usage_error(workspace: Workspace) -> None:
     assert code == 2 and "does not exist" in err
     code, _, err = workspace.run("readiness", "--at", "next tuesday")
     assert code == 2 and "is not a time" in err
+    # The hint offers only the forms readiness takes: no incident to count `+35m` from.
+    assert "-15m" in err and "+35m" not in err and "declaration" not in err
+    code, _, err = workspace.run("readiness", "--at", "-99999999999w")
+    assert code == 2 and "too far away" in err and "+35m" not in err
 
 
 def test_readiness_never_creates_the_log(workspace: Workspace) -> None:

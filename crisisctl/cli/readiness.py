@@ -80,7 +80,7 @@ def assess_playbooks(context: AppContext, paths: list[Path], now: dt.datetime, t
 
     checker = TemplateChecker(context.settings.templates)
     report = validate_files(discover(paths), today, checker.check, notice_lint=checker.lint_notices)
-    drills = last_drills(context.log)
+    drills = last_drills(context.log, now)  # a drill held after the judged time is not known then
     rosters: dict[Path, Roster | None] = {}
     results = []
     for result in report.results:
