@@ -355,6 +355,13 @@ _WARNINGS = [
         "Review the plan with its owner and update `review.last_reviewed`.",
     ),
     _warning(
+        "date-in-future",
+        "A last review or drill dated in the future",
+        "`review.last_reviewed` or `drill.last_drilled` is after today: most likely a typo, which would keep the"
+        " playbook looking reviewed or drilled; `crisisctl readiness` does not trust it.",
+        "Write the day the last review or drill took place.",
+    ),
+    _warning(
         "outcome-input-missing",
         "A customer-outcome KPI without its inputs",
         "`postmortem.kpis` lists a customer outcome whose inputs `METRIC` and `METRIC_baseline` are not both"
