@@ -355,6 +355,48 @@ def test_errors_cannot_be_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert warning["rule"] == "ignore-unknown-rule" and "errors cannot be ignored" in str(warning["hint"])
 
 
+def test_an_ignore_comment_cannot_silence_its_own_typos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    playbook = two_late_steps(tmp_path, "")
+    comment = "  # crisisctl: ignore[due-before-dependency, ignore-unknown-rule, bogus]"
+    text = playbook.read_text(encoding="utf-8").replace("    due: 2h\n", "    due: 2h" + comment + "\n")
+    playbook.write_text(text, encoding="utf-8")
+    report = json.loads(validate(capsys, playbook, "json"))
+    line = 1 + text.splitlines().index("    due: 2h" + comment)
+    found = [(w["rule"], w["line"], w["column"], w["message"]) for w in report["warnings"] if w["line"] == line]
+    start = len("    due: 2h  # crisisctl: ignore[") + 1
+    assert found == [
+        (
+            "ignore-unknown-rule",
+            line,
+            start + len("due-before-dependency, "),
+            "`ignore-unknown-rule` cannot be ignored: it reports the ignore comments themselves",
+        ),
+        (
+            "ignore-unknown-rule",
+            line,
+            start + len("due-before-dependency, ignore-unknown-rule, "),
+            "`bogus` in an ignore comment is not a warning crisisctl gives",
+        ),
+    ]
+    assert report["suppressed"] == 1  # due-before-dependency, as asked
+
+
+def test_an_ignore_comment_may_end_with_a_comma(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    playbook = two_late_steps(tmp_path, "")
+    text = playbook.read_text(encoding="utf-8")
+    playbook.write_text(text.replace("    due: 2h\n", "    due: 2h  # crisisctl: ignore[due-before-dependency,]\n"))
+    report = json.loads(validate(capsys, playbook, "json"))
+    assert [w["path"] for w in report["warnings"]] == ["steps[2].due"] and report["suppressed"] == 1
+    for comment, message in (
+        ("ignore[due-before-dependency,, drill-banner]", "an empty name between two commas in an ignore comment"),
+        ("ignore[]", "an ignore comment names no rule"),
+        ("ignore[ , ]", "an ignore comment names no rule"),
+    ):
+        playbook.write_text(text.replace("    due: 2h\n", f"    due: 2h  # crisisctl: {comment}\n"))
+        report = json.loads(validate(capsys, playbook, "json"))
+        assert [w["message"] for w in report["warnings"] if w["rule"] == "ignore-unknown-rule"] == [message], comment
+
+
 def test_an_ignore_inside_a_quoted_value_is_not_a_comment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     playbook = two_late_steps(tmp_path, "")
     text = playbook.read_text(encoding="utf-8").replace(

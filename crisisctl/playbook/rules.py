@@ -385,7 +385,7 @@ _WARNINGS = [
         "ignore-unknown-rule",
         "An ignore comment names no warning",
         "An ignore comment names a rule that is not a warning (a typo, or an error rule: errors cannot be"
-        " ignored), or names none.",
+        " ignored), names this rule (which reports ignore comments, so it cannot be ignored), or names none.",
         "Fix the name (see the hint).",
     ),
     _warning(
@@ -450,5 +450,6 @@ RULE_BY_ID: dict[str, Rule] = {
     rule.id: rule for rule in (*_READING, *_FIELDS, *_REFERENCES, *_OTHER_FILES, *_TEMPLATES, *_WARNINGS)
 }
 
-# The rules an ignore comment may silence: warnings only, since an error means the playbook cannot run.
+# Warnings: the rules an ignore comment may silence (but for ignore-unknown-rule, playbook/ignores.py), since an
+# error means the playbook cannot run.
 WARNING_RULES: frozenset[str] = frozenset(rule.id for rule in RULE_BY_ID.values() if rule.level == "warning")
