@@ -152,6 +152,47 @@ def test_a_follow_up_steps_due_counts_from_the_resolution_not_from_its_declared_
     playbook.write_text(BASE.replace("communications:\n", revisit), encoding="utf-8")
     (warning,) = warnings_of(capsys, playbook)
     assert warning["rule"] == "due-before-dependency" and "revisit" in str(warning["message"])
+    assert "due at +1h after the resolution" in str(warning["message"])
+    assert "follow-up dues count from the resolution" in str(warning["hint"])
+    assert "from the declaration" not in str(warning["hint"])
+
+
+FOLLOW_UP_NOTICE = (
+    "  - id: survey\n    title: Survey\n    phase: review\n    role: comms-lead\n    after: resolved\n"
+    "    due: 7d\n    communication: survey-notice\ncommunications:\n"
+    "  - id: survey-notice\n    title: Survey results\n    audience: customers\n    channel: email\n"
+    "    template: base/notice.md.j2\n    due: 3d\n"
+)
+
+
+def test_a_notice_sent_only_by_follow_up_work_is_timed_from_the_resolution(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "p.yaml"
+    playbook.write_text(BASE.replace("communications:\n", FOLLOW_UP_NOTICE), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert (warning["rule"], warning["path"]) == ("notice-due-before-step", "communications[0].due")
+    assert "due at +72h after the resolution" in str(warning["message"])
+    assert "done by +7d after the resolution" in str(warning["message"])
+    playbook.write_text(BASE.replace("communications:\n", FOLLOW_UP_NOTICE.replace("due: 3d", "due: 8d")))
+    assert warnings_of(capsys, playbook) == []
+
+
+def test_a_notice_of_the_response_is_not_met_by_a_quicker_follow_up_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """notify (due 2h from the declaration) sends the notice, due 90m; a follow-up step sending it 1h after the
+    resolution does not make that deadline reachable: the two clocks are not compared."""
+    recap = (
+        "  - id: recap\n    title: Recap\n    phase: review\n    role: comms-lead\n    after: resolved\n"
+        "    due: 1h\n    communication: customer-notice\ncommunications:\n"
+    )
+    text = BASE.replace("    approvals: [incident-lead]\n", "    approvals: [incident-lead]\n    due: 90m\n")
+    playbook = tmp_path / "p.yaml"
+    playbook.write_text(text.replace("communications:\n", recap), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert warning["rule"] == "notice-due-before-step" and "(notify)" in str(warning["message"])
+    assert "after the resolution" not in str(warning["message"])
 
 
 def test_a_notice_sent_by_either_of_two_steps_counts_the_quicker(
