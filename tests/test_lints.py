@@ -123,6 +123,19 @@ def test_the_message_shows_the_chain_that_binds_a_step(capsys: pytest.CaptureFix
     assert "+4h" in str(warning["hint"])
 
 
+def test_timing_warnings_are_reported_beside_a_template_error_and_notice_warnings_are_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As docs/playbook-format.md says: the dues do not depend on the templates; the notice lint renders them."""
+    playbook = tmp_path / "p.yaml"
+    # notify is due before assess; its notice names an undeclared input and carries no drill banner
+    playbook.write_text(BASE.replace("due: 30m", "due: 3h").replace("base/notice.md.j2", "undeclared/input.md.j2"))
+    code = main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(playbook), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and [e["rule"] for e in report["errors"]] == ["template-variable"]
+    assert [w["rule"] for w in report["warnings"]] == ["due-before-dependency"]  # no drill-banner
+
+
 def test_a_due_that_leaves_room_for_the_chain_is_not_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
