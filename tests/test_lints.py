@@ -191,6 +191,17 @@ def test_a_notice_sent_only_by_follow_up_work_is_timed_from_the_resolution(
     assert warnings_of(capsys, playbook) == []
 
 
+def test_a_regulator_notice_sent_only_by_follow_up_work_is_off_the_regulators_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "p.yaml"
+    text = FOLLOW_UP_NOTICE.replace("audience: customers", "audience: regulator").replace("due: 3d", "due: 72h")
+    playbook.write_text(BASE.replace("communications:\n", text.replace("due: 7d", "due: 1d")), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert (warning["rule"], warning["path"]) == ("regulator-clock", "communications[0]")
+    assert "only follow-up work" in str(warning["message"]) and "step of the response" in str(warning["hint"])
+
+
 def test_a_notice_of_the_response_is_not_met_by_a_quicker_follow_up_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -413,7 +413,8 @@ _WARNINGS = [
         "regulator-clock",
         "A regulator's clock cannot be met, or is not set",
         "For a communication with `audience: regulator`, the work before it is due later than its `due` (the"
-        " regulator's clock, such as 72h under GDPR Art. 33), or the notice has no deadline at all.",
+        " regulator's clock, such as 72h under GDPR Art. 33), the notice has no deadline at all, or only follow-up"
+        " work sends it (its due would count from the resolution, a regulator's clock from awareness).",
         "Bring the dues of the steps before it within the clock; write the legal deadline as the notice's `due`.",
     ),
     _warning(

@@ -122,6 +122,18 @@ def _notice_timing(
     follow_up = playbook.follow_up_notice(communication.id)
     senders = [step for step in senders if step.follow_up == follow_up]
     regulator = communication.audience == REGULATOR
+    if regulator and follow_up:
+        return [
+            _finding(
+                playbook,
+                where,
+                f"communications[{index}]",
+                "regulator-clock",
+                f"`{communication.id}` goes to a regulator but only follow-up work (`after: resolved`) sends it: "
+                "its due counts from the resolution, while a regulator's clock runs from awareness",
+                "send it from a step of the response (without `after: resolved`)",
+            )
+        ]
     if regulator and communication.due is None and all(step.due is None for step in senders):
         return [
             _finding(
