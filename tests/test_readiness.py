@@ -222,3 +222,7 @@ def test_drill_status_counts_drill_last_drilled_too(workspace: Workspace) -> Non
     path.write_text(path.read_text(encoding="utf-8").replace("  last_drilled: 2026-11-20\n", ""), encoding="utf-8")
     [row] = workspace.json("drill", "status")
     assert row["last_drilled"] is None and row["overdue"] is True  # never drilled
+    text = path.read_text(encoding="utf-8").replace("every: 3650d", "every: 3650d\n  last_drilled: 2999-11-20")
+    path.write_text(text, encoding="utf-8")
+    [row] = workspace.json("drill", "status")
+    assert row["last_drilled"] == "2999-11-20" and row["overdue"] is True  # a date to come is not counted
