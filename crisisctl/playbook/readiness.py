@@ -20,8 +20,8 @@ TRAINED_PER_ROLE = 2  # one person is a single point of failure: ill, on leave, 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule: str  # drill-overdue | review-overdue | date-in-future | role-understaffed | no-roster | locale-missing
-    # | invalid
+    # drill-overdue | review-overdue | date-in-future | role-understaffed | no-roster | locale-missing | invalid
+    rule: str
     message: str
     hint: str
 
@@ -39,7 +39,8 @@ class Readiness:
 
 
 def trusted(stated: dt.date | None, today: dt.date) -> dt.date | None:
-    """A recorded `last_reviewed` or `last_drilled`, unless it lies after `today`: a typo, not a date to count from."""
+    """A recorded `last_reviewed` or `last_drilled`, unless it lies after `today` (a typo, or a day not yet come at
+    the time judged): not a date to count from."""
     return stated if stated is not None and stated <= today else None
 
 
@@ -70,7 +71,7 @@ def assess(
     `untranslated` are the validation's `notice-locale-missing` warnings for it."""
     result = Readiness(playbook.id, playbook.source, last_drill(playbook, logged_drill, today))
     result.findings.extend(_future("drill", "last_drilled", playbook.drill.last, today))
-    result.findings.extend(_drill(playbook, result.last_drill, now, today))
+    result.findings.extend(_drill(playbook, result.last_drill, now))
     result.findings.extend(_future("review", "last_reviewed", playbook.review.last, today))
     result.findings.extend(_review(playbook, today))
     result.findings.extend(_staffing(playbook, roster))
@@ -100,12 +101,12 @@ def _future(section: str, key: str, stated: dt.date | None, today: dt.date) -> l
     ]
 
 
-def _drill(playbook: Playbook, last: dt.datetime | None, now: dt.datetime, today: dt.date) -> list[Finding]:
+def _drill(playbook: Playbook, last: dt.datetime | None, now: dt.datetime) -> list[Finding]:
     every = playbook.drill.every
     if every is None or not drill_overdue(playbook, last, now):
         return []
-    if last is None and playbook.drill.last is not None and trusted(playbook.drill.last, today) is None:
-        return []  # a drill date, but in the future: its `date-in-future` finding says so
+    if last is None and playbook.drill.last is not None:
+        return []  # a drill date, but after today (else it would count): its `date-in-future` finding says so
     hint = (
         f"run a drill (crisisctl drill start {playbook.id} --scenario FILE), or record one held elsewhere "
         "in drill.last_drilled"
