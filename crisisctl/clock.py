@@ -98,6 +98,7 @@ def _local_to_utc(stated: dt.datetime, text: str) -> dt.datetime:
 def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt.datetime:
     """--at: an ISO 8601 time, `-15m` (that long ago) or `+35m` (after the declaration). A time without an offset
     is a wall-clock time in the display zone (--tz)."""
+    relative = "-15m (ago) or +35m (after declaration)" if declared_at is not None else "-15m (ago)"  # as accepted
     match = _RELATIVE.fullmatch(text.strip())
     if match:
         try:
@@ -108,14 +109,14 @@ def parse_at(text: str, now: dt.datetime, declared_at: dt.datetime | None) -> dt
                 raise UsageError("`+DURATION` counts from the incident's declaration", "use an ISO time or -15m here")
             return declared_at + delta
         except (ValueError, OverflowError):
-            raise UsageError(f"`{text}` is too far away to be a time", "-15m, +35m or an ISO 8601 time") from None
+            raise UsageError(f"`{text}` is too far away to be a time", f"write {relative}, or an ISO time") from None
     try:
         stated = dt.datetime.fromisoformat(text.strip())
         moment = to_utc(stated) if stated.tzinfo else _local_to_utc(stated, text.strip())
     except (ValueError, OverflowError):  # OverflowError: a time zone that moves it past year 1 or 9999
         raise UsageError(
             f"`{text}` is not a time",
-            "write an ISO 8601 time (2026-11-25T14:05), -15m (ago) or +35m (after declaration)",
+            f"write an ISO 8601 time (2026-11-25T14:05), or {relative}",
         ) from None
     if moment < EARLIEST:
         raise UsageError(f"`{text}` is before 1970", "check the year; a crisis log starts in this era")

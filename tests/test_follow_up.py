@@ -87,6 +87,39 @@ def test_follow_up_steps_wait_for_resolution_and_are_due_from_it(workspace: Work
     assert next_ids(workspace, incident) == ["revisit"]
 
 
+SURVEY_NOTICE = """\
+    communication: survey-results
+communications:
+  - id: survey-results
+    title: Survey results to complainants
+    audience: customers
+    channel: email
+    template: lint/no-banner.md.j2
+    due: 3d
+"""
+
+
+def test_a_notice_sent_only_by_follow_up_work_is_due_from_the_resolution(workspace: Workspace) -> None:
+    (workspace.playbooks / "followed.yaml").write_text(FOLLOWED + SURVEY_NOTICE, encoding="utf-8")
+    payload = workspace.json("declare", "followed", "--at", "-5d")
+    assert isinstance(payload, dict)
+    incident = str(payload["id"])
+
+    def notice() -> dict[str, Any]:
+        shown = workspace.json("show", incident)
+        assert isinstance(shown, dict)
+        (row,) = shown["communications"]
+        assert isinstance(row, dict)
+        return row
+
+    # Open for 5 days: the survey cannot start, so its notice is not due yet (it was "due +3d, overdue").
+    assert (notice()["due_at"], notice()["overdue"]) == (None, False)
+    workspace.ok("resolve", incident, "--at", "+3d")
+    declared = parse_time(payload["declared_at"])
+    assert parse_time(notice()["due_at"]) == declared + dt.timedelta(days=3 + 3)  # from the resolution
+    assert notice()["overdue"] is False  # due a day from now
+
+
 def test_follow_up_work_is_done_on_a_closed_incident_and_nothing_else_is(workspace: Workspace) -> None:
     incident = followed(workspace)
     workspace.ok("step", "done", incident, "answer", "--at", "+1h")

@@ -123,6 +123,19 @@ def test_the_message_shows_the_chain_that_binds_a_step(capsys: pytest.CaptureFix
     assert "+4h" in str(warning["hint"])
 
 
+def test_timing_warnings_are_reported_beside_a_template_error_and_notice_warnings_are_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As docs/playbook-format.md says: the dues do not depend on the templates; the notice lint renders them."""
+    playbook = tmp_path / "p.yaml"
+    # notify is due before assess; its notice names an undeclared input and carries no drill banner
+    playbook.write_text(BASE.replace("due: 30m", "due: 3h").replace("base/notice.md.j2", "undeclared/input.md.j2"))
+    code = main(["--templates", str(CORPUS / "templates"), "playbook", "validate", str(playbook), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and [e["rule"] for e in report["errors"]] == ["template-variable"]
+    assert [w["rule"] for w in report["warnings"]] == ["due-before-dependency"]  # no drill-banner
+
+
 def test_a_due_that_leaves_room_for_the_chain_is_not_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,6 +165,58 @@ def test_a_follow_up_steps_due_counts_from_the_resolution_not_from_its_declared_
     playbook.write_text(BASE.replace("communications:\n", revisit), encoding="utf-8")
     (warning,) = warnings_of(capsys, playbook)
     assert warning["rule"] == "due-before-dependency" and "revisit" in str(warning["message"])
+    assert "due at +1h after the resolution" in str(warning["message"])
+    assert "follow-up dues count from the resolution" in str(warning["hint"])
+    assert "from the declaration" not in str(warning["hint"])
+
+
+FOLLOW_UP_NOTICE = (
+    "  - id: survey\n    title: Survey\n    phase: review\n    role: comms-lead\n    after: resolved\n"
+    "    due: 7d\n    communication: survey-notice\ncommunications:\n"
+    "  - id: survey-notice\n    title: Survey results\n    audience: customers\n    channel: email\n"
+    "    template: base/notice.md.j2\n    due: 3d\n"
+)
+
+
+def test_a_notice_sent_only_by_follow_up_work_is_timed_from_the_resolution(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "p.yaml"
+    playbook.write_text(BASE.replace("communications:\n", FOLLOW_UP_NOTICE), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert (warning["rule"], warning["path"]) == ("notice-due-before-step", "communications[0].due")
+    assert "due at +72h after the resolution" in str(warning["message"])
+    assert "done by +7d after the resolution" in str(warning["message"])
+    playbook.write_text(BASE.replace("communications:\n", FOLLOW_UP_NOTICE.replace("due: 3d", "due: 8d")))
+    assert warnings_of(capsys, playbook) == []
+
+
+def test_a_regulator_notice_sent_only_by_follow_up_work_is_off_the_regulators_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "p.yaml"
+    text = FOLLOW_UP_NOTICE.replace("audience: customers", "audience: regulator").replace("due: 3d", "due: 72h")
+    playbook.write_text(BASE.replace("communications:\n", text.replace("due: 7d", "due: 1d")), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert (warning["rule"], warning["path"]) == ("regulator-clock", "communications[0]")
+    assert "only follow-up work" in str(warning["message"]) and "step of the response" in str(warning["hint"])
+
+
+def test_a_notice_of_the_response_is_not_met_by_a_quicker_follow_up_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """notify (due 2h from the declaration) sends the notice, due 90m; a follow-up step sending it 1h after the
+    resolution does not make that deadline reachable: the two clocks are not compared."""
+    recap = (
+        "  - id: recap\n    title: Recap\n    phase: review\n    role: comms-lead\n    after: resolved\n"
+        "    due: 1h\n    communication: customer-notice\ncommunications:\n"
+    )
+    text = BASE.replace("    approvals: [incident-lead]\n", "    approvals: [incident-lead]\n    due: 90m\n")
+    playbook = tmp_path / "p.yaml"
+    playbook.write_text(text.replace("communications:\n", recap), encoding="utf-8")
+    (warning,) = warnings_of(capsys, playbook)
+    assert warning["rule"] == "notice-due-before-step" and "(notify)" in str(warning["message"])
+    assert "after the resolution" not in str(warning["message"])
 
 
 def test_a_notice_sent_by_either_of_two_steps_counts_the_quicker(
@@ -353,6 +418,48 @@ def test_errors_cannot_be_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert [e["rule"] for e in report["errors"]] == ["enum"]
     (warning,) = report["warnings"]
     assert warning["rule"] == "ignore-unknown-rule" and "errors cannot be ignored" in str(warning["hint"])
+
+
+def test_an_ignore_comment_cannot_silence_its_own_typos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    playbook = two_late_steps(tmp_path, "")
+    comment = "  # crisisctl: ignore[due-before-dependency, ignore-unknown-rule, bogus]"
+    text = playbook.read_text(encoding="utf-8").replace("    due: 2h\n", "    due: 2h" + comment + "\n")
+    playbook.write_text(text, encoding="utf-8")
+    report = json.loads(validate(capsys, playbook, "json"))
+    line = 1 + text.splitlines().index("    due: 2h" + comment)
+    found = [(w["rule"], w["line"], w["column"], w["message"]) for w in report["warnings"] if w["line"] == line]
+    start = len("    due: 2h  # crisisctl: ignore[") + 1
+    assert found == [
+        (
+            "ignore-unknown-rule",
+            line,
+            start + len("due-before-dependency, "),
+            "`ignore-unknown-rule` cannot be ignored: it reports the ignore comments themselves",
+        ),
+        (
+            "ignore-unknown-rule",
+            line,
+            start + len("due-before-dependency, ignore-unknown-rule, "),
+            "`bogus` in an ignore comment is not a warning crisisctl gives",
+        ),
+    ]
+    assert report["suppressed"] == 1  # due-before-dependency, as asked
+
+
+def test_an_ignore_comment_may_end_with_a_comma(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    playbook = two_late_steps(tmp_path, "")
+    text = playbook.read_text(encoding="utf-8")
+    playbook.write_text(text.replace("    due: 2h\n", "    due: 2h  # crisisctl: ignore[due-before-dependency,]\n"))
+    report = json.loads(validate(capsys, playbook, "json"))
+    assert [w["path"] for w in report["warnings"]] == ["steps[2].due"] and report["suppressed"] == 1
+    for comment, message in (
+        ("ignore[due-before-dependency,, drill-banner]", "an empty name between two commas in an ignore comment"),
+        ("ignore[]", "an ignore comment names no rule"),
+        ("ignore[ , ]", "an ignore comment names no rule"),
+    ):
+        playbook.write_text(text.replace("    due: 2h\n", f"    due: 2h  # crisisctl: {comment}\n"))
+        report = json.loads(validate(capsys, playbook, "json"))
+        assert [w["message"] for w in report["warnings"] if w["rule"] == "ignore-unknown-rule"] == [message], comment
 
 
 def test_an_ignore_inside_a_quoted_value_is_not_a_comment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,8 +58,9 @@ def test_a_drill_past_its_cadence_fails_and_says_since_when(workspace: Workspace
     assert code == 1 and rules(found["base"]) == ["drill-overdue"]
     assert "drill overdue since 2026-10-31 (last drilled 2026-10-01, every 30d)" in found["base"][0]["message"]
     assert "crisisctl drill start base" in found["base"][0]["hint"]
-    # The same playbook judged before its drill fell due is ready.
-    assert findings(workspace, "--at", "2026-10-20T12:00:00Z")[0] == 0
+    # The same playbook judged before its drill fell due has no drill finding (its review of 2026-11-01 was not yet
+    # held then).
+    assert rules(findings(workspace, "--at", "2026-10-20T12:00:00Z")[1]["base"]) == ["date-in-future"]
 
 
 def test_never_drilled_counts_as_overdue(workspace: Workspace) -> None:
@@ -85,6 +86,47 @@ def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
     # Judged months after the drill, it is overdue again.
     code, found = findings(workspace, "--at", "2027-06-01T00:00:00Z")
     assert code == 1 and "drill-overdue" in rules(found["base"])
+
+
+def test_a_drill_held_after_the_judged_time_does_not_count(workspace: Workspace) -> None:
+    ready_workspace(workspace, CADENCES.replace("  last_drilled: 2026-11-20\n", ""))
+    scenario = workspace.root / "base-drill.yaml"
+    scenario.write_text(
+        "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"
+        "inputs: {affected_customers: 10}\n",
+        encoding="utf-8",
+    )
+    workspace.ok("drill", "start", "base", "--scenario", str(scenario))
+    code, out, _ = workspace.run("readiness", "--json", "--at", "-1d")  # the day before today's drill
+    (entry,) = json.loads(out)["playbooks"]
+    assert code == 1 and entry["last_drill"] is None
+    assert [(f["rule"], f["message"]) for f in entry["findings"]] == [
+        ("drill-overdue", "never drilled (drill every 30d)")
+    ]
+
+
+def test_a_drill_or_review_dated_in_the_future_is_not_trusted(workspace: Workspace) -> None:
+    path = ready_workspace(
+        workspace, CADENCES.replace("last_drilled: 2026-11-20", "last_drilled: 2031-11-20")
+    )  # a typo for 2025: a year overdue, not drilled for the next five
+    code, found = findings(workspace, "--at", TODAY)
+    assert code == 1 and rules(found["base"]) == ["date-in-future"]
+    assert "drill.last_drilled 2031-11-20 is after 2026-12-05" in found["base"][0]["message"]
+    assert "typo" in found["base"][0]["hint"]
+    code, out, _ = workspace.run("readiness", "--json", "--at", TODAY)
+    assert json.loads(out)["playbooks"][0]["last_drill"] is None
+    # Judged by --at, a date after the judged day is not counted either: the 2026-11-20 drill, seen from before it.
+    path.write_text(path.read_text(encoding="utf-8").replace("2031-11-20", "2026-11-20"), encoding="utf-8")
+    assert rules(findings(workspace, "--at", "2026-11-19T12:00:00Z")[1]["base"]) == ["date-in-future"]
+    path.write_text(path.read_text(encoding="utf-8").replace("last_reviewed: 2026-11-01", "last_reviewed: 2036-11-01"))
+    code, found = findings(workspace, "--at", TODAY)
+    assert code == 1 and rules(found["base"]) == ["date-in-future"]
+    assert found["base"][0]["message"].startswith("review.last_reviewed 2036-11-01 is after 2026-12-05")
+    # validate warns at the date itself.
+    code, out, _ = workspace.run("playbook", "validate", str(path), "--format", "json")
+    (warning,) = json.loads(out)["warnings"]
+    line = 1 + path.read_text(encoding="utf-8").splitlines().index("  last_reviewed: 2036-11-01")
+    assert code == 0 and (warning["rule"], warning["line"], warning["column"]) == ("date-in-future", line, 18)
 
 
 def test_an_overdue_review_fails(workspace: Workspace) -> None:
@@ -148,6 +190,10 @@ def test_bad_input_is_a_usage_error(workspace: Workspace) -> None:
     assert code == 2 and "does not exist" in err
     code, _, err = workspace.run("readiness", "--at", "next tuesday")
     assert code == 2 and "is not a time" in err
+    # The hint offers only the forms readiness takes: no incident to count `+35m` from.
+    assert "-15m" in err and "+35m" not in err and "declaration" not in err
+    code, _, err = workspace.run("readiness", "--at", "-99999999999w")
+    assert code == 2 and "too far away" in err and "+35m" not in err
 
 
 def test_readiness_never_creates_the_log(workspace: Workspace) -> None:
@@ -176,3 +222,7 @@ def test_drill_status_counts_drill_last_drilled_too(workspace: Workspace) -> Non
     path.write_text(path.read_text(encoding="utf-8").replace("  last_drilled: 2026-11-20\n", ""), encoding="utf-8")
     [row] = workspace.json("drill", "status")
     assert row["last_drilled"] is None and row["overdue"] is True  # never drilled
+    text = path.read_text(encoding="utf-8").replace("every: 3650d", "every: 3650d\n  last_drilled: 2999-11-20")
+    path.write_text(text, encoding="utf-8")
+    [row] = workspace.json("drill", "status")
+    assert row["last_drilled"] == "2999-11-20" and row["overdue"] is True  # a date to come is not counted

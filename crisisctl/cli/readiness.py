@@ -31,11 +31,13 @@ def readiness_command(
     """Check that every playbook is ready for a real crisis; exit 1 naming what is not.
 
     A playbook is not ready when its drill is overdue (`drill.every`, counted
-    from the newest drill in the log or `drill.last_drilled`; never drilled
-    counts), its review is overdue (`review.every` from `review.last_reviewed`),
-    a required role has fewer than two people trained for it in the roster
-    (people.yaml beside the playbooks), or a communication lists a locale that
-    has no template of its own. Each finding says what to do. For CI: the log
+    from the newest drill in the log held by the time judged, or
+    `drill.last_drilled`; never drilled counts), its review is overdue
+    (`review.every` from `review.last_reviewed`), one of those dates lies
+    after the day judged (a typo: not counted), a required role has fewer than
+    two people trained for it in the roster (people.yaml beside the
+    playbooks), or a communication lists a locale that has no template of its
+    own. Each finding says what to do. For CI: the log
     is read if it exists, never created.
 
     Example: crisisctl readiness --json
@@ -80,7 +82,7 @@ def assess_playbooks(context: AppContext, paths: list[Path], now: dt.datetime, t
 
     checker = TemplateChecker(context.settings.templates)
     report = validate_files(discover(paths), today, checker.check, notice_lint=checker.lint_notices)
-    drills = last_drills(context.log)
+    drills = last_drills(context.log, now)  # a drill held after the judged time is not known then
     rosters: dict[Path, Roster | None] = {}
     results = []
     for result in report.results:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crisisctl.incident.state import CommunicationRecord, Delivery, IncidentState, default_locale
-from crisisctl.playbook.model import Communication
+from crisisctl.playbook.model import Communication, Playbook
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +37,27 @@ def update_number(record: CommunicationRecord | None) -> int:
     return len(sent_updates(record)) + 1
 
 
-def cadence(state: IncidentState, communication: Communication, now: dt.datetime, locale: str | None = None) -> Cadence:
-    """For one locale (by default the first). A one-off notice is due `due` after the declaration until it is
-    sent. Updates: the first is due `due` after the declaration (else `every`), each next one `every` after the
+def notice_start(state: IncidentState, playbook: Playbook, communication: Communication) -> dt.datetime | None:
+    """When the notice's `due` starts to count: the declaration; for a notice sent only by follow-up steps
+    (`after: resolved`), the resolution, and None before it (it cannot be due while the incident is open)."""
+    return state.resolved_at if playbook.follow_up_notice(communication.id) else state.declared_at
+
+
+def cadence(
+    state: IncidentState, playbook: Playbook, communication: Communication, now: dt.datetime, locale: str | None = None
+) -> Cadence:
+    """For one locale (by default the first). A one-off notice is due `due` after the declaration (`notice_start`)
+    until it is sent. Updates: the first is due `due` after it (else `every`), each next one `every` after the
     last send; none once the incident is resolved (`until: resolved`, the default) or closed."""
     chosen = default_locale(communication.locales) if locale is None else locale
     record = state.communications.get((communication.id, chosen))
     sent = sent_updates(record)
+    start = notice_start(state, playbook, communication)
     if communication.every is None:
-        due_at = state.declared_at + communication.due if communication.due else None
+        due_at = start + communication.due if communication.due and start else None
         pending = record is None or record.sent() is None
         return Cadence(len(sent), due_at, bool(due_at and pending and now > due_at))
-    if state.status == "closed" or (communication.until == "resolved" and state.status != "open"):
+    if start is None or state.status == "closed" or (communication.until == "resolved" and state.status != "open"):
         return Cadence(len(sent), None, False)
-    if sent:
-        due_at = sent[-1].at + communication.every
-    else:
-        due_at = state.declared_at + (communication.due or communication.every)
+    due_at = sent[-1].at + communication.every if sent else start + (communication.due or communication.every)
     return Cadence(len(sent), due_at, now > due_at)

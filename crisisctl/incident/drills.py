@@ -38,11 +38,13 @@ def pinned_scenario(state: IncidentState) -> Scenario | None:
     return build_scenario(plain_value(loaded.document), loaded)
 
 
-def last_drills(log: EventLog) -> dict[str, dt.datetime]:
-    """Each drilled playbook's newest drill: the start of its most recent drill incident."""
+def last_drills(log: EventLog, until: dt.datetime) -> dict[str, dt.datetime]:
+    """Each drilled playbook's newest drill held by `until`: the start of its most recent drill incident then."""
     latest: dict[str, dt.datetime] = {}
     for row in log.incidents(include_closed=True, drill=True):
         started = parse_time(row.declared_at)
+        if started > until:
+            continue
         latest[row.playbook] = max(latest.get(row.playbook, started), started)
     return latest
 

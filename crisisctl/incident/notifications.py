@@ -141,7 +141,7 @@ def _notice_deadlines(state: IncidentState, playbook: Playbook, now: dt.datetime
     owners = {step.communication: state.roles.get(step.role) for step in playbook.steps if step.communication}
     found = []
     for communication in playbook.communications:
-        rhythm = cadence(state, communication, now)
+        rhythm = cadence(state, playbook, communication, now)
         if rhythm.due_at is None or rhythm.due_at - now > DUE_SOON:
             continue
         if communication.every is None and rhythm.sent:

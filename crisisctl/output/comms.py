@@ -24,7 +24,7 @@ def communication_rows(state: IncidentState, playbook: Playbook, now: dt.datetim
     rows = []
     for comm in playbook.communications:
         for locale in comm.locales or ("",):
-            rhythm = cadence(state, comm, now, locale)
+            rhythm = cadence(state, playbook, comm, now, locale)
             record = state.communications.get((comm.id, locale))
             draft = record.draft if record else None
             sent = record.sent() if record else None

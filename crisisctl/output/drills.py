@@ -101,7 +101,7 @@ def drill_status_rows(
     for playbook in playbooks:
         last = last_drills.get(playbook.id)
         every = playbook.drill.every
-        overdue = drill_overdue(playbook, last_drill(playbook, parse_time(last) if last else None), now)
+        overdue = drill_overdue(playbook, last_drill(playbook, parse_time(last) if last else None, today), now)
         review_due = _review_due(playbook)
         rows.append(
             {

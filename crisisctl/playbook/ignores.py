@@ -1,6 +1,8 @@
 """Inline ignores: `# crisisctl: ignore[rule, ...]` on a line of a playbook silences those warnings there.
 
-Only warnings can be ignored: an error means the playbook cannot run, and a comment must not hide that.
+Only warnings can be ignored: an error means the playbook cannot run, and a comment must not hide that. Nor can
+`ignore-unknown-rule`: it reports the ignore comments themselves, and a comment silencing it would hide its own
+typos. A trailing comma, as in `ignore[rule-a, rule-b,]`, is allowed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from crisisctl.suggest import did_you_mean
 
 # A YAML comment starts at the line's start or after a space; `#` inside a word is not one.
 _IGNORE = re.compile(r"(?:^|\s)#\s*crisisctl:\s*ignore\[(?P<rules>[^\]]*)\]")
+UNIGNORABLE = "ignore-unknown-rule"
+IGNORABLE_RULES = WARNING_RULES - {UNIGNORABLE}
 
 
 @dataclass
@@ -43,27 +47,35 @@ def read_ignores(text: str, file: str) -> Ignores:
         if match is None:
             continue
         rules: set[str] = set()
+        parts = match.group("rules").split(",")
+        if len(parts) > 1 and not parts[-1].strip():
+            parts.pop()  # a trailing comma
         offset = match.start("rules")
-        for part in match.group("rules").split(","):
+        for part in parts:
             rule = part.strip()
             column = offset + len(part) - len(part.lstrip()) + 1
             offset += len(part) + 1
-            if rule in WARNING_RULES:
+            if rule in IGNORABLE_RULES:
                 rules.add(rule)
-                continue
-            ignores.problems.append(
-                Problem(
-                    file,
-                    number,
-                    column,
-                    "",
-                    "ignore-unknown-rule",
-                    f"`{rule}` in an ignore comment is not a warning crisisctl gives"
-                    if rule
-                    else "an ignore comment names no rule",
-                    did_you_mean(rule, sorted(WARNING_RULES))
-                    or "name warning rules (docs/playbook-format.md); errors cannot be ignored",
-                )
-            )
+            else:
+                ignores.problems.append(Problem(file, number, column, "", UNIGNORABLE, *_why_not(rule, len(parts))))
         ignores.by_line[number] = frozenset(rules)
     return ignores
+
+
+def _why_not(rule: str, names: int) -> tuple[str, str]:
+    """The message and hint for a name an ignore comment cannot silence, one of `names` in the comment."""
+    if rule == UNIGNORABLE:
+        return (
+            f"`{rule}` cannot be ignored: it reports the ignore comments themselves",
+            "fix or remove the names it reports instead",
+        )
+    if not rule and names == 1:
+        return "an ignore comment names no rule", "name the warning rules to ignore: ignore[RULE, ...]"
+    if not rule:
+        return "an empty name between two commas in an ignore comment", "remove the extra comma"
+    return (
+        f"`{rule}` in an ignore comment is not a warning crisisctl gives",
+        did_you_mean(rule, sorted(IGNORABLE_RULES))
+        or "name warning rules (docs/playbook-format.md); errors cannot be ignored",
+    )

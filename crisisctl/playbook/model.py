@@ -129,6 +129,11 @@ class Playbook:
     def communication(self, communication_id: str) -> Communication | None:
         return next((comm for comm in self.communications if comm.id == communication_id), None)
 
+    def follow_up_notice(self, communication_id: str) -> bool:
+        """Sent only by follow-up steps (`after: resolved`): its `due` counts from the resolution."""
+        senders = [step for step in self.steps if step.communication == communication_id]
+        return bool(senders) and all(step.follow_up for step in senders)
+
     def severity_rank(self, severity_id: str) -> int:
         """Position in the playbook's own severities list; first is most severe."""
         ids = [severity.id for severity in self.severities]

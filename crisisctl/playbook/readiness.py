@@ -20,7 +20,8 @@ TRAINED_PER_ROLE = 2  # one person is a single point of failure: ill, on leave, 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule: str  # drill-overdue | review-overdue | role-understaffed | no-roster | locale-missing | invalid
+    # drill-overdue | review-overdue | date-in-future | role-understaffed | no-roster | locale-missing | invalid
+    rule: str
     message: str
     hint: str
 
@@ -37,9 +38,17 @@ class Readiness:
         return not self.findings
 
 
-def last_drill(playbook: Playbook, logged: dt.datetime | None) -> dt.datetime | None:
-    """The later of the newest drill the log holds and the playbook's `drill.last_drilled` (its day's start, UTC)."""
-    stated = dt.datetime.combine(playbook.drill.last, dt.time(), dt.UTC) if playbook.drill.last else None
+def trusted(stated: dt.date | None, today: dt.date) -> dt.date | None:
+    """A recorded `last_reviewed` or `last_drilled`, unless it lies after `today` (a typo, or a day not yet come at
+    the time judged): not a date to count from."""
+    return stated if stated is not None and stated <= today else None
+
+
+def last_drill(playbook: Playbook, logged: dt.datetime | None, today: dt.date) -> dt.datetime | None:
+    """The later of the newest drill the log holds and the playbook's `drill.last_drilled` (its day's start, UTC),
+    when that is not after `today`."""
+    last = trusted(playbook.drill.last, today)
+    stated = dt.datetime.combine(last, dt.time(), dt.UTC) if last else None
     known = [moment for moment in (logged, stated) if moment is not None]
     return max(known) if known else None
 
@@ -60,8 +69,10 @@ def assess(
 ) -> Readiness:
     """Every finding for one playbook at `now` (`today` in the reader's zone, as reviews are dated);
     `untranslated` are the validation's `notice-locale-missing` warnings for it."""
-    result = Readiness(playbook.id, playbook.source, last_drill(playbook, logged_drill))
+    result = Readiness(playbook.id, playbook.source, last_drill(playbook, logged_drill, today))
+    result.findings.extend(_future("drill", "last_drilled", playbook.drill.last, today))
     result.findings.extend(_drill(playbook, result.last_drill, now))
+    result.findings.extend(_future("review", "last_reviewed", playbook.review.last, today))
     result.findings.extend(_review(playbook, today))
     result.findings.extend(_staffing(playbook, roster))
     result.findings.extend(Finding("locale-missing", warning.message, warning.hint or "") for warning in untranslated)
@@ -75,10 +86,27 @@ def _after(moment: dt.datetime, every: dt.timedelta) -> dt.datetime:
         return dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
+def _future(section: str, key: str, stated: dt.date | None, today: dt.date) -> list[Finding]:
+    """A last review or drill dated after the day judged: not trusted, and the playbook is not ready until it is
+    corrected (the date would otherwise keep it looking reviewed or drilled for years)."""
+    if stated is None or trusted(stated, today) is not None:
+        return []
+    return [
+        Finding(
+            "date-in-future",
+            f"{section}.{key} {stated.isoformat()} is after {today.isoformat()}, the day judged: not counted "
+            f"(a typo in the year, or a {section} held after that day); the last {section} counts as not known",
+            f"if it is a typo, write the day the last {section} took place in {section}.{key}",
+        )
+    ]
+
+
 def _drill(playbook: Playbook, last: dt.datetime | None, now: dt.datetime) -> list[Finding]:
     every = playbook.drill.every
     if every is None or not drill_overdue(playbook, last, now):
         return []
+    if last is None and playbook.drill.last is not None:
+        return []  # a drill date, but after today (else it would count): its `date-in-future` finding says so
     hint = (
         f"run a drill (crisisctl drill start {playbook.id} --scenario FILE), or record one held elsewhere "
         "in drill.last_drilled"
@@ -92,7 +120,7 @@ def _drill(playbook: Playbook, last: dt.datetime | None, now: dt.datetime) -> li
 
 def _review(playbook: Playbook, today: dt.date) -> list[Finding]:
     every, last = playbook.review.every, playbook.review.last
-    if every is None:
+    if every is None or (last is not None and trusted(last, today) is None):  # in the future: `date-in-future`
         return []
     hint = "review the playbook with its owner and update review.last_reviewed"
     if last is None:

@@ -355,6 +355,13 @@ _WARNINGS = [
         "Review the plan with its owner and update `review.last_reviewed`.",
     ),
     _warning(
+        "date-in-future",
+        "A last review or drill dated in the future",
+        "`review.last_reviewed` or `drill.last_drilled` is after today: most likely a typo, which would keep the"
+        " playbook looking reviewed or drilled; `crisisctl readiness` does not trust it.",
+        "Write the day the last review or drill took place.",
+    ),
+    _warning(
         "outcome-input-missing",
         "A customer-outcome KPI without its inputs",
         "`postmortem.kpis` lists a customer outcome whose inputs `METRIC` and `METRIC_baseline` are not both"
@@ -378,7 +385,7 @@ _WARNINGS = [
         "ignore-unknown-rule",
         "An ignore comment names no warning",
         "An ignore comment names a rule that is not a warning (a typo, or an error rule: errors cannot be"
-        " ignored), or names none.",
+        " ignored), names this rule (which reports ignore comments, so it cannot be ignored), or names none.",
         "Fix the name (see the hint).",
     ),
     _warning(
@@ -406,7 +413,8 @@ _WARNINGS = [
         "regulator-clock",
         "A regulator's clock cannot be met, or is not set",
         "For a communication with `audience: regulator`, the work before it is due later than its `due` (the"
-        " regulator's clock, such as 72h under GDPR Art. 33), or the notice has no deadline at all.",
+        " regulator's clock, such as 72h under GDPR Art. 33), the notice has no deadline at all, or only follow-up"
+        " work sends it (its due would count from the resolution, a regulator's clock from awareness).",
         "Bring the dues of the steps before it within the clock; write the legal deadline as the notice's `due`.",
     ),
     _warning(
@@ -443,5 +451,6 @@ RULE_BY_ID: dict[str, Rule] = {
     rule.id: rule for rule in (*_READING, *_FIELDS, *_REFERENCES, *_OTHER_FILES, *_TEMPLATES, *_WARNINGS)
 }
 
-# The rules an ignore comment may silence: warnings only, since an error means the playbook cannot run.
+# Warnings: the rules an ignore comment may silence (but for ignore-unknown-rule, playbook/ignores.py), since an
+# error means the playbook cannot run.
 WARNING_RULES: frozenset[str] = frozenset(rule.id for rule in RULE_BY_ID.values() if rule.level == "warning")

@@ -1,9 +1,9 @@
 """Timing lint: deadlines that the plan's own order of work cannot meet.
 
-Every `due` counts from the declaration (a follow-up step's, `after: resolved`, from the
-resolution), so a step cannot be finished before the latest due of the steps it waits for
-(directly or further up its `depends_on` chain), and a notice cannot go out before the step that
-sends it can be finished. These are warnings: a team may beat its own dues.
+Every `due` counts from the declaration (a follow-up step's, `after: resolved`, and that of a notice sent only by
+follow-up steps, from the resolution), so a step cannot be finished before the latest due of the steps it waits
+for (directly or further up its `depends_on` chain), and a notice cannot go out before the step that sends it
+can be finished. Only dues on the same clock are compared. These are warnings: a team may beat its own dues.
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ def timing_findings(playbook: Playbook, locator: Locator | None = None) -> list[
                 where,
                 f"steps[{index}].due",
                 "due-before-dependency",
-                f"step `{step.id}` is due at {_at(step.due)}, but it waits for `{chain[-1]}`, "
-                f"due at {_at(bound.due)} ({' -> '.join(chain)})",
+                f"step `{step.id}` is due at {_at(step.due, step.follow_up)}, but it waits for `{chain[-1]}`, "
+                f"due at {_at(bound.due, step.follow_up)} ({' -> '.join(chain)})",
                 f"give `{step.id}` a due of at least {_at(bound.due)}, or `{chain[-1]}` an earlier one; "
-                "dues count from the declaration, not from when the steps before are done",
+                f"{_clock(step.follow_up)}, not from when the steps before are done",
             )
         )
     for index, communication in enumerate(playbook.communications):
@@ -117,7 +117,23 @@ def _notice_timing(
     playbook: Playbook, where: Locator, schedule: _Schedule, index: int, communication: Communication
 ) -> list[Problem]:
     senders = [step for step in playbook.steps if step.communication == communication.id]
+    # The notice's due and its senders' on one clock: a notice sent only by follow-up work counts from the
+    # resolution; one also sent by a step of the response, from the declaration, and only those steps can meet it.
+    follow_up = playbook.follow_up_notice(communication.id)
+    senders = [step for step in senders if step.follow_up == follow_up]
     regulator = communication.audience == REGULATOR
+    if regulator and follow_up:
+        return [
+            _finding(
+                playbook,
+                where,
+                f"communications[{index}]",
+                "regulator-clock",
+                f"`{communication.id}` goes to a regulator but only follow-up work (`after: resolved`) sends it: "
+                "its due counts from the resolution, while a regulator's clock runs from awareness",
+                "send it from a step of the response (without `after: resolved`)",
+            )
+        ]
     if regulator and communication.due is None and all(step.due is None for step in senders):
         return [
             _finding(
@@ -145,8 +161,8 @@ def _notice_timing(
                 where,
                 f"communications[{index}].due",
                 "regulator-clock",
-                f"the regulator's clock for `{communication.id}` ({_at(communication.due)}) cannot be met: "
-                f"the work before it is due as late as {_at(ready.due)} ({' -> '.join(chain)})",
+                f"the regulator's clock for `{communication.id}` ({_at(communication.due, follow_up)}) cannot be met:"
+                f" the work before it is due as late as {_at(ready.due, follow_up)} ({' -> '.join(chain)})",
                 "bring the dues of the steps before it within the regulator's clock",
             )
         ]
@@ -156,19 +172,23 @@ def _notice_timing(
             where,
             f"communications[{index}].due",
             "notice-due-before-step",
-            f"`{communication.id}` is due at {_at(communication.due)}, but the step that sends it is only "
-            f"planned to be done by {_at(ready.due)} ({' -> '.join(chain)})",
+            f"`{communication.id}` is due at {_at(communication.due, follow_up)}, but the step that sends it is only "
+            f"planned to be done by {_at(ready.due, follow_up)} ({' -> '.join(chain)})",
             "give the notice a later due, or earlier dues to the steps that lead to it",
         )
     ]
 
 
-def _at(due: dt.timedelta) -> str:
-    """A due as the declaration's offset; whole hours within a week as hours, as legal clocks are (72h)."""
+def _at(due: dt.timedelta, follow_up: bool = False) -> str:
+    """A due as an offset from the declaration (follow-up work's: from the resolution, and said so); whole hours
+    within a week as hours, as legal clocks are (72h)."""
     seconds = int(due.total_seconds())
-    if seconds % 3600 == 0 and seconds < 7 * 86400:
-        return f"+{seconds // 3600}h"
-    return "+" + format_duration(due)
+    offset = f"+{seconds // 3600}h" if seconds % 3600 == 0 and seconds < 7 * 86400 else "+" + format_duration(due)
+    return offset + (" after the resolution" if follow_up else "")
+
+
+def _clock(follow_up: bool) -> str:
+    return "follow-up dues count from the resolution" if follow_up else "dues count from the declaration"
 
 
 def _finding(playbook: Playbook, where: Locator, path: str, rule: str, message: str, hint: str) -> Problem:

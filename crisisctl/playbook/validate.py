@@ -14,6 +14,7 @@ from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
 from crisisctl.playbook.format import PLAYBOOK
+from crisisctl.playbook.future import future_date_warnings
 from crisisctl.playbook.ignores import Ignores, read_ignores
 from crisisctl.playbook.locate import DocumentLocator
 from crisisctl.playbook.model import (
@@ -90,6 +91,7 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
     result.warnings.extend(result.ignores.problems)
     result.warnings.extend(yaml11_boolean_warnings(document, loaded.file, result.problems))
     result.warnings.extend(_review_warnings(document, loaded.file, today))
+    result.warnings.extend(future_date_warnings(document, loaded.file, today))
     result.warnings.extend(_outcome_input_warnings(document, loaded.file))
     result.templates.extend(_template_uses(document, loaded.file))
     if not result.problems:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
+from crisisctl.incident.cadence import notice_start
 from crisisctl.incident.describe import describe_event
 from crisisctl.incident.facts import in_stated_order, value_text
 from crisisctl.incident.links import Link
@@ -195,7 +196,8 @@ def _communications(state: IncidentState, playbook: Playbook) -> list[dict[str, 
             approved = bool(comm.approvals) and all(role in on_latest for role in comm.approvals)
             approved_at = max(on_latest[role] for role in comm.approvals) if approved else None
             sent = [d for d in entry["deliveries"] if d["ok"]]
-            due_at = state.declared_at + comm.due if comm.due is not None else None
+            start = notice_start(state, playbook, comm)
+            due_at = start + comm.due if comm.due is not None and start is not None else None
             sent_at = sent[0]["at"] if sent else None
             rows.append(
                 {
