@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from crisisctl.cli.authoring import new_command
 from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from crisisctl.playbook.model import Playbook
 
 playbook_app = typer.Typer(
     help="List, show, validate, compare and create playbooks; print their JSON Schema.",
@@ -209,8 +212,8 @@ def diff_command(
     from crisisctl.playbook.revisions import read_source
 
     context = app_context(ctx)
-    after = _playbook_data(context, *read_source(new))  # first: `git:REV` takes its path from NEW
-    before = _playbook_data(context, *read_source(old, new))
+    after = _valid_playbook(context, *read_source(new))  # first: `git:REV` takes its path from NEW
+    before = _valid_playbook(context, *read_source(old, new))
     changes = diff_playbooks(before[1], after[1])
     findings = version_findings(before[1], after[1], changes)
     if as_json:
@@ -221,17 +224,16 @@ def diff_command(
         raise typer.Exit(int(ExitCode.NO))
 
 
-def _playbook_data(context: AppContext, label: str, data: bytes) -> tuple[str, dict[str, Any]]:
-    """The label and the validated plain data of a playbook; exit 1 listing its problems if it is not valid."""
+def _valid_playbook(context: AppContext, label: str, data: bytes) -> tuple[str, Playbook]:
+    """The label and the built model of a playbook; exit 1 listing its problems if it is not valid."""
     from crisisctl.errors import InvalidFileError
     from crisisctl.playbook.validate import validate_playbook
-    from crisisctl.playbook.yamlsource import load_bytes, plain_value
+    from crisisctl.playbook.yamlsource import load_bytes
 
-    loaded = load_bytes(data, label)
-    result = validate_playbook(loaded, context.today())
-    if result.playbook is None or loaded.document is None:
+    result = validate_playbook(load_bytes(data, label), context.today())
+    if result.playbook is None:
         raise InvalidFileError(f"{label} is not a valid playbook", result.problems)
-    return label, plain_value(loaded.document)
+    return label, result.playbook
 
 
 playbook_app.command("new")(new_command)
