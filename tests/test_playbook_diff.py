@@ -174,7 +174,9 @@ TRIGGERS = (
 def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace) -> None:
     """Durations in other units, defaults written out, and lists whose order crisisctl never reads."""
     old = workspace.playbooks / "base.yaml"
-    old.write_text(BASE.replace("inputs:", TRIGGERS, 1), encoding="utf-8")
+    since = "  - {id: since, type: date, default: 2026-01-31}\nroles:"
+    text = BASE.replace("inputs:", TRIGGERS, 1).replace("roles:", since, 1)
+    old.write_text(text.replace("approvals: [incident-lead]", "approvals: [incident-lead, comms-lead]"), "utf-8")
     new = workspace.root / "new.yaml"
     text = old.read_text(encoding="utf-8")
     for before, after in (
@@ -182,7 +184,7 @@ def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace)
         ("due: 2h", "due: 120m"),
         ("    title: Communications lead\n", "    title: Communications lead\n    required: false\n"),
         ("    role: incident-lead\n    due", "    role: incident-lead\n    after: declared\n    due"),
-        ("approvals: [incident-lead]", "approvals: [incident-lead]\n    four_eyes: true"),
+        ("approvals: [incident-lead, comms-lead]", "approvals: [comms-lead, incident-lead]\n    four_eyes: true"),
         (
             "inputs:",
             "severities:\n"
@@ -191,10 +193,8 @@ def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace)
             )
             + "inputs:",
         ),
-        (
-            "value: 100}",
-            "value: 100.0}",
-        ),
+        ("value: 100}", "value: 100.0}"),
+        ("default: 2026-01-31}", 'default: "2026-01-31"}'),
     ):
         assert before in text, before
         text = text.replace(before, after, 1)
@@ -203,7 +203,7 @@ def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace)
     text = text.replace(steps, "").replace("communications:", steps + "communications:")
     new.write_text(text, encoding="utf-8")
     code, payload = diff(workspace, str(old), str(new))
-    assert (code, payload["changes"], payload["findings"]) == (0, [], [])
+    assert (payload["changes"], payload["findings"], code) == ([], [], 0)
 
 
 def test_order_is_a_change_where_it_means_something(workspace: Workspace) -> None:

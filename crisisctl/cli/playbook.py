@@ -197,12 +197,19 @@ def diff_command(
 ) -> None:
     """What changed between two versions of a playbook; exit 1 if it changed but its version was not raised.
 
-    Compares the meaning, not the text: steps (due, role, phase, depends_on,
-    when, communication), roles, communications (approvals, template,
-    locales, audience, channel), inputs, triggers, severities and the
-    top-level fields. OLD and NEW are files, `REV:PATH` (any git revision:
-    HEAD~1:playbooks/data-leak.yaml), or for OLD `git:REV`, the file NEW names
-    as it was at REV.
+    Compares the meaning, not the text: every field of the top level, of
+    review, drill and postmortem, and of each severity, trigger, input, role,
+    step and communication (matched by id). Layout, comments, x- keys, a
+    duration's unit (2h is 120m) and a default written out (required: false)
+    are no change. Order is a change where crisisctl reads it: severities
+    (most severe first), triggers (the first listed wins a tie), the first of
+    a communication's locales; moving steps, roles, inputs, communications or
+    the ids in depends_on and approvals is none. Versions compare by Semantic
+    Versioning 2.0 (1.0.0-rc.9 < 1.0.0-rc.10 < 1.0.0; +build ignored).
+
+    OLD and NEW are files, or `REV:PATH`, a file at any git revision
+    (HEAD~1:PATH, main:PATH); OLD may be `git:REV`, the file NEW names as it
+    was at REV.
 
     Example: crisisctl playbook diff git:main playbooks/data-leak.yaml
     """

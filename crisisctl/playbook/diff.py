@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from crisisctl.playbook.meaning import meaning
+from crisisctl.playbook.meaning import as_used, meaning
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.semver import precedence
 
@@ -78,7 +78,7 @@ def _entry_changes(section: str, old: Sequence[Any], new: Sequence[Any]) -> list
         if entry_id not in before:
             changes.append(Change("added", section, entry_id, new=entry))
             continue
-        changes.extend(_field_changes(section, entry_id, before[entry_id], entry))
+        changes.extend(_field_changes(section, entry_id, as_used(before[entry_id]), as_used(entry)))
     return changes
 
 
