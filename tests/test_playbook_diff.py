@@ -251,6 +251,23 @@ def test_changes_show_durations_and_defaults_as_they_mean(workspace: Workspace) 
         "~ step notify: due 2h -> 3h",
         "~ communication customer-notice: four_eyes true -> false",
     ]
+    assert [(change["field"], change["old"], change["new"]) for change in payload["changes"]] == [
+        ("due", "30m", "1d"),
+        ("due", "2h", "3h"),
+        ("four_eyes", True, False),  # the default, though the old file leaves it out
+    ]
+
+
+def test_the_first_locale_counts_the_others_order_does_not(workspace: Workspace) -> None:
+    """The first locale is the plain template's language and the one meant when none is named."""
+    old, new = workspace.playbooks / "base.yaml", workspace.root / "new.yaml"
+    old.write_text(BASE.replace("approvals:", "locales: [en, zh, ja]\n    approvals:"), encoding="utf-8")
+    new.write_text(BASE.replace("approvals:", "locales: [en, ja, zh]\n    approvals:"), encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert (payload["changes"], code) == ([], 0)
+    new.write_text(BASE.replace("approvals:", "locales: [zh, en, ja]\n    approvals:"), encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert texts(payload) == ["~ communication customer-notice: locales [en, zh, ja] -> [zh, en, ja]"] and code == 1
 
 
 def test_a_pre_release_version_compares_by_semantic_versioning(workspace: Workspace) -> None:
