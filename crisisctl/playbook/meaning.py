@@ -3,7 +3,7 @@
 `playbook diff` compares these. Durations are timedeltas already (`2h` is `120m`) and a key left out holds the
 model's default (`required: false` written out is the same). Beyond the model's own equality:
 - lists whose order crisisctl never reads (`depends_on`, `approvals`, `tags`, `choices`, `kpis`, the items of a
-  condition's `all`/`any`, the values of an `in`) compare as sets;
+  condition's `all`/`any`, the values an `in` lists) compare as sets;
 - of `locales`, the first (the plain template's language, and the locale meant when none is named) counts, the
   others' order does not;
 - true and false are not the numbers 1 and 0 (an ordering `>` treats them differently), while 2 and 2.0 are alike;
@@ -25,7 +25,7 @@ FIRST_COUNTS = frozenset({"locales"})
 Entry = TypeVar("Entry")
 
 
-def meaning(value: Any, name: str = "") -> object:
+def meaning(value: Any, name: str) -> object:
     """`value`, the model's field `name`, reduced to what it means."""
     if name in UNORDERED:
         return frozenset(_plain(item) for item in value)
@@ -38,7 +38,7 @@ def _plain(value: Any) -> object:
     if isinstance(value, bool):
         return ("bool", value)
     if isinstance(value, Leaf):
-        compared = frozenset(map(_plain, value.value)) if isinstance(value.value, tuple) else _plain(value.value)
+        compared = frozenset(map(_plain, value.value)) if value.op == "in" else _plain(value.value)
         return ("leaf", value.source, value.name, value.op, compared)
     if isinstance(value, AllOf | AnyOf):
         return (type(value).__name__, frozenset(map(_plain, value.items)))
