@@ -171,11 +171,16 @@ TRIGGERS = (
 )
 
 
+IN_LEAF = "{input: affected_customers, op: in, value: [1, 2]}"
+EQ_LEAF = '{input: since, op: "==", value: [a, b]}'
+WHEN = f"when: {{any: [{IN_LEAF}, {EQ_LEAF}]}}\n    "
+
+
 def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace) -> None:
     """Durations in other units, defaults written out, and lists whose order crisisctl never reads."""
     old = workspace.playbooks / "base.yaml"
     since = "  - {id: since, type: date, default: 2026-01-31}\nroles:"
-    text = BASE.replace("inputs:", TRIGGERS, 1).replace("roles:", since, 1)
+    text = BASE.replace("inputs:", TRIGGERS, 1).replace("roles:", since, 1).replace("due: 2h", WHEN + "due: 2h")
     old.write_text(text.replace("approvals: [incident-lead]", "approvals: [incident-lead, comms-lead]"), "utf-8")
     new = workspace.root / "new.yaml"
     text = old.read_text(encoding="utf-8")
@@ -195,6 +200,7 @@ def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace)
         ),
         ("value: 100}", "value: 100.0}"),
         ("default: 2026-01-31}", 'default: "2026-01-31"}'),
+        (WHEN, f"when: {{any: [{EQ_LEAF}, {IN_LEAF.replace('[1, 2]', '[2, 1]')}]}}\n    "),
     ):
         assert before in text, before
         text = text.replace(before, after, 1)
@@ -204,6 +210,9 @@ def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace)
     new.write_text(text, encoding="utf-8")
     code, payload = diff(workspace, str(old), str(new))
     assert (payload["changes"], payload["findings"], code) == ([], [], 0)
+    new.write_text(text.replace("value: [a, b]", "value: [b, a]"), encoding="utf-8")  # `==` a list: order counts
+    code, payload = diff(workspace, str(old), str(new))
+    assert [(change["id"], change["field"]) for change in payload["changes"]] == [("notify", "when")] and code == 1
 
 
 def test_order_is_a_change_where_it_means_something(workspace: Workspace) -> None:
