@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from conftest import REPO, Workspace
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 BASE = (REPO / "tests" / "corpus" / "base-playbook.yaml").read_text(encoding="utf-8")
 
@@ -89,7 +92,7 @@ def test_every_kind_of_change_is_listed_and_a_bumped_version_passes(repo_ws: Wor
     assert code == 0 and payload["findings"] == []
     assert texts(payload) == [
         "+ input region (type string)",
-        "~ role comms-lead: required (none) -> true",
+        "~ role comms-lead: required false -> true",
         "~ step notify: role comms-lead -> incident-lead",
         "~ step notify: depends_on [assess] -> []",
         "+ step follow-up (phase recover, role comms-lead, due 3d)",
@@ -158,3 +161,178 @@ def test_unreadable_revisions_and_paths_are_usage_errors(repo_ws: Workspace) -> 
         code, out, err = repo_ws.run("playbook", "diff", "--", old, new)
         assert code == 2, (old, new, out, err)
         assert message in err and "Traceback" not in err, (old, err)
+
+
+TRIGGERS = (
+    "triggers:\n"
+    '  - id: surge\n    when: {metric: complaints_per_hour, op: ">", value: 100}\n    severity: sev2\n'
+    '  - id: outage\n    when: {metric: error_rate, op: ">", value: 0.5}\n    severity: sev2\n'
+    "inputs:"
+)
+
+
+IN_LEAF = "{input: affected_customers, op: in, value: [1, 2]}"
+EQ_LEAF = '{input: since, op: "==", value: [a, b]}'
+WHEN = f"when: {{any: [{IN_LEAF}, {EQ_LEAF}]}}\n    "
+
+
+def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace) -> None:
+    """Durations in other units, defaults written out, and lists whose order crisisctl never reads."""
+    old = workspace.playbooks / "base.yaml"
+    since = "  - {id: since, type: date, default: 2026-01-31}\nroles:"
+    text = BASE.replace("inputs:", TRIGGERS, 1).replace("roles:", since, 1).replace("due: 2h", WHEN + "due: 2h")
+    old.write_text(text.replace("approvals: [incident-lead]", "approvals: [incident-lead, comms-lead]"), "utf-8")
+    new = workspace.root / "new.yaml"
+    text = old.read_text(encoding="utf-8")
+    for before, after in (
+        ("due: 30m", "due: 1800s"),
+        ("due: 2h", "due: 120m"),
+        ("    title: Communications lead\n", "    title: Communications lead\n    required: false\n"),
+        ("    role: incident-lead\n    due", "    role: incident-lead\n    after: declared\n    due"),
+        ("approvals: [incident-lead, comms-lead]", "approvals: [comms-lead, incident-lead]\n    four_eyes: true"),
+        (
+            "inputs:",
+            "severities:\n"
+            + "".join(
+                f"  - id: sev{n}\n    name: {name}\n" for n, name in enumerate(("Critical", "Major", "Minor", "Low"), 1)
+            )
+            + "inputs:",
+        ),
+        ("value: 100}", "value: 100.0}"),
+        ("default: 2026-01-31}", 'default: "2026-01-31"}'),
+        (WHEN, f"when: {{any: [{EQ_LEAF}, {IN_LEAF.replace('[1, 2]', '[2, 1]')}]}}\n    "),
+    ):
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    # steps listed the other way round: their order is only the order they are shown in
+    steps = text[text.index("  - id: assess") : text.index("  - id: notify")]
+    text = text.replace(steps, "").replace("communications:", steps + "communications:")
+    new.write_text(text, encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert (payload["changes"], payload["findings"], code) == ([], [], 0)
+    new.write_text(text.replace("value: [a, b]", "value: [b, a]"), encoding="utf-8")  # `==` a list: order counts
+    code, payload = diff(workspace, str(old), str(new))
+    assert [(change["id"], change["field"]) for change in payload["changes"]] == [("notify", "when")] and code == 1
+
+
+def test_order_is_a_change_where_it_means_something(workspace: Workspace) -> None:
+    old = workspace.playbooks / "base.yaml"
+    severities = "severities:\n  - id: sev1\n    name: Critical\n  - id: sev2\n    name: Major\n"
+    old.write_text(BASE.replace("inputs:", severities + TRIGGERS, 1), encoding="utf-8")
+    new = workspace.root / "new.yaml"
+    text = old.read_text(encoding="utf-8")
+    sev1 = "  - id: sev1\n    name: Critical\n"
+    surge = text[text.index("  - id: surge") : text.index("  - id: outage")]
+    text = text.replace(sev1, "").replace("    name: Major\n", "    name: Major\n" + sev1)
+    text = text.replace(surge, "").replace("inputs:", surge + "inputs:")
+    new.write_text(text, encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert code == 1 and [f["rule"] for f in payload["findings"]] == ["version-not-bumped"]
+    assert texts(payload) == [
+        "~ severities: order (most severe first) sev1, sev2 -> sev2, sev1",
+        "~ triggers: order (the first listed wins a tie) surge, outage -> outage, surge",
+    ]
+    assert payload["changes"][0] | {"text": ""} == {
+        "change": "changed",
+        "section": "playbook",
+        "id": "severities",
+        "field": "order",
+        "old": ["sev1", "sev2"],
+        "new": ["sev2", "sev1"],
+        "text": "",
+    }
+
+
+def test_changes_show_durations_and_defaults_as_they_mean(workspace: Workspace) -> None:
+    old = workspace.playbooks / "base.yaml"
+    old.write_text(BASE.replace("due: 2h", "due: 120m"), encoding="utf-8")
+    new = workspace.root / "new.yaml"
+    new.write_text(
+        BASE.replace("due: 2h", "due: 3h")
+        .replace("approvals: [incident-lead]", "approvals: [incident-lead]\n    four_eyes: false")
+        .replace("due: 30m", "due: 1d"),
+        encoding="utf-8",
+    )
+    code, payload = diff(workspace, str(old), str(new))
+    assert code == 1
+    assert texts(payload) == [
+        "~ step assess: due 30m -> 1d",
+        "~ step notify: due 2h -> 3h",
+        "~ communication customer-notice: four_eyes true -> false",
+    ]
+    assert [(change["field"], change["old"], change["new"]) for change in payload["changes"]] == [
+        ("due", "30m", "1d"),
+        ("due", "2h", "3h"),
+        ("four_eyes", True, False),  # the default, though the old file leaves it out
+    ]
+
+
+def test_the_first_locale_counts_the_others_order_does_not(workspace: Workspace) -> None:
+    """The first locale is the plain template's language and the one meant when none is named."""
+    old, new = workspace.playbooks / "base.yaml", workspace.root / "new.yaml"
+    old.write_text(BASE.replace("approvals:", "locales: [en, zh, ja]\n    approvals:"), encoding="utf-8")
+    new.write_text(BASE.replace("approvals:", "locales: [en, ja, zh]\n    approvals:"), encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert (payload["changes"], code) == ([], 0)
+    new.write_text(BASE.replace("approvals:", "locales: [zh, en, ja]\n    approvals:"), encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert texts(payload) == ["~ communication customer-notice: locales [en, zh, ja] -> [zh, en, ja]"] and code == 1
+
+
+def test_a_pre_release_version_compares_by_semantic_versioning(workspace: Workspace) -> None:
+    old, new = workspace.root / "old.yaml", workspace.root / "new.yaml"
+    old.write_text(BASE.replace('"1.0.0"', '"1.0.0-rc.10"'), encoding="utf-8")
+    new.write_text(BASE.replace('"1.0.0"', '"1.0.0-rc.9"'), encoding="utf-8")
+    code, payload = diff(workspace, str(old), str(new))
+    assert code == 1 and payload["findings"][0]["message"] == "version went down from 1.0.0-rc.10 to 1.0.0-rc.9"
+
+
+# Semantic Versioning 2.0.0, section 11, lowest first, with numeric identifiers past 9 and a numeric pre-release.
+SPEC_ORDER = (
+    "1.0.0-0",
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0-rc.9",
+    "1.0.0-rc.10",
+    "1.0.0",
+    "1.0.1-alpha",
+    "1.0.1",
+    "1.10.0",
+    "2.0.0",
+    "2.1.0",
+    "2.1.1",
+    "10.0.0",
+)
+BUILDS = st.sampled_from(("", "+build.5", "+001", "+exp.sha.5114f85", "+20261205"))
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    old=st.sampled_from(SPEC_ORDER),
+    new=st.sampled_from(SPEC_ORDER),
+    old_build=BUILDS,
+    new_build=BUILDS,
+    changed=st.booleans(),
+)
+@example(old="1.0.0-rc.10", new="1.0.0-rc.9", old_build="", new_build="", changed=False)
+@example(old="1.0.0-beta.11", new="1.0.0-beta.2", old_build="", new_build="", changed=True)
+@example(old="1.0.0-alpha", new="1.0.0-0", old_build="", new_build="", changed=False)
+@example(old="1.0.0", new="1.0.0", old_build="+001", new_build="+build.5", changed=True)
+def test_the_version_lint_follows_semantic_version_precedence(
+    workspace: Workspace, old: str, new: str, old_build: str, new_build: str, changed: bool
+) -> None:
+    """Lower precedence is `version-lowered`; equal precedence (build metadata aside) with a change is not bumped."""
+    old_path, new_path = workspace.root / "old.yaml", workspace.root / "new.yaml"
+    old_path.write_text(BASE.replace('"1.0.0"', f'"{old}{old_build}"'), encoding="utf-8")
+    text = BASE.replace('"1.0.0"', f'"{new}{new_build}"')
+    new_path.write_text(text.replace("due: 30m", "due: 15m") if changed else text, encoding="utf-8")
+    code, payload = diff(workspace, str(old_path), str(new_path))
+    rank = SPEC_ORDER.index(new) - SPEC_ORDER.index(old)
+    expected = ["version-lowered"] if rank < 0 else ["version-not-bumped"] if rank == 0 and changed else []
+    assert [finding["rule"] for finding in payload["findings"]] == expected
+    assert code == (1 if expected else 0)

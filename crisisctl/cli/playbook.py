@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from crisisctl.cli.authoring import new_command
 from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from crisisctl.playbook.model import Playbook
 
 playbook_app = typer.Typer(
     help="List, show, validate, compare and create playbooks; print their JSON Schema.",
@@ -194,12 +197,19 @@ def diff_command(
 ) -> None:
     """What changed between two versions of a playbook; exit 1 if it changed but its version was not raised.
 
-    Compares the meaning, not the text: steps (due, role, phase, depends_on,
-    when, communication), roles, communications (approvals, template,
-    locales, audience, channel), inputs, triggers, severities and the
-    top-level fields. OLD and NEW are files, `REV:PATH` (any git revision:
-    HEAD~1:playbooks/data-leak.yaml), or for OLD `git:REV`, the file NEW names
-    as it was at REV.
+    Compares the meaning, not the text: every field of the top level, of
+    review, drill and postmortem, and of each severity, trigger, input, role,
+    step and communication (matched by id). Layout, comments, x- keys, a
+    duration's unit (2h is 120m) and a default written out (required: false)
+    are no change. Order is a change where crisisctl reads it: severities
+    (most severe first), triggers (the first listed wins a tie), the first of
+    a communication's locales; moving steps, roles, inputs, communications or
+    the ids in depends_on and approvals is none. Versions compare by Semantic
+    Versioning 2.0 (1.0.0-rc.9 < 1.0.0-rc.10 < 1.0.0; +build ignored).
+
+    OLD and NEW are files, or `REV:PATH`, a file at any git revision
+    (HEAD~1:PATH, main:PATH); OLD may be `git:REV`, the file NEW names as it
+    was at REV.
 
     Example: crisisctl playbook diff git:main playbooks/data-leak.yaml
     """
@@ -209,8 +219,8 @@ def diff_command(
     from crisisctl.playbook.revisions import read_source
 
     context = app_context(ctx)
-    after = _playbook_data(context, *read_source(new))  # first: `git:REV` takes its path from NEW
-    before = _playbook_data(context, *read_source(old, new))
+    after = _valid_playbook(context, *read_source(new))  # first: `git:REV` takes its path from NEW
+    before = _valid_playbook(context, *read_source(old, new))
     changes = diff_playbooks(before[1], after[1])
     findings = version_findings(before[1], after[1], changes)
     if as_json:
@@ -221,17 +231,16 @@ def diff_command(
         raise typer.Exit(int(ExitCode.NO))
 
 
-def _playbook_data(context: AppContext, label: str, data: bytes) -> tuple[str, dict[str, Any]]:
-    """The label and the validated plain data of a playbook; exit 1 listing its problems if it is not valid."""
+def _valid_playbook(context: AppContext, label: str, data: bytes) -> tuple[str, Playbook]:
+    """The label and the built model of a playbook; exit 1 listing its problems if it is not valid."""
     from crisisctl.errors import InvalidFileError
     from crisisctl.playbook.validate import validate_playbook
-    from crisisctl.playbook.yamlsource import load_bytes, plain_value
+    from crisisctl.playbook.yamlsource import load_bytes
 
-    loaded = load_bytes(data, label)
-    result = validate_playbook(loaded, context.today())
-    if result.playbook is None or loaded.document is None:
+    result = validate_playbook(load_bytes(data, label), context.today())
+    if result.playbook is None:
         raise InvalidFileError(f"{label} is not a valid playbook", result.problems)
-    return label, plain_value(loaded.document)
+    return label, result.playbook
 
 
 playbook_app.command("new")(new_command)

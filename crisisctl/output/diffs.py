@@ -2,21 +2,89 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from dataclasses import MISSING, fields, is_dataclass
 from typing import Any
 
 from rich.console import Group
 from rich.text import Text
 
+from crisisctl.output.payloads import condition_payload
 from crisisctl.output.safetext import inert
-from crisisctl.playbook.diff import Change, Finding, describe
+from crisisctl.playbook.conditions import AllOf, AnyOf, Leaf, NotOf
+from crisisctl.playbook.diff import ORDERED, Change, Finding
+from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.meaning import meaning
+from crisisctl.playbook.model import Playbook
+
+# What an added entry's line shows, when it differs from the model's default.
+SUMMARY_FIELDS = {
+    "step": ("phase", "role", "due", "after", "depends_on", "communication"),
+    "communication": ("audience", "channel", "approvals", "locales", "due", "every"),
+    "role": ("required",),
+    "input": ("type", "required"),
+    "trigger": ("severity",),
+}
 
 
-def _side(label: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"source": label, "id": data.get("id"), "version": str(data.get("version"))}
+def describe(change: Change) -> str:
+    """One readable line: `~ step contain: due 4h -> 2h`, `+ step call-insurer (...)`, `- role scribe`."""
+    if change.kind == "added":
+        return f"+ {change.section} {change.id}{_summary(change.section, change.new)}"
+    if change.kind == "removed":
+        return f"- {change.section} {change.id}"
+    if change.field == "order":
+        return f"~ {change.id}: order ({ORDERED[change.id]}) {', '.join(change.old)} -> {', '.join(change.new)}"
+    field = f"{change.field} " if change.section != "playbook" or change.field != change.id else ""
+    where = change.id if change.section == "playbook" else f"{change.section} {change.id}"
+    return f"~ {where}: {field}{_text(change.old)} -> {_text(change.new)}"
+
+
+def _summary(section: str, entry: Any) -> str:
+    defaults = {spec.name: spec.default for spec in fields(entry)}
+    parts = [
+        f"{name} {_text(getattr(entry, name))}"
+        for name in SUMMARY_FIELDS.get(section, ())
+        if defaults[name] is MISSING or meaning(getattr(entry, name), name) != meaning(defaults[name], name)
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _text(value: Any) -> str:
+    """A value as the playbook would say it: `2h`, `true`, `[a, b]`; a condition or an entry as JSON."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float | dt.date | dt.timedelta):
+        return str(_json(value))
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return "[" + ", ".join(value) + "]"
+    return json.dumps(_json(value), ensure_ascii=False, sort_keys=True)
+
+
+def _json(value: Any) -> Any:
+    """A model value as JSON: durations as `playbook show` words them (`2h`, `1d 6h`), conditions as in the file."""
+    if isinstance(value, Leaf | AllOf | AnyOf | NotOf):
+        return condition_payload(value)
+    if isinstance(value, dt.timedelta):
+        return format_duration(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {spec.name: _json(getattr(value, spec.name)) for spec in fields(value)}
+    return value
+
+
+def _side(label: str, playbook: Playbook) -> dict[str, Any]:
+    return {"source": label, "id": playbook.id, "version": playbook.version}
 
 
 def diff_payload(
-    old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, Any]], changes: list[Change], findings: list[Finding]
+    old: tuple[str, Playbook], new: tuple[str, Playbook], changes: list[Change], findings: list[Finding]
 ) -> dict[str, Any]:
     return {
         "old": _side(*old),
@@ -27,8 +95,8 @@ def diff_payload(
                 "section": change.section,
                 "id": change.id,
                 "field": change.field,
-                "old": change.old,
-                "new": change.new,
+                "old": _json(change.old),
+                "new": _json(change.new),
                 "text": describe(change),
             }
             for change in changes
@@ -38,15 +106,21 @@ def diff_payload(
 
 
 def diff_view(
-    old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, Any]], changes: list[Change], findings: list[Finding]
+    old: tuple[str, Playbook], new: tuple[str, Playbook], changes: list[Change], findings: list[Finding]
 ) -> Group:
-    (old_label, old_data), (new_label, new_data) = old, new
-    header = f"{old_data.get('id')} {old_data.get('version')} ({old_label}) -> {new_data.get('version')} ({new_label})"
+    (old_label, before), (new_label, after) = old, new
+    header = f"{before.id} {before.version} ({old_label}) -> {after.version} ({new_label})"
     lines = [Text(inert(header, keep_newlines=False), style="bold")]
     styles = {"added": "green", "removed": "red", "changed": "yellow"}
     lines.extend(Text(inert(describe(change), keep_newlines=False), style=styles[change.kind]) for change in changes)
     if not changes:
-        lines.append(Text("no semantic changes (comments, layout and x- keys are not compared)", style="dim"))
+        lines.append(
+            Text(
+                "no semantic changes (layout, comments, x- keys, a duration's unit, a default written out and "
+                "an order crisisctl does not read are none)",
+                style="dim",
+            )
+        )
     for finding in findings:
         lines.append(Text.assemble((inert(finding.message), "bold red"), f"  [{finding.rule}]"))
         lines.append(Text(f"  hint: {inert(finding.hint)}", style="dim"))
