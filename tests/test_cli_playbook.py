@@ -346,3 +346,11 @@ def test_hidden_yaml_files_in_a_playbook_folder_are_other_tools_settings(workspa
     named = workspace.playbooks / ".pre-commit-config.yaml"
     code, _, _ = workspace.run("playbook", "validate", str(named))  # named directly, it is read as a playbook
     assert code == 1
+
+
+@pytest.mark.parametrize("version", ["1.0.0-rc.01", "1.0.0-a..b", "1.0.0-.", "1.0.0+"])
+def test_a_version_semantic_versioning_forbids_is_refused(workspace: Workspace, version: str) -> None:
+    path = workspace.playbooks / "base.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('version: "1.0.0"', f'version: "{version}"'))
+    code, out, _ = workspace.run("playbook", "validate", str(path))
+    assert code == 1 and "version" in out

@@ -10,7 +10,13 @@ API_VERSION = "crisisctl/v1"
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
 SNAKE_PATTERN = r"[a-z][a-z0-9_]*"
 LOCALE_PATTERN = r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
-SEMVER_PATTERN = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
+# Semantic Versioning 2.0's own grammar: no leading zeros in numeric identifiers, no empty identifiers.
+_PRE_RELEASE_PART = r"(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+SEMVER_PATTERN = (
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    rf"(-{_PRE_RELEASE_PART}(\.{_PRE_RELEASE_PART})*)?"
+    r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
+)
 
 CATEGORIES = (
     "complaint-surge",
