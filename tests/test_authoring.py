@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -152,6 +154,8 @@ def test_playbook_new_with_locale_zh_writes_chinese_notices_that_draft_in_a_dril
     assert run(capsys, "--db", db, "declare", category, "--drill", *inputs)[0] == 0
     facing = ("customers", "key-accounts", "regulator")
     localised = [comm for comm in playbook.communications if comm.audience in facing]
+    english_titles = [playbook.title, *(comm.title for comm in localised)]
+    english_titles += [step.title for step in playbook.steps] + [role.title for role in playbook.roles]
     assert localised and all(comm.locales == ("en", "zh") for comm in localised)
     assert all(comm.locales == () for comm in playbook.communications if comm not in localised)
     for comm in localised:
@@ -160,6 +164,7 @@ def test_playbook_new_with_locale_zh_writes_chinese_notices_that_draft_in_a_dril
         code, draft, err = run(capsys, "--db", db, "comms", "draft", "INC-1", comm.id, "--locale", "zh")
         assert code == 0, f"{comm.id}: {err}"
         assert "演练" in draft and sum("\u4e00" <= char <= "\u9fff" for char in draft) > 20, draft
+        assert [title for title in english_titles if title in draft] == [], draft  # the playbook is in English
 
 
 def test_playbook_new_locales_keep_the_order_given_and_copy_english_to_translate(
@@ -168,10 +173,40 @@ def test_playbook_new_locales_keep_the_order_given_and_copy_english_to_translate
     new(capsys, "--category", "service-outage", "--id", "outage", "--locale", "zh", "--locale", "en", "--locale", "de")
     comms = {comm.id: comm for comm in load(folder, "outage").communications}
     assert comms["customer-notice"].locales == ("zh", "en", "de")  # the first named is the default
-    english = (folder / "templates/outage/customer-notice.md.j2").read_text(encoding="utf-8")
+    # the plain template is the default's (Chinese); English, now second, has a file of its own
+    chinese = (folder / "templates/outage/customer-notice.md.j2").read_text(encoding="utf-8")
+    english = (folder / "templates/outage/customer-notice.en.md.j2").read_text(encoding="utf-8")
     german = (folder / "templates/outage/customer-notice.de.md.j2").read_text(encoding="utf-8")
+    assert "【演练，请勿发送】" in chinese and "[DRILL" in english
     assert german.startswith("{# Translate this notice into de;") and german.endswith(english)
+    assert not (folder / "templates/outage/customer-notice.zh.md.j2").exists()
     assert run(capsys, "playbook", "validate")[0] == 0
+
+
+LOCALE_ORDERS = [list(order) for size in range(4) for order in itertools.permutations(("en", "zh", "de"), size)]
+
+
+@pytest.mark.parametrize("locales", LOCALE_ORDERS, ids="-".join)
+def test_playbook_new_validates_without_warnings_for_any_locale_order(
+    locales: list[str], folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first locale is the default, served by the plain template; each other one has a file of its own."""
+    new(capsys, "--category", "data-leak", "--id", "leak", *(arg for locale in locales for arg in ("--locale", locale)))
+    code, report, err = run(capsys, "playbook", "validate")
+    assert code == 0 and "0 error(s), 0 warning(s)" in report, report + err
+    notice = next(comm for comm in load(folder, "leak").communications if comm.id == "regulator-notice")
+    if not notice.locales:
+        return
+    db = str(folder / "incidents.sqlite3")
+    inputs = [arg for spec in load(folder, "leak").inputs if spec.required for arg in ("--input", f"{spec.id}=x")]
+    assert run(capsys, "--db", db, "declare", "leak", "--drill", *inputs)[0] == 0, inputs
+    for locale in ("", *notice.locales):
+        code, draft, err = run(
+            capsys, "--db", db, "comms", "draft", "INC-1", notice.id, *(["--locale", locale] if locale else [])
+        )
+        assert code == 0, err
+        chinese = sum("\u4e00" <= char <= "\u9fff" for char in draft) > 20
+        assert chinese == ((locale or notice.locales[0]) == "zh"), (locale, draft)
 
 
 def test_playbook_new_refuses_a_malformed_locale_and_writes_nothing(
@@ -281,6 +316,9 @@ def test_playbook_new_never_overwrites_and_writes_nothing_then(
     code, _, err = run(capsys, "playbook", "new", "--category", "service-outage", "--id", "outage")
     assert code == 1
     assert f"refusing to overwrite 1 existing file(s): {Path('templates/outage/customer-notice.md.j2')}" in err
+    assert "pass another --id" in err
+    help_text = run(capsys, "playbook", "new", "--help")[1]
+    assert [flag for flag in re.findall(r"--[a-z][a-z-]*", err) if flag not in help_text] == []  # no --force
     assert notice.read_text(encoding="utf-8") == "our own notice\n"
     assert not (folder / "playbooks").exists()
     assert [path.name for path in notice.parent.iterdir()] == ["customer-notice.md.j2"]

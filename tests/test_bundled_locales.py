@@ -63,3 +63,31 @@ def test_every_chinese_notice_drafts_in_chinese_in_a_drill(
         assert len(_HAN.findall(texts["zh"])) > 30, (comm["id"], texts["zh"])
         assert "演练" in texts["zh"] and "DRILL" in texts["en"]  # a drill's notice says so in its own language
         assert not _HAN.search(texts["en"]), comm["id"]
+
+
+@pytest.mark.parametrize("playbook", sorted(PLAYBOOKS))
+def test_chinese_notices_never_print_a_step_title_of_the_playbook_in_english(
+    playbook: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Playbooks title their steps in English only: a zh notice listing steps (a regulator's list of measures
+    taken and planned) names them in Chinese, drafted when the drill starts and again once every step is done."""
+    args = ["--db", str(tmp_path / "log.sqlite3"), "--playbooks", str(REPO / "playbooks")]
+    args += ["--templates", str(REPO / "templates")]
+    assert main([*args, "drill", "start", playbook, "--scenario", str(SCENARIOS[playbook]), "--json"]) == 0
+    incident = json.loads(capsys.readouterr().out)["id"]
+    titles = [str(step["title"]) for step in PLAYBOOKS[playbook]["steps"]]
+
+    def leaked(when: str) -> None:
+        for comm in customer_facing(playbook):
+            out = tmp_path / f"{comm['id']}.{when}.zh.md"
+            assert main([*args, "comms", "draft", incident, str(comm["id"]), "--locale", "zh", "-o", str(out)]) == 0
+            text = out.read_text(encoding="utf-8")
+            assert [title for title in titles if title in text] == [], (comm["id"], when, text)
+
+    leaked("pending")
+    assert main([*args, "show", incident, "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    for step in steps:
+        if step["status"] != "not-applicable":
+            assert main([*args, "step", "done", incident, step["id"], "--force"]) == 0, step["id"]
+    leaked("done")

@@ -8,12 +8,16 @@ import json
 import os
 import re
 import stat
+import string
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from budget import examples
 from conftest import REPO, Workspace, read_digest, subprocess_env
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crisisctl.render.redact import (
     CARD_MASK,
@@ -458,6 +462,18 @@ def test_chinese_id_numbers_are_masked_only_when_their_check_character_fits() ->
         assert not cn_id_ok(wrong) and redact_text(f"order {wrong}") == f"order {wrong}", wrong
     for mobile in (CN_MOBILE, "138 1234 5678", "+86 138-1234-5678"):
         assert redact_text(f"手机：{mobile}。") == f"手机：{PHONE_MASK}。", mobile
+    # right after Latin letters, and written in groups (area, birth date, sequence) as on forms
+    for written in (
+        f"ID{CN_ID}",
+        f"ID{CN_ID}abc",
+        "110105 19491231 002X",
+        "110105-19491231-002X",
+        "110105 1949 1231 002X",
+    ):
+        assert CN_ID[:6] not in redact_text(f"customer {written}."), written
+        assert ID_MASK in redact_text(f"customer {written}."), written
+    for wrong in ("110105 19491231 0021", "110105-19491331-002X", "ID110105194912310021"):  # check digit, month 13
+        assert redact_text(f"order {wrong}") == f"order {wrong}", wrong
 
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
@@ -470,6 +486,53 @@ def test_redacted_export_masks_a_chinese_id_number_and_mobile(workspace: Workspa
     redacted = workspace.ok("export", "INC-1", "--format", fmt, "--redact")
     assert CN_ID not in redacted and CN_MOBILE not in redacted
     assert ID_MASK in redacted or ID_MASK.replace("[", "\\[").replace("]", "\\]") in redacted
+
+
+_GROUPINGS = ((18,), (6, 8, 4), (6, 4, 4, 4))
+
+
+@settings(max_examples=examples(200))
+@given(
+    area=st.text(alphabet=string.digits, min_size=6, max_size=6),
+    born=st.one_of(
+        st.dates().map(lambda day: f"{day.year:04}{day.month:02}{day.day:02}"),
+        st.text(alphabet=string.digits, min_size=8, max_size=8),
+    ),
+    sequence=st.text(alphabet=string.digits, min_size=3, max_size=3),
+    check=st.sampled_from("0123456789X"),
+    grouping=st.sampled_from(_GROUPINGS),
+    separator=st.sampled_from(" -"),
+    before=st.sampled_from(["", "ID", "customer ", "身份证号", "(", "no. "]),
+)
+def test_an_id_number_is_masked_however_it_is_written_only_when_it_is_one(
+    area: str, born: str, sequence: str, check: str, grouping: tuple[int, ...], separator: str, before: str
+) -> None:
+    """Whole or grouped, after letters or not: masked as an ID exactly when its check character and birth date fit."""
+    number = area + born + sequence + check
+    groups, start = [], 0
+    for size in grouping:
+        groups.append(number[start : start + size])
+        start += size
+    redacted = redact_text(f"{before}{separator.join(groups)}。")
+    if cn_id_ok(number):
+        assert redacted == f"{before}{ID_MASK}。"
+    else:
+        assert ID_MASK not in redacted
+
+
+# A valid ID written right after Latin letters, and the same ID in its printed groups: both masked.
+SPACED_CN_ID = "110101 19900307 7715"
+
+
+def test_redacted_export_masks_chinese_id_numbers_after_letters_and_in_groups(workspace: Workspace) -> None:
+    add_playbook(workspace)
+    workspace.ok("declare", "report", "--input", "affected_customers=3", "--assign", "incident-lead=alice")
+    workspace.ok("note", "INC-1", "customer ID110101199003077715 called; her ID card reads " + SPACED_CN_ID)
+    plain = workspace.ok("export", "INC-1", "--format", "json")
+    assert "110101199003077715" in plain and SPACED_CN_ID in plain
+    redacted = workspace.ok("export", "INC-1", "--format", "json", "--redact")
+    assert "110101" not in redacted and "19900307" not in redacted
+    assert f"customer ID{ID_MASK} called; her ID card reads {ID_MASK}" in redacted
 
 
 def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
@@ -492,11 +555,29 @@ def test_configured_patterns_are_masked_too(
     assert "EMP-204518" in workspace.ok("postmortem", "INC-1")  # only --redact reads them
 
 
+def test_configured_patterns_cannot_break_the_built_in_rules(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern masking part of an ID, a card or a mobile (the last digits, a customer prefix) runs after the
+    built-in rules: what remains of the number is never left readable."""
+    write_config(tmp_path, monkeypatch, "[redact]\npatterns = ['002X', '1111 1111', '(?<=138)1234']\n")
+    personal_incident(workspace)
+    workspace.ok("note", "INC-1", f"身份证号 {CN_ID}，卡号 {PERSONAL['card']}，手机 {CN_MOBILE}")
+    redacted = json.dumps(
+        json.loads(workspace.ok("export", "INC-1", "--format", "json", "--redact")), ensure_ascii=False
+    )
+    assert CN_ID[:14] not in redacted and "4111 " not in redacted and "138[" not in redacted
+    assert f"身份证号 {ID_MASK}，卡号 {CARD_MASK}，手机 {PHONE_MASK}" in redacted
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [
         ("[redact]\npatterns = ['EMP-(\\d{6}']\n", "patterns[0] is not a valid regular expression: missing )"),
-        ("[redact]\npatterns = ['ok', 'a*']\n", "patterns[1] matches empty text"),
+        ("[redact]\npatterns = ['ok', 'a*']\n", "patterns[1] 'a*' can match empty text"),
+        ("[redact]\npatterns = ['(?=\\d)']\n", "patterns[0] '(?=\\d)' can match empty text"),
+        ("[redact]\npatterns = ['EMP-\\d+|\\b']\n", "patterns[0] 'EMP-\\d+|\\b' can match empty text"),
+        ("[redact]\npatterns = ['(?<=EMP-)\\d*']\n", "patterns[0] '(?<=EMP-)\\d*' can match empty text"),
         ("[redact]\npatterns = 'EMP-.*'\n", "patterns must be a list of non-empty strings"),
         ("[redact]\npattern = ['EMP-.*']\n", "knows only `patterns`"),
     ],

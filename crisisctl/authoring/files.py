@@ -10,6 +10,7 @@ from pathlib import Path
 from crisisctl.errors import RefusedError, UsageError
 
 _SHOWN_NAMES = 10
+OVERWRITE_HINT = "pass --force to overwrite them, or choose another folder; nothing was written"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +21,11 @@ class NewFile:
     text: str
 
 
-def write_new_files(files: Sequence[NewFile], *, force: bool = False) -> list[Path]:
-    """Write every file, or refuse before writing any: existing files need `force`."""
+def write_new_files(
+    files: Sequence[NewFile], *, force: bool = False, existing_hint: str = OVERWRITE_HINT
+) -> list[Path]:
+    """Write every file, or refuse before writing any: existing files need `force`, and are named with
+    `existing_hint` (what the command offers instead, for one without --force)."""
     blocked = [str(path) for path in (_blocker(new.path) for new in files) if path is not None]
     if blocked:
         raise RefusedError(
@@ -32,7 +36,7 @@ def write_new_files(files: Sequence[NewFile], *, force: bool = False) -> list[Pa
     if existing and not force:
         raise RefusedError(
             f"refusing to overwrite {len(existing)} existing file(s): {_names([str(path) for path in existing])}",
-            "pass --force to overwrite them, or choose another folder; nothing was written",
+            existing_hint,
         )
     made: list[Path] = []  # the files and folders this run creates, undone if a later one fails
     for new in files:

@@ -11,7 +11,7 @@ from crisisctl.errors import UsageError
 from crisisctl.playbook.vocabulary import CUSTOMER_AUDIENCES, LOCALE_PATTERN
 
 LOCALISED_AUDIENCES = (*CUSTOMER_AUDIENCES, "regulator")
-DEFAULT_LOCALE = "en"  # the language of the unsuffixed templates
+DEFAULT_LOCALE = "en"  # the language of the scaffolds' notices, first unless the author names it
 NOTICES = "notices"
 
 
@@ -28,16 +28,21 @@ def notice_locales(requested: Sequence[str]) -> tuple[str, ...]:
 
 
 def localised_templates(file: str, english: str, locales: Sequence[str]) -> dict[str, str]:
-    """The extra template files of one notice, by name: `notice.zh.md.j2` beside `notice.md.j2`."""
+    """The template files of one notice, by name: the plain `notice.md.j2` in the first, default, language (what
+    crisisctl drafts for it), and `notice.LOCALE.md.j2` beside it for each other one, English included."""
     from crisisctl.render.notices import localized_name
 
-    return {
-        localized_name(file, locale): _body(file, english, locale) for locale in locales if locale != DEFAULT_LOCALE
+    default, *others = locales
+    return {file: _body(file, english, default)} | {
+        localized_name(file, locale): _body(file, english, locale) for locale in others
     }
 
 
 def _body(file: str, english: str, locale: str) -> str:
-    """The built-in version in that language (notices/LANGUAGE/), or the English one to translate."""
+    """The English text, the built-in version in that language (notices/LANGUAGE/), or the English one to
+    translate."""
+    if locale == DEFAULT_LOCALE:
+        return english
     language = re.split(r"[-_]", locale)[0]
     if (scaffolds_root() / NOTICES / language / file).is_file():
         return render(f"{NOTICES}/{language}/{file}", {})

@@ -24,6 +24,9 @@ from crisisctl.authoring.yamlout import Flow
 from crisisctl.errors import RefusedError, UsageError
 from crisisctl.playbook.vocabulary import PHASES
 
+# playbook new has no --force (it never overwrites): what the author can do instead
+_EXISTING_HINT = "pass another --id, or move them out of the way; nothing was written"
+
 
 def new_playbook(request: PlaybookRequest, playbooks: Path, templates: Path, today: dt.date) -> list[Path]:
     """Write the playbook and its templates; refuse if any file exists or the answers do not fit."""
@@ -44,7 +47,7 @@ def new_playbook(request: PlaybookRequest, playbooks: Path, templates: Path, tod
     text = playbook_text(request, today, schema_ref if schema.is_file() else None)
     files = [NewFile(playbooks / f"{request.playbook_id}.yaml", text)]
     files += [NewFile(templates / name, body) for name, body in playbook_templates(request).items()]
-    return write_new_files(files)
+    return write_new_files(files, existing_hint=_EXISTING_HINT)
 
 
 def playbook_text(request: PlaybookRequest, today: dt.date, schema: str | None) -> str:
@@ -80,10 +83,10 @@ def playbook_templates(request: PlaybookRequest) -> dict[str, str]:
     files: dict[str, str] = {}
     for comm in plan["communications"]:
         english = render(f"{NOTICES}/{comm['template']}", {"notice": plan.get("notice", {})})
-        files[f"{request.playbook_id}/{comm['template']}"] = english
+        own = {comm["template"]: english}
         if _localised(comm, request):
-            localised = localised_templates(comm["template"], english, notice_locales(request.locales))
-            files |= {f"{request.playbook_id}/{name}": body for name, body in localised.items()}
+            own = localised_templates(comm["template"], english, notice_locales(request.locales))
+        files |= {f"{request.playbook_id}/{name}": body for name, body in own.items()}
     return files
 
 

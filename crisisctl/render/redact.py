@@ -4,6 +4,7 @@ text, for reports and exports that leave the team."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +31,11 @@ _NUMBERS = re.compile(
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{1,3}(?:\.\d{1,3}){3})(?![\d]))"
     r"|(?P<phone>(?<![\d+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,5}){0,6}(?!\d))"
 )
-# A resident identity card number of mainland China: 6-digit area, birth date, 3-digit sequence, check character.
-_CN_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A resident identity card number of mainland China: 6-digit area, birth date, 3-digit sequence, check character;
+# written whole or in its printed groups (area, birth date or year and month-day, the last four), by a space or a
+# dash, and glued to words ("ID110101..."): only digits around it make it part of a longer number.
+_CN_ID = re.compile(r"(?<!\d)\d{6}(?:[ -]?\d{4}){2}[ -]?\d{3}[\dXx](?!\d)")
+_CN_ID_GROUPING = re.compile(r"[ -]")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
 _SEPARATORS = re.compile(r"[ .()+-]+")
@@ -69,6 +73,15 @@ class Redaction:
     patterns: tuple[re.Pattern[str], ...] = ()
 
 
+def can_match_empty(pattern: re.Pattern[str]) -> bool:
+    """Whether some path through the pattern takes no character: it matches empty text somewhere (`a*`, `\\b`,
+    `(?=\\d)`, `EMP-\\d+|`), and every such match would insert a mask between characters. Read from the parsed
+    pattern's smallest width (the standard library's own parser: `re` has no public way to ask)."""
+    parser = importlib.import_module("re._parser")
+    smallest, _ = parser.parse(pattern.pattern, pattern.flags).getwidth()
+    return bool(smallest == 0)
+
+
 def luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -94,7 +107,7 @@ def cn_id_ok(number: str) -> bool:
 
 
 def _cn_id(match: re.Match[str]) -> str:
-    return ID_MASK if cn_id_ok(match.group()) else match.group()
+    return ID_MASK if cn_id_ok(_CN_ID_GROUPING.sub("", match.group())) else match.group()
 
 
 def _card(match: re.Match[str]) -> str:
@@ -129,15 +142,16 @@ def _phone(match: re.Match[str]) -> str:
 
 def redact_text(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str:
     """The text with every e-mail address, phone number, Luhn-valid card number, checksum-valid Chinese ID
-    number and match of the configured `patterns` masked (the patterns first: they name what the team knows)."""
+    number and match of the configured `patterns` masked. The patterns run last: one that masks part of a
+    number (its last digits) would otherwise leave the rest of it unrecognised, and readable."""
+    if any(char.isdigit() or char == "@" for char in text):
+        text = _EMAIL.sub(EMAIL_MASK, text)
+        text = _CN_ID.sub(_cn_id, text)
+        text = _CARD.sub(_card, text)
+        text = _NUMBERS.sub(_phone, text)
     for pattern in patterns:
         text = pattern.sub(PATTERN_MASK, text)
-    if not any(char.isdigit() or char == "@" for char in text):
-        return text
-    text = _EMAIL.sub(EMAIL_MASK, text)
-    text = _CN_ID.sub(_cn_id, text)
-    text = _CARD.sub(_card, text)
-    return _NUMBERS.sub(_phone, text)
+    return text
 
 
 def redact_value(value: Any, patterns: Sequence[re.Pattern[str]] = ()) -> Any:
