@@ -112,6 +112,20 @@ def test_bad_measurements_are_refused_and_record_nothing(workspace: Workspace) -
     assert event_count(workspace, incident) == before + 1
 
 
+def test_figures_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    before = event_count(workspace, incident)
+    for args in [
+        ("measure", incident, "customer_satisfaction", "9" * 20),
+        ("measure", incident, "customer_satisfaction", "1e300", "--baseline"),
+        ("measure", incident, "complaint_handling_time", str(2**53 + 1)),  # not declared: a number all the same
+        ("set", incident, "customer_satisfaction=" + "9" * 20),
+    ]:
+        code, _, err = workspace.run(*args)
+        assert (code, "is too large" in err, "2^53" in err, "Traceback" in err) == (2, True, True, False), (args, err)
+    assert event_count(workspace, incident) == before
+
+
 def test_the_postmortem_shows_before_after_change_and_every_measurement(workspace: Workspace) -> None:
     incident = surveyed(workspace)
     workspace.ok("measure", incident, "customer_satisfaction", "3.5", "--baseline", "--note", "NPS panel")

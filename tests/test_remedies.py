@@ -101,3 +101,21 @@ def test_the_postmortem_and_stats_report_remedies(workspace: Workspace) -> None:
         "refund": {"records": 1, "issued": 7, "value": {}},
     }
     assert "4000 EUR" in workspace.ok("stats")
+
+
+def test_numbers_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", str(2**53), "--value", "20")
+    before = event_count(workspace, incident)
+    too_large = str(2**53 + 1)
+    for args in [
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--value", "1e16"),
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", too_large),
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", "9" * 40),
+        ("remedy", "issued", incident, "R1", "9" * 32),
+        ("remedy", "issued", incident, "R1", too_large),
+        ("remedy", "issued", incident, "R1", "+1"),  # the total would pass 2^53
+    ]:
+        code, _, err = workspace.run(*args)
+        assert (code, "too large" in err, "2^53" in err, "Traceback" in err) == (2, True, True, False), (args, err)
+    assert event_count(workspace, incident) == before

@@ -12,6 +12,7 @@ from typing import Any
 
 from crisisctl.errors import UsageError
 from crisisctl.incident.ids import unknown
+from crisisctl.numbers import ensure_recordable
 
 REMEDY_KINDS = ("refund", "coupon", "points", "replacement", "warranty-extension", "service-credit")
 # The unit of a remedy's value when no currency is given: points are counted, warranty extensions in months.
@@ -76,18 +77,20 @@ def next_remedy_id(remedies: Iterable[Remedy]) -> str:
     return f"R{sum(1 for _ in remedies) + 1}"
 
 
-def check_remedy(kind: str, qualifies: str, value: float | None, currency: str | None) -> dict[str, Any]:
-    """The event data of a new remedy's description; exit 2 for a kind, value or currency that is not right."""
+def check_remedy(kind: str, qualifies: str, issued: int, value: float | None, currency: str | None) -> dict[str, Any]:
+    """The event data of a new remedy; exit 2 for a kind, count, value or currency that is not right."""
     if kind not in REMEDY_KINDS:
         raise unknown("remedy kind", kind, REMEDY_KINDS, "")
     if not qualifies.strip():
         raise UsageError(
             "--qualifies needs the customers who qualify", "e.g. --qualifies 'orders delayed more than 5 days'"
         )
-    data: dict[str, Any] = {"kind": kind, "qualifies": qualifies.strip()}
+    ensure_recordable(issued, f"--issued {issued}")
+    data: dict[str, Any] = {"kind": kind, "qualifies": qualifies.strip(), "issued": issued}
     if value is not None:
         if not math.isfinite(value) or value <= 0:
             raise UsageError(f"--value {value:g} is not a positive amount", "give the value of one remedy, e.g. 20")
+        ensure_recordable(value, f"--value {value:g}")
         data["value"] = int(value) if value.is_integer() else value
     if currency is not None:
         code = currency.strip().upper()
@@ -110,7 +113,10 @@ def parse_issued(text: str, current: int) -> int:
         raise UsageError(
             f"`{text}` is not a number of remedies issued", "write the total issued so far (1200) or +N for N more"
         )
-    return current + number if given.startswith("+") else number
+    ensure_recordable(number, f"`{text}` remedies issued")
+    total = current + number if given.startswith("+") else number
+    ensure_recordable(total, f"the total issued ({current} so far, {given})")
+    return total
 
 
 def require_remedy(remedies: dict[str, Remedy], remedy_id: str, incident: str) -> Remedy:

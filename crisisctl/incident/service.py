@@ -338,13 +338,13 @@ class IncidentService:
         at: str | None,
     ) -> tuple[IncidentState, Remedy]:
         """A remedy offered to customers; allowed after the incident is closed (compensation outlives it)."""
-        data = check_remedy(kind, qualifies, value, currency)
+        data = check_remedy(kind, qualifies, issued, value, currency)
         added: list[str] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             remedy_id = next_remedy_id(state.remedies.values())
             added.append(remedy_id)
-            recorded = {"remedy": remedy_id, **data, "issued": issued} | ({"note": note} if note else {})
+            recorded = {"remedy": remedy_id, **data} | ({"note": note} if note else {})
             return [NewEvent(state.id, format_time(when), ev.REMEDY_ADDED, self.actor, recorded)]
 
         state = self.record(incident_id, at, events_for, closed_ok=True)
