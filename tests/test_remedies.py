@@ -119,3 +119,18 @@ def test_numbers_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: W
         code, _, err = workspace.run(*args)
         assert (code, "too large" in err, "2^53" in err, "Traceback" in err) == (2, True, True, False), (args, err)
     assert event_count(workspace, incident) == before
+
+
+def test_a_count_stated_out_of_order_is_refused(workspace: Workspace) -> None:
+    incident = declare(workspace, "--at", "-3h")
+    workspace.ok("remedy", "add", incident, "coupon", "--qualifies", "late orders", "--issued", "5", "--at", "-2h")
+    workspace.ok("remedy", "issued", incident, "R1", "7", "--at", "-1h")
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("remedy", "issued", incident, "R1", "3", "--at", "-90m")
+    assert code == 1 and "R1 already has a later count (7 issued" in err and "use a later --at" in err, err
+    code, _, err = workspace.run("remedy", "issued", incident, "R1", "+1", "--at", "-150m")
+    assert code == 1 and "before R1 was added" in err, err
+    assert "Traceback" not in err and event_count(workspace, incident) == before
+    workspace.ok("remedy", "issued", incident, "R1", "+2", "--at", "-90m")  # N more: the order does not matter
+    workspace.ok("remedy", "issued", incident, "R1", "12", "--at", "-1h")  # as late as the latest count
+    assert remedies_of(workspace, incident)[0]["issued"] == 12

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crisisctl.errors import UsageError
+from crisisctl.errors import RefusedError, UsageError
 from crisisctl.incident.ids import unknown
 from crisisctl.numbers import ensure_recordable
 
@@ -117,6 +117,23 @@ def parse_issued(text: str, current: int) -> int:
     total = current + number if given.startswith("+") else number
     ensure_recordable(total, f"the total issued ({current} so far, {given})")
     return total
+
+
+def check_issued_time(remedy: Remedy, count: str, at: dt.datetime) -> None:
+    """A count is stated no earlier than the remedy was added, and a total (N, not +N) is the latest count:
+    an earlier total would be overtaken by the later one, as a fact's earlier value is (`set`)."""
+    if at < remedy.at:
+        raise RefusedError(
+            f"the stated time {at:%Y-%m-%d %H:%M} UTC is before {remedy.id} was added ({remedy.at:%Y-%m-%d %H:%M} UTC)",
+            "use a later --at: remedies are issued after they are offered",
+        )
+    later = [issuance for issuance in remedy.issuances if issuance.at > at]
+    if later and not count.strip().startswith("+"):
+        latest = max(later, key=lambda issuance: issuance.at)
+        raise RefusedError(
+            f"{remedy.id} already has a later count ({latest.issued} issued, stated {latest.at:%Y-%m-%d %H:%M} UTC)",
+            "a total must be the latest count: use a later --at, or +N for N more issued at that time",
+        )
 
 
 def require_remedy(remedies: dict[str, Remedy], remedy_id: str, incident: str) -> Remedy:

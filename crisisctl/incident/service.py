@@ -21,7 +21,14 @@ from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_in
 from crisisctl.incident.inputs import parse_inputs
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
-from crisisctl.incident.remedies import Remedy, check_remedy, next_remedy_id, parse_issued, require_remedy
+from crisisctl.incident.remedies import (
+    Remedy,
+    check_issued_time,
+    check_remedy,
+    next_remedy_id,
+    parse_issued,
+    require_remedy,
+)
 from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
@@ -359,6 +366,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             remedy = require_remedy(state.remedies, remedy_id, state.id)
             total = parse_issued(issued, remedy.issued)
+            check_issued_time(remedy, issued, when)
             if total == remedy.issued:
                 raise RefusedError(f"{remedy.id} of {state.id} already counts {total} issued", "nothing to change")
             changed.append(remedy.id)
