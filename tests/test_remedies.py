@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from conftest import Workspace, declare, event_count
@@ -134,3 +135,20 @@ def test_a_count_stated_out_of_order_is_refused(workspace: Workspace) -> None:
     workspace.ok("remedy", "issued", incident, "R1", "+2", "--at", "-90m")  # N more: the order does not matter
     workspace.ok("remedy", "issued", incident, "R1", "12", "--at", "-1h")  # as late as the latest count
     assert remedies_of(workspace, incident)[0]["issued"] == 12
+
+
+def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> None:
+    live, drill = declare(workspace), declare(workspace, "--drill")
+    workspace.ok("remedy", "add", live, "coupon", "--qualifies", "late orders", "--issued", "100", "--value", "20")
+    workspace.ok("remedy", "add", drill, "coupon", "--qualifies", "rehearsal", "--issued", "900", "--value", "20")
+    code, out, err = workspace.run("remedy", "list", "--json")
+    assert code == 0 and "1 drill remedy not listed" in err and "remedy list --drill" in err, err
+    assert [(row["incident"], row["issued"], row["drill"]) for row in json.loads(out)] == [(live, 100, False)]
+    drills = workspace.json("remedy", "list", "--drill")
+    assert [(row["incident"], row["issued"], row["drill"]) for row in drills] == [(drill, 900, True)]
+    assert [row["drill"] for row in workspace.json("remedy", "list", drill)] == [True]  # named: listed as it is
+    assert "rehearsal" not in workspace.ok("remedy", "list") and "rehearsal" in workspace.ok(
+        "remedy", "list", "--drill"
+    )
+    code, _, err = workspace.run("remedy", "list", live, "--drill")
+    assert code == 2 and "--drill" in err, err
