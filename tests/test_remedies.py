@@ -152,3 +152,12 @@ def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> N
     )
     code, _, err = workspace.run("remedy", "list", live, "--drill")
     assert code == 2 and "--drill" in err, err
+
+
+def test_a_note_not_given_is_null_in_the_remedy_and_its_issuances_alike(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("remedy", "add", incident, "refund", "--qualifies", "double-charged cards")
+    issued = workspace.json("remedy", "issued", incident, "R1", "+4")
+    assert (issued["note"], issued["issuances"][0]["note"]) == (None, None)
+    workspace.ok("remedy", "issued", incident, "R1", "+1", "--note", "late claim")
+    assert [item["note"] for item in remedies_of(workspace, incident)[0]["issuances"]] == [None, "late claim"]

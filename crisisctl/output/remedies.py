@@ -46,7 +46,13 @@ def remedy_payload(state: IncidentState, remedy: Remedy) -> dict[str, Any]:
         "added_at": format_time(remedy.at),
         "added_by": remedy.actor,
         "issuances": [
-            {"at": format_time(i.at), "actor": i.actor, "issued": i.issued, "previous": i.previous, "note": i.note}
+            {
+                "at": format_time(i.at),
+                "actor": i.actor,
+                "issued": i.issued,
+                "previous": i.previous,
+                "note": i.note or None,
+            }
             for i in remedy.issuances
         ],
     }
