@@ -3,6 +3,7 @@ the validate warning for an outcome KPI whose inputs are not declared."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 from conftest import REPO, Workspace, event_count
+
+from crisisctl.clock import parse_time
 
 SURVEYED = """\
 apiVersion: crisisctl/v1
@@ -84,6 +87,44 @@ def test_outcomes_are_measured_after_the_incident_is_closed(workspace: Workspace
     workspace.ok("measure", incident, "churn_rate", "2.5", "--baseline")
     code, _, err = workspace.run("set", incident, "affected_customers=41")
     assert code == 1 and "closed" in err  # other facts stay frozen on a closed incident
+
+
+def test_a_baseline_may_be_stated_before_the_declaration_and_nothing_else_may(workspace: Workspace) -> None:
+    incident = surveyed(workspace)  # declared 30 days ago
+    workspace.ok("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    outcome = outcome_of(workspace, incident, "customer_satisfaction")
+    assert outcome["baseline"] == 4.3 and outcome["measurements"][0]["baseline"] is True
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4.1", "--at", "-40d")
+    assert code == 1 and "before INC-1 was declared" in err, err
+    code, _, err = workspace.run("set", incident, "customer_satisfaction_baseline=4.2", "--at", "-40d")
+    assert code == 1 and "before INC-1 was declared" in err, err
+
+
+def test_a_step_switched_on_by_an_earlier_baseline_is_due_from_the_declaration(workspace: Workspace) -> None:
+    step = """\
+  - id: win-back
+    title: Win back unhappy customers
+    phase: recover
+    role: incident-lead
+    due: 1h
+    when: { input: customer_satisfaction_baseline, op: ">", value: 4 }
+"""
+    (workspace.playbooks / "surveyed.yaml").write_text(SURVEYED.replace("postmortem:", step + "postmortem:"))
+    incident = str(workspace.json("declare", "surveyed", "--input", "affected_customers=40", "--at", "-30d")["id"])
+    workspace.ok("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    shown = workspace.json("show", incident)
+    due = next(item["due_at"] for item in shown["steps"] if item["id"] == "win-back")
+    assert parse_time(due) == parse_time(shown["declared_at"]) + dt.timedelta(hours=1)
+
+
+def test_a_baseline_given_at_declaration_is_not_overtaken_by_an_earlier_one(workspace: Workspace) -> None:
+    (workspace.playbooks / "surveyed.yaml").write_text(SURVEYED, encoding="utf-8")
+    given = ("--input", "affected_customers=40", "--input", "customer_satisfaction_baseline=4.4", "--at", "-30d")
+    incident = str(workspace.json("declare", "surveyed", *given)["id"])
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    assert code == 1 and "customer_satisfaction_baseline already has a later value" in err, err
+    assert event_count(workspace, incident) == before
 
 
 def test_a_known_metric_the_playbook_does_not_declare_is_recorded_as_a_number(workspace: Workspace) -> None:
