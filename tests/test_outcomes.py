@@ -147,10 +147,17 @@ def test_bad_measurements_are_refused_and_record_nothing(workspace: Workspace) -
     code, _, err = workspace.run("measure", incident, "churn_rate", "3")  # declared as a string
     assert code == 2 and "type: number" in err
     assert "Traceback" not in err
-    workspace.ok("measure", incident, "customer_satisfaction", "4")
-    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4")
-    assert code == 1 and "already 4" in err
-    assert event_count(workspace, incident) == before + 1
+    assert event_count(workspace, incident) == before
+
+
+def test_the_same_figure_measured_again_is_a_new_measurement(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    workspace.ok("measure", incident, "customer_satisfaction", "4.2", "--at", "+10d", "--note", "first survey")
+    workspace.ok("measure", incident, "customer_satisfaction", "4.2", "--at", "+20d", "--note", "second survey")
+    outcome = outcome_of(workspace, incident, "customer_satisfaction")
+    assert [(m["value"], m["note"]) for m in outcome["measurements"]] == [(4.2, "first survey"), (4.2, "second survey")]
+    code, _, err = workspace.run("set", incident, "customer_satisfaction=4.2")  # set changes a fact: nothing to
+    assert code == 1 and "already 4.2" in err, err
 
 
 def test_figures_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: Workspace) -> None:

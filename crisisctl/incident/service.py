@@ -452,7 +452,7 @@ class IncidentService:
             declared = measured_input(playbook, metric, baseline)
             return {declared.id: parse_input_value(declared, value)}
 
-        return self._change_facts(incident_id, values, note=note, at=at, closed_ok=True, before_declaration_ok=baseline)
+        return self._change_facts(incident_id, values, note=note, at=at, measured=True, baseline=baseline)
 
     def _change_facts(
         self,
@@ -461,24 +461,24 @@ class IncidentService:
         *,
         note: str | None,
         at: str | None,
-        closed_ok: bool = False,
-        before_declaration_ok: bool = False,
+        measured: bool = False,
+        baseline: bool = False,
     ) -> FactsRecorded:
+        """New values of facts. A measurement (`measured`) is also recorded on a closed incident, and a figure
+        measured again is recorded again; a baseline may be stated before the declaration."""
         before: list[StepView] = []
         count: list[int] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             values = values_for(playbook)
             for name, value in values.items():
-                rules.check_input_change(state, name, value, when)
+                rules.check_input_change(state, name, value, when, repeat_ok=measured)
                 check_declared_value_stays_latest(state, name, when)
             before.extend(step_views(state, playbook, when))
             count.append(len(values))
             return self.input_events(state, when, values, note or "")
 
-        state = self.record(
-            incident_id, at, events_for, closed_ok=closed_ok, before_declaration_ok=before_declaration_ok
-        )
+        state = self.record(incident_id, at, events_for, closed_ok=measured, before_declaration_ok=baseline)
         changes = state.input_changes[-count[0] :]
         after = step_views(state, self.playbook_for(state), changes[-1].at)
         return FactsRecorded(state, changes, *switched_steps(before, after))
