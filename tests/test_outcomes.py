@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from conftest import REPO, Workspace, event_count
 
@@ -190,27 +190,32 @@ def test_the_postmortem_shows_before_after_change_and_every_measurement(workspac
     assert "<h2>Customer outcomes</h2>" in page and "+0.75" in page and "NPS panel" in page
 
 
-def test_stats_aggregates_outcomes_across_incidents(workspace: Workspace) -> None:
-    first, second, third = surveyed(workspace), surveyed(workspace), surveyed(workspace)
+def test_stats_compares_before_and_after_over_the_same_incidents(workspace: Workspace) -> None:
+    first, second, third, fourth = (surveyed(workspace) for _ in range(4))
     workspace.ok("measure", first, "customer_satisfaction", "4", "--baseline")
     workspace.ok("measure", first, "customer_satisfaction", "3")
     workspace.ok("measure", second, "customer_satisfaction", "4.5", "--baseline")
     workspace.ok("measure", second, "customer_satisfaction", "4.5")
     workspace.ok("measure", third, "customer_satisfaction", "2")  # no baseline: not compared
+    workspace.ok("measure", fourth, "customer_satisfaction", "1", "--baseline")  # no follow-up: not compared
     report = workspace.json("stats")
     assert isinstance(report, dict)
     figures = report["outcomes"]["customer_satisfaction"]
-    assert figures == {
-        "incidents_measured": 3,
-        "mean_baseline": 4.25,
-        "mean_latest": pytest.approx((3 + 4.5 + 2) / 3),
-        "mean_change": -0.5,
+    assert figures == {  # before, after and change all over the two incidents with both figures
+        "incidents_measured": 4,
         "incidents_compared": 2,
+        "mean_baseline": 4.25,
+        "mean_latest": 3.75,
+        "mean_change": -0.5,
     }
     assert report["outcomes"]["churn_rate"]["incidents_measured"] == 0
-    assert report["by_playbook"][0]["outcomes"]["customer_satisfaction"]["incidents_measured"] == 3
+    assert report["by_playbook"][0]["outcomes"]["customer_satisfaction"]["incidents_measured"] == 4
     text = workspace.ok("stats")
-    assert "Customer outcomes" in text and "-0.5 (2 compared)" in text
+    assert "over the incidents compared" in text
+    assert re.search(r"customer_satisfaction[ │]+4[ │]+2[ │]+4\.25[ │]+3\.75[ │]+-0\.5\b", text), text
+    html = workspace.root / "stats.html"
+    workspace.ok("stats", "--html", str(html))
+    assert re.search(r"<td>4</td><td>2</td><td>4\.25</td><td>3\.75</td><td>-0\.5</td>", html.read_text()), html
 
 
 def validate_json(ws: Workspace, path: Path, *options: str) -> dict[str, Any]:
