@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from budget import examples
 from conftest import REPO, Workspace, event_count
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from crisisctl.clock import parse_time
 
@@ -258,3 +261,22 @@ def test_every_bundled_playbook_declares_the_inputs_of_its_outcome_kpis(workspac
                 for name in (kpi, f"{kpi}_baseline"):
                     assert inputs[name]["type"] == "number" and not inputs[name].get("required"), (path.name, name)
     assert listed >= 7
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    figure=st.integers(min_value=-(2**80), max_value=2**80).map(str)
+    | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+)
+@example(figure=str(2**53))
+@example(figure=str(2**53 + 1))
+@example(figure="9007199254740993.0")
+@example(figure="1e300")
+def test_a_figure_is_recorded_or_refused_as_a_usage_error(workspace: Workspace, figure: str) -> None:
+    incident = surveyed(workspace) if not workspace.db.exists() else "INC-1"
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("measure", incident, "complaint_handling_time", "--", figure)
+    exact = int(figure) if figure.lstrip("-").isdigit() else float(figure)  # a decimal is read as a double
+    recordable = abs(exact) <= 2**53
+    assert (code, "Traceback" in err) == ((0, False) if recordable else (2, False)), (figure, err)
+    assert event_count(workspace, incident) == before + recordable
