@@ -156,6 +156,7 @@ def test_an_input_not_required_at_declaration_starts_unset_and_can_be_set_later(
     ("fact", "message"),
     [
         ("affected_customers=lots", "`lots` is not a valid integer for input affected_customers"),
+        ("affected_customers=9007199254740993", "`9007199254740993` for input affected_customers is too large"),
         ("scope=asia", "`asia` is not one of the choices for input scope"),
         ("regulator_involved=perhaps", "not a valid boolean"),
         ("afected_customers=3", "did you mean `affected_customers`"),

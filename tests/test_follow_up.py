@@ -194,7 +194,9 @@ def test_a_response_step_may_not_wait_for_follow_up_work(workspace: Workspace) -
 
 def test_link_records_a_hand_over_on_both_incidents(workspace: Workspace) -> None:
     surge, storm = declare(workspace, "--at", "-2h"), declare(workspace, "--at", "-1h")
-    payload = workspace.json("link", surge, storm, "--as", "handover", "--note", "media picked it up", "--at", "-30m")
+    payload = workspace.json(
+        "--as", "bob", "link", surge, storm, "--relation", "handover", "--note", "media picked it up", "--at", "-30m"
+    )
     assert isinstance(payload, dict)
     assert (payload["id"], payload["other"], payload["relation"]) == (surge, storm, "handover")
     shown_surge, shown_storm = workspace.json("show", surge), workspace.json("show", storm)
@@ -204,6 +206,7 @@ def test_link_records_a_hand_over_on_both_incidents(workspace: Workspace) -> Non
     assert (to_storm["incident"], to_storm["direction"], to_storm["words"]) == (storm, "to", "hands over to")
     assert (from_surge["incident"], from_surge["direction"], from_surge["words"]) == (surge, "from", "takes over from")
     assert to_storm["at"] == from_surge["at"] and to_storm["note"] == "media picked it up"
+    assert (to_storm["actor"], from_surge["actor"]) == ("bob", "bob")  # the global --as: who linked them
     assert "takes over from" in workspace.ok("show", storm)
     markdown = workspace.ok("postmortem", surge)
     assert f"{surge} hands over to **{storm}** (handover" in markdown
@@ -220,7 +223,7 @@ def test_a_follow_up_incident_is_linked_to_a_closed_one(workspace: Workspace) ->
     workspace.ok("resolve", first)
     workspace.ok("close", first)
     second = declare(workspace)
-    workspace.ok("link", first, second, "--as", "follow-up")
+    workspace.ok("link", first, second, "--relation", "follow-up")
     shown = workspace.json("show", first)
     assert isinstance(shown, dict)
     assert [(link["incident"], link["words"]) for link in shown["links"]] == [(second, "followed up by")]
@@ -234,7 +237,8 @@ def test_bad_links_are_refused_and_record_nothing(workspace: Workspace) -> None:
     cases = [
         ((live, live), 2, "cannot be linked to itself"),
         ((live, "INC-99"), 2, "unknown incident"),
-        ((live, other, "--as", "escalation"), 2, "unknown relation `escalation`"),
+        ((live, other, "--relation", "escalation"), 2, "unknown relation `escalation`"),
+        ((live, other, "--as", "bob"), 2, "No such option: --as"),  # --as PERSON goes before the command
         ((live, drill), 1, "never linked"),
         ((other, live), 1, "already linked"),
     ]

@@ -198,3 +198,16 @@ def test_signals_on_standard_input_are_capped_like_files(tmp_path: Path) -> None
     )
     assert done.returncode == ExitCode.NO
     assert b"file-too-large" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_a_default_beyond_what_the_log_keeps_exactly_is_a_playbook_error(workspace: Workspace) -> None:
+    playbook = workspace.playbooks / "base.yaml"
+    playbook.write_text(
+        playbook.read_text(encoding="utf-8").replace(
+            "inputs:\n", "inputs:\n  - {id: budget, type: number, default: 99999999999999999999}\n", 1
+        ),
+        encoding="utf-8",
+    )
+    err = refused(workspace, ExitCode.NO, "declare", "base", "--input", "affected_customers=1")
+    assert "inputs[0].default" in err and "does not fit the input type number" in err
+    assert workspace.json("incidents") == []

@@ -3,13 +3,19 @@ the validate warning for an outcome KPI whose inputs are not declared."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from budget import examples
 from conftest import REPO, Workspace, event_count
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from crisisctl.clock import parse_time
 
 SURVEYED = """\
 apiVersion: crisisctl/v1
@@ -86,6 +92,44 @@ def test_outcomes_are_measured_after_the_incident_is_closed(workspace: Workspace
     assert code == 1 and "closed" in err  # other facts stay frozen on a closed incident
 
 
+def test_a_baseline_may_be_stated_before_the_declaration_and_nothing_else_may(workspace: Workspace) -> None:
+    incident = surveyed(workspace)  # declared 30 days ago
+    workspace.ok("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    outcome = outcome_of(workspace, incident, "customer_satisfaction")
+    assert outcome["baseline"] == 4.3 and outcome["measurements"][0]["baseline"] is True
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4.1", "--at", "-40d")
+    assert code == 1 and "before INC-1 was declared" in err, err
+    code, _, err = workspace.run("set", incident, "customer_satisfaction_baseline=4.2", "--at", "-40d")
+    assert code == 1 and "before INC-1 was declared" in err, err
+
+
+def test_a_step_switched_on_by_an_earlier_baseline_is_due_from_the_declaration(workspace: Workspace) -> None:
+    step = """\
+  - id: win-back
+    title: Win back unhappy customers
+    phase: recover
+    role: incident-lead
+    due: 1h
+    when: { input: customer_satisfaction_baseline, op: ">", value: 4 }
+"""
+    (workspace.playbooks / "surveyed.yaml").write_text(SURVEYED.replace("postmortem:", step + "postmortem:"))
+    incident = str(workspace.json("declare", "surveyed", "--input", "affected_customers=40", "--at", "-30d")["id"])
+    workspace.ok("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    shown = workspace.json("show", incident)
+    due = next(item["due_at"] for item in shown["steps"] if item["id"] == "win-back")
+    assert parse_time(due) == parse_time(shown["declared_at"]) + dt.timedelta(hours=1)
+
+
+def test_a_baseline_given_at_declaration_is_not_overtaken_by_an_earlier_one(workspace: Workspace) -> None:
+    (workspace.playbooks / "surveyed.yaml").write_text(SURVEYED, encoding="utf-8")
+    given = ("--input", "affected_customers=40", "--input", "customer_satisfaction_baseline=4.4", "--at", "-30d")
+    incident = str(workspace.json("declare", "surveyed", *given)["id"])
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4.3", "--baseline", "--at", "-60d")
+    assert code == 1 and "customer_satisfaction_baseline already has a later value" in err, err
+    assert event_count(workspace, incident) == before
+
+
 def test_a_known_metric_the_playbook_does_not_declare_is_recorded_as_a_number(workspace: Workspace) -> None:
     payload = workspace.json("declare", "base", "--input", "affected_customers=5")
     assert isinstance(payload, dict)
@@ -106,10 +150,31 @@ def test_bad_measurements_are_refused_and_record_nothing(workspace: Workspace) -
     code, _, err = workspace.run("measure", incident, "churn_rate", "3")  # declared as a string
     assert code == 2 and "type: number" in err
     assert "Traceback" not in err
-    workspace.ok("measure", incident, "customer_satisfaction", "4")
-    code, _, err = workspace.run("measure", incident, "customer_satisfaction", "4")
-    assert code == 1 and "already 4" in err
-    assert event_count(workspace, incident) == before + 1
+    assert event_count(workspace, incident) == before
+
+
+def test_the_same_figure_measured_again_is_a_new_measurement(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    workspace.ok("measure", incident, "customer_satisfaction", "4.2", "--at", "+10d", "--note", "first survey")
+    workspace.ok("measure", incident, "customer_satisfaction", "4.2", "--at", "+20d", "--note", "second survey")
+    outcome = outcome_of(workspace, incident, "customer_satisfaction")
+    assert [(m["value"], m["note"]) for m in outcome["measurements"]] == [(4.2, "first survey"), (4.2, "second survey")]
+    code, _, err = workspace.run("set", incident, "customer_satisfaction=4.2")  # set changes a fact: nothing to
+    assert code == 1 and "already 4.2" in err, err
+
+
+def test_figures_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: Workspace) -> None:
+    incident = surveyed(workspace)
+    before = event_count(workspace, incident)
+    for args in [
+        ("measure", incident, "customer_satisfaction", "9" * 20),
+        ("measure", incident, "customer_satisfaction", "1e300", "--baseline"),
+        ("measure", incident, "complaint_handling_time", str(2**53 + 1)),  # not declared: a number all the same
+        ("set", incident, "customer_satisfaction=" + "9" * 20),
+    ]:
+        code, _, err = workspace.run(*args)
+        assert (code, "is too large" in err, "2^53" in err, "Traceback" in err) == (2, True, True, False), (args, err)
+    assert event_count(workspace, incident) == before
 
 
 def test_the_postmortem_shows_before_after_change_and_every_measurement(workspace: Workspace) -> None:
@@ -128,27 +193,32 @@ def test_the_postmortem_shows_before_after_change_and_every_measurement(workspac
     assert "<h2>Customer outcomes</h2>" in page and "+0.75" in page and "NPS panel" in page
 
 
-def test_stats_aggregates_outcomes_across_incidents(workspace: Workspace) -> None:
-    first, second, third = surveyed(workspace), surveyed(workspace), surveyed(workspace)
+def test_stats_compares_before_and_after_over_the_same_incidents(workspace: Workspace) -> None:
+    first, second, third, fourth = (surveyed(workspace) for _ in range(4))
     workspace.ok("measure", first, "customer_satisfaction", "4", "--baseline")
     workspace.ok("measure", first, "customer_satisfaction", "3")
     workspace.ok("measure", second, "customer_satisfaction", "4.5", "--baseline")
     workspace.ok("measure", second, "customer_satisfaction", "4.5")
     workspace.ok("measure", third, "customer_satisfaction", "2")  # no baseline: not compared
+    workspace.ok("measure", fourth, "customer_satisfaction", "1", "--baseline")  # no follow-up: not compared
     report = workspace.json("stats")
     assert isinstance(report, dict)
     figures = report["outcomes"]["customer_satisfaction"]
-    assert figures == {
-        "incidents_measured": 3,
-        "mean_baseline": 4.25,
-        "mean_latest": pytest.approx((3 + 4.5 + 2) / 3),
-        "mean_change": -0.5,
+    assert figures == {  # before, after and change all over the two incidents with both figures
+        "incidents_measured": 4,
         "incidents_compared": 2,
+        "mean_baseline": 4.25,
+        "mean_latest": 3.75,
+        "mean_change": -0.5,
     }
     assert report["outcomes"]["churn_rate"]["incidents_measured"] == 0
-    assert report["by_playbook"][0]["outcomes"]["customer_satisfaction"]["incidents_measured"] == 3
+    assert report["by_playbook"][0]["outcomes"]["customer_satisfaction"]["incidents_measured"] == 4
     text = workspace.ok("stats")
-    assert "Customer outcomes" in text and "-0.5 (2 compared)" in text
+    assert "over the incidents compared" in text
+    assert re.search(r"customer_satisfaction[ │]+4[ │]+2[ │]+4\.25[ │]+3\.75[ │]+-0\.5\b", text), text
+    html = workspace.root / "stats.html"
+    workspace.ok("stats", "--html", str(html))
+    assert re.search(r"<td>4</td><td>2</td><td>4\.25</td><td>3\.75</td><td>-0\.5</td>", html.read_text()), html
 
 
 def validate_json(ws: Workspace, path: Path, *options: str) -> dict[str, Any]:
@@ -191,3 +261,22 @@ def test_every_bundled_playbook_declares_the_inputs_of_its_outcome_kpis(workspac
                 for name in (kpi, f"{kpi}_baseline"):
                     assert inputs[name]["type"] == "number" and not inputs[name].get("required"), (path.name, name)
     assert listed >= 7
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    figure=st.integers(min_value=-(2**80), max_value=2**80).map(str)
+    | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+)
+@example(figure=str(2**53))
+@example(figure=str(2**53 + 1))
+@example(figure="9007199254740993.0")
+@example(figure="1e300")
+def test_a_figure_is_recorded_or_refused_as_a_usage_error(workspace: Workspace, figure: str) -> None:
+    incident = surveyed(workspace) if not workspace.db.exists() else "INC-1"
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("measure", incident, "complaint_handling_time", "--", figure)
+    exact = int(figure) if figure.lstrip("-").isdigit() else float(figure)  # a decimal is read as a double
+    recordable = abs(exact) <= 2**53
+    assert (code, "Traceback" in err) == ((0, False) if recordable else (2, False)), (figure, err)
+    assert event_count(workspace, incident) == before + recordable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from conftest import Workspace, declare, event_count
@@ -101,3 +102,62 @@ def test_the_postmortem_and_stats_report_remedies(workspace: Workspace) -> None:
         "refund": {"records": 1, "issued": 7, "value": {}},
     }
     assert "4000 EUR" in workspace.ok("stats")
+
+
+def test_numbers_beyond_what_the_log_keeps_exactly_are_usage_errors(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", str(2**53), "--value", "20")
+    before = event_count(workspace, incident)
+    too_large = str(2**53 + 1)
+    for args in [
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--value", "1e16"),
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", too_large),
+        ("remedy", "add", incident, "coupon", "--qualifies", "x", "--issued", "9" * 40),
+        ("remedy", "issued", incident, "R1", "9" * 32),
+        ("remedy", "issued", incident, "R1", too_large),
+        ("remedy", "issued", incident, "R1", "+1"),  # the total would pass 2^53
+    ]:
+        code, _, err = workspace.run(*args)
+        assert (code, "too large" in err, "2^53" in err, "Traceback" in err) == (2, True, True, False), (args, err)
+    assert event_count(workspace, incident) == before
+
+
+def test_a_count_stated_out_of_order_is_refused(workspace: Workspace) -> None:
+    incident = declare(workspace, "--at", "-3h")
+    workspace.ok("remedy", "add", incident, "coupon", "--qualifies", "late orders", "--issued", "5", "--at", "-2h")
+    workspace.ok("remedy", "issued", incident, "R1", "7", "--at", "-1h")
+    before = event_count(workspace, incident)
+    code, _, err = workspace.run("remedy", "issued", incident, "R1", "3", "--at", "-90m")
+    assert code == 1 and "R1 already has a later count (7 issued" in err and "use a later --at" in err, err
+    code, _, err = workspace.run("remedy", "issued", incident, "R1", "+1", "--at", "-150m")
+    assert code == 1 and "before R1 was added" in err, err
+    assert "Traceback" not in err and event_count(workspace, incident) == before
+    workspace.ok("remedy", "issued", incident, "R1", "+2", "--at", "-90m")  # N more: the order does not matter
+    workspace.ok("remedy", "issued", incident, "R1", "12", "--at", "-1h")  # as late as the latest count
+    assert remedies_of(workspace, incident)[0]["issued"] == 12
+
+
+def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> None:
+    live, drill = declare(workspace), declare(workspace, "--drill")
+    workspace.ok("remedy", "add", live, "coupon", "--qualifies", "late orders", "--issued", "100", "--value", "20")
+    workspace.ok("remedy", "add", drill, "coupon", "--qualifies", "rehearsal", "--issued", "900", "--value", "20")
+    code, out, err = workspace.run("remedy", "list", "--json")
+    assert code == 0 and "1 drill remedy not listed" in err and "remedy list --drill" in err, err
+    assert [(row["incident"], row["issued"], row["drill"]) for row in json.loads(out)] == [(live, 100, False)]
+    drills = workspace.json("remedy", "list", "--drill")
+    assert [(row["incident"], row["issued"], row["drill"]) for row in drills] == [(drill, 900, True)]
+    assert [row["drill"] for row in workspace.json("remedy", "list", drill)] == [True]  # named: listed as it is
+    assert "rehearsal" not in workspace.ok("remedy", "list") and "rehearsal" in workspace.ok(
+        "remedy", "list", "--drill"
+    )
+    code, _, err = workspace.run("remedy", "list", live, "--drill")
+    assert code == 2 and "--drill" in err, err
+
+
+def test_a_note_not_given_is_null_in_the_remedy_and_its_issuances_alike(workspace: Workspace) -> None:
+    incident = declare(workspace)
+    workspace.ok("remedy", "add", incident, "refund", "--qualifies", "double-charged cards")
+    issued = workspace.json("remedy", "issued", incident, "R1", "+4")
+    assert (issued["note"], issued["issuances"][0]["note"]) == (None, None)
+    workspace.ok("remedy", "issued", incident, "R1", "+1", "--note", "late claim")
+    assert [item["note"] for item in remedies_of(workspace, incident)[0]["issuances"]] == [None, "late claim"]

@@ -20,7 +20,7 @@ def link_command(
     relation: Annotated[
         str,
         typer.Option(
-            "--as",
+            "--relation",
             metavar="RELATION",
             help="handover (INCIDENT hands over to OTHER), follow-up (OTHER follows INCIDENT up) or related.",
             autocompletion=_complete_relation,
@@ -37,7 +37,10 @@ def link_command(
     Both incidents show the link, and their post-mortems name it. Closed incidents
     may be linked; a drill is never linked to a live incident.
 
-    Example: crisisctl link INC-7 INC-9 --as handover --note 'media picked up the complaints'
+    --relation names how they are linked (default: related); who linked them is
+    the global --as PERSON, as for every command: crisisctl --as lee link ...
+
+    Example: crisisctl link INC-7 INC-9 --relation handover --note 'media picked up the complaints'
     """
     context = app_context(ctx)
     first, second = context.service().link(incident, other, relation, note=note, at=at)

@@ -35,8 +35,9 @@ def measure_command(
     The figure is a fact of the incident, the input named like the metric (the
     baseline: METRIC_baseline), kept with its history as `set` keeps it; the
     post-mortem shows before / after / change, and `stats` aggregates them. It
-    may be recorded after the incident is closed. A metric the pinned playbook
-    does not declare is still accepted, as a number.
+    may be recorded after the incident is closed; the same figure measured again
+    is recorded again; a baseline may be stated before the declaration. A metric
+    the pinned playbook does not declare is still accepted, as a number.
 
     Example: crisisctl measure INC-7 customer_satisfaction 4.1 --note 'survey of 1,200 complainants' --at 2026-12-20
     """

@@ -1,12 +1,17 @@
 """`crisisctl remedy add|issued|list`: compensation offered to customers, who qualifies, how many were issued."""
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
+from crisisctl.errors import UsageError
 from crisisctl.incident.remedies import REMEDY_KINDS, Remedy
+
+if TYPE_CHECKING:
+    from crisisctl.incident.state import IncidentState
 
 remedy_app = typer.Typer(
     help="Remedies offered to customers (refund, coupon, points...): add, issued, list; also after closing.",
@@ -20,14 +25,14 @@ def _complete_kind(incomplete: str) -> list[str]:
     return [kind for kind in REMEDY_KINDS if kind.startswith(incomplete)]
 
 
-def _report(context: AppContext, incident: str, remedy: Remedy, as_json: bool, what: str) -> None:
+def _report(context: AppContext, state: "IncidentState", remedy: Remedy, as_json: bool, what: str) -> None:
     if as_json:
         from crisisctl.output.plain import print_json
         from crisisctl.output.remedies import remedy_payload
 
-        print_json(remedy_payload(incident, remedy))
+        print_json(remedy_payload(state, remedy))
     else:
-        context.say(f"{incident}: remedy {remedy.id} {what} ({remedy.issued} issued)")
+        context.say(f"{state.id}: remedy {remedy.id} {what} ({remedy.issued} issued)")
 
 
 @remedy_app.command("add")
@@ -61,7 +66,7 @@ def add_command(
     state, remedy = context.service().add_remedy(
         incident, kind, qualifies=qualifies, issued=issued, value=value, currency=currency, note=note, at=at
     )
-    _report(context, state.id, remedy, as_json, f"{remedy.kind} added")
+    _report(context, state, remedy, as_json, f"{remedy.kind} added")
 
 
 @remedy_app.command("issued")
@@ -80,30 +85,53 @@ def issued_command(
     """
     context = app_context(ctx)
     state, remedy = context.service().issue_remedy(incident, remedy_id, count, note=note, at=at)
-    _report(context, state.id, remedy, as_json, "updated")
+    _report(context, state, remedy, as_json, "updated")
 
 
 @remedy_app.command("list")
 def list_command(
     ctx: typer.Context,
     incident: Annotated[
-        str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every incident).")
+        str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every live incident).")
     ] = None,
+    drill: Annotated[
+        bool, typer.Option("--drill", "--drills", help="Drills' remedies instead of live incidents'.")
+    ] = False,
+    live: Annotated[bool, typer.Option("--live", help="Live incidents' remedies only (the default).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List remedies, oldest first, with how many were issued and their value.
+
+    Across incidents, live incidents' remedies only: drills' are listed with
+    --drill, never mixed (as in stats); a line on standard error says how many
+    were left out. A named incident's remedies are listed whatever it is.
 
     Example: crisisctl remedy list INC-7 --json
     """
     from crisisctl.output.plain import plain_table, print_json
     from crisisctl.output.remedies import REMEDY_COLUMNS, remedy_payload, remedy_rows
 
+    if drill and live:
+        raise UsageError("--drill and --live exclude each other", "pass --drill for drills, or neither for live ones")
+    if incident is not None and (drill or live):
+        raise UsageError(
+            f"--{'drill' if drill else 'live'} chooses among every incident's remedies, not {incident}'s",
+            f"crisisctl remedy list {incident}, or crisisctl remedy list --{'drill' if drill else 'live'}",
+        )
     context = app_context(ctx)
-    found = [(state.id, remedy) for state in context.incident_states(incident) for remedy in state.remedies.values()]
+    found = [(state, remedy) for state in context.incident_states(incident) for remedy in state.remedies.values()]
+    listed = found if incident is not None else [(state, remedy) for state, remedy in found if state.drill == drill]
     if as_json:
-        print_json([remedy_payload(owner, remedy) for owner, remedy in found])
-    elif not found:
+        print_json([remedy_payload(state, remedy) for state, remedy in listed])
+    elif not listed:
         context.say("no remedies recorded (crisisctl remedy add INC KIND --qualifies TEXT)")
     else:
-        rows = [(owner, *row) for (owner, _), row in zip(found, remedy_rows([r for _, r in found]), strict=True)]
+        rows = [(state.id, *row) for (state, _), row in zip(listed, remedy_rows([r for _, r in listed]), strict=True)]
         print(plain_table(("incident", *REMEDY_COLUMNS), rows))
+    left_out = len(found) - len(listed)
+    if left_out:  # on standard error: the list itself stays what scripts read
+        print(
+            f"crisisctl: {left_out} drill remed{'y' if left_out == 1 else 'ies'} not listed; "
+            "crisisctl remedy list --drill lists them",
+            file=sys.stderr,
+        )

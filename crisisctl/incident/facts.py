@@ -52,7 +52,8 @@ def snapshots(
     result = [(declared_at, typed(values, playbook))]
     for change in in_stated_order(changes):
         values[change.input] = change.value
-        result.append((change.at, typed(values, playbook)))
+        # A fact from before the crisis (a baseline) holds for the incident from its declaration.
+        result.append((max(change.at, declared_at), typed(values, playbook)))
     return result
 
 

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from crisisctl.errors import UsageError
+from crisisctl.numbers import ensure_recordable
 from crisisctl.playbook.model import Input, Playbook
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -23,6 +24,7 @@ def parse_input_value(declared: Input, text: str) -> Any:
         raise UsageError(
             f"`{text}` is not a valid {declared.type} for input {declared.id}", _TYPE_HINTS[declared.type]
         ) from None
+    ensure_recordable(value, f"`{text}` for input {declared.id}")
     chosen = value if declared.type == "list" else [value]
     outside = [item for item in chosen if declared.choices and item not in declared.choices]
     if outside:
@@ -45,15 +47,12 @@ _TYPE_HINTS = {
 
 def _parse(type_name: str, text: str) -> Any:
     if type_name == "integer":
-        number = int(text.replace("_", "").replace(",", ""))
-        if abs(number) > 2**53:
-            raise ValueError(text)
-        return number
+        return int(text.replace("_", "").replace(",", ""))
     if type_name == "number":
         real = float(text)
-        if real != real or real in (float("inf"), float("-inf")):
+        if not math.isfinite(real):
             raise ValueError(text)
-        return int(real) if real.is_integer() and "." not in text and "e" not in text.lower() else real
+        return int(text) if real.is_integer() and "." not in text and "e" not in text.lower() else real
     if type_name == "boolean":
         lowered = text.lower()
         if lowered in _TRUE:

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from crisisctl.errors import UsageError
-from crisisctl.incident.facts import in_stated_order
+from crisisctl.errors import RefusedError, UsageError
+from crisisctl.incident.facts import in_stated_order, value_text
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Input, Playbook
 from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, OUTCOME_METRICS
@@ -106,6 +106,17 @@ def outcomes(state: IncidentState, playbook: Playbook) -> list[Outcome]:
     """The outcome metrics the playbook lists or the team measured, in the vocabulary's order."""
     found = [outcome(state, playbook, metric) for metric in OUTCOME_METRICS]
     return [item for item in found if item.listed or item.measurements]
+
+
+def check_declared_value_stays_latest(state: IncidentState, name: str, at: dt.datetime) -> None:
+    """A value stated before the declaration (a baseline, the one kind that may be) must not overtake the value
+    the declaration gave."""
+    if at < state.declared_at and name in state.declared_inputs:
+        raise RefusedError(
+            f"{name} already has a later value: {value_text(state.declared_inputs[name])}, given at declaration "
+            f"({state.declared_at:%Y-%m-%d %H:%M} UTC)",
+            "a new value must be the latest: use a later --at, or none for now; the history keeps every value",
+        )
 
 
 def measured_input(playbook: Playbook, metric: str, baseline: bool) -> Input:

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crisisctl.errors import UsageError
+from crisisctl.errors import RefusedError, UsageError
 from crisisctl.incident.ids import unknown
+from crisisctl.numbers import ensure_recordable
 
 REMEDY_KINDS = ("refund", "coupon", "points", "replacement", "warranty-extension", "service-credit")
 # The unit of a remedy's value when no currency is given: points are counted, warranty extensions in months.
@@ -76,18 +77,20 @@ def next_remedy_id(remedies: Iterable[Remedy]) -> str:
     return f"R{sum(1 for _ in remedies) + 1}"
 
 
-def check_remedy(kind: str, qualifies: str, value: float | None, currency: str | None) -> dict[str, Any]:
-    """The event data of a new remedy's description; exit 2 for a kind, value or currency that is not right."""
+def check_remedy(kind: str, qualifies: str, issued: int, value: float | None, currency: str | None) -> dict[str, Any]:
+    """The event data of a new remedy; exit 2 for a kind, count, value or currency that is not right."""
     if kind not in REMEDY_KINDS:
         raise unknown("remedy kind", kind, REMEDY_KINDS, "")
     if not qualifies.strip():
         raise UsageError(
             "--qualifies needs the customers who qualify", "e.g. --qualifies 'orders delayed more than 5 days'"
         )
-    data: dict[str, Any] = {"kind": kind, "qualifies": qualifies.strip()}
+    ensure_recordable(issued, f"--issued {issued}")
+    data: dict[str, Any] = {"kind": kind, "qualifies": qualifies.strip(), "issued": issued}
     if value is not None:
         if not math.isfinite(value) or value <= 0:
             raise UsageError(f"--value {value:g} is not a positive amount", "give the value of one remedy, e.g. 20")
+        ensure_recordable(value, f"--value {value:g}")
         data["value"] = int(value) if value.is_integer() else value
     if currency is not None:
         code = currency.strip().upper()
@@ -110,7 +113,27 @@ def parse_issued(text: str, current: int) -> int:
         raise UsageError(
             f"`{text}` is not a number of remedies issued", "write the total issued so far (1200) or +N for N more"
         )
-    return current + number if given.startswith("+") else number
+    ensure_recordable(number, f"`{text}` remedies issued")
+    total = current + number if given.startswith("+") else number
+    ensure_recordable(total, f"the total issued ({current} so far, {given})")
+    return total
+
+
+def check_issued_time(remedy: Remedy, count: str, at: dt.datetime) -> None:
+    """A count is stated no earlier than the remedy was added, and a total (N, not +N) is the latest count:
+    an earlier total would be overtaken by the later one, as a fact's earlier value is (`set`)."""
+    if at < remedy.at:
+        raise RefusedError(
+            f"the stated time {at:%Y-%m-%d %H:%M} UTC is before {remedy.id} was added ({remedy.at:%Y-%m-%d %H:%M} UTC)",
+            "use a later --at: remedies are issued after they are offered",
+        )
+    later = [issuance for issuance in remedy.issuances if issuance.at > at]
+    if later and not count.strip().startswith("+"):
+        latest = max(later, key=lambda issuance: issuance.at)
+        raise RefusedError(
+            f"{remedy.id} already has a later count ({latest.issued} issued, stated {latest.at:%Y-%m-%d %H:%M} UTC)",
+            "a total must be the latest count: use a later --at, or +N for N more issued at that time",
+        )
 
 
 def require_remedy(remedies: dict[str, Remedy], remedy_id: str, incident: str) -> Remedy:

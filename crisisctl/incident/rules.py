@@ -80,9 +80,12 @@ def ensure_not_future(at: dt.datetime, now: dt.datetime) -> None:
         )
 
 
-def check_input_change(state: IncidentState, name: str, value: Any, at: dt.datetime) -> None:
-    """A change must change something, and must be the input's latest: its history stays in stated-time order."""
-    if name in state.inputs and state.inputs[name] == value:
+def check_input_change(
+    state: IncidentState, name: str, value: Any, at: dt.datetime, *, repeat_ok: bool = False
+) -> None:
+    """A change must change something (unless `repeat_ok`: a measurement taken again), and must be the input's
+    latest: its history stays in stated-time order."""
+    if not repeat_ok and name in state.inputs and state.inputs[name] == value:
         raise RefusedError(f"{name} is already {value_text(value)} in {state.id}", "nothing to change")
     later = [change for change in state.input_changes if change.input == name and change.at > at]
     if later:

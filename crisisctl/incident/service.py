@@ -19,9 +19,17 @@ from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
 from crisisctl.incident.inputs import parse_inputs
+from crisisctl.incident.outcomes import check_declared_value_stays_latest
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
-from crisisctl.incident.remedies import Remedy, check_remedy, next_remedy_id, parse_issued, require_remedy
+from crisisctl.incident.remedies import (
+    Remedy,
+    check_issued_time,
+    check_remedy,
+    next_remedy_id,
+    parse_issued,
+    require_remedy,
+)
 from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
@@ -156,14 +164,21 @@ class IncidentService:
         return state
 
     def record(
-        self, incident_id: str, at_text: str | None, events_for: EventsFor, *, closed_ok: bool = False
+        self,
+        incident_id: str,
+        at_text: str | None,
+        events_for: EventsFor,
+        *,
+        closed_ok: bool = False,
+        before_declaration_ok: bool = False,
     ) -> IncidentState:
         """The one write path after declaration: rules are checked inside the write lock.
 
         The history is folded before the lock is taken (a long incident takes a while to fold, and every
         other writer would wait that long); inside, only the events recorded since are read and applied.
         `closed_ok` is for facts that happened regardless, such as the outcome of a delivery that was
-        under way when the incident was closed.
+        under way when the incident was closed; `before_declaration_ok` for a fact from before the crisis
+        (a customer outcome's baseline).
         """
         incident_id, (state, playbook) = normalise_incident_id(incident_id), self.load(incident_id)
         self.identity  # noqa: B018 - resolved before the lock: a refusal never holds the other writers
@@ -173,7 +188,7 @@ class IncidentService:
                 rules.ensure_not_closed(state)
             wall = self.clock.now()
             recorded = log_time(writer, wall)
-            at = self.stated_time(state, at_text, recorded)
+            at = self.stated_time(state, at_text, recorded, before_declaration_ok=before_declaration_ok)
             new_events = events_for(state, playbook, at)
             if new_events:  # none: another writer already recorded what this one would (a drill's injects)
                 stored = writer.append(new_events, format_time(recorded), format_time(wall))
@@ -181,7 +196,9 @@ class IncidentService:
                 writer.save_incident(incident_row(state))
         return state
 
-    def stated_time(self, state: IncidentState, at_text: str | None, recorded: dt.datetime) -> dt.datetime:
+    def stated_time(
+        self, state: IncidentState, at_text: str | None, recorded: dt.datetime, *, before_declaration_ok: bool = False
+    ) -> dt.datetime:
         """The time an event is stated to have happened (--at), checked against the incident's clock.
 
         That clock never runs behind the incident's latest recorded time: after a clock that ran fast is
@@ -194,7 +211,8 @@ class IncidentService:
             rules.ensure_within_drill(state, at)
         else:
             rules.ensure_not_future(at, now)
-        rules.ensure_not_before_declaration(state, at)
+        if not before_declaration_ok:
+            rules.ensure_not_before_declaration(state, at)
         return at
 
     def step(
@@ -338,13 +356,13 @@ class IncidentService:
         at: str | None,
     ) -> tuple[IncidentState, Remedy]:
         """A remedy offered to customers; allowed after the incident is closed (compensation outlives it)."""
-        data = check_remedy(kind, qualifies, value, currency)
+        data = check_remedy(kind, qualifies, issued, value, currency)
         added: list[str] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             remedy_id = next_remedy_id(state.remedies.values())
             added.append(remedy_id)
-            recorded = {"remedy": remedy_id, **data, "issued": issued} | ({"note": note} if note else {})
+            recorded = {"remedy": remedy_id, **data} | ({"note": note} if note else {})
             return [NewEvent(state.id, format_time(when), ev.REMEDY_ADDED, self.actor, recorded)]
 
         state = self.record(incident_id, at, events_for, closed_ok=True)
@@ -359,6 +377,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             remedy = require_remedy(state.remedies, remedy_id, state.id)
             total = parse_issued(issued, remedy.issued)
+            check_issued_time(remedy, issued, when)
             if total == remedy.issued:
                 raise RefusedError(f"{remedy.id} of {state.id} already counts {total} issued", "nothing to change")
             changed.append(remedy.id)
@@ -424,7 +443,8 @@ class IncidentService:
     ) -> FactsRecorded:
         """Record a customer outcome (the follow-up figure, or with `baseline` the pre-crisis one) as a fact.
 
-        Outcomes are measured weeks after a crisis, so this is allowed on a closed incident too."""
+        Outcomes are measured weeks after a crisis, so this is allowed on a closed incident too; a baseline is
+        from before the crisis, so it may be stated before the declaration."""
         from crisisctl.incident.inputs import parse_input_value
         from crisisctl.incident.outcomes import measured_input
 
@@ -432,7 +452,7 @@ class IncidentService:
             declared = measured_input(playbook, metric, baseline)
             return {declared.id: parse_input_value(declared, value)}
 
-        return self._change_facts(incident_id, values, note=note, at=at, closed_ok=True)
+        return self._change_facts(incident_id, values, note=note, at=at, measured=True, baseline=baseline)
 
     def _change_facts(
         self,
@@ -441,20 +461,24 @@ class IncidentService:
         *,
         note: str | None,
         at: str | None,
-        closed_ok: bool = False,
+        measured: bool = False,
+        baseline: bool = False,
     ) -> FactsRecorded:
+        """New values of facts. A measurement (`measured`) is also recorded on a closed incident, and a figure
+        measured again is recorded again; a baseline may be stated before the declaration."""
         before: list[StepView] = []
         count: list[int] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             values = values_for(playbook)
             for name, value in values.items():
-                rules.check_input_change(state, name, value, when)
+                rules.check_input_change(state, name, value, when, repeat_ok=measured)
+                check_declared_value_stays_latest(state, name, when)
             before.extend(step_views(state, playbook, when))
             count.append(len(values))
             return self.input_events(state, when, values, note or "")
 
-        state = self.record(incident_id, at, events_for, closed_ok=closed_ok)
+        state = self.record(incident_id, at, events_for, closed_ok=measured, before_declaration_ok=baseline)
         changes = state.input_changes[-count[0] :]
         after = step_views(state, self.playbook_for(state), changes[-1].at)
         return FactsRecorded(state, changes, *switched_steps(before, after))

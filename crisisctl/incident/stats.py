@@ -67,19 +67,20 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def outcome_figures(measured: Sequence[Measured]) -> dict[str, dict[str, Any]]:
-    """Per customer outcome: how many incidents measured it (a baseline or a follow-up figure), the mean
-    baseline, the mean latest figure, and the mean change over the incidents that have both."""
+    """Per customer outcome: how many incidents measured it (a baseline or a follow-up figure), and over the
+    incidents compared (those with both) the mean baseline, the mean latest figure and the mean change: the
+    three over the same incidents, so that the change is the difference of the other two."""
     figures = {}
     for metric in OUTCOME_METRICS:
         found = [outcome(m.state, m.playbook, metric) for m in measured]
         found = [item for item in found if item.measurements]
-        changes = [item.change for item in found if item.change is not None]
+        compared = [item for item in found if item.change is not None]
         figures[metric] = {
             "incidents_measured": len(found),
-            "mean_baseline": _mean([item.baseline for item in found if item.baseline is not None]),
-            "mean_latest": _mean([item.latest for item in found if item.latest is not None]),
-            "mean_change": _mean(changes),
-            "incidents_compared": len(changes),
+            "incidents_compared": len(compared),
+            "mean_baseline": _mean([item.baseline for item in compared if item.baseline is not None]),
+            "mean_latest": _mean([item.latest for item in compared if item.latest is not None]),
+            "mean_change": _mean([item.change for item in compared if item.change is not None]),
         }
     return figures
 

@@ -230,6 +230,6 @@ def incident_detail_payload(
         "steps": [step_payload(view) for view in step_views(state, playbook, now)],
         "communications": communication_rows(state, playbook, now),
         "outcomes": [outcome_payload(item) for item in outcomes(state, playbook)],
-        "remedies": [remedy_payload(state.id, remedy) for remedy in state.remedies.values()],
+        "remedies": [remedy_payload(state, remedy) for remedy in state.remedies.values()],
         "links": [link_payload(link) for link in state.links],
     }

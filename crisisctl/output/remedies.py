@@ -7,6 +7,7 @@ from typing import Any
 
 from crisisctl.clock import format_time
 from crisisctl.incident.remedies import Remedy
+from crisisctl.incident.state import IncidentState
 
 REMEDY_COLUMNS = ("id", "kind", "who qualifies", "issued", "value each", "value issued")
 
@@ -29,9 +30,10 @@ def remedy_rows(remedies: Sequence[Remedy]) -> list[tuple[str, ...]]:
     ]
 
 
-def remedy_payload(incident: str, remedy: Remedy) -> dict[str, Any]:
+def remedy_payload(state: IncidentState, remedy: Remedy) -> dict[str, Any]:
     return {
-        "incident": incident,
+        "incident": state.id,
+        "drill": state.drill,
         "id": remedy.id,
         "kind": remedy.kind,
         "qualifies": remedy.qualifies,
@@ -44,7 +46,13 @@ def remedy_payload(incident: str, remedy: Remedy) -> dict[str, Any]:
         "added_at": format_time(remedy.at),
         "added_by": remedy.actor,
         "issuances": [
-            {"at": format_time(i.at), "actor": i.actor, "issued": i.issued, "previous": i.previous, "note": i.note}
+            {
+                "at": format_time(i.at),
+                "actor": i.actor,
+                "issued": i.issued,
+                "previous": i.previous,
+                "note": i.note or None,
+            }
             for i in remedy.issuances
         ],
     }

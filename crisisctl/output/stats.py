@@ -90,18 +90,20 @@ def _figure(value: float | None, sign: str = "") -> str:
 
 
 def outcomes_table(outcomes: dict[str, dict[str, Any]]) -> Table:
-    """Customer outcomes: how many incidents measured each, mean before, mean after, mean change."""
-    table = Table(title="Customer outcomes (mean over the incidents measured)", title_justify="left", show_edge=False)
-    for column in ("outcome", "measured", "before", "after", "change"):
+    """Customer outcomes: how many incidents measured each and how many have both figures; the mean before,
+    after and change over those compared."""
+    title = "Customer outcomes (before, after, change: means over the incidents compared, which have both)"
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for column in ("outcome", "measured", "compared", "before", "after", "change"):
         table.add_column(column)
     for metric, row in outcomes.items():
-        compared = f" ({row['incidents_compared']} compared)" if row["incidents_compared"] else ""
         table.add_row(
             metric,
             str(row["incidents_measured"]),
+            str(row["incidents_compared"]),
             _figure(row["mean_baseline"]),
             _figure(row["mean_latest"]),
-            _figure(row["mean_change"], "+") + compared,
+            _figure(row["mean_change"], "+"),
         )
     return table
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
+from crisisctl.numbers import too_large
 from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
@@ -392,6 +393,8 @@ class _DependencyCycles:
 
 def fits_input_type(value: Any, type_name: str) -> bool:
     """Whether a plain value is acceptable for an input of the given declared type."""
+    if too_large(value):
+        return False  # beyond 2^53: the log could not record it when an incident starts with it
     if type_name == "list":
         return isinstance(value, list)
     if type_name == "boolean":

@@ -8,8 +8,9 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from crisisctl.numbers import MAX_EXACT_INTEGER
+
 HASH_PREFIX = "sha256:"
-MAX_EXACT_INTEGER = 2**53
 
 
 def parse_json(text: str) -> Any:
