@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import stat
 import subprocess
 import sys
@@ -216,6 +217,19 @@ def test_action_items_can_be_added_and_closed_after_the_incident_is_closed(works
     workspace.ok("action", "done", incident, "A1")
     assert actions(workspace, "--all")[0]["status"] == "done"
     assert workspace.json("verify")["ok"] is True  # type: ignore[index]
+
+
+def test_action_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> None:
+    live, drill = declare(workspace), declare(workspace, "--drill")
+    workspace.ok("action", "add", live, "rotate the API keys")
+    workspace.ok("action", "add", drill, "rehearse the key rotation")
+    code, out, err = workspace.run("action", "list", "--json")
+    assert code == 0 and "1 drill action item not listed" in err and "action list --drill" in err, err
+    assert [(row["incident"], row["drill"]) for row in json.loads(out)] == [(live, False)]
+    assert [(row["incident"], row["drill"]) for row in actions(workspace, "--drill")] == [(drill, True)]
+    assert [row["drill"] for row in actions(workspace, drill)] == [True]  # named: listed whatever it is
+    code, _, err = workspace.run("action", "list", live, "--drill")
+    assert code == 2 and "--drill" in err
 
 
 def test_the_post_mortem_and_stats_report_action_items(workspace: Workspace) -> None:

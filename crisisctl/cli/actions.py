@@ -7,6 +7,7 @@ import typer
 
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
+from crisisctl.cli.scope import DrillFlag, LiveFlag, chosen_incidents, say_left_out
 
 action_app = typer.Typer(
     help="Action items: add, done, list; they stay open after the incident is closed.",
@@ -41,7 +42,7 @@ def add_command(
         from crisisctl.output.actions import action_payload
         from crisisctl.output.plain import print_json
 
-        print_json(action_payload(state.id, item, context.now()))
+        print_json(action_payload(state.id, item, context.now(), drill=state.drill))
     else:
         context.say(f"{state.id}: action item {item.id} added (event {item.seq})")
     if owner:
@@ -72,9 +73,15 @@ def list_command(
         str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every incident).")
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include action items that are done.")] = False,
+    drill: DrillFlag = False,
+    live: LiveFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List action items (open ones unless --all), oldest first, overdue ones marked.
+
+    Across incidents, live incidents' items only: drills' are listed with
+    --drill, never mixed (as in stats); a line on standard error says how many
+    were left out. A named incident's items are listed whatever it is.
 
     Example: crisisctl action list --json
     """
@@ -82,11 +89,12 @@ def list_command(
     from crisisctl.output.plain import plain_table, print_json
 
     context = app_context(ctx)
-    items = [(state.id, item) for state in context.incident_states(incident) for item in state.actions.values()]
-    items = [(owner, item) for owner, item in items if show_all or item.status == "open"]
+    states, left_out = chosen_incidents(context, incident, drill=drill, live=live, command="action list")
+    listed = [(state, item) for state in states for item in state.actions.values() if show_all or item.status == "open"]
+    items = [(state.id, item) for state, item in listed]
     now = context.now()
     if as_json:
-        print_json([action_payload(incident_id, item, now) for incident_id, item in items])
+        print_json([action_payload(state.id, item, now, drill=state.drill) for state, item in listed])
     elif not items:
         context.say("no action items" + ("" if show_all else " open (add --all to include done ones)"))
     elif not sys.stdout.isatty():
@@ -95,3 +103,5 @@ def list_command(
         from crisisctl.output.actions import actions_table
 
         context.out.print(actions_table(items, now))
+    hidden = sum(1 for state in left_out for item in state.actions.values() if show_all or item.status == "open")
+    say_left_out(hidden, "action item", "action items", "action list")

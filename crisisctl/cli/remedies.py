@@ -1,13 +1,12 @@
 """`crisisctl remedy add|issued|list`: compensation offered to customers, who qualifies, how many were issued."""
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import AtTime, IncidentId, JsonFlag
-from crisisctl.errors import UsageError
+from crisisctl.cli.scope import DrillFlag, LiveFlag, chosen_incidents, say_left_out
 from crisisctl.incident.remedies import REMEDY_KINDS, Remedy
 
 if TYPE_CHECKING:
@@ -94,10 +93,8 @@ def list_command(
     incident: Annotated[
         str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every live incident).")
     ] = None,
-    drill: Annotated[
-        bool, typer.Option("--drill", "--drills", help="Drills' remedies instead of live incidents'.")
-    ] = False,
-    live: Annotated[bool, typer.Option("--live", help="Live incidents' remedies only (the default).")] = False,
+    drill: DrillFlag = False,
+    live: LiveFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List remedies, oldest first, with how many were issued and their value.
@@ -111,16 +108,9 @@ def list_command(
     from crisisctl.output.plain import plain_table, print_json
     from crisisctl.output.remedies import REMEDY_COLUMNS, remedy_payload, remedy_rows
 
-    if drill and live:
-        raise UsageError("--drill and --live exclude each other", "pass --drill for drills, or neither for live ones")
-    if incident is not None and (drill or live):
-        raise UsageError(
-            f"--{'drill' if drill else 'live'} chooses among every incident's remedies, not {incident}'s",
-            f"crisisctl remedy list {incident}, or crisisctl remedy list --{'drill' if drill else 'live'}",
-        )
     context = app_context(ctx)
-    found = [(state, remedy) for state in context.incident_states(incident) for remedy in state.remedies.values()]
-    listed = found if incident is not None else [(state, remedy) for state, remedy in found if state.drill == drill]
+    states, left_out = chosen_incidents(context, incident, drill=drill, live=live, command="remedy list")
+    listed = [(state, remedy) for state in states for remedy in state.remedies.values()]
     if as_json:
         print_json([remedy_payload(state, remedy) for state, remedy in listed])
     elif not listed:
@@ -128,10 +118,4 @@ def list_command(
     else:
         rows = [(state.id, *row) for (state, _), row in zip(listed, remedy_rows([r for _, r in listed]), strict=True)]
         print(plain_table(("incident", *REMEDY_COLUMNS), rows))
-    left_out = len(found) - len(listed)
-    if left_out:  # on standard error: the list itself stays what scripts read
-        print(
-            f"crisisctl: {left_out} drill remed{'y' if left_out == 1 else 'ies'} not listed; "
-            "crisisctl remedy list --drill lists them",
-            file=sys.stderr,
-        )
+    say_left_out(sum(len(state.remedies) for state in left_out), "remedy", "remedies", "remedy list")

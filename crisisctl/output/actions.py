@@ -15,9 +15,10 @@ from crisisctl.output.safetext import inert
 from crisisctl.timezones import shown
 
 
-def action_payload(incident: str, item: ActionItem, now: dt.datetime) -> dict[str, Any]:
+def action_payload(incident: str, item: ActionItem, now: dt.datetime, *, drill: bool) -> dict[str, Any]:
     return {
         "incident": incident,
+        "drill": drill,
         "id": item.id,
         "text": item.text,
         "owner": item.owner or None,
