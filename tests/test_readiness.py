@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import REPO, Workspace, crisisctl
 from test_team_identity import ROSTER as TEAM_ROSTER
 
@@ -127,6 +128,22 @@ def test_a_drill_or_review_dated_in_the_future_is_not_trusted(workspace: Workspa
     (warning,) = json.loads(out)["warnings"]
     line = 1 + path.read_text(encoding="utf-8").splitlines().index("  last_reviewed: 2036-11-01")
     assert code == 0 and (warning["rule"], warning["line"], warning["column"]) == ("date-in-future", line, 18)
+
+
+def test_without_at_the_day_judged_is_the_clocks_in_the_display_zone(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready_workspace(workspace)  # review due by 2027-01-30 (2026-11-01 + 90d)
+    monkeypatch.setenv("CRISISCTL_FAKE_NOW", "2027-01-30T20:00:00Z")  # 2027-01-31 04:00 in Beijing
+
+    def judged(zone: str) -> list[str]:
+        code, out, err = workspace.run("--tz", zone, "readiness", "--json")
+        assert code == 1, err
+        [playbook] = json.loads(out)["playbooks"]
+        return sorted(finding["rule"] for finding in playbook["findings"])
+
+    assert judged("UTC") == ["drill-overdue"]
+    assert judged("Asia/Shanghai") == ["drill-overdue", "review-overdue"]
 
 
 def test_an_overdue_review_fails(workspace: Workspace) -> None:

@@ -90,7 +90,10 @@ class AppContext:
         print(inert(text, keep_newlines=False))
 
     def today(self) -> dt.date:
-        return dt.date.today()
+        """Today in the display zone, by the clock events are recorded with (so --tz and a fixed clock agree)."""
+        from crisisctl.timezones import display_zone
+
+        return self.now().astimezone(display_zone()).date()
 
     def now(self) -> dt.datetime:
         return self.get_clock().now()
