@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crisisctl.errors import InvalidFileError, Problem, UsageError
+from crisisctl.errors import CrisisError, InvalidFileError, Problem, UsageError
 from crisisctl.playbook.files import SCENARIO_FOLDER, discover, is_roster_file, is_scenario_file
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.roster import validate_roster
@@ -84,13 +84,11 @@ def validate_files(
     roster_files = [path for path in files if is_roster_file(path)]
     playbook_files = [path for path in files if not is_scenario_file(path) and not is_roster_file(path)]
     keep = None if keep_models else _rehearsed_ids(scenario_files)
-    for path, result in _validate_each(playbook_files, today, None if notice_lint else keep):
+    for path, result in _validate_each(playbook_files, _Job(today, keep, notice_lint)):
         if template_check is not None:
             _check_templates(result, path, template_check)
-        if notice_lint is not None and result.playbook is not None:
-            result.warnings.extend(notice_lint(result.playbook, result.templates, path.parent))
-            if keep is not None and result.playbook_id not in keep:
-                result.playbook = None
+        if result.valid:
+            result.warnings.extend(result.notice_warnings)
         result.warnings, result.suppressed = result.ignores.split(result.warnings)
         if result.playbook_id is not None:
             first = first_by_id.setdefault(result.playbook_id, result)
@@ -203,21 +201,41 @@ def _check_templates(result: ValidatedPlaybook, path: Path, template_check: Temp
         result.valid = False
 
 
-def _validate_each(
-    files: Sequence[Path], today: dt.date, keep: frozenset[str] | None
-) -> Iterator[tuple[Path, ValidatedPlaybook]]:
+@dataclass(frozen=True)
+class _Job:
+    """What each file of a set gets: the day reviews are judged by, the ids whose models are kept, the notice lint."""
+
+    today: dt.date
+    keep: frozenset[str] | None
+    notice_lint: NoticeLint | None
+
+    def validate(self, path: Path) -> ValidatedPlaybook:
+        """The file's result; the notice lint runs here, beside the parse, as it needs the model that `keep`
+        may then drop (a worker sends back a thousand problems lists, not a thousand models)."""
+        result = validate_playbook(_load(path), self.today, None if self.notice_lint else self.keep)
+        if self.notice_lint is not None and result.playbook is not None:
+            try:
+                result.notice_warnings = self.notice_lint(result.playbook, result.templates, path.parent)
+            except CrisisError:  # a template name it may not resolve: the template check reports that, an error
+                result.notice_warnings = []
+            if self.keep is not None and result.playbook_id not in self.keep:
+                result.playbook = None
+        return result
+
+
+def _validate_each(files: Sequence[Path], job: _Job) -> Iterator[tuple[Path, ValidatedPlaybook]]:
     """Each file with its result, in file order; a large set is spread over the CPUs with forked workers.
 
     Results stream back as workers finish them, so the caller's template checks (each template is
-    compiled once, in this process) overlap with the workers' parsing.
+    compiled once, in this process) overlap with the workers' parsing and notice lint.
     """
     workers = min(_usable_cpus(), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for path in files:
-            yield path, validate_playbook(_load(path), today, keep)
+            yield path, job.validate(path)
         return
     global _WORKER_JOB
-    _WORKER_JOB = (today, keep)
+    _WORKER_JOB = job
     context = multiprocessing.get_context("fork")
     # Frozen, what was loaded before the fork is skipped by the workers' collectors, which would
     # otherwise walk it again and again (and copy the pages they touch).
@@ -237,13 +255,12 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-_WORKER_JOB: tuple[dt.date, frozenset[str] | None] | None = None
+_WORKER_JOB: _Job | None = None
 
 
 def _validate_in_worker(path: Path) -> ValidatedPlaybook:
     assert _WORKER_JOB is not None
-    today, keep = _WORKER_JOB
-    return validate_playbook(_load(path), today, keep)
+    return _WORKER_JOB.validate(path)
 
 
 def _load(path: Path) -> LoadedYaml:

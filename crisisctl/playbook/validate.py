@@ -24,7 +24,17 @@ from crisisctl.playbook.model import (
 )
 from crisisctl.playbook.timing import timing_findings
 from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
-from crisisctl.playbook.yamlsource import LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
+from crisisctl.playbook.yamlsource import (
+    FieldPath,
+    LoadedYaml,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    join_path,
+    plain_value,
+    render_path,
+)
 from crisisctl.suggest import did_you_mean, listing
 
 _LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
@@ -66,6 +76,9 @@ class ValidatedPlaybook:
     declared: DeclaredNames | None = None  # set when the file is valid, model or not
     ignores: Ignores = field(default_factory=Ignores)
     suppressed: list[Problem] = field(default_factory=list)  # warnings an ignore comment silenced
+    # The notice lint's warnings, worked out beside the parse (in a worker for a large set); reported only when
+    # the templates hold no error.
+    notice_warnings: list[Problem] = field(default_factory=list)
 
 
 def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] | None = None) -> ValidatedPlaybook:
@@ -425,20 +438,21 @@ def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) ->
     left to that error."""
     reported = {(error.line, error.column) for error in errors}
     warnings = []
-    pending: list[tuple[YNode, str]] = [(document, "")]
+    # Paths as (parent, key) pairs, written out only for a value reported: most documents have none.
+    pending: list[tuple[YNode, FieldPath]] = [(document, "")]
     while pending:
         node, path = pending.pop()
         if isinstance(node, YMap):
-            pending.extend((value, join_path(path, key)) for key, value in reversed(node.items.items()))
+            pending.extend((value, (path, key)) for key, value in reversed(node.items.items()))
         elif isinstance(node, YSeq):
-            pending.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(node.items))))
+            pending.extend((item, (path, index)) for index, item in reversed(list(enumerate(node.items))))
         elif (
             node.plain
             and len(node.raw) <= 3
             and node.raw.lower() in _YAML11_BOOLEANS
             and (node.line, node.column) not in reported
         ):
-            warnings.append(_yaml11_boolean(node, file, path))
+            warnings.append(_yaml11_boolean(node, file, render_path(path)))
     return warnings
 
 

@@ -8,6 +8,7 @@ warnings at the communication's `template:`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ _GSM7 = frozenset(
 )
 _GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # two septets each
 _NONE = re.compile(r"\bNone\b")
+_INPUT_USE = re.compile(r"\binputs\s*(?:\.\s*(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
 
 
 def sms_segments(text: str) -> tuple[int, str, int]:
@@ -86,7 +88,6 @@ class _NoticeLint:
     renders: RenderCache
     resolve: Callable[[str], Path | None]
     findings: list[Problem] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # template name -> its text, read once
     _sample: tuple[Playbook, str] | None = None  # the playbook as samples show it, and what decides its renders
 
     def communication(self, index: int, communication: Communication) -> None:
@@ -108,11 +109,9 @@ class _NoticeLint:
         localized = localized_name(communication.template, locale) if locale else ""
         name = localized if localized and self.resolve(localized) is not None else communication.template
         version = f"`{communication.id}`" + (f" ({locale})" if locale else "")
-        unset = [
-            item.id
-            for item in self.playbook.inputs
-            if item.default is None and not item.required and self._mentions(name, item.id)
-        ]
+        optional = [item.id for item in self.playbook.inputs if item.default is None and not item.required]
+        named = self._inputs_named(name) if optional else frozenset()
+        unset = [input_id for input_id in optional if input_id in named]
         try:
             drill = self._render(name, communication, locale, drill=True, unset=False)
             live = (
@@ -167,13 +166,9 @@ class _NoticeLint:
                 "give the input a `default`, or a fallback in the template: {{ inputs.NAME or '...' }}",
             )
 
-    def _mentions(self, name: str, input_id: str) -> bool:
-        source = self.sources.get(name)
-        if source is None:
-            found = self.resolve(name)
-            source = found.read_text(encoding="utf-8", errors="replace") if found else ""
-            self.sources[name] = source
-        return re.search(rf"\binputs\s*(\.\s*{input_id}\b|\[\s*['\"]{input_id}['\"]\s*\])", source) is not None
+    def _inputs_named(self, name: str) -> frozenset[str]:
+        found = self.resolve(name)
+        return _inputs_named(found) if found is not None else frozenset()
 
     def _render(self, name: str, communication: Communication, locale: str, *, drill: bool, unset: bool) -> str:
         """The sample text; the playbook's id is the one thing of it that a sample leaves out, so that
@@ -244,3 +239,15 @@ def _sample_value(item: Input) -> Any:
         "list": [first if first is not None else "sample"],
     }
     return samples[item.type]
+
+
+def _inputs_named(template: Path) -> frozenset[str]:
+    """The inputs a template file names (`inputs.x`, `inputs['x']`)."""
+    return _inputs_in(template.read_text(encoding="utf-8", errors="replace"))
+
+
+@functools.lru_cache(maxsize=512)
+def _inputs_in(source: str) -> frozenset[str]:
+    """Searched once per template text, however many playbooks (copies of one another, in a large repository)
+    use it."""
+    return frozenset(dotted or quoted for dotted, quoted in _INPUT_USE.findall(source))
