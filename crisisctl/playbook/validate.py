@@ -25,6 +25,7 @@ from crisisctl.playbook.model import (
 from crisisctl.playbook.timing import timing_findings
 from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import (
+    YAML11_WORDS,
     FieldPath,
     LoadedYaml,
     YMap,
@@ -103,7 +104,8 @@ def validate_playbook(loaded: LoadedYaml, today: dt.date, keep: frozenset[str] |
     result.problems.extend(checker.problems)
     result.ignores = read_ignores(loaded.text, loaded.file)
     result.warnings.extend(result.ignores.problems)
-    result.warnings.extend(yaml11_boolean_warnings(document, loaded.file, result.problems))
+    if loaded.yaml11_words:
+        result.warnings.extend(yaml11_boolean_warnings(document, loaded.file, result.problems))
     result.warnings.extend(_review_warnings(document, loaded.file, today))
     result.warnings.extend(future_date_warnings(document, loaded.file, today))
     result.warnings.extend(_outcome_input_warnings(document, loaded.file))
@@ -429,9 +431,6 @@ def fits_input_type(value: Any, type_name: str) -> bool:
     return isinstance(value, str)
 
 
-_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
-
-
 def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
     """Unquoted yes/no/on/off/y/n values: YAML 1.1 readers (crisisctl's, for yes/no/on/off) take them for
     booleans, YAML 1.2 readers (editors checking the JSON Schema) for text. A value an error already reports is
@@ -449,7 +448,7 @@ def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) ->
         elif (
             node.plain
             and len(node.raw) <= 3
-            and node.raw.lower() in _YAML11_BOOLEANS
+            and node.raw.lower() in YAML11_WORDS
             and (node.line, node.column) not in reported
         ):
             warnings.append(_yaml11_boolean(node, file, render_path(path)))

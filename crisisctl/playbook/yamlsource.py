@@ -100,6 +100,7 @@ class LoadedYaml:
     text: str
     document: YMap | None
     problems: list[Problem]
+    yaml11_words: bool = False  # a plain scalar reads yes/no/on/off/y/n: worth the `yaml11-boolean` walk
 
 
 def join_path(path: str, key: str | int) -> str:
@@ -108,6 +109,9 @@ def join_path(path: str, key: str | int) -> str:
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 
+
+# Plain scalars that YAML 1.1 and 1.2 readers disagree on (booleans to one, text to the other, or both ways).
+YAML11_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 FieldPath: TypeAlias = str | tuple[Any, str | int]  # text, or nested (parent, key) pairs written out when reported
 
@@ -208,7 +212,7 @@ def load_text(text: str, file: str) -> LoadedYaml:
             f"the top level is {kind}, not a mapping",
             "write `name: value` lines at the top level (a playbook starts with `apiVersion: crisisctl/v1`)",
         )
-    return LoadedYaml(file, text, root, converter.problems)
+    return LoadedYaml(file, text, root, converter.problems, converter.yaml11_words)
 
 
 @contextlib.contextmanager
@@ -405,6 +409,7 @@ class _Converter:
         # tracked (None while it is being built), to count what aliases expand to and catch an alias
         # inside its own anchor; the others skip that work.
         self.shared: dict[int, tuple[YNode, int] | None] | None = {} if "&" in text else None
+        self.yaml11_words = False
         self.nodes = 0  # nodes built in a tracked file, alias expansions included
         self.expanded = 0
         self.aliases = 0
@@ -509,6 +514,8 @@ class _Converter:
         else:
             self._unsafe_tag(node, path)
         mark = node.start_mark
+        if not node.style and len(raw) <= 3 and raw.lower() in YAML11_WORDS:
+            self.yaml11_words = True
         return YScalar(value, mark.line + 1, mark.column + 1, raw, not node.style)
 
     def _mapping(self, node: yaml.Node, depth: int, path: FieldPath) -> YMap:
