@@ -144,7 +144,9 @@ def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> N
     code, out, err = workspace.run("remedy", "list", "--json")
     assert code == 0 and "1 drill remedy not listed" in err and "remedy list --drill" in err, err
     assert [(row["incident"], row["issued"], row["drill"]) for row in json.loads(out)] == [(live, 100, False)]
-    drills = workspace.json("remedy", "list", "--drill")
+    code, out, err = workspace.run("remedy", "list", "--drill", "--json")
+    assert code == 0 and err == "", err  # the live remedy is not a drill left out
+    drills = json.loads(out)
     assert [(row["incident"], row["issued"], row["drill"]) for row in drills] == [(drill, 900, True)]
     assert [row["drill"] for row in workspace.json("remedy", "list", drill)] == [True]  # named: listed as it is
     assert "rehearsal" not in workspace.ok("remedy", "list") and "rehearsal" in workspace.ok(
