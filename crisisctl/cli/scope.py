@@ -61,8 +61,12 @@ def chosen_incidents(
     return keep_apart(states, wanted)
 
 
-def say_left_out(count: int, one: str, many: str, command: str) -> None:
-    """How many drills' entries were left out, on standard error, so that the output stays what scripts read."""
+def say_left_out(
+    count: int, one: str, many: str, command: str, *, shown: tuple[str, str] = ("listed", "lists")
+) -> None:
+    """How many drills' entries were left out, on standard error, so that the output stays what scripts read;
+    `shown` is how the command shows entries (listed, lists; counted, counts)."""
     if count:
         what = one if count == 1 else many
-        print(f"crisisctl: {count} drill {what} not listed; crisisctl {command} --drill lists them", file=sys.stderr)
+        done, does = shown
+        print(f"crisisctl: {count} drill {what} not {done}; crisisctl {command} --drill {does} them", file=sys.stderr)
