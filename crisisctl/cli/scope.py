@@ -20,6 +20,8 @@ LiveFlag = Annotated[bool, typer.Option("--live", help="Live incidents only (the
 
 
 class Kept(Protocol):
+    """Anything that is a drill or not: an incident's state, a row of the incident list."""
+
     @property
     def drill(self) -> bool: ...
 

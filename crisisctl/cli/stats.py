@@ -30,6 +30,9 @@ def stats_command(
     overall, per playbook, category, peak severity (the highest an incident
     reached) and month. Notices to customers and to key accounts are customer notices.
 
+    Live incidents only: drills are counted with --drill, never mixed; a line on
+    standard error says how many were left out.
+
     Example: crisisctl stats --since 2026-01-01 --json
     """
     from crisisctl.incident.actions import action_counts
