@@ -60,6 +60,18 @@ def test_missing_required_input_without_terminal_names_the_flag(ws: Workspace) -
     assert not log_exists(ws)
 
 
+def test_declare_checks_severity_and_roles_before_asking_for_inputs(ws: Workspace) -> None:
+    """A typo in --severity or --assign is refused before any question, so nobody answers every prompt in vain:
+    without a terminal the flag's error is reported, not the missing input."""
+    for flags, wanted in (
+        (("--severity", "sev9"), "unknown severity `sev9`"),
+        (("--assign", "nosuchrole=bob"), "unknown role `nosuchrole`"),
+    ):
+        code, _, err = ws.run("declare", "base", *flags)
+        assert code == 2 and wanted in err and "affected_customers" not in err, (flags, err)
+    assert not log_exists(ws)
+
+
 @pytest.mark.parametrize(
     ("flag", "message"),
     [

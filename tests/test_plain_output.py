@@ -138,7 +138,9 @@ def test_incidents_lists_drills_only_when_asked(workspace: Workspace) -> None:
         assert [row["id"] for row in workspace.json("incidents", flag)] == [drill]
     code, out, err = workspace.run("incidents")
     assert code == 0 and "rehearsal" not in out and "live one" in out
-    assert "1 drill(s) not listed" in err and "--drill" in err
+    assert "1 drill incident not listed" in err and "incidents --drill" in err
+    code, _, err = workspace.run("incidents", "--drill")
+    assert code == 0 and err == "", err  # the live incident is not a drill left out
     code, out, _ = workspace.run("incidents", "--drill")
     assert code == 0 and "rehearsal" in out and "live one" not in out
     code, _, err = workspace.run("incidents", "--drill", "--live")

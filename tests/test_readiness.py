@@ -22,6 +22,9 @@ drill:
   last_drilled: 2026-11-20
 """
 
+# Never drilled and no review cadence: for the tests that hold a drill now and judge at the real clock.
+DRILL_ONLY = "drill:\n  every: 30d\n"
+
 
 def ready_workspace(ws: Workspace, cadences: str = CADENCES, roster: str | None = ROSTER) -> Path:
     """The corpus's base playbook with cadences, beside a roster: ready at TODAY unless a test spoils it."""
@@ -72,7 +75,7 @@ def test_never_drilled_counts_as_overdue(workspace: Workspace) -> None:
 
 
 def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
-    ready_workspace(workspace, CADENCES.replace("  last_drilled: 2026-11-20\n", ""))
+    ready_workspace(workspace, DRILL_ONLY)  # judged at the real clock: a review's cadence would run out some day
     scenario = workspace.root / "base-drill.yaml"
     scenario.write_text(
         "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"
@@ -90,7 +93,7 @@ def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
 
 
 def test_a_drill_held_after_the_judged_time_does_not_count(workspace: Workspace) -> None:
-    ready_workspace(workspace, CADENCES.replace("  last_drilled: 2026-11-20\n", ""))
+    ready_workspace(workspace, DRILL_ONLY)  # judged at the real clock: a review's cadence would run out some day
     scenario = workspace.root / "base-drill.yaml"
     scenario.write_text(
         "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"

@@ -131,10 +131,14 @@ def test_a_count_stated_out_of_order_is_refused(workspace: Workspace) -> None:
     assert code == 1 and "R1 already has a later count (7 issued" in err and "use a later --at" in err, err
     code, _, err = workspace.run("remedy", "issued", incident, "R1", "+1", "--at", "-150m")
     assert code == 1 and "before R1 was added" in err, err
+    # +N too: it would be recorded as the latest total plus N, stamped before the count it builds on
+    code, _, err = workspace.run("remedy", "issued", incident, "R1", "+2", "--at", "-90m")
+    assert code == 1 and "R1 already has a later count (7 issued" in err, err
     assert "Traceback" not in err and event_count(workspace, incident) == before
-    workspace.ok("remedy", "issued", incident, "R1", "+2", "--at", "-90m")  # N more: the order does not matter
-    workspace.ok("remedy", "issued", incident, "R1", "12", "--at", "-1h")  # as late as the latest count
-    assert remedies_of(workspace, incident)[0]["issued"] == 12
+    workspace.ok("remedy", "issued", incident, "R1", "+2", "--at", "-1h")  # as late as the latest count
+    workspace.ok("remedy", "issued", incident, "R1", "12", "--at", "-1h")
+    issuances = remedies_of(workspace, incident)[0]["issuances"]
+    assert [(item["previous"], item["issued"]) for item in issuances] == [(5, 7), (7, 9), (9, 12)], issuances
 
 
 def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> None:
@@ -144,7 +148,9 @@ def test_remedy_list_keeps_drills_apart_as_stats_does(workspace: Workspace) -> N
     code, out, err = workspace.run("remedy", "list", "--json")
     assert code == 0 and "1 drill remedy not listed" in err and "remedy list --drill" in err, err
     assert [(row["incident"], row["issued"], row["drill"]) for row in json.loads(out)] == [(live, 100, False)]
-    drills = workspace.json("remedy", "list", "--drill")
+    code, out, err = workspace.run("remedy", "list", "--drill", "--json")
+    assert code == 0 and err == "", err  # the live remedy is not a drill left out
+    drills = json.loads(out)
     assert [(row["incident"], row["issued"], row["drill"]) for row in drills] == [(drill, 900, True)]
     assert [row["drill"] for row in workspace.json("remedy", "list", drill)] == [True]  # named: listed as it is
     assert "rehearsal" not in workspace.ok("remedy", "list") and "rehearsal" in workspace.ok(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 
 from conftest import Workspace, read_digest
 
@@ -54,9 +55,18 @@ def test_live_figures_are_medians_and_p90s_in_seconds(workspace: Workspace) -> N
 
 def test_drills_are_counted_apart(workspace: Workspace) -> None:
     build(workspace)
-    report = workspace.json("stats", "--drills")
-    assert isinstance(report, dict)
-    assert report["incidents"] == 1 and report["drills"] is True
+    code, out, err = workspace.run("stats", "--json")
+    assert code == 0 and json.loads(out)["incidents"] == 3
+    assert "1 drill incident not counted" in err and "stats --drill counts them" in err, err
+    for flags in (("--drills",), ("--drill",)):  # --drills is the name cli.md promises; --drill as elsewhere
+        code, out, err = workspace.run("stats", *flags, "--json")
+        assert code == 0 and err == "", err  # the live incidents are not drills left out
+        report = json.loads(out)
+        assert report["incidents"] == 1 and report["drills"] is True
+    code, out, err = workspace.run("stats", "--live", "--json")
+    assert code == 0 and json.loads(out)["incidents"] == 3 and err == "", err
+    code, _, err = workspace.run("stats", "--drills", "--live")
+    assert code == 2 and "exclude each other" in err, err
     assert report["time_to_acknowledge_s"] == {"median": 60.0, "p90": 60.0}
     assert report["time_to_resolve_s"] == {"median": None, "p90": None}
 

@@ -70,7 +70,7 @@ def done_command(
 def list_command(
     ctx: typer.Context,
     incident: Annotated[
-        str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every incident).")
+        str | None, typer.Argument(metavar="[INCIDENT]", help="One incident (default: every live incident).")
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include action items that are done.")] = False,
     drill: DrillFlag = False,

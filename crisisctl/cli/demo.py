@@ -19,7 +19,6 @@ from crisisctl.output.drills import drill_report_view
 from crisisctl.playbook.durations import format_duration
 from crisisctl.render.drafts import make_renderer
 
-DEFAULT_PLAYBOOK = "product-recall"
 FACILITATOR = "facilitator"
 
 

@@ -9,7 +9,7 @@ import typer
 from crisisctl.cli.completion import complete_input, complete_role, complete_step
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import AtTime, ForceFlag, IncidentId, JsonFlag, PlaybookId, pairs
-from crisisctl.errors import UsageError
+from crisisctl.cli.scope import DrillFlag, LiveFlag, drills_wanted, keep_apart, say_left_out
 
 if TYPE_CHECKING:
     from crisisctl.incident.evidence import Attachment
@@ -74,8 +74,8 @@ def declare(
 def incidents(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", help="Include closed incidents.")] = False,
-    drill: Annotated[bool, typer.Option("--drill", "--drills", help="Drills instead of live incidents.")] = False,
-    live: Annotated[bool, typer.Option("--live", help="Only live incidents (the default).")] = False,
+    drill: DrillFlag = False,
+    live: LiveFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List incidents, newest first (open and resolved ones unless --all).
@@ -87,12 +87,10 @@ def incidents(
     """
     from crisisctl.output.plain import incident_plain_rows, incident_row_payload, plain_table, print_json
 
-    if drill and live:
-        raise UsageError("--drill and --live exclude each other", "pass --drill for drills, or neither for live ones")
+    wanted = drills_wanted(drill, live)
     context = app_context(ctx)
     # Without a flag, one query for both kinds (what the list index serves): the drills are counted, not listed.
-    listed = context.log.incidents(include_closed=show_all, drill=True if drill else False if live else None)
-    rows = [row for row in listed if row.drill == drill]
+    rows, left_out = keep_apart(context.log.incidents(include_closed=show_all, drill=wanted), wanted)
     if as_json:
         print_json([incident_row_payload(row) for row in rows])
         return
@@ -105,9 +103,7 @@ def incidents(
     else:
         kind = "drills" if drill else "incidents"
         context.say(f"no {kind}" + ("" if show_all else " open (add --all to include closed ones)"))
-    left_out = len(listed) - len(rows)
-    if left_out:  # on standard error: the list itself stays what scripts read
-        print(f"crisisctl: {left_out} drill(s) not listed; crisisctl incidents --drill lists them", file=sys.stderr)
+    say_left_out(len(left_out), "incident", "incidents", "incidents")
 
 
 def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from crisisctl.cli.context import app_context
 from crisisctl.cli.params import JsonFlag
+from crisisctl.cli.scope import DrillFlag, LiveFlag, drills_wanted, keep_apart, say_left_out
 from crisisctl.errors import UsageError
 
 
@@ -16,7 +17,8 @@ def stats_command(
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="Only incidents declared on or after YYYY-MM-DD.")
     ] = None,
-    drills: Annotated[bool, typer.Option("--drills", help="Drills instead of live incidents (never mixed).")] = False,
+    drills: DrillFlag = False,
+    live: LiveFlag = False,
     html: Annotated[
         Path | None, typer.Option("--html", metavar="FILE", help="Also write a one-file HTML report with charts.")
     ] = None,
@@ -27,6 +29,9 @@ def stats_command(
     Medians and 90th percentiles in seconds from the stated declaration time,
     overall, per playbook, category, peak severity (the highest an incident
     reached) and month. Notices to customers and to key accounts are customer notices.
+
+    Live incidents only: drills are counted with --drill, never mixed; a line on
+    standard error says how many were left out.
 
     Example: crisisctl stats --since 2026-01-01 --json
     """
@@ -41,12 +46,14 @@ def stats_command(
         first_day = dt.date.fromisoformat(since) if since else None
     except ValueError:
         raise UsageError(f"--since {since} is not a date", "write YYYY-MM-DD") from None
+    wanted = drills_wanted(drills, live)
     context = app_context(ctx)
     service = context.service()
+    rows = context.log.incidents(include_closed=True, drill=wanted)
+    since_first_day = (row for row in rows if not first_day or row.declared_at[:10] >= first_day.isoformat())
+    chosen, left_out = keep_apart(since_first_day, wanted)
     measured = []
-    for row in context.log.incidents(include_closed=True, drill=drills):
-        if first_day and row.declared_at[:10] < first_day.isoformat():
-            continue
+    for row in chosen:
         state, playbook = service.load(row.id)
         measured.append(Measured(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
     report = stats_report(measured, drills=drills, since=first_day)
@@ -61,3 +68,4 @@ def stats_command(
         print_json(report)
     else:
         context.out.print(stats_view(report))
+    say_left_out(len(left_out), "incident", "incidents", "stats", shown=("counted", "counts"))

@@ -12,7 +12,6 @@ from crisisctl.incident.ids import unknown
 from crisisctl.playbook.durations import parse_duration
 
 ACTION_PREFIX = "action:"  # a note starting with it (any case) is an action item too
-ACTION_STATUSES = ("open", "done")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crisisctl.errors import InvalidFileError, UsageError
+from crisisctl.incident import rules
 from crisisctl.incident.inputs import resolve_inputs
 from crisisctl.incident.service import Declaration, IncidentService
 from crisisctl.incident.state import IncidentState
@@ -64,12 +65,16 @@ def declare_incident(
 
     roster = load_roster(playbooks.path)  # first: an invalid roster refuses before anything is recorded
     playbook = playbooks.find(request.playbook_id)
+    severity = request.severity or playbook.severities[0].id
+    rules.require_severity(playbook, severity)  # the flags before any question: no answer is typed in vain
+    for role in request.roles:
+        rules.require_role(playbook, role)
     values, missing = resolve_inputs(playbook, dict(request.inputs))
     values.update(ask(missing))
     declaration = Declaration(
         playbook=playbook,
         title=request.title or playbook.title,
-        severity=request.severity or playbook.severities[0].id,
+        severity=severity,
         drill=request.drill,
         inputs=values,
         roles=dict(request.roles),

@@ -12,7 +12,6 @@ STEP_BLOCKED = "step.blocked"
 NOTE_ADDED = "note.added"  # {text, links?: [url], attachments?: [{name, sha256, size}]}; `action:` adds an item
 ACTION_ADDED = "action.added"  # {action, text, owner?, due?}
 ACTION_DONE = "action.done"  # {action, note?}
-ACTION_EVENTS = (ACTION_ADDED, ACTION_DONE)  # still recorded after the incident is closed
 REMEDY_ADDED = "remedy.added"  # {remedy, kind, qualifies, issued, value?, currency?, note?}
 REMEDY_ISSUED = "remedy.issued"  # {remedy, issued, previous, note?}: how many were issued so far
 LINKED = "incident.linked"  # {incident, relation, direction: to|from, note?}: recorded on both incidents
@@ -44,8 +43,5 @@ STEP_STATUS_BY_EVENT = {
     STEP_BLOCKED: "blocked",
 }
 
-# Status words promised to scripts (docs/cli.md).
-INCIDENT_STATUSES = ("open", "resolved", "closed")
-STEP_STATUSES = ("pending", "in-progress", "done", "skipped", "blocked", "not-applicable")
+# A step in one of these needs nothing more (the status words are promised to scripts in docs/cli.md).
 FINISHED_STEP_STATUSES = frozenset({"done", "skipped", "not-applicable"})
-COMMUNICATION_STATUSES = ("pending", "drafted", "approved", "sent")

@@ -119,20 +119,21 @@ def parse_issued(text: str, current: int) -> int:
     return total
 
 
-def check_issued_time(remedy: Remedy, count: str, at: dt.datetime) -> None:
-    """A count is stated no earlier than the remedy was added, and a total (N, not +N) is the latest count:
-    an earlier total would be overtaken by the later one, as a fact's earlier value is (`set`)."""
+def check_issued_time(remedy: Remedy, at: dt.datetime) -> None:
+    """A count is stated no earlier than the remedy was added, and no earlier than its latest count: an earlier
+    total would be overtaken by the later one, as a fact's earlier value is (`set`), and +N is recorded as the
+    latest total plus N, which is not what stood at an earlier time."""
     if at < remedy.at:
         raise RefusedError(
             f"the stated time {at:%Y-%m-%d %H:%M} UTC is before {remedy.id} was added ({remedy.at:%Y-%m-%d %H:%M} UTC)",
             "use a later --at: remedies are issued after they are offered",
         )
     later = [issuance for issuance in remedy.issuances if issuance.at > at]
-    if later and not count.strip().startswith("+"):
+    if later:
         latest = max(later, key=lambda issuance: issuance.at)
         raise RefusedError(
             f"{remedy.id} already has a later count ({latest.issued} issued, stated {latest.at:%Y-%m-%d %H:%M} UTC)",
-            "a total must be the latest count: use a later --at, or +N for N more issued at that time",
+            "use a later --at (or the latest count's): counts, N or +N, are recorded in stated order",
         )
 
 

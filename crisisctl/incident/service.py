@@ -377,7 +377,7 @@ class IncidentService:
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             remedy = require_remedy(state.remedies, remedy_id, state.id)
             total = parse_issued(issued, remedy.issued)
-            check_issued_time(remedy, issued, when)
+            check_issued_time(remedy, when)
             if total == remedy.issued:
                 raise RefusedError(f"{remedy.id} of {state.id} already counts {total} issued", "nothing to change")
             changed.append(remedy.id)

@@ -16,8 +16,6 @@ from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.vocabulary import OUTCOME_METRICS
 
-TIME_FIGURES = ("time_to_acknowledge_s", "time_to_first_notice_s", "time_to_resolve_s")
-
 
 @dataclass(frozen=True, slots=True)
 class Measured:

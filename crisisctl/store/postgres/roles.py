@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-WRITER_ROLE = "crisisctl_writer"
-
 # Static text, so that it can be printed without a connection and reviewed before anyone applies it.
 TEAM_SQL = """\
 -- crisisctl team log: a group role that may only read the log and add to it.
