@@ -11,7 +11,8 @@ from crisisctl.incident.drills import last_drills
 from crisisctl.incident.port import EventLog
 from crisisctl.playbook.catalog import NoticeLint, TemplateCheck, validate_files
 from crisisctl.playbook.files import discover
-from crisisctl.playbook.readiness import Finding, Readiness, assess
+from crisisctl.playbook.findings import Finding
+from crisisctl.playbook.readiness import Readiness, assess
 from crisisctl.playbook.roster import Roster, load_roster
 
 
