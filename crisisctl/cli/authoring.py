@@ -27,7 +27,7 @@ def write_new_playbook(
     what to do next."""
     from crisisctl.authoring.new import new_playbook
     from crisisctl.output.plain import print_json
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     request = dataclasses.replace(_request(context, category, playbook_id, title, owner), locales=tuple(locales or ()))
     written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
