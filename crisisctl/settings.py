@@ -83,8 +83,6 @@ def configured_redactions() -> tuple[re.Pattern[str], ...]:
     customer ids); each is checked here, so a typo is a clear error, never a silent miss."""
     import re
 
-    from crisisctl.render.redact import can_match_empty
-
     path, section = _configured("redact")
     if section is None:
         return ()
@@ -104,13 +102,6 @@ def configured_redactions() -> tuple[re.Pattern[str], ...]:
                 "write it in Python's regular-expression syntax, in a TOML literal string ('...') so that "
                 "backslashes stay as written",
             ) from None
-        if can_match_empty(pattern):
-            raise UsageError(
-                f"{path}: [redact] patterns[{index}] '{text}' can match empty text, and would put masks between "
-                "characters instead of over them",
-                "make every match take at least one character: \\d+ instead of \\d*, no empty alternative (a|), "
-                "not only lookarounds or \\b",
-            )
         compiled.append(pattern)
     return tuple(compiled)
 

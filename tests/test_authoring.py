@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from crisisctl.authoring.answers import PlaybookRequest, text_problem
 from crisisctl.authoring.new import playbook_text
-from crisisctl.cli.authoring import CATEGORY_NAMES
+from crisisctl.cli.playbook import CATEGORY_NAMES
 from crisisctl.playbook.catalog import find_playbook
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.validate import validate_playbook

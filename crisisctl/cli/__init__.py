@@ -135,7 +135,7 @@ def _print_error(error: CrisisError) -> None:
     """One line (and a hint) on standard error; bold red only on a terminal without NO_COLOR."""
     import os
 
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     colour = sys.stderr.isatty() and "NO_COLOR" not in os.environ
     red, cyan, plain = ("\x1b[1;31m", "\x1b[36m", "\x1b[0m") if colour else ("", "", "")

@@ -1,66 +1,34 @@
-"""`crisisctl playbook new`: a commented playbook for a category, asked for at a terminal or given by flags."""
+"""What `crisisctl playbook new` asks and writes: a commented playbook for a category, asked for at a terminal or
+given by flags."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from crisisctl.cli.context import AppContext, app_context
-from crisisctl.cli.params import JsonFlag
+from crisisctl.cli.context import AppContext
 from crisisctl.errors import UsageError
 
 if TYPE_CHECKING:
     from crisisctl.authoring.answers import PlaybookRequest
 
-# Listed here rather than imported, so `crisisctl --help` does not load the format; a test keeps them equal.
-CATEGORY_NAMES = (
-    "complaint-surge, service-outage, data-leak, product-quality, pr-crisis, customer-churn, "
-    "contract-dispute, natural-disaster, market-shock, other"
-)
 
-
-def new_command(
-    ctx: typer.Context,
-    category: Annotated[
-        str | None, typer.Option("--category", metavar="CATEGORY", help=f"The kind of crisis: {CATEGORY_NAMES}.")
-    ] = None,
-    playbook_id: Annotated[
-        str | None, typer.Option("--id", metavar="ID", help="The playbook's id (a slug); also its file name.")
-    ] = None,
-    title: Annotated[
-        str | None, typer.Option("--title", metavar="TEXT", help="Its title (default: the category's usual one).")
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", metavar="TEXT", help="Who keeps it up to date: a team or an address.")
-    ] = None,
-    locales: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--locale",
-            metavar="L",
-            help="Also write this language version of every notice to customers, key accounts and regulators "
-            "(repeatable; zh has built-in Chinese skeletons). English comes first unless you name it.",
-        ),
-    ] = None,
-    as_json: JsonFlag = False,
+def write_new_playbook(
+    context: AppContext,
+    category: str | None,
+    playbook_id: str | None,
+    title: str | None,
+    owner: str | None,
+    locales: list[str] | None,
+    as_json: bool,
 ) -> None:
-    """Write a new playbook for a kind of crisis, with its notice templates, ready to adapt.
-
-    The playbook gets the usual phases, roles, steps and notices of its category,
-    with comments, and passes `crisisctl playbook validate` as written. At a
-    terminal, crisisctl asks for what the flags leave out; elsewhere --category
-    and --id are required. Existing files are never overwritten.
-
-    Example: crisisctl playbook new --category data-leak --id data-leak-cn --locale zh
-    """
+    """`playbook new`: the request from the flags and, at a terminal, the author's answers; the files written, and
+    what to do next."""
     from crisisctl.authoring.new import new_playbook
     from crisisctl.output.plain import print_json
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
-    context = app_context(ctx)
     request = dataclasses.replace(_request(context, category, playbook_id, title, owner), locales=tuple(locales or ()))
     written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
     if as_json:

@@ -11,6 +11,8 @@ import re
 from typing import NamedTuple
 
 import typer
+
+# typer's own copy of click is private API: the pin typer>=0.28,<0.29 (pyproject.toml) covers it; recheck on a bump.
 from typer import _click
 from typer.core import TyperGroup
 

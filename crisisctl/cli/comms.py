@@ -72,8 +72,8 @@ def draft_command(
     """
     import hashlib
 
-    from crisisctl.output.safetext import inert
     from crisisctl.render.drafts import make_renderer
+    from crisisctl.safetext import inert
 
     context = app_context(ctx)
     renderer = make_renderer(context.settings.templates, [context.settings.playbooks])
@@ -166,7 +166,7 @@ def _read_and_confirm(context: AppContext, incident: str, communication: str, lo
         )
     import questionary
 
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     draft = context.service().latest_draft(incident, communication, locale)
     context.out.print(inert(draft.text), end="" if draft.text.endswith("\n") else "\n")

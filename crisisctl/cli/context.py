@@ -85,7 +85,7 @@ class AppContext:
 
     def say(self, text: str) -> None:
         """One plain line on standard output, made inert; no rich import for a confirmation."""
-        from crisisctl.output.safetext import inert
+        from crisisctl.safetext import inert
 
         print(inert(text, keep_newlines=False))
 
@@ -117,7 +117,7 @@ class AppContext:
 
     def _notice(self, text: str) -> None:
         """One line on standard error, beside the command's own output, which stays as scripts expect it."""
-        from crisisctl.output.safetext import inert
+        from crisisctl.safetext import inert
 
         print(f"crisisctl: {inert(text, keep_newlines=False)}", file=sys.stderr)
 

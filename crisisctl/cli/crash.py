@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from crisisctl import __version__
 
 if TYPE_CHECKING:
+    # typer's own copy of click is private API: the pin typer>=0.28,<0.29 (pyproject.toml) covers it.
     from typer._click import Command, Context, Parameter
 
 PLACEHOLDER = "<redacted>"

@@ -22,10 +22,10 @@ from crisisctl.incident.drills import (
 from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views
 from crisisctl.output.incidents import steps_table
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.scenario import Scenario
+from crisisctl.safetext import inert
 
 
 def facilitator_view(

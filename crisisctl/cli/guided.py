@@ -11,8 +11,8 @@ from crisisctl.incident.ids import names_incident
 from crisisctl.incident.service import IncidentService, incident_now
 from crisisctl.incident.state import IncidentState, next_steps, step_views
 from crisisctl.output.incidents import steps_table
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 
 QUIT = "Leave (everything is saved; `crisisctl run INC-N` resumes)"
 

@@ -24,7 +24,7 @@ def roster_warnings(context: AppContext) -> Callable[[Iterable[str]], None]:
 
 def print_warnings(warnings: Iterable[str]) -> None:
     """Each warning as one inert line on standard error."""
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     for warning in warnings:
         print(inert(f"crisisctl: warning: {warning}", keep_newlines=False), file=sys.stderr)

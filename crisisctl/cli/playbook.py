@@ -1,4 +1,4 @@
-"""`crisisctl playbook list|show|validate|schema`."""
+"""`crisisctl playbook validate|list|show|schema|diff|new`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crisisctl.cli.authoring import new_command
 from crisisctl.cli.completion import complete_playbook
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.errors import ExitCode
@@ -25,6 +24,11 @@ playbook_app = typer.Typer(
 )
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+# Listed here rather than imported, so `crisisctl --help` does not load the format; a test keeps them equal.
+CATEGORY_NAMES = (
+    "complaint-surge, service-outage, data-leak, product-quality, pr-crisis, customer-churn, "
+    "contract-dispute, natural-disaster, market-shock, other"
+)
 
 
 class ReportFormat(StrEnum):
@@ -243,4 +247,41 @@ def _valid_playbook(context: AppContext, label: str, data: bytes) -> tuple[str, 
     return label, result.playbook
 
 
-playbook_app.command("new")(new_command)
+@playbook_app.command("new")
+def new_command(
+    ctx: typer.Context,
+    category: Annotated[
+        str | None, typer.Option("--category", metavar="CATEGORY", help=f"The kind of crisis: {CATEGORY_NAMES}.")
+    ] = None,
+    playbook_id: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="The playbook's id (a slug); also its file name.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="Its title (default: the category's usual one).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="TEXT", help="Who keeps it up to date: a team or an address.")
+    ] = None,
+    locales: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--locale",
+            metavar="L",
+            help="Also write this language version of every notice to customers, key accounts and regulators "
+            "(repeatable; zh has built-in Chinese skeletons). English comes first unless you name it.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")] = False,
+) -> None:
+    """Write a new playbook for a kind of crisis, with its notice templates, ready to adapt.
+
+    The playbook gets the usual phases, roles, steps and notices of its category,
+    with comments, and passes `crisisctl playbook validate` as written. At a
+    terminal, crisisctl asks for what the flags leave out; elsewhere --category
+    and --id are required. Existing files are never overwritten.
+
+    Example: crisisctl playbook new --category data-leak --id data-leak-cn --locale zh
+    """
+    from crisisctl.cli.authoring import write_new_playbook
+
+    write_new_playbook(app_context(ctx), category, playbook_id, title, owner, locales, as_json)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from crisisctl.cli.context import AppContext, app_context
 from crisisctl.cli.params import JsonFlag
-
-if TYPE_CHECKING:
-    from crisisctl.playbook.readiness import Readiness
-    from crisisctl.playbook.roster import Roster
 
 
 def readiness_command(
@@ -43,12 +39,17 @@ def readiness_command(
     Example: crisisctl readiness --json
     """
     from crisisctl.errors import ExitCode
+    from crisisctl.incident.readiness import assess_playbooks
     from crisisctl.output.plain import print_json
     from crisisctl.output.readiness import readiness_payload, readiness_table
+    from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
     now, today = _moment(context, at)
-    results = assess_playbooks(context, paths or [context.settings.playbooks], now, today)
+    checker = TemplateChecker(context.settings.templates)
+    results = assess_playbooks(
+        context.log, paths or [context.settings.playbooks], now, today, checker.check, checker.lint_notices
+    )
     if as_json:
         print_json(readiness_payload(results, now))
     elif not results:
@@ -70,40 +71,3 @@ def _moment(context: AppContext, at: str | None) -> tuple[dt.datetime, dt.date]:
 
     moment = parse_at(at, context.now(), None)
     return moment, moment.astimezone(display_zone()).date()
-
-
-def assess_playbooks(context: AppContext, paths: list[Path], now: dt.datetime, today: dt.date) -> list[Readiness]:
-    """Each playbook file's readiness; an invalid file is not ready, for that reason alone."""
-    from crisisctl.incident.drills import last_drills
-    from crisisctl.playbook.catalog import validate_files
-    from crisisctl.playbook.files import discover
-    from crisisctl.playbook.readiness import Finding, Readiness, assess
-    from crisisctl.render.templatecheck import TemplateChecker
-
-    checker = TemplateChecker(context.settings.templates)
-    report = validate_files(discover(paths), today, checker.check, notice_lint=checker.lint_notices)
-    drills = last_drills(context.log, now)  # a drill held after the judged time is not known then
-    rosters: dict[Path, Roster | None] = {}
-    results = []
-    for result in report.results:
-        folder = Path(result.file).parent
-        if result.playbook is None:
-            invalid = Finding(
-                "invalid",
-                f"not a valid playbook ({len(result.problems)} problem(s))",
-                f"fix it first: crisisctl playbook validate {result.file}",
-            )
-            results.append(Readiness(result.playbook_id or result.file, result.file, findings=[invalid]))
-            continue
-        playbook = result.playbook
-        untranslated = [warning for warning in result.warnings if warning.rule == "notice-locale-missing"]
-        results.append(assess(playbook, drills.get(playbook.id), _roster(rosters, folder), untranslated, now, today))
-    return results
-
-
-def _roster(rosters: dict[Path, Roster | None], folder: Path) -> Roster | None:
-    from crisisctl.playbook.roster import load_roster
-
-    if folder not in rosters:
-        rosters[folder] = load_roster(folder)
-    return rosters[folder]

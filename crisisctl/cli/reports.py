@@ -55,7 +55,7 @@ def _redaction(redact: bool) -> Redaction | None:
 
 def _deliver(context: AppContext, text: str, output: Path | None, what: str) -> None:
     """To the file (then one line naming it), or to stdout as it is; on a terminal user text stays inert."""
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     if output is not None:
         write_private(output, text)

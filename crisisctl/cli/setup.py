@@ -30,7 +30,7 @@ def init_command(
     """
     from crisisctl.authoring.repository import init_repository
     from crisisctl.output.plain import print_json
-    from crisisctl.output.safetext import inert
+    from crisisctl.safetext import inert
 
     context = app_context(ctx)
     written = init_repository(directory, force=force)

@@ -15,8 +15,8 @@ from crisisctl.incident.service import incident_now
 from crisisctl.incident.state import IncidentState, step_views, unfilled_required_roles
 from crisisctl.output.comms import communication_rows
 from crisisctl.output.incidents import steps_table
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 from crisisctl.timezones import shown
 
 

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from crisisctl.clock import format_time
 from crisisctl.incident.actions import ActionItem
-from crisisctl.output.safetext import inert
+from crisisctl.safetext import inert
 from crisisctl.timezones import shown
 
 

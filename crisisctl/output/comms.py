@@ -9,8 +9,8 @@ from crisisctl.clock import format_time, parse_time
 from crisisctl.incident.cadence import cadence
 from crisisctl.incident.state import CommunicationRecord, IncidentState, communication_status
 from crisisctl.output.plain import due_words
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 
 if TYPE_CHECKING:
     from rich.table import Table

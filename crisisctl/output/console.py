@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from crisisctl.output.safetext import inert
+from crisisctl.safetext import inert
 
 
 class InertConsole(Console):

@@ -11,12 +11,13 @@ from rich.console import Group
 from rich.text import Text
 
 from crisisctl.output.payloads import condition_payload
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.conditions import AllOf, AnyOf, Leaf, NotOf
-from crisisctl.playbook.diff import ORDERED, Change, Finding
+from crisisctl.playbook.diff import ORDERED, Change
 from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.findings import Finding
 from crisisctl.playbook.meaning import meaning
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 
 # What an added entry's line shows, when it differs from the model's default.
 SUMMARY_FIELDS = {

@@ -14,10 +14,10 @@ from crisisctl.incident.drills import DrillScore
 from crisisctl.incident.perfectteam import ScenarioOutcome
 from crisisctl.incident.state import IncidentState
 from crisisctl.output.problems import problem_payload
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.readiness import drill_overdue, last_drill
+from crisisctl.safetext import inert
 
 
 def _seconds(delta: dt.timedelta | None) -> int | None:

@@ -30,8 +30,8 @@ from crisisctl.output.plain import (
     unfilled_text,
 )
 from crisisctl.output.remedies import remedy_payload
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 from crisisctl.timezones import shown
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisctl.clock import parse_time
 from crisisctl.incident.describe import describe_event
-from crisisctl.output.safetext import inert, inert_json
+from crisisctl.safetext import inert, inert_json
 from crisisctl.timezones import shown
 
 if TYPE_CHECKING:

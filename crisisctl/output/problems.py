@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.text import Text
 
 from crisisctl.errors import Problem
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.catalog import CatalogReport
+from crisisctl.safetext import inert
 
 Reporter = Callable[[CatalogReport, Console], None]
 

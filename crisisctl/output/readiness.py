@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crisisctl.clock import format_time
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.readiness import Readiness
+from crisisctl.safetext import inert
 
 
 def readiness_payload(results: list[Readiness], now: dt.datetime) -> dict[str, Any]:

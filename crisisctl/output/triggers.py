@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crisisctl.incident.triggers import TriggerMatch
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.conditions import Comparison, Scaled
+from crisisctl.safetext import inert
 
 
 def _shown(value: Any) -> str:

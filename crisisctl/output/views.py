@@ -6,9 +6,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
+from crisisctl.safetext import inert
 
 
 def _cell(text: str) -> Text:

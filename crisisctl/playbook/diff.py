@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from crisisctl.playbook.findings import Finding
 from crisisctl.playbook.meaning import as_used, meaning
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.semver import precedence
@@ -45,13 +46,6 @@ class Change:
     field: str | None = None  # for "changed": which field of the entry or mapping, or "order"
     old: Any = None  # model values: an entry, a field's value, or the ids in order
     new: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    rule: str
-    message: str
-    hint: str
 
 
 def diff_playbooks(old: Playbook, new: Playbook) -> list[Change]:

@@ -12,18 +12,11 @@ from dataclasses import dataclass, field
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import format_duration
+from crisisctl.playbook.findings import Finding
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.roster import Roster
 
 TRAINED_PER_ROLE = 2  # one person is a single point of failure: ill, on leave, or the one affected
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    # drill-overdue | review-overdue | date-in-future | role-understaffed | no-roster | locale-missing | invalid
-    rule: str
-    message: str
-    hint: str
 
 
 @dataclass

@@ -8,11 +8,11 @@ from pathlib import Path
 from crisisctl import __version__
 from crisisctl.incident.drills import DrillScore
 from crisisctl.incident.state import IncidentState
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.environment import make_environment
 from crisisctl.render.htmllang import mark_languages
 from crisisctl.render.reports import escape_markdown
+from crisisctl.safetext import inert
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 TEMPLATE_BY_FORMAT = {"md": "drill-report.md.j2", "html": "drill-report.html.j2"}

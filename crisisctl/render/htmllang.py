@@ -18,7 +18,8 @@ _TOKEN = re.compile(
 )
 _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
 _END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)")
-_LANG_ATTRIBUTE = re.compile(r"""(?<![\w:-])lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+# One attribute of a start tag, read in order from after the name, so `lang=` inside another's quoted value is a value.
+_ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?|\s*/""")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )
@@ -43,7 +44,9 @@ def _mark_runs(text: str, language: str) -> str:
         if not _LETTERS.search(run):
             return run  # punctuation alone says nothing about the language
         lang = "ja" if _HAS_KANA.search(run) else "zh"
-        return run if lang == language else f'<span lang="{lang}">{run}</span>'
+        if lang == language or (language == "ja" and lang == "zh"):
+            return run  # kanji without kana in Japanese text are Japanese: Han alone cannot tell the two apart
+        return f'<span lang="{lang}">{run}</span>'
 
     return _RUN.sub(wrap, text)
 
@@ -86,6 +89,14 @@ def _follow(tag: str, stack: list[tuple[str, str]]) -> None:
         return
     if start.group(1).lower() in ("script", "style", "title", "textarea", "svg", "math"):
         return  # opened and closed within the token
-    found = _LANG_ATTRIBUTE.search(tag)
-    lang = _primary(next(value for value in found.groups() if value is not None)) if found else ""
-    stack.append((start.group(1).lower(), lang))
+    stack.append((start.group(1).lower(), _primary(_lang_attribute(tag, start.end()))))
+
+
+def _lang_attribute(tag: str, position: int) -> str:
+    """The value of the start tag's `lang` attribute, read from `position` (after the element's name); "" if none."""
+    while (attribute := _ATTRIBUTE.match(tag, position)) is not None and attribute.end() > position:
+        name, *values = attribute.groups()
+        if name is not None and name.lower() == "lang":
+            return next((value for value in values if value is not None), "")
+        position = attribute.end()
+    return ""

@@ -4,7 +4,6 @@ text, for reports and exports that leave the team."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,15 +72,6 @@ class Redaction:
     patterns: tuple[re.Pattern[str], ...] = ()
 
 
-def can_match_empty(pattern: re.Pattern[str]) -> bool:
-    """Whether some path through the pattern takes no character: it matches empty text somewhere (`a*`, `\\b`,
-    `(?=\\d)`, `EMP-\\d+|`), and every such match would insert a mask between characters. Read from the parsed
-    pattern's smallest width (the standard library's own parser: `re` has no public way to ask)."""
-    parser = importlib.import_module("re._parser")
-    smallest, _ = parser.parse(pattern.pattern, pattern.flags).getwidth()
-    return bool(smallest == 0)
-
-
 def luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -143,15 +133,22 @@ def _phone(match: re.Match[str]) -> str:
 def redact_text(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str:
     """The text with every e-mail address, phone number, Luhn-valid card number, checksum-valid Chinese ID
     number and match of the configured `patterns` masked. The patterns run last: one that masks part of a
-    number (its last digits) would otherwise leave the rest of it unrecognised, and readable."""
+    number (its last digits) would otherwise leave the rest of it unrecognised, and readable. Only what a pattern
+    matches is masked: where it matches empty text, nothing is inserted."""
     if any(char.isdigit() or char == "@" for char in text):
         text = _EMAIL.sub(EMAIL_MASK, text)
         text = _CN_ID.sub(_cn_id, text)
         text = _CARD.sub(_card, text)
         text = _NUMBERS.sub(_phone, text)
     for pattern in patterns:
-        text = pattern.sub(PATTERN_MASK, text)
+        text = pattern.sub(_pattern_mask, text)
     return text
+
+
+def _pattern_mask(match: re.Match[str]) -> str:
+    """A configured pattern's match masked; an empty one (`\\d*`, `\\b`, a lookahead) inserts nothing, so no
+    pattern can put masks between characters."""
+    return PATTERN_MASK if match.group() else ""
 
 
 def redact_value(value: Any, patterns: Sequence[re.Pattern[str]] = ()) -> Any:

@@ -27,7 +27,6 @@ from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.outcomes import outcomes
 from crisisctl.incident.remedies import Remedy
 from crisisctl.incident.state import IncidentState, communication_status, fold
-from crisisctl.output.safetext import inert
 from crisisctl.playbook.durations import format_duration
 from crisisctl.playbook.model import Playbook
 from crisisctl.render.context import incident_names
@@ -36,6 +35,7 @@ from crisisctl.render.followup import action_items, evidence
 from crisisctl.render.htmllang import language_tag, mark_languages
 from crisisctl.render.notices import render_within_budget
 from crisisctl.render.redact import REDACTION_NOTICE, Redaction, redact_events
+from crisisctl.safetext import inert
 from crisisctl.timezones import in_display_zone
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
