@@ -450,6 +450,35 @@ def test_redaction_of_text() -> None:
         assert redact_text(kept) == kept, kept
 
 
+# Internationalised addresses (Unicode local part, Unicode domain), and text with an @ that is no address.
+IDN_NOTE = "邮箱 zhang.wei@例子.cn 或 用户@example.com，josé@correo.es; ping @alice, alice@host, 5@3.50"
+IDN_MASKED = f"邮箱 {EMAIL_MASK} 或 {EMAIL_MASK}，{EMAIL_MASK}; ping @alice, alice@host, 5@3.50"
+
+
+def test_internationalised_email_addresses_are_masked_and_handles_are_not() -> None:
+    assert redact_text(IDN_NOTE) == IDN_MASKED
+    assert redact_text("写信给 zhang@例子.中国。谢谢") == f"写信给 {EMAIL_MASK}。谢谢"
+    assert redact_text("写信给zhang@例子.cn") == EMAIL_MASK  # glued words may be its local part: masked with it
+    assert redact_text("mail wei@例子.cn或电话") == f"mail {EMAIL_MASK}或电话"  # an ASCII TLD ends at the Han
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md"])
+def test_redacted_export_masks_internationalised_email_addresses(workspace: Workspace, fmt: str) -> None:
+    add_playbook(workspace)
+    workspace.ok("declare", "report", "--input", "affected_customers=3", "--assign", "incident-lead=alice")
+    workspace.ok("note", "INC-1", IDN_NOTE)
+
+    def export(*extra: str) -> str:
+        out = workspace.ok("export", "INC-1", "--format", fmt, *extra)
+        return json.dumps(json.loads(out), ensure_ascii=False) if fmt == "json" else out
+
+    assert "zhang.wei@例子.cn" in export()
+    redacted = export("--redact")
+    for address in ("zhang.wei@例子.cn", "用户@example.com", "josé@correo.es", "例子", "用户"):
+        assert address not in redacted, address
+    assert "@alice" in redacted and "alice@host" in redacted
+
+
 # A resident identity card number with a valid check character (X) and birth date, and a mainland mobile.
 CN_ID = "11010519491231002X"
 CN_MOBILE = "13812345678"

@@ -21,7 +21,10 @@ CARD_MASK = "[card redacted]"
 ID_MASK = "[ID number redacted]"
 PATTERN_MASK = "[redacted]"
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Internationalised addresses too (RFC 6531: 用户@例子.cn): letters and digits of any script in the local part and the
+# domain labels; the top-level domain is ASCII letters or letters of one other script, so `zhang@例子.cn或` stops
+# before 或. Without a local part (`@alice`, a chat handle) or a dotted domain (`alice@host`) it is no address.
+_EMAIL = re.compile(r"[\w.%+-]+@[^\W_][\w-]*(?:\.[\w-]+)*\.(?:[A-Za-z]{2,}|[^\W\d_A-Za-z]{2,})")
 # 13 to 19 digits, optionally grouped by single spaces or dashes; the Luhn check decides.
 _CARD = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?![\d])")
 # Dates, times and IPv4 addresses are matched first so that they are never taken for phone numbers.
