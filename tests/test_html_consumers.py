@@ -1,7 +1,7 @@
 """The HTML reports as real checkers judge them: the Nu HTML Checker (vnu.jar) finds no error and axe-core, run in
 Debian's headless Chromium, no WCAG 2.x A/AA violation, for the post-mortem of an English and a Chinese incident
-(plain and redacted), a drill report and the stats report; Chinese text carries lang="zh". The checkers come from
-npm: `npm ci --prefix tests/consumers`."""
+(plain and redacted), a drill report and the stats report; Chinese text carries lang="zh" (Korean "ko"). The
+checkers come from npm: `npm ci --prefix tests/consumers`."""
 
 from __future__ import annotations
 
@@ -190,3 +190,12 @@ def test_report_has_one_main_landmark_and_marks_chinese_text(workspace: Workspac
     assert "<span" not in title  # the page title is plain text
     chart = html[html.index("<svg") : html.index("</svg>")]
     assert "<span" not in chart
+
+
+def test_report_marks_korean_text(workspace: Workspace) -> None:
+    add_playbook(workspace)
+    workspace.ok("declare", "report", "--input", "affected_customers=3", "--assign", "incident-lead=김민수")
+    workspace.ok("note", "INC-1", "고객 환불 요청 (refund asked)")
+    html = workspace.ok("postmortem", "INC-1", "--format", "html")
+    assert '<span lang="ko">고객 환불 요청</span> (refund asked)' in html
+    assert '<span lang="ko">김민수</span>' in html

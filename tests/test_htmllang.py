@@ -1,4 +1,4 @@
-"""Which parts of an HTML report say they are Chinese or Japanese: the rules, and a property over any text."""
+"""Which parts of an HTML report say they are Chinese, Japanese or Korean: the rules, and a property over any text."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from crisisctl.render.htmllang import language_tag, mark_languages
 
-HAN_OR_KANA = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3040-\u30ff\u31f0-\u31ff]")
-SPAN = re.compile(r'<span lang="(zh|ja)">(.*?)</span>')
+KANA = "\u3040-\u30ff\u31f0-\u31ff"
+HANGUL = "\uac00-\ud7af\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff\u3130-\u318f"
+CJK_LETTER = re.compile(f"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f{KANA}{HANGUL}]")
+SPAN = re.compile(r'<span lang="(zh|ja|ko)">(.*?)</span>')
 
 
 def test_language_marking_rules() -> None:
@@ -28,6 +30,11 @@ def test_language_marking_rules() -> None:
         '<html lang="en"><body><p title="x lang=zh"><span lang="zh">东京</span></p></body></html>'
     )
     assert mark_languages("<html lang=en><body><p data-x='lang=\"zh\"'>东京</p>").count('<span lang="zh">') == 1
+    korean = mark_languages('<html lang="en"><body><p>고객 김민수: 환불</p><p>大韓民國 국민</p></body></html>')
+    assert '<p><span lang="ko">고객 김민수</span>: <span lang="ko">환불</span></p>' in korean
+    assert '<p><span lang="ko">大韓民國 국민</span></p>' in korean  # Hanja among Hangul are Korean
+    in_korean = '<html lang="ko"><body><p>고객 김민수</p><p lang="en">ok <b>환불</b></p></body></html>'
+    assert mark_languages(in_korean) == in_korean.replace("<b>환불</b>", '<b><span lang="ko">환불</span></b>')
     english = '<html lang="en"><body><p>No Chinese here — only “quotes”…</p></body></html>'
     assert mark_languages(english) == english
     assert [language_tag(locale) for locale in ("zh", "zh_CN", "pt-BR", "", "x", "en us")] == [
@@ -40,10 +47,10 @@ def test_language_marking_rules() -> None:
     ]
 
 
-# Latin, Chinese, kana and CJK punctuation mixed with anything else Unicode has.
+# Latin, Chinese, kana, Hangul and CJK punctuation mixed with anything else Unicode has.
 TEXT = st.text(
     st.one_of(
-        st.sampled_from("客户张女士退款處理お問い合わせアイ，。：（）　 \tabcXYZ 1-2 <&>\"'"),
+        st.sampled_from("客户张女士退款處理お問い合わせアイ고객환불가ㄱ，。：（）　 \tabcXYZ 1-2 <&>\"'"),
         st.characters(codec="utf-8"),
     ),
     max_size=60,
@@ -53,15 +60,24 @@ TEXT = st.text(
 @settings(max_examples=examples(200))
 @given(TEXT)
 @example("東京")  # kanji only: Chinese in English text, Japanese in Japanese text
-def test_every_chinese_character_in_english_text_is_marked_and_nothing_else_changes(text: str) -> None:
+@example("서울 東京")  # Hangul and Han in one run: Korean
+def test_every_cjk_character_in_english_text_is_marked_and_nothing_else_changes(text: str) -> None:
     page = f'<html lang="en"><body><main><p>{html.escape(text)}</p></main></body></html>'
     marked = mark_languages(page)
     assert SPAN.sub(lambda match: match.group(2), marked) == page
-    assert not HAN_OR_KANA.search(SPAN.sub("", marked))
+    assert not CJK_LETTER.search(SPAN.sub("", marked))
     for lang, run in SPAN.findall(marked):
-        assert HAN_OR_KANA.search(run)
-        assert (lang == "ja") == bool(re.search("[\u3040-\u30ff\u31f0-\u31ff]", run))
-    # In a Chinese (Japanese) document, Chinese (Japanese) needs no mark of its own.
+        assert CJK_LETTER.search(run)
+        has_hangul = bool(re.search(f"[{HANGUL}]", run))
+        assert (lang == "ko") == has_hangul
+        assert (lang == "ja") == (not has_hangul and bool(re.search(f"[{KANA}]", run)))
+    # In a Chinese (Japanese, Korean) document, Chinese (Japanese, Korean) needs no mark of its own.
     assert '<span lang="zh">' not in mark_languages(page.replace('lang="en"', 'lang="zh-CN"'))
-    # A run without kana in a Japanese document is Japanese too: kanji alone cannot tell the two apart.
-    assert mark_languages(page.replace('lang="en"', 'lang="ja"')) == page.replace('lang="en"', 'lang="ja"')
+    assert '<span lang="ko">' not in mark_languages(page.replace('lang="en"', 'lang="ko-KR"'))
+    # A run without kana in a Japanese document is Japanese too: kanji alone cannot tell the two apart. Only runs
+    # with Hangul (Korean) are marked there.
+    japanese = page.replace('lang="en"', 'lang="ja"')
+    in_japanese = mark_languages(japanese)
+    assert SPAN.sub(lambda match: match.group(2), in_japanese) == japanese
+    assert {lang for lang, _ in SPAN.findall(in_japanese)} <= {"ko"}
+    assert [run for _, run in SPAN.findall(in_japanese)] == [run for lang, run in SPAN.findall(marked) if lang == "ko"]

@@ -1,5 +1,5 @@
-"""The language of each part of an HTML report: Chinese and Japanese runs in text of another language get a `lang`
-attribute, so screen readers pick the right voice and browsers the right fonts (WCAG 3.1.2, language of parts)."""
+"""The language of each part of an HTML report: Chinese, Japanese and Korean runs in text of another language get a
+`lang` attribute, so screen readers pick the right voice and browsers the right fonts (WCAG 3.1.2)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import re
 
 _KANA = "\u3040-\u30ff\u31f0-\u31ff"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-# Han and kana, with the CJK punctuation and full-width forms written between them (，。：（）).
-_CJK = f"{_HAN}{_KANA}\u3000-\u303f\uff00-\uffef"
+# Hangul syllables, jamo (conjoining, extended A and B) and compatibility jamo.
+_HANGUL = "\uac00-\ud7af\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff\u3130-\u318f"
+# Han, kana and Hangul, with the CJK punctuation and full-width forms written between them (，。：（）).
+_CJK = f"{_HAN}{_KANA}{_HANGUL}\u3000-\u303f\uff00-\uffef"
 _RUN = re.compile(f"[{_CJK}]+(?:[ \t]+[{_CJK}]+)*")
-_LETTERS = re.compile(f"[{_HAN}{_KANA}]")
+_LETTERS = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 _HAS_KANA = re.compile(f"[{_KANA}]")
+_HAS_HANGUL = re.compile(f"[{_HANGUL}]")
 # Comments and elements whose content is not flowing text (a <span> there would be shown or misread) pass whole.
 _TOKEN = re.compile(
     r"<!--.*?-->|<(script|style|title|textarea|svg|math)\b[^>]*>.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE
@@ -37,13 +40,14 @@ def _primary(tag: str) -> str:
 
 
 def _mark_runs(text: str, language: str) -> str:
-    """`text` (escaped HTML between two tags) with each CJK run not in `language` wrapped in a span that says so."""
+    """`text` (escaped HTML between two tags) with each CJK run not in `language` wrapped in a span that says so:
+    Korean when it has Hangul (Hanja among Hangul are Korean), else Japanese when it has kana, else Chinese."""
 
     def wrap(match: re.Match[str]) -> str:
         run = match.group()
         if not _LETTERS.search(run):
             return run  # punctuation alone says nothing about the language
-        lang = "ja" if _HAS_KANA.search(run) else "zh"
+        lang = _run_language(run)
         if lang == language or (language == "ja" and lang == "zh"):
             return run  # kanji without kana in Japanese text are Japanese: Han alone cannot tell the two apart
         return f'<span lang="{lang}">{run}</span>'
@@ -51,8 +55,15 @@ def _mark_runs(text: str, language: str) -> str:
     return _RUN.sub(wrap, text)
 
 
+def _run_language(run: str) -> str:
+    if _HAS_HANGUL.search(run):
+        return "ko"
+    return "ja" if _HAS_KANA.search(run) else "zh"
+
+
 def mark_languages(html: str) -> str:
-    """The document with `lang="zh"` (or `ja`) on Chinese (Japanese) runs whose element is in another language.
+    """The document with `lang="zh"` (`ja`, `ko`) on Chinese (Japanese, Korean) runs whose element is in another
+    language.
 
     The language of an element is the nearest `lang` around it, from `<html lang>` down; text in the
     report's own language, and text inside an element that already names its language, is left alone.
