@@ -183,6 +183,28 @@ def test_playbook_new_locales_keep_the_order_given_and_copy_english_to_translate
     assert run(capsys, "playbook", "validate")[0] == 0
 
 
+@pytest.mark.parametrize("locale", ["zh-Hant", "zh-TW", "zh-HK", "zh_Hant_TW"])
+def test_playbook_new_does_not_pass_simplified_chinese_off_as_traditional(
+    locale: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The built-in Chinese notices are Simplified: Traditional Chinese gets the English text to translate."""
+    new(capsys, "--category", "service-outage", "--id", "outage", "--locale", locale)
+    english = (folder / "templates/outage/customer-notice.md.j2").read_text(encoding="utf-8")
+    traditional = (folder / f"templates/outage/customer-notice.{locale}.md.j2").read_text(encoding="utf-8")
+    assert traditional.startswith(f"{{# Translate this notice into {locale};") and traditional.endswith(english)
+    assert not any("\u4e00" <= char <= "\u9fff" for char in traditional)
+    assert run(capsys, "playbook", "validate")[0] == 0
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "zh-CN", "zh-Hans-HK"])
+def test_playbook_new_writes_simplified_chinese_for_simplified_locales(
+    locale: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new(capsys, "--category", "service-outage", "--id", "outage", "--locale", locale)
+    simplified = (folder / f"templates/outage/customer-notice.{locale}.md.j2").read_text(encoding="utf-8")
+    assert "【演练，请勿发送】" in simplified and "Translate" not in simplified
+
+
 LOCALE_ORDERS = [list(order) for size in range(4) for order in itertools.permutations(("en", "zh", "de"), size)]
 
 

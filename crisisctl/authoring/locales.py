@@ -1,5 +1,6 @@
-"""Language versions of the notices `playbook new` writes: Chinese ones built in (scaffolds/notices/zh/), other
-languages get the English text to translate. Only notices to customers, key accounts and regulators are localised."""
+"""Language versions of the notices `playbook new` writes: Chinese ones built in (scaffolds/notices/zh/, Simplified),
+other languages (Traditional Chinese too) get the English text to translate. Only notices to customers, key accounts
+and regulators are localised."""
 
 from __future__ import annotations
 
@@ -43,7 +44,16 @@ def _body(file: str, english: str, locale: str) -> str:
     translate."""
     if locale == DEFAULT_LOCALE:
         return english
-    language = re.split(r"[-_]", locale)[0]
-    if (scaffolds_root() / NOTICES / language / file).is_file():
+    language = _built_in_language(locale)
+    if language and (scaffolds_root() / NOTICES / language / file).is_file():
         return render(f"{NOTICES}/{language}/{file}", {})
     return render(f"{NOTICES}/translate.j2", {"locale": locale, "english": english})
+
+
+def _built_in_language(locale: str) -> str:
+    """The folder of built-in notices written for `locale`: its language, except for Traditional Chinese (zh-Hant,
+    and zh-TW, zh-HK, zh-MO unless they say Hans): the Chinese notices are in Simplified characters."""
+    language, *subtags = (subtag.lower() for subtag in re.split(r"[-_]", locale))
+    if language == "zh" and "hans" not in subtags and {"hant", "tw", "hk", "mo"} & set(subtags):
+        return ""
+    return language

@@ -268,7 +268,8 @@ def new_command(
             "--locale",
             metavar="L",
             help="Also write this language version of every notice to customers, key accounts and regulators "
-            "(repeatable; zh has built-in Chinese skeletons). English comes first unless you name it.",
+            "(repeatable; zh has built-in Simplified Chinese skeletons, other languages, zh-Hant too, get the "
+            "English text to translate). English comes first unless you name it.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")] = False,
