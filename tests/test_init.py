@@ -515,6 +515,26 @@ def guide_commands(heading: str) -> list[list[str]]:
     return commands
 
 
+def test_getting_started_shows_what_init_and_validate_print(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide's sample output of `crisisctl init crisis-playbooks` and `playbook validate`: the counts are real."""
+    guide = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    section = guide.split("## 2. Set up a playbook repository", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None
+    shown = [line.strip() for line in block.group(1).splitlines() if line.strip()]
+    monkeypatch.chdir(tmp_path)
+    code, initialised, err = run(capsys, "init", "crisis-playbooks")
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path / "crisis-playbooks")
+    code, validated, err = run(capsys, "playbook", "validate")
+    assert code == 0, validated + err
+    printed = [line.strip() for line in (initialised + validated).splitlines()]
+    assert [line for line in shown if line not in printed] == []
+    assert any(" files" in line for line in shown) and any("valid playbook(s)" in line for line in shown)
+
+
 def test_getting_started_drill_and_incident_run_as_written(
     initialised: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
