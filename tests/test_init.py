@@ -152,8 +152,14 @@ def workflow_of(repository: Path) -> dict[Any, Any]:
 def test_init_workflow_installs_crisisctl_validates_tests_drills_and_checks_readiness(initialised: Path) -> None:
     workflow = workflow_of(initialised)
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true; GitHub reads it as "on"
-    assert set(triggers) == {"pull_request", "push", "schedule"}
+    assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert set(workflow["jobs"]) == {"validate", "readiness"}
+    # Pushes and pull requests are gated by validate and drill test; readiness, which a new repository fails by
+    # design (never drilled, no roster), runs weekly and on demand only, so the first push is green.
+    assert "if" not in workflow["jobs"]["validate"]
+    assert workflow["jobs"]["readiness"]["if"] == (
+        "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    )
     for job in workflow["jobs"].values():
         assert job["steps"][0]["uses"].startswith("actions/checkout@")
         assert job["steps"][1]["uses"].startswith("actions/setup-python@")
@@ -165,6 +171,18 @@ def test_init_workflow_installs_crisisctl_validates_tests_drills_and_checks_read
         "validate": [install, "crisisctl playbook validate --format github", "crisisctl drill test"],
         "readiness": [install, "crisisctl readiness"],
     }
+
+
+def test_init_says_when_the_workflow_install_line_is_a_placeholder_to_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "init", str(tmp_path / "repo"))
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert f"edit before the first push: YOUR-GIT-HOST in {WORKFLOW} (and README.md) is a placeholder" in said
+    assert "docs/ci.md" in said
+    code, out, err = run(capsys, "init", str(tmp_path / "other"), "--json")
+    assert code == 0 and json.loads(out)["ci_install_placeholder"] is True, err
 
 
 def test_init_workflow_from_a_checkout_names_a_git_source_to_replace_not_pypi(initialised: Path) -> None:
@@ -192,7 +210,8 @@ def test_init_workflow_pins_the_git_source_and_commit_crisisctl_was_installed_fr
     direct_url = {"url": "https://git.example.com/tools/crisisctl.git", "vcs_info": {"vcs": "git", "commit_id": commit}}
     (record / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    assert run(capsys, "init", str(tmp_path / "repo"))[0] == 0
+    code, out, err = run(capsys, "init", str(tmp_path / "repo"))
+    assert code == 0 and "YOUR-GIT-HOST" not in out and "placeholder" not in out, out + err
     requirement = workflow_of(tmp_path / "repo")["env"]["CRISISCTL"]
     assert requirement == f"crisisctl @ git+https://git.example.com/tools/crisisctl.git@{commit}"
     parsed = Requirement(requirement)  # what pip reads

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from crisisctl import __version__
 from crisisctl.authoring.files import NewFile, write_new_files
 from crisisctl.authoring.skeletons import SKELETON_SUFFIX, render, scaffolds_root
-from crisisctl.authoring.source import installed_source
+from crisisctl.authoring.source import CrisisctlSource, installed_source
 from crisisctl.playbook.format import playbook_json_schema
 from crisisctl.playbook.scenario import scenario_json_schema
 from crisisctl.samples import SAMPLE_FOLDERS, samples_root
@@ -19,25 +19,33 @@ PLAYBOOK_SCHEMA = PurePosixPath("schema/playbook-v1.json")
 SCENARIO_SCHEMA = PurePosixPath("schema/scenario-v1.json")
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 REPOSITORY_FOLDER = "repository"
+WORKFLOW = ".github/workflows/playbooks.yml"  # the CI workflow, from scaffolds/repository/dot_github/
 DOT_PREFIX = "dot_"  # `dot_github/` in the package is `.github/` in the repository: no hidden files in the wheel
 
 
-def init_repository(target: Path, *, force: bool = False, samples: Path | None = None) -> list[Path]:
-    """Write a ready playbook repository into `target`: samples, schemas, hooks, CI and editor settings."""
-    files = repository_files(samples if samples is not None else samples_root())
+def init_repository(
+    target: Path, *, force: bool = False, samples: Path | None = None, source: CrisisctlSource | None = None
+) -> list[Path]:
+    """Write a ready playbook repository into `target`: samples, schemas, hooks, CI and editor settings; CI and the
+    README install crisisctl from `source` (default: where the running crisisctl was installed from)."""
+    files = repository_files(
+        samples if samples is not None else samples_root(),
+        source if source is not None else installed_source(__version__),
+    )
     return write_new_files([NewFile(target / str(relative), text) for relative, text in files], force=force)
 
 
-def repository_files(samples: Path) -> list[tuple[PurePosixPath, str]]:
+def repository_files(samples: Path, source: CrisisctlSource) -> list[tuple[PurePosixPath, str]]:
     """Every file of a new playbook repository, by path relative to its top."""
     sample_files = _sample_files(samples)
     schemas = [(PLAYBOOK_SCHEMA, _json(playbook_json_schema())), (SCENARIO_SCHEMA, _json(scenario_json_schema()))]
-    return [*sample_files, *schemas, *_scaffold_files(sample_files)]
+    return [*sample_files, *schemas, *_scaffold_files(sample_files, source)]
 
 
-def _scaffold_files(sample_files: Sequence[tuple[PurePosixPath, str]]) -> list[tuple[PurePosixPath, str]]:
+def _scaffold_files(
+    sample_files: Sequence[tuple[PurePosixPath, str]], source: CrisisctlSource
+) -> list[tuple[PurePosixPath, str]]:
     """scaffolds/repository/ as it is, its `.j2` skeletons rendered (README, CI workflow)."""
-    source = installed_source(__version__)
     playbook, scenario = _drill_example(sample_files) or ("PLAYBOOK", "playbooks/scenarios/SCENARIO.yaml")
     context = {
         "version": __version__,

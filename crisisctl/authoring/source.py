@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER_SOURCE = "https://YOUR-GIT-HOST/crisisctl"
+PLACEHOLDER_HOST = "YOUR-GIT-HOST"
+PLACEHOLDER_SOURCE = f"https://{PLACEHOLDER_HOST}/crisisctl"
 _URL = re.compile(r"https://[A-Za-z0-9._~:/%+-]+")  # no `@`: no credentials, nothing YAML or pip reads
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 

@@ -28,18 +28,26 @@ def init_command(
 
     Example: crisisctl init crisis-playbooks
     """
-    from crisisctl.authoring.repository import init_repository
+    from crisisctl import __version__
+    from crisisctl.authoring.repository import WORKFLOW, init_repository
+    from crisisctl.authoring.source import PLACEHOLDER_HOST, installed_source
     from crisisctl.output.plain import print_json
     from crisisctl.safetext import inert
 
     context = app_context(ctx)
-    written = init_repository(directory, force=force)
+    source = installed_source(__version__)
+    written = init_repository(directory, force=force, source=source)
     files = [path.relative_to(directory).as_posix() for path in written]
     if as_json:
-        print_json({"directory": str(directory), "files": files})
+        print_json({"directory": str(directory), "files": files, "ci_install_placeholder": not source.pinned})
         return
     shown = inert(str(directory), keep_newlines=False)
     context.out.print(f"playbook repository ready in {shown}: {len(files)} files")
+    if not source.pinned:
+        context.out.print(
+            f"edit before the first push: {PLACEHOLDER_HOST} in {WORKFLOW} (and README.md) is a placeholder "
+            "for where crisisctl's repository is (crisisctl's docs/ci.md)"
+        )
     context.out.print("next:")
     if directory != Path("."):
         context.out.print(f"  cd {shown}")
