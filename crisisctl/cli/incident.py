@@ -47,7 +47,9 @@ def declare(
     Required inputs missing from --input are asked for at a terminal, and are an
     error (exit 2) when standard input is not one.
 
-    Example: crisisctl declare data-leak --input affected_customers=1200 --assign incident-lead=alice
+    \b
+    Example: crisisctl declare service-outage --input affected_service=checkout \\
+      --input customer_impact='customers cannot pay' --assign incident-lead=alice
     """
     from crisisctl.cli.declaring import declare_at_terminal, say_declared
     from crisisctl.incident.declaring import DeclareRequest
@@ -179,11 +181,11 @@ def _step_command(action: str, summary: str, example: str) -> None:
     step_app.command(action)(command)
 
 
-_step_command("start", "Mark a step in progress.", "crisisctl step start INC-7 assess-scope")
+_step_command("start", "Mark a step in progress.", "crisisctl step start INC-7 scope-breach")
 _step_command(
     "done",
     "Mark a step done; refused while its dependencies are open, unless --force.",
-    "crisisctl step done INC-7 contain --note 'endpoint closed'",
+    "crisisctl step done INC-7 stop-exposure --note 'endpoint closed'",
 )
 _step_command(
     "skip", "Skip a step, saying why (--note).", "crisisctl step skip INC-7 notify-regulator --note 'no EU data'"
@@ -191,7 +193,7 @@ _step_command(
 _step_command(
     "block",
     "Mark a step blocked, saying why (--note).",
-    "crisisctl step block INC-7 contain --note 'waiting for vendor'",
+    "crisisctl step block INC-7 scope-breach --note 'waiting for the vendor logs'",
 )
 
 
@@ -303,7 +305,7 @@ def set_command(
     applicable, its deadline counted from the stated time of the change. Setting
     the value an input already has is refused (exit 1); so is a closed incident.
 
-    Example: crisisctl set INC-7 failed_orders=12614 --note 'reconciliation run 2'
+    Example: crisisctl set INC-7 affected_records=12614 --note 'reconciliation run 2'
     """
     from crisisctl.incident.facts import value_text
     from crisisctl.output.plain import print_json

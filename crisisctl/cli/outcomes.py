@@ -39,7 +39,7 @@ def measure_command(
     is recorded again; a baseline may be stated before the declaration. A metric
     the pinned playbook does not declare is still accepted, as a number.
 
-    Example: crisisctl measure INC-7 customer_satisfaction 4.1 --note 'survey of 1,200 complainants' --at 2026-12-20
+    Example: crisisctl measure INC-7 churn_rate 0.021 --note 'cancellations among the affected, 30 days on'
     """
     from crisisctl.incident.outcomes import outcome
 
