@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import typer
 from conftest import REPO, Workspace, crisisctl
@@ -69,20 +70,25 @@ _EXAMPLE = re.compile(r"Example: (crisisctl .*?)(?:\n\n|\Z)", re.S)
 _GLOBAL_OPTIONS = ("--as", "--db", "--playbooks", "--templates")
 
 
-def examples() -> dict[str, dict[str, Any]]:
-    """Each command's example, as the command itself parses it: its parameters by name (what was given only)."""
+def example_commands() -> dict[str, tuple[click.Command, list[str]]]:
+    """Each command (by name, without `crisisctl`) and the words of its help's example after `crisisctl`."""
     root = typer.main.get_command(app)
-    parsed: dict[str, dict[str, Any]] = {}
+    found: dict[str, tuple[click.Command, list[str]]] = {}
     for path, command in _commands(root, ["crisisctl"]):
         example = _EXAMPLE.search(command.help or "")
-        if example is None:
-            continue
-        words = shlex.split(example.group(1).replace("\\\n", " "), comments=True)[1:]
+        if example is not None:
+            found[" ".join(path[1:])] = (command, shlex.split(example.group(1).replace("\\\n", " "), comments=True)[1:])
+    return found
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    """Each command's example, as the command itself parses it: its parameters by name (what was given only)."""
+    parsed: dict[str, dict[str, Any]] = {}
+    for name, (command, words) in example_commands().items():
         while words and words[0] in _GLOBAL_OPTIONS:
             words = words[2:]
-        name = " ".join(path[1:])
         assert " ".join(words).startswith(name), f"the example of {name} runs another command: {words}"
-        context = command.make_context(" ".join(path), words[len(path) - 1 :], resilient_parsing=True)
+        context = command.make_context(f"crisisctl {name}", words[len(name.split()) :], resilient_parsing=True)
         parsed[name] = {key: value for key, value in context.params.items() if value not in (None, False, ())}
     return parsed
 
@@ -167,3 +173,29 @@ def test_the_declare_example_runs_against_the_repository_init_writes(workspace: 
     args += [arg for assignment in given.get("assign", ()) for arg in ("--assign", assignment)]
     declared = crisisctl("--db", str(workspace.db), "declare", *args, cwd=repository)
     assert declared.returncode == 0, declared.stderr
+
+
+# The examples about INC-7 that need no particular state of the incident before them, in the order a team would run
+# them (`unassign` and `severity` need someone in the role, another level, and `step done` its step started).
+FOLLOWED_IN_ORDER = ("step start", "step done", "step block", "step skip", "set", "measure", "assign", "comms draft")
+
+
+def test_the_incident_examples_run_in_order_on_a_drill_of_the_playbook_they_follow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crisisctl.entry import main
+
+    params = examples()
+    [playbook] = [p for p in bundled_playbooks().values() if not missing_for_the_incident(params, p)]
+    values = {"string": "x", "list": "email", "integer": "3", "number": "0.5", "boolean": "false", "date": "2026-11-24"}
+    facts = {spec.id: spec.choices[-1] if spec.choices else values[spec.type] for spec in playbook.inputs}
+    required = [f"--input={spec.id}={facts[spec.id]}" for spec in playbook.inputs if spec.required]
+    base = ["--db", str(tmp_path / "log.sqlite3"), "--playbooks", str(samples_root() / "playbooks")]
+    base += ["--templates", str(samples_root() / "templates")]
+    holders = [f"--assign={assignment}" for assignment in params["declare"]["assign"]]  # as declare's example does
+    assert main([*base, "declare", playbook.id, "--drill", *required, *holders]) == 0, capsys.readouterr().err
+    commands = example_commands()
+    for name in FOLLOWED_IN_ORDER:
+        words = ["INC-1" if word == "INC-7" else word for word in commands[name][1]]
+        capsys.readouterr()
+        assert main([*base, *words]) == 0, f"{' '.join(words)}: {capsys.readouterr().err}"

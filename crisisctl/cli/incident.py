@@ -181,11 +181,11 @@ def _step_command(action: str, summary: str, example: str) -> None:
     step_app.command(action)(command)
 
 
-_step_command("start", "Mark a step in progress.", "crisisctl step start INC-7 scope-breach")
+_step_command("start", "Mark a step in progress.", "crisisctl step start INC-7 confirm-breach")
 _step_command(
     "done",
     "Mark a step done; refused while its dependencies are open, unless --force.",
-    "crisisctl step done INC-7 stop-exposure --note 'endpoint closed'",
+    "crisisctl step done INC-7 confirm-breach --note 'export bucket readable without login'",
 )
 _step_command(
     "skip", "Skip a step, saying why (--note).", "crisisctl step skip INC-7 notify-regulator --note 'no EU data'"
