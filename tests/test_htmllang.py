@@ -35,6 +35,8 @@ def test_language_marking_rules() -> None:
     assert '<p><span lang="ko">大韓民國 국민</span></p>' in korean  # Hanja among Hangul are Korean
     in_korean = '<html lang="ko"><body><p>고객 김민수</p><p lang="en">ok <b>환불</b></p></body></html>'
     assert mark_languages(in_korean) == in_korean.replace("<b>환불</b>", '<b><span lang="ko">환불</span></b>')
+    hanja = '<html lang="ko"><body><p>大韓民國</p><p>お問い合わせ</p></body></html>'  # hanja alone: Korean
+    assert mark_languages(hanja) == hanja.replace("<p>お", '<p><span lang="ja">お').replace("せ</p>", "せ</span></p>")
     english = '<html lang="en"><body><p>No Chinese here — only “quotes”…</p></body></html>'
     assert mark_languages(english) == english
     assert [language_tag(locale) for locale in ("zh", "zh_CN", "pt-BR", "", "x", "en us")] == [
@@ -73,7 +75,6 @@ def test_every_cjk_character_in_english_text_is_marked_and_nothing_else_changes(
         assert (lang == "ja") == (not has_hangul and bool(re.search(f"[{KANA}]", run)))
     # In a Chinese (Japanese, Korean) document, Chinese (Japanese, Korean) needs no mark of its own.
     assert '<span lang="zh">' not in mark_languages(page.replace('lang="en"', 'lang="zh-CN"'))
-    assert '<span lang="ko">' not in mark_languages(page.replace('lang="en"', 'lang="ko-KR"'))
     # A run without kana in a Japanese document is Japanese too: kanji alone cannot tell the two apart. Only runs
     # with Hangul (Korean) are marked there.
     japanese = page.replace('lang="en"', 'lang="ja"')
@@ -81,3 +82,9 @@ def test_every_cjk_character_in_english_text_is_marked_and_nothing_else_changes(
     assert SPAN.sub(lambda match: match.group(2), in_japanese) == japanese
     assert {lang for lang, _ in SPAN.findall(in_japanese)} <= {"ko"}
     assert [run for _, run in SPAN.findall(in_japanese)] == [run for lang, run in SPAN.findall(marked) if lang == "ko"]
+    # Likewise hanja without Hangul in a Korean document are Korean; only runs with kana (Japanese) are marked there.
+    korean = page.replace('lang="en"', 'lang="ko-KR"')
+    in_korean = mark_languages(korean)
+    assert SPAN.sub(lambda match: match.group(2), in_korean) == korean
+    assert [run for _, run in SPAN.findall(in_korean)] == [run for lang, run in SPAN.findall(marked) if lang == "ja"]
+    assert {lang for lang, _ in SPAN.findall(in_korean)} <= {"ja"}

@@ -48,8 +48,8 @@ def _mark_runs(text: str, language: str) -> str:
         if not _LETTERS.search(run):
             return run  # punctuation alone says nothing about the language
         lang = _run_language(run)
-        if lang == language or (language == "ja" and lang == "zh"):
-            return run  # kanji without kana in Japanese text are Japanese: Han alone cannot tell the two apart
+        if lang == language or (language in ("ja", "ko") and lang == "zh"):
+            return run  # kanji (hanja) in Japanese (Korean) text are Japanese (Korean): Han alone cannot tell
         return f'<span lang="{lang}">{run}</span>'
 
     return _RUN.sub(wrap, text)
