@@ -460,6 +460,21 @@ def test_internationalised_email_addresses_are_masked_and_handles_are_not() -> N
     assert redact_text("写信给 zhang@例子.中国。谢谢") == f"写信给 {EMAIL_MASK}。谢谢"
     assert redact_text("写信给zhang@例子.cn") == EMAIL_MASK  # glued words may be its local part: masked with it
     assert redact_text("mail wei@例子.cn或电话") == f"mail {EMAIL_MASK}或电话"  # an ASCII TLD ends at the Han
+    assert redact_text("邮箱 zhang.wei＠例子.cn") == f"邮箱 {EMAIL_MASK}"  # the full-width at sign
+    assert redact_text("见 ＠客服 或 ＠alice") == "见 ＠客服 或 ＠alice"
+    # vowels written with combining marks: Hindi, Thai, Latin decomposed (é as e and U+0301)
+    for address in ("मुकेश@उदाहरण.भारत", "สมชาย@ตัวอย่าง.ไทย", "jose\u0301@correo.es", "renée@exemple.fr"):
+        assert redact_text(f"mail {address} now") == f"mail {EMAIL_MASK} now", address
+
+
+_LABEL = st.text(st.characters(categories=("L", "Nd")), min_size=1, max_size=8)
+
+
+@settings(max_examples=examples(100))
+@given(local=_LABEL, domain=st.lists(_LABEL, min_size=1, max_size=3), tld=st.sampled_from(["cn", "com", "中国", "рф"]))
+def test_an_address_in_any_script_is_masked_whole(local: str, domain: list[str], tld: str) -> None:
+    address = f"{local}@{'.'.join(domain)}.{tld}"
+    assert redact_text(f"mail: {address} ") == f"mail: {EMAIL_MASK} "
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "md"])

@@ -23,8 +23,16 @@ PATTERN_MASK = "[redacted]"
 
 # Internationalised addresses too (RFC 6531: 用户@例子.cn): letters and digits of any script in the local part and the
 # domain labels; the top-level domain is ASCII letters or letters of one other script, so `zhang@例子.cn或` stops
-# before 或. Without a local part (`@alice`, a chat handle) or a dotted domain (`alice@host`) it is no address.
-_EMAIL = re.compile(r"[\w.%+-]+@[^\W_][\w-]*(?:\.[\w-]+)*\.(?:[A-Za-z]{2,}|[^\W\d_A-Za-z]{2,})")
+# before 或. Without a local part (`@alice`, a chat handle) or a dotted domain (`alice@host`) it is no address. The
+# full-width ＠ counts: Chinese text often writes it, to keep address harvesters away.
+_AT = "@\uff20"
+# Combining marks (\w leaves them out) of scripts that write vowels with them: Latin written decomposed, Hebrew, Arabic,
+# the Indic scripts, Thai, Lao, Myanmar; without them मुकेश@… would be masked from its second letter on.
+_MARKS = "\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f"
+_LABEL = rf"[^\W_][\w{_MARKS}-]*"
+_EMAIL = re.compile(
+    rf"[\w{_MARKS}.%+-]+[{_AT}]{_LABEL}(?:\.{_LABEL})*\.(?:[A-Za-z]{{2,}}|(?:[^\W\d_A-Za-z]|[{_MARKS}]){{2,}})"
+)
 # 13 to 19 digits, optionally grouped by single spaces or dashes; the Luhn check decides.
 _CARD = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?![\d])")
 # Dates, times and IPv4 addresses are matched first so that they are never taken for phone numbers.
@@ -138,7 +146,7 @@ def redact_text(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str:
     number and match of the configured `patterns` masked. The patterns run last: one that masks part of a
     number (its last digits) would otherwise leave the rest of it unrecognised, and readable. Only what a pattern
     matches is masked: where it matches empty text, nothing is inserted."""
-    if any(char.isdigit() or char == "@" for char in text):
+    if any(char.isdigit() or char in _AT for char in text):
         text = _EMAIL.sub(EMAIL_MASK, text)
         text = _CN_ID.sub(_cn_id, text)
         text = _CARD.sub(_card, text)
