@@ -363,3 +363,27 @@ def test_a_version_semantic_versioning_forbids_is_refused(workspace: Workspace, 
     path.write_text(path.read_text(encoding="utf-8").replace('version: "1.0.0"', f'version: "{version}"'))
     code, out, _ = workspace.run("playbook", "validate", str(path))
     assert code == 1 and "version" in out
+
+
+def github_annotation_files(cwd: Path, *args: str) -> set[str]:
+    done = crisisctl(
+        "--templates", str(CORPUS / "templates"), "playbook", "validate", *args, "--format", "github", cwd=cwd
+    )
+    assert done.returncode == 1, done.stderr
+    return {line.split("file=", 1)[1].split(",line=", 1)[0] for line in done.stdout.splitlines()}
+
+
+def test_github_annotations_name_files_from_the_repository_root(tmp_path: Path) -> None:
+    """GitHub matches `file=` against the repository's root, wherever the workflow step runs (working-directory)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "a b.yaml").write_text(BASE.replace("phase: detect", "phase: detection"))
+    (tmp_path / "sub").mkdir()
+    assert github_annotation_files(tmp_path / "sub", "../playbooks/a b.yaml") == {"playbooks/a b.yaml"}
+    assert github_annotation_files(tmp_path / "sub", "../playbooks/a b.yaml", "--base-dir", str(tmp_path.parent)) == {
+        f"{tmp_path.name}/playbooks/a b.yaml"
+    }
+    done = crisisctl(
+        "--templates", str(CORPUS / "templates"), "playbook", "validate", "../playbooks", cwd=tmp_path / "sub"
+    )
+    assert "../playbooks/a b.yaml" in done.stdout  # text (and json) keep the path as given

@@ -1,16 +1,18 @@
-"""Validation reporters by name: text, json and github (sarif, which needs a base folder, is in sarif.py)."""
+"""Validation reporters by name: text and json; github, which needs a base folder (as sarif in sarif.py does)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from crisisctl.errors import Problem
+from crisisctl.output.paths import absolute, from_base
 from crisisctl.playbook.catalog import CatalogReport
 from crisisctl.safetext import inert
 
@@ -56,17 +58,23 @@ def _github_escape(text: str, is_property: bool = False) -> str:
     return text
 
 
-def report_github(report: CatalogReport, console: Console) -> None:
+def report_github(report: CatalogReport, console: Console, base: Path) -> None:
+    """Workflow annotations; GitHub matches `file=` against the repository's root, so paths are relative to `base`
+    (absolute outside it), and advice about no file names none."""
     for level, problems in (("error", report.problems), ("warning", report.warnings)):
         for problem in problems:
             message = f"[{problem.rule}] {_where(problem)}{problem.message}"
             if problem.hint:
                 message += f" ({problem.hint})"
-            _write(
-                console,
-                f"::{level} file={inert(_github_escape(problem.file, True))},line={problem.line},"
-                f"col={problem.column}::{inert(_github_escape(message))}",
-            )
+            _write(console, f"::{level}{_github_location(problem, base)}::{inert(_github_escape(message))}")
+
+
+def _github_location(problem: Problem, base: Path) -> str:
+    if not problem.file:
+        return ""
+    relative = from_base(problem.file, base)
+    file = relative.as_posix() if relative is not None else str(absolute(problem.file))
+    return f" file={inert(_github_escape(file, True))},line={problem.line},col={problem.column}"
 
 
 def _where(problem: Problem) -> str:
@@ -103,5 +111,4 @@ def report_text(report: CatalogReport, console: Console) -> None:
 REPORTER_BY_NAME: dict[str, Reporter] = {
     "text": report_text,
     "json": report_json,
-    "github": report_github,
 }
