@@ -387,3 +387,21 @@ def test_github_annotations_name_files_from_the_repository_root(tmp_path: Path) 
         "--templates", str(CORPUS / "templates"), "playbook", "validate", "../playbooks", cwd=tmp_path / "sub"
     )
     assert "../playbooks/a b.yaml" in done.stdout  # text (and json) keep the path as given
+
+
+def test_advice_about_no_file_names_no_file_and_no_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crisisctl.playbook import catalog
+
+    monkeypatch.setattr(catalog, "SLOW_LOADER_REASON", "PyYAML has no libyaml")
+    (tmp_path / "p.yaml").write_text(BASE, encoding="utf-8")
+    templates = ["--templates", str(CORPUS / "templates")]
+    assert main([*templates, "playbook", "validate", str(tmp_path), "--format", "github"]) == 0
+    (annotation,) = capsys.readouterr().out.splitlines()
+    assert annotation.startswith("::warning::[libyaml-missing] PyYAML has no libyaml"), annotation
+    assert main([*templates, "playbook", "validate", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (advice,) = [line for line in lines if "libyaml-missing" in line]
+    assert advice.startswith("warning  PyYAML has no libyaml"), lines
+    assert "1:1" not in "\n".join(lines) and "crisisctl" not in lines

@@ -86,18 +86,14 @@ def report_text(report: CatalogReport, console: Console) -> None:
         (problem, "warning") for problem in report.warnings
     ]
     findings.sort(key=lambda item: item[0].sort_key())
-    for file, group in groupby(findings, key=lambda item: item[0].file):
-        console.print(Text(inert(file or "crisisctl", keep_newlines=False), style="bold underline"))
+    in_files = [finding for finding in findings if finding[0].file]
+    for file, group in groupby(in_files, key=lambda item: item[0].file):
+        console.print(Text(inert(file, keep_newlines=False), style="bold underline"))
         for problem, level in group:
-            line = Text("  ")
-            line.append(f"{problem.line}:{problem.column}", style="dim")
-            line.append("  ")
-            line.append(level, style="bold red" if level == "error" else "yellow")
-            line.append(f"  {inert(_where(problem) + problem.message, keep_newlines=False)}")
-            line.append(f"  [{problem.rule}]", style="dim")
-            console.print(line)
-            if problem.hint:
-                console.print(Text(f"      hint: {inert(problem.hint, keep_newlines=False)}", style="cyan"))
+            _print_finding(console, problem, level)
+    for problem, level in findings:  # advice about no file (the installation) last, with no file and no line
+        if not problem.file:
+            _print_finding(console, problem, level)
     errors, warnings = len(report.problems), len(report.warnings)
     verdict = Text("✗ " if errors else "✓ ", style="bold red" if errors else "bold green")
     verdict.append(
@@ -106,6 +102,21 @@ def report_text(report: CatalogReport, console: Console) -> None:
     if report.suppressed:
         verdict.append(f", {len(report.suppressed)} ignored by comments")
     console.print(verdict)
+
+
+def _print_finding(console: Console, problem: Problem, level: str) -> None:
+    """A finding under its file's header, at its line and column; advice about no file has neither."""
+    indent = "  " if problem.file else ""
+    line = Text(indent)
+    if problem.file:
+        line.append(f"{problem.line}:{problem.column}", style="dim")
+        line.append("  ")
+    line.append(level, style="bold red" if level == "error" else "yellow")
+    line.append(f"  {inert(_where(problem) + problem.message, keep_newlines=False)}")
+    line.append(f"  [{problem.rule}]", style="dim")
+    console.print(line)
+    if problem.hint:
+        console.print(Text(f"{indent}    hint: {inert(problem.hint, keep_newlines=False)}", style="cyan"))
 
 
 REPORTER_BY_NAME: dict[str, Reporter] = {
