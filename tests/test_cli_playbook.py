@@ -405,3 +405,13 @@ def test_advice_about_no_file_names_no_file_and_no_line(
     (advice,) = [line for line in lines if "libyaml-missing" in line]
     assert advice.startswith("warning  PyYAML has no libyaml"), lines
     assert "1:1" not in "\n".join(lines) and "crisisctl" not in lines
+
+
+def test_a_folder_without_playbook_files_is_a_usage_error(tmp_path: Path) -> None:
+    """A wrong path in CI must not pass as "0 files, all valid"."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not yaml\n", encoding="utf-8")
+    for report_format in ("text", "json", "github", "sarif"):
+        done = crisisctl("playbook", "validate", "empty", "--format", report_format, cwd=tmp_path)
+        assert done.returncode == 2, done.stdout
+        assert done.stdout == "" and "no playbook files in empty" in done.stderr and "Traceback" not in done.stderr

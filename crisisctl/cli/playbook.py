@@ -73,6 +73,7 @@ def validate_command(
 
     Example: crisisctl playbook validate playbooks/ --format github
     """
+    from crisisctl.errors import UsageError
     from crisisctl.output.paths import repository_root
     from crisisctl.output.problems import REPORTER_BY_NAME, report_github
     from crisisctl.output.sarif import report_sarif
@@ -81,7 +82,14 @@ def validate_command(
     from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
-    files = discover(paths or [context.settings.playbooks], all_kinds=True)
+    named = paths or [context.settings.playbooks]
+    files = discover(named, all_kinds=True)
+    if not files:  # a wrong path in CI must not pass as "0 files, no errors"
+        raise UsageError(
+            f"no playbook files in {', '.join(str(path) for path in named)} (playbooks and scenarios are .yaml or"
+            " .yml files at the top of a folder or in its scenarios/ folder)",
+            "name the folders or files that hold them: crisisctl playbook validate PATH...",
+        )
     checker = TemplateChecker(context.settings.templates)
     report = validate_files(
         files,

@@ -96,8 +96,10 @@ def report_text(report: CatalogReport, console: Console) -> None:
             _print_finding(console, problem, level)
     errors, warnings = len(report.problems), len(report.warnings)
     verdict = Text("✗ " if errors else "✓ ", style="bold red" if errors else "bold green")
+    scenarios = f", {report.valid_scenario_count} valid scenario(s)" if report.scenarios else ""
     verdict.append(
-        f"{report.files} file(s), {report.valid_count} valid playbook(s): {errors} error(s), {warnings} warning(s)"
+        f"{report.files} file(s), {report.valid_count} valid playbook(s){scenarios}: {errors} error(s),"
+        f" {warnings} warning(s)"
     )
     if report.suppressed:
         verdict.append(f", {len(report.suppressed)} ignored by comments")
