@@ -165,7 +165,7 @@ def test_show_and_timeline_piped_into_head_exit_0(workspace: Workspace, command:
     assert len(result.stdout.splitlines()) == 1
 
 
-@pytest.mark.parametrize("typed", ["INC2", "inc2", "Inc-2", "inc-2", " 2 "])
+@pytest.mark.parametrize("typed", ["INC2", "inc2", "Inc-2", "inc-2", " 2 ", "INC_2", "inc_2"])
 def test_an_incident_id_is_read_the_same_way_by_every_command(workspace: Workspace, typed: str) -> None:
     declare(workspace)
     declare(workspace, "--drill")
@@ -180,8 +180,11 @@ def test_an_unknown_incident_is_reported_as_typed_with_the_closest_id(workspace:
     declare(workspace)
     code, _, err = workspace.run("show", "inc9")
     assert code == 2 and "unknown incident `INC-9`" in err and "INC-1" in err
-    code, _, err = workspace.run("show", "incx")
-    assert code == 2 and "unknown incident `INC-INCX`" in err
+    code, _, err = workspace.run("show", "INC_9")
+    assert code == 2 and "unknown incident `INC-9`" in err
+    for typed in ("incx", "INC-x", "INC__2"):  # not an incident id: shown as typed, never as `INC-INC...`
+        code, _, err = workspace.run("show", typed)
+        assert code == 2 and f"unknown incident `{typed}`" in err
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\t\n", "\u3000", "\u200b", " \ufeff\u2060 "])
