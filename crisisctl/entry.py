@@ -6,11 +6,12 @@ import errno
 import os
 import sys
 
-from crisisctl.boundary import Boundary, quiet_stderr_if_broken
+from crisisctl.boundary import Boundary, forgive_stderr, quiet_stderr_if_broken
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    forgive_stderr()
     boundary = Boundary.watch_stdout()
     code = _answer(args, boundary)
     # The last flush is made here, not by Python at exit, where a failure would end as status 120.

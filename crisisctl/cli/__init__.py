@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import suppress
 from typing import Annotated
 
 import typer
@@ -102,7 +101,7 @@ def run(args: list[str], boundary: Boundary) -> int:
         _print_error(error)
         return int(error.exit_code)
     except KeyboardInterrupt:
-        _to_stderr("crisisctl: interrupted; everything already answered is saved")
+        print("crisisctl: interrupted; everything already answered is saved", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except OSError as error:
         if boundary.failure is not None:
@@ -119,7 +118,7 @@ def run(args: list[str], boundary: Boundary) -> int:
 
 def _internal_error(error: BaseException, args: list[str]) -> int:
     report = write_crash_report(error, args)
-    _to_stderr(f"crisisctl: internal error ({type(error).__name__}); details in {report}")
+    print(f"crisisctl: internal error ({type(error).__name__}); details in {report}", file=sys.stderr)
     return int(ExitCode.INTERNAL)
 
 
@@ -128,24 +127,12 @@ def _exit_status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code
-    _to_stderr(str(code))
+    print(code, file=sys.stderr)
     return 1
 
 
-def _to_stderr(line: str) -> None:
-    """A line on standard error; if nobody reads it any more (`2>&1 | head -1`), the exit status still tells."""
-    with suppress(OSError):
-        print(line, file=sys.stderr)
-
-
 def _print_error(error: CrisisError) -> None:
-    """One line (and a hint) on standard error; bold red only on a terminal without NO_COLOR. A reader that
-    stopped early (`2>&1 | head -1`) does not turn the error's exit status into a crash's."""
-    with suppress(OSError):
-        _write_error(error)
-
-
-def _write_error(error: CrisisError) -> None:
+    """One line (and a hint) on standard error; bold red only on a terminal without NO_COLOR."""
     import os
 
     from crisisctl.safetext import inert
