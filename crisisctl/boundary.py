@@ -152,16 +152,6 @@ class Boundary:
         return self.failure
 
 
-def quiet_stderr_if_broken() -> None:
-    """Flush standard error; if that fails, point it at the null device so exit cannot fail too."""
-    try:
-        sys.stderr.flush()
-    except OSError:
-        real = sys.__stderr__
-        if real is not None and sys.stderr is real:
-            _to_null_device(real.fileno())
-
-
 def _to_null_device(descriptor: int) -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, descriptor)
