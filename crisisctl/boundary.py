@@ -39,6 +39,44 @@ class _WatchedDescriptor(io.RawIOBase):
             raise
 
 
+class _LastResortDescriptor(io.RawIOBase):
+    """Writes to standard error's descriptor; a write that fails (the reader left: `2>&1 | head -1`) is dropped,
+    there being nowhere left to say so, and the exit status still tells what happened."""
+
+    def __init__(self, descriptor: int) -> None:
+        super().__init__()
+        self.descriptor = descriptor
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.descriptor
+
+    def isatty(self) -> bool:
+        return os.isatty(self.descriptor)
+
+    def write(self, data: ReadableBuffer) -> int:
+        try:
+            return os.write(self.descriptor, data)
+        except OSError:
+            return memoryview(data).nbytes
+
+
+def forgive_stderr() -> None:
+    """Put a stream that never fails in place of the process's own standard error (not a test's capture)."""
+    current = sys.__stderr__
+    if current is None or sys.stderr is not current:
+        return
+    current.flush()
+    sys.stderr = io.TextIOWrapper(
+        io.BufferedWriter(_LastResortDescriptor(current.fileno())),
+        encoding=current.encoding,
+        errors=current.errors,
+        line_buffering=True,
+    )
+
+
 class Boundary:
     """One run as its exit code depends on it.
 
@@ -112,16 +150,6 @@ class Boundary:
         if self._watched is not None and self._watched.failure is not None:
             _to_null_device(self._watched.descriptor)
         return self.failure
-
-
-def quiet_stderr_if_broken() -> None:
-    """Flush standard error; if that fails, point it at the null device so exit cannot fail too."""
-    try:
-        sys.stderr.flush()
-    except OSError:
-        real = sys.__stderr__
-        if real is not None and sys.stderr is real:
-            _to_null_device(real.fileno())
 
 
 def _to_null_device(descriptor: int) -> None:

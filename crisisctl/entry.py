@@ -6,11 +6,12 @@ import errno
 import os
 import sys
 
-from crisisctl.boundary import Boundary, quiet_stderr_if_broken
+from crisisctl.boundary import Boundary, forgive_stderr
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    forgive_stderr()
     boundary = Boundary.watch_stdout()
     code = _answer(args, boundary)
     # The last flush is made here, not by Python at exit, where a failure would end as status 120.
@@ -24,7 +25,6 @@ def main(argv: list[str] | None = None) -> int:
             "for UTF-8, set a UTF-8 locale, e.g. LC_ALL=C.UTF-8"
             + (", and unset PYTHONIOENCODING" if os.environ.get("PYTHONIOENCODING") else ""),
         )
-    quiet_stderr_if_broken()
     return code
 
 
@@ -71,9 +71,6 @@ def _output_failed(failure: OSError, committed: bool) -> int:
 
 
 def _say(message: str, hint: str) -> None:
-    """A message on standard error, which may be as broken as standard output."""
-    try:
-        print(message, file=sys.stderr)
-        print(f"  hint: {hint}", file=sys.stderr)
-    except OSError:
-        pass
+    """A message on standard error (which drops it if nobody reads: see forgive_stderr)."""
+    print(message, file=sys.stderr)
+    print(f"  hint: {hint}", file=sys.stderr)

@@ -363,3 +363,55 @@ def test_a_version_semantic_versioning_forbids_is_refused(workspace: Workspace, 
     path.write_text(path.read_text(encoding="utf-8").replace('version: "1.0.0"', f'version: "{version}"'))
     code, out, _ = workspace.run("playbook", "validate", str(path))
     assert code == 1 and "version" in out
+
+
+def github_annotation_files(cwd: Path, *args: str) -> set[str]:
+    done = crisisctl(
+        "--templates", str(CORPUS / "templates"), "playbook", "validate", *args, "--format", "github", cwd=cwd
+    )
+    assert done.returncode == 1, done.stderr
+    return {line.split("file=", 1)[1].split(",line=", 1)[0] for line in done.stdout.splitlines()}
+
+
+def test_github_annotations_name_files_from_the_repository_root(tmp_path: Path) -> None:
+    """GitHub matches `file=` against the repository's root, wherever the workflow step runs (working-directory)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "a b.yaml").write_text(BASE.replace("phase: detect", "phase: detection"))
+    (tmp_path / "sub").mkdir()
+    assert github_annotation_files(tmp_path / "sub", "../playbooks/a b.yaml") == {"playbooks/a b.yaml"}
+    assert github_annotation_files(tmp_path / "sub", "../playbooks/a b.yaml", "--base-dir", str(tmp_path.parent)) == {
+        f"{tmp_path.name}/playbooks/a b.yaml"
+    }
+    done = crisisctl(
+        "--templates", str(CORPUS / "templates"), "playbook", "validate", "../playbooks", cwd=tmp_path / "sub"
+    )
+    assert "../playbooks/a b.yaml" in done.stdout  # text (and json) keep the path as given
+
+
+def test_advice_about_no_file_names_no_file_and_no_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crisisctl.playbook import catalog
+
+    monkeypatch.setattr(catalog, "SLOW_LOADER_REASON", "PyYAML has no libyaml")
+    (tmp_path / "p.yaml").write_text(BASE, encoding="utf-8")
+    templates = ["--templates", str(CORPUS / "templates")]
+    assert main([*templates, "playbook", "validate", str(tmp_path), "--format", "github"]) == 0
+    (annotation,) = capsys.readouterr().out.splitlines()
+    assert annotation.startswith("::warning::[libyaml-missing] PyYAML has no libyaml"), annotation
+    assert main([*templates, "playbook", "validate", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (advice,) = [line for line in lines if "libyaml-missing" in line]
+    assert advice.startswith("warning  PyYAML has no libyaml"), lines
+    assert "1:1" not in "\n".join(lines) and "crisisctl" not in lines
+
+
+def test_a_folder_without_playbook_files_is_a_usage_error(tmp_path: Path) -> None:
+    """A wrong path in CI must not pass as "0 files, all valid"."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not yaml\n", encoding="utf-8")
+    for report_format in ("text", "json", "github", "sarif"):
+        done = crisisctl("playbook", "validate", "empty", "--format", report_format, cwd=tmp_path)
+        assert done.returncode == 2, done.stdout
+        assert done.stdout == "" and "no playbook files in empty" in done.stderr and "Traceback" not in done.stderr

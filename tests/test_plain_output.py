@@ -165,7 +165,7 @@ def test_show_and_timeline_piped_into_head_exit_0(workspace: Workspace, command:
     assert len(result.stdout.splitlines()) == 1
 
 
-@pytest.mark.parametrize("typed", ["INC2", "inc2", "Inc-2", "inc-2", " 2 "])
+@pytest.mark.parametrize("typed", ["INC2", "inc2", "Inc-2", "inc-2", " 2 ", "INC_2", "inc_2"])
 def test_an_incident_id_is_read_the_same_way_by_every_command(workspace: Workspace, typed: str) -> None:
     declare(workspace)
     declare(workspace, "--drill")
@@ -180,8 +180,11 @@ def test_an_unknown_incident_is_reported_as_typed_with_the_closest_id(workspace:
     declare(workspace)
     code, _, err = workspace.run("show", "inc9")
     assert code == 2 and "unknown incident `INC-9`" in err and "INC-1" in err
-    code, _, err = workspace.run("show", "incx")
-    assert code == 2 and "unknown incident `INC-INCX`" in err
+    code, _, err = workspace.run("show", "INC_9")
+    assert code == 2 and "unknown incident `INC-9`" in err
+    for typed in ("incx", "INC-x", "INC__2"):  # not an incident id: shown as typed, never as `INC-INC...`
+        code, _, err = workspace.run("show", typed)
+        assert code == 2 and f"unknown incident `{typed}`" in err
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\t\n", "\u3000", "\u200b", " \ufeff\u2060 "])
@@ -191,3 +194,39 @@ def test_a_blank_note_is_refused_and_records_nothing(workspace: Workspace, text:
     assert code == 2 and out == ""
     assert "the note is empty" in err and "nothing was recorded" in err and "Traceback" not in err
     assert event_count(workspace, "INC-1") == 1
+
+
+BOX_DRAWING = set("─━│┃┏┓┗┛┡┩╇╋┼╸╺")
+
+
+def test_stats_piped_prints_plain_columns(workspace: Workspace) -> None:
+    first = declare(workspace)
+    workspace.ok("step", "start", first, "assess", "--at", "+5m")  # acknowledged after 5 minutes
+    declare(workspace)
+    lines = piped(workspace, "stats")
+    assert not BOX_DRAWING & set("".join(lines)), "\n".join(lines)
+    assert lines[0] == "2 live incidents, 0 resolved"
+    by_playbook = lines[lines.index("By playbook (median)") + 1 :][:2]
+    assert by_playbook[0].split() == [
+        "playbook",
+        "incidents",
+        "acknowledge",
+        "first",
+        "notice",
+        "resolve",
+        "on",
+        "time",
+    ]
+    assert_column(by_playbook, "incidents", ["2"])
+    assert_column(by_playbook, "acknowledge", ["5m"])
+
+
+def test_readiness_piped_prints_plain_columns(workspace: Workspace) -> None:
+    result = crisisctl(*workspace.args(), "readiness", cwd=workspace.root, COLUMNS="80")
+    assert result.returncode == 1, result.stderr  # no roster
+    lines = result.stdout.splitlines()
+    assert not BOX_DRAWING & set(result.stdout) and "\x1b[" not in result.stdout, result.stdout
+    assert lines[0].split() == ["playbook", "finding", "what", "to", "do"]
+    assert lines[1].startswith("base      no roster: ") and "[no-roster]  list the team in people.yaml" in lines[1]
+    assert_column(lines[:2], "what to do", ["list the team"])
+    assert lines[-1] == "0 ready, 1 not ready"

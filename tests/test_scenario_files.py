@@ -73,3 +73,10 @@ def test_a_file_without_a_kind_line_in_a_scenarios_folder_is_still_a_scenario(tm
     code, report = validate(str(path), cwd=REPO)
     assert code == 1
     assert [(error["rule"], error["path"]) for error in report["errors"]] == [("missing-key", "kind")]
+
+
+def test_a_lone_valid_scenario_is_counted_as_a_scenario(tmp_path: Path) -> None:
+    good = scenario_copy(tmp_path / "some")
+    result = crisisctl("playbook", "validate", str(good), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "✓ 1 file(s), 0 valid playbook(s), 1 valid scenario(s): 0 error(s), 0 warning(s)" in result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 from typing import IO, Any
@@ -127,3 +129,35 @@ def test_the_hint_is_not_given_when_every_character_fits(workspace: Workspace) -
     process = start(workspace, "timeline", "INC-1", stdout=subprocess.PIPE, PYTHONIOENCODING="latin-1")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0 and err == b""
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [(("declare", "nope"), 2), (("show", "INC-99"), 2), (("incidents",), 0), (("stats",), 0)],
+)
+def test_the_exit_status_stays_when_standard_error_has_no_reader(
+    workspace: Workspace, args: tuple[str, ...], status: int
+) -> None:
+    """An error's status (2), and a success's (0) whose note on standard error (a drill left out) is lost."""
+    declare(workspace, "--drill")
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader left before crisisctl writes: every write to standard error fails with EPIPE
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "crisisctl", *workspace.args(), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=writer,
+            stdin=subprocess.DEVNULL,
+            env=subprocess_env(),
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    assert process.returncode == status
+
+
+def test_an_error_piped_into_head_is_exit_2_every_time(workspace: Workspace) -> None:
+    line = shlex.join([sys.executable, "-m", "crisisctl", *workspace.args(), "declare", "nope"])
+    script = f'set -o pipefail; for i in $(seq 8); do {line} 2>&1 | head -c0; echo -n "${{PIPESTATUS[0]}} "; done'
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, env=subprocess_env())
+    assert result.stdout.split() == ["2"] * 8, result.stderr

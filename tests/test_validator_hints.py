@@ -116,3 +116,20 @@ def test_an_operator_yaml_cannot_read_gets_the_hint_to_quote_it(
 
 def test_a_quoted_operator_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert validate(tmp_path, capsys, with_operator('">="'), "Hello") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [
+        ("scenario", "kinds are case-sensitive: write `kind: Scenario`"),
+        ("playbook", "kinds are case-sensitive: write `kind: Playbook`"),
+        ("Runbook", "write `kind: Playbook`, or `kind: Scenario` for a drill scenario"),
+    ],
+)
+def test_a_wrong_kind_gets_a_hint_that_works_where_the_file_is(
+    kind: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kind: Scenario` works in any folder: the hint does not send the file to a scenarios/ folder."""
+    (error,) = validate(tmp_path, capsys, BASE.replace("kind: Playbook", f"kind: {kind}", 1), "Hello")
+    assert error["rule"] == "kind" and error["hint"].startswith(hint), error
+    assert "scenarios/ folder" not in error["hint"]

@@ -53,8 +53,8 @@ def validate_command(
         typer.Option(
             "--base-dir",
             metavar="DIR",
-            help="sarif: file paths are written relative to this folder (default: the git repository's root"
-            " around the current folder, else the current folder).",
+            help="sarif and github: file paths are written relative to this folder (default: the git repository's"
+            " root around the current folder, else the current folder).",
             exists=True,
             file_okay=False,
             show_default=False,
@@ -73,14 +73,23 @@ def validate_command(
 
     Example: crisisctl playbook validate playbooks/ --format github
     """
-    from crisisctl.output.problems import REPORTER_BY_NAME
-    from crisisctl.output.sarif import report_sarif, repository_root
+    from crisisctl.errors import UsageError
+    from crisisctl.output.paths import repository_root
+    from crisisctl.output.problems import REPORTER_BY_NAME, report_github
+    from crisisctl.output.sarif import report_sarif
     from crisisctl.playbook.catalog import validate_files
     from crisisctl.playbook.files import discover
     from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
-    files = discover(paths or [context.settings.playbooks], all_kinds=True)
+    named = paths or [context.settings.playbooks]
+    files = discover(named, all_kinds=True)
+    if not files:  # a wrong path in CI must not pass as "0 files, no errors"
+        raise UsageError(
+            f"no playbook files in {', '.join(str(path) for path in named)} (playbooks and scenarios are .yaml or"
+            " .yml files at the top of a folder or in its scenarios/ folder)",
+            "name the folders or files that hold them: crisisctl playbook validate PATH...",
+        )
     checker = TemplateChecker(context.settings.templates)
     report = validate_files(
         files,
@@ -90,8 +99,9 @@ def validate_command(
         notice_lint=checker.lint_notices,
         playbook_dir=context.settings.playbooks,
     )
-    if report_format is ReportFormat.sarif:
-        report_sarif(report, context.out, base_dir or repository_root(Path.cwd()))
+    if report_format in (ReportFormat.sarif, ReportFormat.github):
+        reporter = report_sarif if report_format is ReportFormat.sarif else report_github
+        reporter(report, context.out, base_dir or repository_root(Path.cwd()))
     else:
         REPORTER_BY_NAME[report_format.value](report, context.out)
     if not report.ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +42,7 @@ def readiness_command(
     from crisisctl.errors import ExitCode
     from crisisctl.incident.readiness import assess_playbooks
     from crisisctl.output.plain import print_json
-    from crisisctl.output.readiness import readiness_payload, readiness_table
+    from crisisctl.output.readiness import readiness_payload, readiness_plain, readiness_table
     from crisisctl.render.templatecheck import TemplateChecker
 
     context = app_context(ctx)
@@ -55,9 +56,13 @@ def readiness_command(
     elif not results:
         context.say("no playbooks to judge")
     else:
-        context.out.print(readiness_table(results))
         waiting = sum(not result.ready for result in results)
-        context.out.print(f"{len(results) - waiting} ready, {waiting} not ready")
+        if sys.stdout.isatty():
+            context.out.print(readiness_table(results))
+            context.out.print(f"{len(results) - waiting} ready, {waiting} not ready")
+        else:
+            print(readiness_plain(results))
+            print(f"{len(results) - waiting} ready, {waiting} not ready")
     if any(not result.ready for result in results):
         raise typer.Exit(int(ExitCode.NO))
 

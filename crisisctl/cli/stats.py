@@ -1,6 +1,7 @@
 """`crisisctl stats`: how fast the responses really are, live incidents and drills apart."""
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +41,7 @@ def stats_command(
     from crisisctl.incident.service import incident_now
     from crisisctl.incident.stats import Measured, stats_report
     from crisisctl.output.plain import print_json
-    from crisisctl.output.stats import stats_view
+    from crisisctl.output.stats import stats_plain, stats_view
 
     try:
         first_day = dt.date.fromisoformat(since) if since else None
@@ -66,6 +67,8 @@ def stats_command(
         context.err.print(f"stats written to {html}")
     if as_json:
         print_json(report)
-    else:
+    elif sys.stdout.isatty():
         context.out.print(stats_view(report))
+    else:
+        print(stats_plain(report))
     say_left_out(len(left_out), "incident", "incidents", "stats", shown=("counted", "counts"))

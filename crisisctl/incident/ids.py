@@ -15,18 +15,16 @@ class UnknownIdError(UsageError):
     """An id that the playbook or the log does not know."""
 
 
-# INC-7 as people type it: inc-7, INC7, inc 7, 7.
-_TYPED_NUMBER = re.compile(r"(INC[-\s]?)?(\d+)")
+# INC-7 as people type it: inc-7, INC7, inc 7, INC_7, 7.
+_TYPED_NUMBER = re.compile(r"(INC[-_\s]?)?(\d+)")
 
 
 def normalise_incident_id(text: str) -> str:
-    """The one parser of incident ids: any case, with or without the dash or the prefix, so inc-7, INC7 and 7 are
-    INC-7. Anything else keeps its text behind the prefix, so an unknown id is reported as typed."""
-    text = text.strip().upper()
-    number = _TYPED_NUMBER.fullmatch(text)
-    if number:
-        return INCIDENT_PREFIX + number.group(2)
-    return text if text.startswith(INCIDENT_PREFIX) else INCIDENT_PREFIX + text
+    """The one parser of incident ids: any case, with or without the dash (or an underscore) or the prefix, so
+    inc-7, INC7, INC_7 and 7 are INC-7. Anything else is no incident id and is kept as typed, so an unknown id is
+    reported as typed (not as `INC-INC_X`)."""
+    number = _TYPED_NUMBER.fullmatch(text.strip().upper())
+    return INCIDENT_PREFIX + number.group(2) if number else text.strip()
 
 
 def names_incident(text: str) -> bool:

@@ -12,20 +12,12 @@ from rich.console import Console
 
 from crisisctl import __version__
 from crisisctl.errors import Problem
+from crisisctl.output.paths import absolute, from_base
 from crisisctl.playbook.catalog import CatalogReport
 from crisisctl.playbook.rules import RULE_BY_ID, Level, Rule, plain
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_ID = "%SRCROOT%"  # the uriBaseId GitHub's own examples use for the repository root
-
-
-def repository_root(start: Path) -> Path:
-    """The nearest folder from `start` up that holds `.git` (a folder, or a file in a worktree); else `start`."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
 
 
 def report_sarif(report: CatalogReport, console: Console, base_dir: Path) -> None:
@@ -57,7 +49,6 @@ def report_sarif(report: CatalogReport, console: Console, base_dir: Path) -> Non
                 "name": "crisisctl",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": "https://pypi.org/project/crisisctl/",
                 "rules": [_descriptor(_rule(rule_id, findings)) for rule_id in rule_ids],
             }
         },
@@ -122,11 +113,9 @@ def _result(problem: Problem, level: Level, rule_index: int, base: Path) -> dict
 
 def _artifact(file: str, base: Path) -> dict[str, str]:
     """A file inside the base folder as a percent-encoded path relative to it; any other as an absolute file URI."""
-    path = Path(file).resolve()
-    try:
-        relative = path.relative_to(base)
-    except ValueError:
-        return {"uri": path.as_uri()}
+    relative = from_base(file, base)
+    if relative is None:
+        return {"uri": absolute(file).as_uri()}
     return {"uri": quote_from_bytes(os.fsencode(relative.as_posix()), safe="/"), "uriBaseId": ROOT_ID}
 
 

@@ -44,6 +44,10 @@ class CatalogReport:
         return sum(result.valid for result in self.results)
 
     @property
+    def valid_scenario_count(self) -> int:
+        return sum(not scenario.problems for scenario in self.scenarios)
+
+    @property
     def ok(self) -> bool:
         return not self.problems
 

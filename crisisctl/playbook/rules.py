@@ -140,7 +140,7 @@ _FIELDS = [
         "kind",
         "Not a playbook",
         "`kind` is not `Playbook` (or `Scenario`, `Roster` in their files).",
-        "Write `kind: Playbook`; scenarios belong in a scenarios/ folder.",
+        "Write `kind: Playbook`, or `kind: Scenario` for a drill scenario (in any folder); kinds are case-sensitive.",
     ),
     _error("missing-key", "A required key is missing", "A required key is absent.", "Add it (the message names it)."),
     _error(

@@ -156,10 +156,17 @@ def _check_header(document: YMap, checker: Checker) -> bool:
             "kind",
             "kind",
             f"kind `{found}` is not a playbook",
-            "write `kind: Playbook` (scenarios belong in a scenarios/ folder)",
+            _kind_hint(found),
         )
         return False
     return True
+
+
+def _kind_hint(found: str) -> str:
+    """A scenario is known by `kind: Scenario` wherever it is kept, so the hint names the kind, not a folder."""
+    if found.lower() in ("playbook", "scenario"):
+        return f"kinds are case-sensitive: write `kind: {found.capitalize()}`"
+    return "write `kind: Playbook`, or `kind: Scenario` for a drill scenario (kept in any folder)"
 
 
 def _entries(document: YMap, section: str) -> Iterator[tuple[int, YMap]]:
