@@ -74,15 +74,20 @@ def test_never_drilled_counts_as_overdue(workspace: Workspace) -> None:
     assert found["base"][0]["message"] == "never drilled (drill every 30d)"
 
 
-def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
-    ready_workspace(workspace, DRILL_ONLY)  # judged at the real clock: a review's cadence would run out some day
-    scenario = workspace.root / "base-drill.yaml"
+def drill_now(ws: Workspace) -> None:
+    """A drill of the base playbook, started now."""
+    scenario = ws.root / "base-drill.yaml"
     scenario.write_text(
         "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"
         "inputs: {affected_customers: 10}\n",
         encoding="utf-8",
     )
-    workspace.ok("drill", "start", "base", "--scenario", str(scenario))
+    ws.ok("drill", "start", "base", "--scenario", str(scenario))
+
+
+def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
+    ready_workspace(workspace, DRILL_ONLY)  # judged at the real clock: a review's cadence would run out some day
+    drill_now(workspace)
     code, found = findings(workspace)  # now: the drill just started
     assert code == 0, found
     code, payload_out, _ = workspace.run("readiness", "--json")
@@ -94,13 +99,7 @@ def test_a_drill_in_the_log_counts(workspace: Workspace) -> None:
 
 def test_a_drill_held_after_the_judged_time_does_not_count(workspace: Workspace) -> None:
     ready_workspace(workspace, DRILL_ONLY)  # judged at the real clock: a review's cadence would run out some day
-    scenario = workspace.root / "base-drill.yaml"
-    scenario.write_text(
-        "apiVersion: crisisctl/v1\nkind: Scenario\nid: base-drill\nplaybook: base\ntitle: Rehearsal\n"
-        "inputs: {affected_customers: 10}\n",
-        encoding="utf-8",
-    )
-    workspace.ok("drill", "start", "base", "--scenario", str(scenario))
+    drill_now(workspace)
     code, out, _ = workspace.run("readiness", "--json", "--at", "-1d")  # the day before today's drill
     (entry,) = json.loads(out)["playbooks"]
     assert code == 1 and entry["last_drill"] is None
