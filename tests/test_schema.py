@@ -175,3 +175,48 @@ def test_schema_and_validator_agree_on_which_titles_are_blank(
         ]
     assert [error["rule"] for error in refused] == (["empty-value"] if schema_refuses else [])
     assert bool(refused) == (title.strip() == "")
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [pattern for value in node.values() for pattern in _patterns(value)]
+    if isinstance(node, list):
+        return [pattern for value in node for pattern in _patterns(value)]
+    return []
+
+
+def _anchored_patterns() -> list[str]:
+    names = ("playbook-v1", "scenario-v1", "roster-v1")
+    found = {
+        pattern
+        for name in names
+        for pattern in _patterns(json.loads((SCHEMA_FILE.parent / f"{name}.json").read_text(encoding="utf-8")))
+    }
+    return sorted(pattern for pattern in found if pattern.startswith("^") and "$" in pattern)
+
+
+_PATTERN_SAMPLES = ("service-outage", "affected_customers", "30m", "1.2.0", "zh-CN", "2026-01-31")
+
+
+def test_no_anchored_pattern_accepts_a_trailing_newline_in_python_or_ecma_262() -> None:
+    """`id: "service-outage\\n"`: Python's re.search (jsonschema's) lets `$` match before a final newline."""
+    import re
+    import subprocess
+
+    from realtools import program
+
+    cases = [
+        [pattern, text + ending]
+        for pattern in _anchored_patterns()
+        for text in _PATTERN_SAMPLES
+        if re.search(pattern, text)
+        for ending in ("", "\n")
+    ]
+    assert {pattern for pattern, _ in cases} == set(_anchored_patterns()), "every pattern matches some sample"
+    python = [bool(re.search(pattern, text)) for pattern, text in cases]
+    script = "console.log(JSON.stringify(JSON.parse(process.argv[1]).map(([p, t]) => new RegExp(p, 'u').test(t))))"
+    node_program = program("node", "install Node.js")
+    node = subprocess.run([node_program, "-e", script, json.dumps(cases)], capture_output=True, text=True, check=True)
+    assert json.loads(node.stdout) == python
+    assert python == [not text.endswith("\n") for _, text in cases]

@@ -164,7 +164,8 @@ class Text(Kind):
         if self.choices:
             out["enum"] = list(self.choices)
         if self.pattern:
-            out["pattern"] = f"^(?:{self.pattern})$"
+            # `$(?!\n)`: Python's re.search (jsonschema's) lets `$` match before a final newline; ECMA-262 does not.
+            out["pattern"] = f"^(?:{self.pattern})$(?!\\n)"
         if self.non_empty and not self.choices and not self.pattern:
             out["pattern"] = NOT_BLANK  # unanchored: somewhere a character that is not white space
         if self.description:
