@@ -84,3 +84,12 @@ def test_an_ignore_comment_silences_the_warning(tmp_path: Path, capsys: pytest.C
     text = BASE.replace("    required: true\nroles:", "    required: yes  # crisisctl: ignore[yaml11-boolean]\nroles:")
     code, report = validate(tmp_path, capsys, text)
     assert code == 0 and report["warnings"] == [] and report["suppressed"] == 1
+
+
+def test_values_under_your_own_x_keys_are_not_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """crisisctl ignores `x-` keys, so what YAML makes of their values is the user's own business."""
+    text = BASE.replace("kind: Playbook\n", "kind: Playbook\nx-flag: yes\nx-notes: {reviewed: no, tags: [on, off]}\n")
+    text = text.replace("    due: 30m\n", "    due: 30m\n    x-paged: no\n", 1)
+    code, report = validate(tmp_path, capsys, text)
+    assert code == 0
+    assert report["warnings"] == []

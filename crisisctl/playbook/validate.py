@@ -434,7 +434,7 @@ def fits_input_type(value: Any, type_name: str) -> bool:
 def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
     """Unquoted yes/no/on/off/y/n values: YAML 1.1 readers (crisisctl's, for yes/no/on/off) take them for
     booleans, YAML 1.2 readers (editors checking the JSON Schema) for text. A value an error already reports is
-    left to that error."""
+    left to that error. Values under your own keys (`x-...`), which crisisctl ignores, are left alone."""
     reported = {(error.line, error.column) for error in errors}
     warnings = []
     # Paths as (parent, key) pairs, written out only for a value reported: most documents have none.
@@ -442,7 +442,9 @@ def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) ->
     while pending:
         node, path = pending.pop()
         if isinstance(node, YMap):
-            pending.extend((value, (path, key)) for key, value in reversed(node.items.items()))
+            pending.extend(
+                (value, (path, key)) for key, value in reversed(node.items.items()) if not key.startswith("x-")
+            )
         elif isinstance(node, YSeq):
             pending.extend((item, (path, index)) for index, item in reversed(list(enumerate(node.items))))
         elif (
