@@ -47,7 +47,10 @@ SCHEMA_RULES = {
     "condition",
     "condition-source",
     "locale",
+    "input-default",
 }
+# Cases of those rules that compare two fields in a way JSON Schema cannot: a default among the choices.
+CROSS_FIELD = {"input-default-not-in-choices.yaml"}
 
 
 def as_editor_sees(path: Path) -> Any:
@@ -115,7 +118,7 @@ def test_schema_accepts_the_corpus_base(validator: jsonschema.Draft202012Validat
     assert list(validator.iter_errors(as_editor_sees(REPO / "tests" / "corpus" / "base-playbook.yaml"))) == []
 
 
-STRUCTURAL = [case for case in CASES if expectation(case)[0] in SCHEMA_RULES]
+STRUCTURAL = [case for case in CASES if expectation(case)[0] in SCHEMA_RULES and case.name not in CROSS_FIELD]
 
 
 @pytest.mark.parametrize("case", STRUCTURAL, ids=[case.name for case in STRUCTURAL])

@@ -116,3 +116,15 @@ def test_an_operator_yaml_cannot_read_gets_the_hint_to_quote_it(
 
 def test_a_quoted_operator_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert validate(tmp_path, capsys, with_operator('">="'), "Hello") == []
+
+
+def test_an_empty_default_is_called_empty_not_a_misfit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`default:` with nothing after it is null: the message says so, rather than "`` does not fit"."""
+    playbook = BASE.replace("    required: true\nroles:", "    required: true\n    default:\nroles:")
+    (error,) = validate(tmp_path, capsys, playbook, "Notice")
+    assert (error["rule"], error["path"], error["message"]) == (
+        "input-default",
+        "inputs[0].default",
+        "`default` is empty (null)",
+    )
+    assert error["hint"] == "write a value that fits the type integer, or remove it"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crisisctl.numbers import MAX_EXACT_INTEGER
 from crisisctl.playbook.conditions import OPERATORS
 from crisisctl.playbook.fields import (
     API_VERSION_HELP,
@@ -254,7 +255,41 @@ TRIGGER = Obj(
         "severity": Field(SLUG, description="the severity it suggests: a declared severity id"),
     },
 )
-INPUT = Obj(
+# What an input's value is, by its declared type, as an editor reads it (a date is text there). Numbers stop at 2^53,
+# what the log keeps exactly. A gap: JSON has one kind of number, so the schema takes 2.0 for an integer.
+_EXACT = {"minimum": -MAX_EXACT_INTEGER, "maximum": MAX_EXACT_INTEGER}
+INPUT_VALUE_SCHEMAS: dict[str, JsonSchema] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer", **_EXACT},
+    "number": {"type": "number", **_EXACT},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$(?!\n)"},
+    "list": {"type": "array", "items": {"type": "string"}},
+}
+
+
+@dataclass(frozen=True)
+class InputKind(Obj):
+    """An input: its `default` and `choices` fit its `type` (validate says so in _References, the schema here)."""
+
+    def schema(self) -> JsonSchema:
+        out = super().schema()
+        out["allOf"] = [
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {
+                    "properties": {
+                        "default": value,
+                        "choices": {"items": INPUT_VALUE_SCHEMAS["string"] if type_name == "list" else value},
+                    }
+                },
+            }
+            for type_name, value in INPUT_VALUE_SCHEMAS.items()
+        ]
+        return out
+
+
+INPUT = InputKind(
     "input",
     {
         "id": Field(SNAKE, required=True, description="snake_case, so templates can use it as inputs.ID"),

@@ -240,8 +240,8 @@ _REFERENCES = [
     _error(
         "input-default",
         "A default or choice that does not fit",
-        "A `default` or a choice that does not fit the input's `type`, or a single-value default that is not"
-        " among `choices`.",
+        "A `default` or a choice that does not fit the input's `type` (or is empty, null), or a single-value default"
+        " that is not among `choices`.",
         "Make the value fit the type, or pick a listed choice.",
     ),
     _error(

@@ -298,19 +298,19 @@ class _References:
         if isinstance(choices, YSeq):
             allowed = [plain_value(choice) for choice in choices.items]
             for index, choice in enumerate(choices.items):
-                self._fits(choice, element_type, f"{join_path(path, 'choices')}[{index}]")
+                self._fits(choice, element_type, f"{join_path(path, 'choices')}[{index}]", "a choice")
         default = item.items.get("default")
         if default is None:
             return
         default_path = join_path(path, "default")
-        if not self._fits(default, type_name, default_path):
+        if not self._fits(default, type_name, default_path, "`default`"):
             return
         members: list[tuple[int | None, YNode]] = (
             list(enumerate(default.items)) if isinstance(default, YSeq) else [(None, default)]
         )
         for position, member in members:
             member_path = default_path if position is None else f"{default_path}[{position}]"
-            if position is not None and not self._fits(member, element_type, member_path):
+            if position is not None and not self._fits(member, element_type, member_path, "an item of `default`"):
                 continue
             if allowed is not None and isinstance(member, YScalar) and member.value not in allowed:
                 self.checker.report(
@@ -321,9 +321,18 @@ class _References:
                     "pick a listed choice",
                 )
 
-    def _fits(self, node: YNode, type_name: str, path: str) -> bool:
+    def _fits(self, node: YNode, type_name: str, path: str, what: str) -> bool:
         if fits_input_type(plain_value(node), type_name):
             return True
+        if isinstance(node, YScalar) and node.value is None:
+            self.checker.report(
+                node,
+                path,
+                "input-default",
+                f"{what} is empty (null)",
+                f"write a value that fits the type {type_name}, or remove it",
+            )
+            return False
         surprise = surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
         shown = node.raw if isinstance(node, YScalar) else plain_value(node)
         self.checker.report(
@@ -420,11 +429,13 @@ def fits_input_type(value: Any, type_name: str) -> bool:
         return isinstance(value, int)
     if type_name == "number":
         return isinstance(value, int | float)
-    if type_name == "date":
+    if type_name == "date":  # a YAML date, or the text YYYY-MM-DD of a real day (not a date and time)
         if isinstance(value, dt.date):
-            return True
+            return not isinstance(value, dt.datetime)
+        if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            return False
         try:
-            dt.date.fromisoformat(str(value))
+            dt.date.fromisoformat(value)
         except ValueError:
             return False
         return True
