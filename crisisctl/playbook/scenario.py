@@ -25,8 +25,8 @@ from crisisctl.playbook.fields import (
     describe,
 )
 from crisisctl.playbook.format import PLAIN_TEXT, SLUG, SNAKE
+from crisisctl.playbook.inputtypes import fits_input_type
 from crisisctl.playbook.model import Playbook
-from crisisctl.playbook.validate import fits_input_type
 from crisisctl.playbook.vocabulary import API_VERSION
 from crisisctl.playbook.yamlsource import FieldPath, LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean, listing

@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
-from crisisctl.numbers import too_large
 from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
 from crisisctl.playbook.format import PLAYBOOK
 from crisisctl.playbook.future import future_date_warnings
 from crisisctl.playbook.ignores import Ignores, read_ignores
+from crisisctl.playbook.inputtypes import comparison_misfit, fits_input_type
 from crisisctl.playbook.locate import DocumentLocator
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
 from crisisctl.playbook.timing import timing_findings
-from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
+from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, INPUT_TYPES, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import (
     YAML11_WORDS,
     FieldPath,
@@ -190,6 +190,10 @@ class _References:
             self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
         # For lookups: a playbook may hold thousands of references to check.
         self.id_sets = {section: frozenset(ids or ()) for section, ids in self.ids.items()}
+        self.input_types = {
+            _text(item.items.get("id")) or "": _text(item.items.get("type")) or ""
+            for _, item in _entries(document, "inputs")
+        }
 
     def check_all(self) -> None:
         for index, trigger in _entries(self.document, "triggers"):
@@ -286,6 +290,27 @@ class _References:
             self._condition_inputs(node.items["not"], join_path(path, "not"))
         if "input" in node.items:
             self._known(node.items["input"], join_path(path, "input"), "inputs", "input")
+            self._comparison(node, path)
+
+    def _comparison(self, leaf: YMap, path: str) -> None:
+        """A step condition's value must fit its input's declared type, or the comparison never holds."""
+        input_type = self.input_types.get(_text(leaf.items["input"]) or "")
+        op, value = _text(leaf.items.get("op")), leaf.items.get("value")
+        if input_type not in INPUT_TYPES or op is None or value is None:
+            return
+        if any((problem.line, problem.column) == (value.line, value.column) for problem in self.checker.problems):
+            return  # the value's shape is wrong already
+        misfit = comparison_misfit(op, input_type, plain_value(value))
+        if misfit is None:
+            return
+        surprise = surprise_hint(value) if isinstance(value, YScalar) else None
+        if input_type == "date" and isinstance(value, YScalar) and isinstance(value.value, str):
+            hint = "write the date without quotes (value: 2026-01-31): YAML reads it as a date, as the input holds"
+        else:
+            hint = surprise or f"compare with a value of type {input_type}, or with the operator that fits it"
+        self.checker.report(
+            value, join_path(path, "value"), "condition-type", f"{misfit}: the condition never holds", hint
+        )
 
     def _input_values(self, item: YMap, path: str) -> None:
         """Choices and defaults must fit the declared type; a list's items must be among the choices."""
@@ -413,33 +438,6 @@ class _DependencyCycles:
             else:
                 self.state[trail.pop()] = 2
                 pending.pop()
-
-
-def fits_input_type(value: Any, type_name: str) -> bool:
-    """Whether a plain value is acceptable for an input of the given declared type."""
-    if too_large(value):
-        return False  # beyond 2^53: the log could not record it when an incident starts with it
-    if type_name == "list":
-        return isinstance(value, list)
-    if type_name == "boolean":
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if type_name == "integer":
-        return isinstance(value, int)
-    if type_name == "number":
-        return isinstance(value, int | float)
-    if type_name == "date":  # a YAML date, or the text YYYY-MM-DD of a real day (not a date and time)
-        if isinstance(value, dt.date):
-            return not isinstance(value, dt.datetime)
-        if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
-            return False
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return False
-        return True
-    return isinstance(value, str)
 
 
 def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
