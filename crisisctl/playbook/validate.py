@@ -358,7 +358,7 @@ class _References:
                 f"write a value that fits the type {type_name}, or remove it",
             )
             return False
-        surprise = surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
+        surprise = text_surprise(node, type_name)
         shown = node.raw if isinstance(node, YScalar) else plain_value(node)
         self.checker.report(
             node,
@@ -438,6 +438,12 @@ class _DependencyCycles:
             else:
                 self.state[trail.pop()] = 2
                 pending.pop()
+
+
+def text_surprise(node: YNode, type_name: str) -> str | None:
+    """For a value of a text input (a default, a scenario's input) that YAML 1.1 read as something else (`no` as
+    false): the hint that says so and to quote it."""
+    return surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
 
 
 def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
