@@ -165,7 +165,8 @@ _FIELDS = [
     _error(
         "empty-value",
         "Empty text",
-        "Text that is empty or only spaces, where a value is needed.",
+        "Text that is empty or shows nothing (only spaces, line breaks, invisible characters such as a zero-width"
+        " space), where a value is needed.",
         "Write a value, or drop an optional key. An operator written bare (`op: >`) is read by YAML as an empty"
         ' block of text: write it in quotes, `op: ">"`.',
     ),
