@@ -250,3 +250,44 @@ def test_the_schema_s_non_blank_pattern_agrees_with_is_blank_on_every_character_
         check=True,
     )
     assert node.stdout == python
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1000, 1000),
+    st.floats(-10, 10, allow_nan=False),
+    st.sampled_from(["abc", "2026-01-31", "", "10"]),
+)
+_LEAF_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=2), st.just({"metric": "baseline", "times": 3}))
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(
+    source=st.sampled_from(["metric", "input"]),
+    op=st.sampled_from([">", ">=", "<", "<=", "==", "!=", "in", "contains"]),
+    value=_LEAF_VALUES,
+)
+def test_schema_and_validator_agree_on_which_comparisons_can_work(source: str, op: str, value: Any) -> None:
+    """Through `playbook validate`: a condition leaf's shape is refused exactly when the schema refuses it (whether
+    the value fits the input's type, `condition-type`, is a cross-field rule only validate sees)."""
+    leaf = json.dumps({source: "affected_customers", "op": op, "value": value})
+    base = (REPO / "tests" / "corpus" / "base-playbook.yaml").read_text(encoding="utf-8")
+    if source == "metric":
+        text = base.replace(
+            "category: service-outage\n", f"category: service-outage\ntriggers:\n  - id: t\n    when: {leaf}\n"
+        )
+    else:
+        text = base.replace("    due: 2h\n", f"    due: 2h\n    when: {leaf}\n", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        playbook = Path(folder) / "p.yaml"
+        playbook.write_text(text, encoding="utf-8")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["--templates", str(CORPUS_TEMPLATES), "playbook", "validate", str(playbook), "--format", "json"])
+        errors = json.loads(out.getvalue())["errors"]
+        editor = jsonschema.Draft202012Validator(playbook_json_schema())
+        schema_errors = list(editor.iter_errors(as_editor_sees(playbook)))
+    assert [error["rule"] for error in errors if error["rule"] != "condition-type"] == (
+        ["condition"] if schema_errors else []
+    ), (errors, [error.message for error in schema_errors])
