@@ -259,3 +259,13 @@ def test_check_names_signals_that_are_not_numbers(workspace: Workspace) -> None:
     assert result["matches"] == []  # type: ignore[index]
     assert result["unusable_metrics"] == ["complaints_per_hour", "refunds"]  # type: ignore[index]
     assert "not numbers" in workspace.ok("check", signals)
+
+
+def test_a_trigger_comparing_a_number_with_text_is_the_playbook_s_error_not_the_signal_s(workspace: Workspace) -> None:
+    """`>= "abc"` never holds: validate refuses it at the value, so check does not call a signal of 10 unusable."""
+    add_playbook(workspace, "outage", '  - id: long\n    when: { metric: downtime_minutes, op: ">=", value: "abc" }\n')
+    code, out, err = workspace.run("playbook", "validate", str(workspace.playbooks / "outage.yaml"))
+    assert code == 1
+    assert "when.value: `>=` compares numbers, found text  [condition]" in out + err
+    code, out, err = workspace.run("check", signals_file(workspace, {"downtime_minutes": 10}))
+    assert "not numbers" not in out + err and "downtime_minutes" not in out

@@ -172,14 +172,14 @@ TRIGGERS = (
 
 
 IN_LEAF = "{input: affected_customers, op: in, value: [1, 2]}"
-EQ_LEAF = '{input: since, op: "==", value: [a, b]}'
+EQ_LEAF = '{input: regions, op: "==", value: [a, b]}'
 WHEN = f"when: {{any: [{IN_LEAF}, {EQ_LEAF}]}}\n    "
 
 
 def test_the_same_meaning_written_differently_is_no_change(workspace: Workspace) -> None:
     """Durations in other units, defaults written out, and lists whose order crisisctl never reads."""
     old = workspace.playbooks / "base.yaml"
-    since = "  - {id: since, type: date, default: 2026-01-31}\nroles:"
+    since = "  - {id: since, type: date, default: 2026-01-31}\n  - {id: regions, type: list}\nroles:"
     text = BASE.replace("inputs:", TRIGGERS, 1).replace("roles:", since, 1).replace("due: 2h", WHEN + "due: 2h")
     old.write_text(text.replace("approvals: [incident-lead]", "approvals: [incident-lead, comms-lead]"), "utf-8")
     new = workspace.root / "new.yaml"

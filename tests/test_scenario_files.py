@@ -80,3 +80,39 @@ def test_a_lone_valid_scenario_is_counted_as_a_scenario(tmp_path: Path) -> None:
     result = crisisctl("playbook", "validate", str(good), cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "✓ 1 file(s), 0 valid playbook(s), 1 valid scenario(s): 0 error(s), 0 warning(s)" in result.stdout
+
+
+def _edited_copy(folder: Path, old: str, new: str) -> Path:
+    path = scenario_copy(folder)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_yaml11_boolean_for_a_text_input_is_a_surprise_with_the_quote_hint(tmp_path: Path) -> None:
+    """As in a playbook: `risk_level: no` is YAML 1.1's false, not "no"; the message shows what was written."""
+    scenario = _edited_copy(tmp_path / "some", "  risk_level: high\n", "  risk_level: no\n")
+    code, report = validate(str(scenario), cwd=REPO)
+    assert code == 1
+    (error,) = report["errors"]
+    assert (error["rule"], error["path"], error["message"]) == (
+        "yaml11-surprise",
+        "inputs.risk_level",
+        "`no` is not a valid string",
+    )
+    assert (
+        error["hint"] == 'YAML 1.1 reads unquoted `no` as the boolean false; write "no" in quotes if you mean the text'
+    )
+
+
+def test_a_yaml11_boolean_word_in_a_scenario_is_warned_about(tmp_path: Path) -> None:
+    scenario = _edited_copy(
+        tmp_path / "some", "      records_exposed: 50\n", "      records_exposed: 50\n      vpn_down: yes\n"
+    )
+    code, report = validate(str(scenario), cwd=REPO)
+    assert code == 0 and report["errors"] == []
+    (warning,) = [warning for warning in report["warnings"] if warning["file"].endswith("leak-drill.yaml")]
+    assert (warning["rule"], warning["path"]) == ("yaml11-boolean", "injects[0].signals.vpn_down")
+    assert warning["line"] == scenario.read_text(encoding="utf-8").splitlines().index("      vpn_down: yes") + 1
+    assert warning["column"] == 17

@@ -133,3 +133,15 @@ def test_a_wrong_kind_gets_a_hint_that_works_where_the_file_is(
     (error,) = validate(tmp_path, capsys, BASE.replace("kind: Playbook", f"kind: {kind}", 1), "Hello")
     assert error["rule"] == "kind" and error["hint"].startswith(hint), error
     assert "scenarios/ folder" not in error["hint"]
+
+
+def test_an_empty_default_is_called_empty_not_a_misfit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`default:` with nothing after it is null: the message says so, rather than "`` does not fit"."""
+    playbook = BASE.replace("    required: true\nroles:", "    required: true\n    default:\nroles:")
+    (error,) = validate(tmp_path, capsys, playbook, "Notice")
+    assert (error["rule"], error["path"], error["message"]) == (
+        "input-default",
+        "inputs[0].default",
+        "`default` is empty (null)",
+    )
+    assert error["hint"] == "write a value that fits the type integer, or remove it"

@@ -44,15 +44,30 @@ def test_yes_in_a_boolean_field_is_a_warning_with_position_and_hint(
 
 
 def test_no_in_a_condition_value_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A condition's value accepts anything, so `NO` (the country) silently became false."""
-    text = BASE.replace("roles:\n", LIST_INPUT.replace("[DE, NO]", '["DE"]') + "roles:\n", 1).replace(
-        "    due: 2h\n", "    due: 2h\n    when: {input: regions, op: contains, value: NO}\n"
+    """A boolean input compared with `NO`: it works, as false, but YAML 1.2 readers see the text."""
+    boolean = "  - id: payments_affected\n    type: boolean\n"
+    text = BASE.replace("roles:\n", boolean + "roles:\n", 1).replace(
+        "    due: 2h\n", "    due: 2h\n    when: {input: payments_affected, op: ==, value: NO}\n"
     )
     code, report = validate(tmp_path, capsys, text)
     assert code == 0
     assert [(w["rule"], w["line"], w["column"], w["path"]) for w in report["warnings"]] == [
         ("yaml11-boolean", *position(text, "    when:", "NO"), "steps[1].when.value")
     ]
+
+
+def test_no_compared_with_a_list_input_is_an_error_that_says_quote_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`NO` (the country) became false, which a list of text never contains: the condition could never hold."""
+    text = BASE.replace("roles:\n", LIST_INPUT.replace("[DE, NO]", '["DE"]') + "roles:\n", 1).replace(
+        "    due: 2h\n", "    due: 2h\n    when: {input: regions, op: contains, value: NO}\n"
+    )
+    code, report = validate(tmp_path, capsys, text)
+    assert code == 1 and report["warnings"] == []
+    (error,) = report["errors"]
+    assert (error["rule"], error["line"], error["column"]) == ("condition-type", *position(text, "    when:", "NO"))
+    assert error["hint"].startswith('YAML 1.1 reads unquoted `NO` as the boolean false; write "NO" in quotes')
 
 
 def test_y_and_n_are_text_to_crisisctl_but_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,3 +99,12 @@ def test_an_ignore_comment_silences_the_warning(tmp_path: Path, capsys: pytest.C
     text = BASE.replace("    required: true\nroles:", "    required: yes  # crisisctl: ignore[yaml11-boolean]\nroles:")
     code, report = validate(tmp_path, capsys, text)
     assert code == 0 and report["warnings"] == [] and report["suppressed"] == 1
+
+
+def test_values_under_your_own_x_keys_are_not_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """crisisctl ignores `x-` keys, so what YAML makes of their values is the user's own business."""
+    text = BASE.replace("kind: Playbook\n", "kind: Playbook\nx-flag: yes\nx-notes: {reviewed: no, tags: [on, off]}\n")
+    text = text.replace("    due: 30m\n", "    due: 30m\n    x-paged: no\n", 1)
+    code, report = validate(tmp_path, capsys, text)
+    assert code == 0
+    assert report["warnings"] == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisctl.authoring.scaffold import category_plan
+from crisisctl.blank import is_blank
 from crisisctl.playbook.vocabulary import CATEGORIES, SLUG_PATTERN
 
 MAX_TEXT = 200
@@ -52,8 +53,8 @@ def taken_problem(value: str, used: Mapping[str, str]) -> str | None:
 
 def text_problem(value: str, what: str) -> str | None:
     """Why `value` cannot be the playbook's title or owner, or None."""
-    if not value.strip():
-        return f"the {what} is empty"
+    if is_blank(value):
+        return f"the {what} is empty"  # as validate judges it: a soft hyphen or zero-width space alone is blank
     if len(value) > MAX_TEXT:
         return f"the {what} is longer than {MAX_TEXT} characters"
     # Line breaks and controls would end the YAML value; bidirectional overrides hide what it says.

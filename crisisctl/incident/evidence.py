@@ -10,20 +10,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from crisisctl.blank import is_blank
 from crisisctl.errors import UsageError
 
 MAX_NOTE_BYTES = 1024 * 1024  # a note read from standard input: a pasted log excerpt, not a dump
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_LINK_CHARS = 2048
 _NOT_IN_URLS = frozenset('<>"`{}|\\^')  # never unencoded in a URL (RFC 3986); they would break out of markup
-
-
-def is_blank(text: str) -> bool:
-    """Nothing a reader would see: spaces of any script, line breaks, and invisible format or control characters
-    (a zero-width space, a byte-order mark)."""
-    import unicodedata
-
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crisisctl.blank import is_blank
 from crisisctl.clock import Clock, format_time, parse_at, parse_time
 from crisisctl.errors import LogError, RefusedError, UsageError
 from crisisctl.incident import communications as comms
 from crisisctl.incident import events as ev
 from crisisctl.incident import rules
 from crisisctl.incident.actions import ActionItem, action_text, next_action_id, parse_due, require_open_action
-from crisisctl.incident.evidence import Attachment, is_blank
+from crisisctl.incident.evidence import Attachment
 from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident

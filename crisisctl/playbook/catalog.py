@@ -121,6 +121,7 @@ def validate_files(
         scenario.problems = _capped(scenario.problems)
         report.scenarios.append(scenario)
         report.problems.extend(scenario.problems)
+        report.warnings.extend(scenario.warnings)
     declared_roles = {role for result in report.results if result.declared for role in result.declared.roles}
     for path in roster_files:
         roster = validate_roster(_load(path))

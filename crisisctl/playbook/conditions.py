@@ -97,7 +97,7 @@ def evaluate(condition: Condition, values: Mapping[str, Any]) -> Evaluation:
     return Evaluation(combine(result.holds for result in results), missing, unusable)
 
 
-_ORDERING = frozenset({">", ">=", "<", "<="})
+ORDERING = frozenset({">", ">=", "<", "<="})
 
 
 def _is_number(value: Any) -> bool:
@@ -123,7 +123,7 @@ def _compare(leaf: Leaf, values: Mapping[str, Any]) -> tuple[Evaluation, Any]:
         return Evaluation(False, frozenset(missing)), None
     if left is None:
         return Evaluation(False, frozenset(missing)), right
-    if leaf.op in _ORDERING and _is_number(right) and not _is_number(left):
+    if leaf.op in ORDERING and _is_number(right) and not _is_number(left):
         return Evaluation(False, frozenset(missing), frozenset({leaf.name})), right  # "0.5" or true is not a number
     try:
         holds = bool(_COMPARE[leaf.op](left, right))

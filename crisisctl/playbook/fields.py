@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crisisctl.blank import BLANK_CHARACTERS, is_blank
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import DURATION_PATTERN, parse_duration
 from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YScalar, YSeq, render_path
@@ -22,11 +23,8 @@ from crisisctl.suggest import did_you_mean, listing
 
 JsonSchema = dict[str, Any]
 
-# A character that is not white space, as Python's str.strip() sees it, written out so that a JSON Schema validator
-# in any regex dialect (ECMA-262's \S differs: it counts U+FEFF as space and U+001C..U+001F as not) agrees with
-# `validate` on which text is blank.
-NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_NOT_BLANK = re.compile(NOT_BLANK)
+# A character that is not blank, as is_blank() sees it (see crisisctl/blank.py for what the schema cannot say).
+NOT_BLANK = f"[^{BLANK_CHARACTERS}]"
 
 OWN_KEYS: JsonSchema = {"description": "your own key (x-...): kept and ignored by crisisctl"}
 API_VERSION_HELP = "the format version: crisisctl/v1"
@@ -141,7 +139,7 @@ class Text(Kind):
                 )
             return False
         value = node.value
-        if self.non_empty and not _NOT_BLANK.search(value):
+        if self.non_empty and is_blank(value):
             checker.report(node, path, "empty-value", f"{self.expected} must not be empty", self.empty_hint)
             return False
         if self.choices and value not in self.choices:
@@ -164,7 +162,8 @@ class Text(Kind):
         if self.choices:
             out["enum"] = list(self.choices)
         if self.pattern:
-            out["pattern"] = f"^(?:{self.pattern})$"
+            # `$(?!\n)`: Python's re.search (jsonschema's) lets `$` match before a final newline; ECMA-262 does not.
+            out["pattern"] = f"^(?:{self.pattern})$(?!\\n)"
         if self.non_empty and not self.choices and not self.pattern:
             out["pattern"] = NOT_BLANK  # unanchored: somewhere a character that is not white space
         if self.description:

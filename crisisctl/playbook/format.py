@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crisisctl.playbook.conditions import OPERATORS
+from crisisctl.numbers import MAX_EXACT_INTEGER
+from crisisctl.playbook.conditions import OPERATORS, ORDERING
 from crisisctl.playbook.fields import (
     API_VERSION_HELP,
     OWN_KEYS,
@@ -26,6 +27,7 @@ from crisisctl.playbook.fields import (
     child_path,
     describe,
 )
+from crisisctl.playbook.inputtypes import fits_input_type
 from crisisctl.playbook.vocabulary import (
     API_VERSION,
     AUDIENCES,
@@ -41,7 +43,7 @@ from crisisctl.playbook.vocabulary import (
     STEP_AFTER,
     UPDATES_UNTIL,
 )
-from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YSeq, quote_operator_hint
+from crisisctl.playbook.yamlsource import FieldPath, YMap, YNode, YScalar, YSeq, quote_operator_hint
 
 SLUG = Text(
     pattern=SLUG_PATTERN,
@@ -139,12 +141,36 @@ class ConditionKind(Kind):
             return False
         op = node.items["op"].value  # type: ignore[union-attr]
         value = node.items["value"]
-        if op == "in" and not isinstance(value, YSeq):
+        if op == "in" and not (isinstance(value, YSeq) and value.items):
+            found = "an empty list" if isinstance(value, YSeq) else describe(value)
             checker.report(
-                value, child_path(path, "value"), "condition", "`in` compares with a list", "write value: [a, b]"
+                value,
+                child_path(path, "value"),
+                "condition",
+                f"`in` compares with a list of at least one value, found {found}",
+                "write value: [a, b]",
+            )
+            return False
+        if op in ORDERING and not self._orderable(value):
+            checker.report(
+                value,
+                child_path(path, "value"),
+                "condition",
+                f"`{op}` compares numbers{' or dates' if self.source == 'input' else ''}, found {describe(value)}",
+                _ORDERING_HINT[self.source],
             )
             return False
         return True
+
+    def _orderable(self, value: YNode) -> bool:
+        """What `>` can compare with: a number; a baseline (metric) or a date (input; the input's type decides)."""
+        if isinstance(value, YMap):
+            return self.source == "metric"
+        if not isinstance(value, YScalar):
+            return False
+        if isinstance(value.value, int | float) and not isinstance(value.value, bool):
+            return True
+        return self.source == "input" and fits_input_type(value.value, "date")
 
     def schema(self) -> JsonSchema:
         return {"$ref": f"#/$defs/{self.definition}"}
@@ -152,9 +178,20 @@ class ConditionKind(Kind):
     def definition_schema(self) -> JsonSchema:
         ref = self.schema()
         leaf = self.leaf.schema()
-        # `in` compares with a list, as _check_leaf insists.
-        leaf["if"] = {"properties": {"op": {"const": "in"}}}
-        leaf["then"] = {"properties": {"value": {"type": "array"}}}
+        # `in` compares with a non-empty list, `>` and the like with numbers (or baselines, or dates), as _check_leaf
+        # insists.
+        orderable: list[JsonSchema] = [{"type": "number"}]
+        orderable.append({"type": "object"} if self.source == "metric" else INPUT_VALUE_SCHEMAS["date"])
+        leaf["allOf"] = [
+            {
+                "if": {"properties": {"op": {"const": "in"}}, "required": ["op"]},
+                "then": {"properties": {"value": {"type": "array", "minItems": 1}}},
+            },
+            {
+                "if": {"properties": {"op": {"enum": sorted(ORDERING)}}, "required": ["op"]},
+                "then": {"properties": {"value": {"anyOf": orderable}}},
+            },
+        ]
         return {
             "oneOf": [
                 leaf,
@@ -177,6 +214,12 @@ _GROUP_DESCRIPTIONS = {
     "all": "true when every condition listed is true",
     "any": "true when at least one condition listed is true",
     "not": "true when the condition given is false",
+}
+
+
+_ORDERING_HINT = {
+    "metric": "write a number (value: 10), or a baseline ({metric: NAME, times: 3})",
+    "input": "write a number (value: 10), or an unquoted date (value: 2026-01-31) for a date input",
 }
 
 
@@ -210,6 +253,11 @@ class _LeafValue(Kind):
         self.allow_scaled = allow_scaled
 
     def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
+        if isinstance(node, YScalar) and node.value is None:
+            checker.report(
+                node, path, "condition", "a comparison with nothing (null) never holds", "write the value to compare"
+            )
+            return False
         if isinstance(node, YMap):
             if not self.allow_scaled:
                 checker.report(
@@ -224,10 +272,9 @@ class _LeafValue(Kind):
         return AnyValue().check(node, path, checker)
 
     def schema(self) -> JsonSchema:
-        plain = AnyValue().schema()
-        if not self.allow_scaled:
-            return plain
-        return {"anyOf": [*plain["anyOf"], SCALED.schema()]}
+        scalar, values = AnyValue().schema()["anyOf"]
+        not_null = {"type": [name for name in scalar["type"] if name != "null"]}
+        return {"anyOf": [not_null, values, *([SCALED.schema()] if self.allow_scaled else [])]}
 
 
 def _leaf_value(source: str) -> Kind:
@@ -254,7 +301,41 @@ TRIGGER = Obj(
         "severity": Field(SLUG, description="the severity it suggests: a declared severity id"),
     },
 )
-INPUT = Obj(
+# What an input's value is, by its declared type, as an editor reads it (a date is text there). Numbers stop at 2^53,
+# what the log keeps exactly. A gap: JSON has one kind of number, so the schema takes 2.0 for an integer.
+_EXACT = {"minimum": -MAX_EXACT_INTEGER, "maximum": MAX_EXACT_INTEGER}
+INPUT_VALUE_SCHEMAS: dict[str, JsonSchema] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer", **_EXACT},
+    "number": {"type": "number", **_EXACT},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$(?!\n)"},
+    "list": {"type": "array", "items": {"type": "string"}},
+}
+
+
+@dataclass(frozen=True)
+class InputKind(Obj):
+    """An input: its `default` and `choices` fit its `type` (validate says so in _References, the schema here)."""
+
+    def schema(self) -> JsonSchema:
+        out = super().schema()
+        out["allOf"] = [
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {
+                    "properties": {
+                        "default": value,
+                        "choices": {"items": INPUT_VALUE_SCHEMAS["string"] if type_name == "list" else value},
+                    }
+                },
+            }
+            for type_name, value in INPUT_VALUE_SCHEMAS.items()
+        ]
+        return out
+
+
+INPUT = InputKind(
     "input",
     {
         "id": Field(SNAKE, required=True, description="snake_case, so templates can use it as inputs.ID"),

@@ -165,7 +165,8 @@ _FIELDS = [
     _error(
         "empty-value",
         "Empty text",
-        "Text that is empty or only spaces, where a value is needed.",
+        "Text that is empty or shows nothing (only spaces, line breaks, invisible characters such as a zero-width"
+        " space), where a value is needed.",
         "Write a value, or drop an optional key. An operator written bare (`op: >`) is read by YAML as an empty"
         ' block of text: write it in quotes, `op: ">"`.',
     ),
@@ -211,8 +212,10 @@ _FIELDS = [
     _error(
         "condition",
         "A malformed condition",
-        "A condition that is not a mapping; two group keys (or a group key with other keys) in one mapping; `in`"
-        " without a list; a baseline `{metric, times}` in a step.",
+        "A condition that is not a mapping; two group keys (or a group key with other keys) in one mapping; a"
+        " comparison that can never hold: `in` without a non-empty list, `>`, `>=`, `<` or `<=` with a value that is"
+        " not a number (a baseline in a trigger, a date in a step), a value that is nothing (null); a baseline"
+        " `{metric, times}` in a step.",
         "Write `{metric: NAME, op: '>', value: 10}` or `{any: [...]}`; nest groups.",
     ),
     _error(
@@ -240,9 +243,17 @@ _REFERENCES = [
     _error(
         "input-default",
         "A default or choice that does not fit",
-        "A `default` or a choice that does not fit the input's `type`, or a single-value default that is not"
-        " among `choices`.",
+        "A `default` or a choice that does not fit the input's `type` (or is empty, null), or a single-value default"
+        " that is not among `choices`.",
         "Make the value fit the type, or pick a listed choice.",
+    ),
+    _error(
+        "condition-type",
+        "A step condition can never hold",
+        "A step condition compares an input with a value that does not fit the input's `type` (an integer with"
+        ' `"abc"`, a date with quoted text), or with an operator its type has no use for (`>` on a boolean, `in`'
+        " on a list input, `contains` on a number).",
+        "Compare with a value of the input's type, with the operator that fits it.",
     ),
     _error(
         "dependency-cycle",

@@ -25,8 +25,9 @@ from crisisctl.playbook.fields import (
     describe,
 )
 from crisisctl.playbook.format import PLAIN_TEXT, SLUG, SNAKE
+from crisisctl.playbook.inputtypes import fits_input_type
 from crisisctl.playbook.model import Playbook
-from crisisctl.playbook.validate import fits_input_type
+from crisisctl.playbook.validate import text_surprise, yaml11_boolean_warnings
 from crisisctl.playbook.vocabulary import API_VERSION
 from crisisctl.playbook.yamlsource import FieldPath, LoadedYaml, YMap, YNode, YScalar, YSeq, join_path, plain_value
 from crisisctl.suggest import did_you_mean, listing
@@ -139,6 +140,7 @@ class ValidatedScenario:
     file: str
     scenario: Scenario | None
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def validate_scenario(loaded: LoadedYaml, playbooks: dict[str, Playbook]) -> ValidatedScenario:
@@ -164,6 +166,8 @@ def validate_scenario(loaded: LoadedYaml, playbooks: dict[str, Playbook]) -> Val
         _check_references(document, playbook, checker)
     _check_inject_order(document, checker)
     result.problems.extend(checker.problems)
+    if loaded.yaml11_words:
+        result.warnings.extend(yaml11_boolean_warnings(document, loaded.file, result.problems))
     if not result.problems:
         result.scenario = build_scenario(plain_value(document), loaded)
     result.problems.sort(key=Problem.sort_key)
@@ -235,12 +239,13 @@ def _check_input_values(inputs: YNode | None, path: str, playbook: Playbook, che
                 did_you_mean(name, declared_inputs) or "declared inputs: " + listing(declared_inputs),
             )
         elif not fits_input_type(plain_value(node), declared.type):
+            surprise = text_surprise(node, declared.type)
             checker.report(
                 node,
                 value_path,
-                "input-type",
-                f"`{plain_value(node)}` is not a valid {declared.type}",
-                f"input {name} is declared as {declared.type}",
+                "yaml11-surprise" if surprise else "input-type",
+                f"`{node.raw if isinstance(node, YScalar) else plain_value(node)}` is not a valid {declared.type}",
+                surprise or f"input {name} is declared as {declared.type}",
             )
         elif declared.choices:
             values = plain_value(node) if declared.type == "list" else [plain_value(node)]

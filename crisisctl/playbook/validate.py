@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crisisctl.errors import Problem
-from crisisctl.numbers import too_large
 from crisisctl.playbook.build import build_playbook
 from crisisctl.playbook.durations import parse_duration
 from crisisctl.playbook.fields import Checker, surprise_hint
 from crisisctl.playbook.format import PLAYBOOK
 from crisisctl.playbook.future import future_date_warnings
 from crisisctl.playbook.ignores import Ignores, read_ignores
+from crisisctl.playbook.inputtypes import comparison_misfit, fits_input_type
 from crisisctl.playbook.locate import DocumentLocator
 from crisisctl.playbook.model import (
     DEFAULT_SEVERITIES,
     Playbook,
 )
 from crisisctl.playbook.timing import timing_findings
-from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, LOCALE_PATTERN, OUTCOME_METRICS
+from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, INPUT_TYPES, LOCALE_PATTERN, OUTCOME_METRICS
 from crisisctl.playbook.yamlsource import (
     YAML11_WORDS,
     FieldPath,
@@ -197,6 +197,10 @@ class _References:
             self.ids["severities"] = [severity.id for severity in DEFAULT_SEVERITIES]
         # For lookups: a playbook may hold thousands of references to check.
         self.id_sets = {section: frozenset(ids or ()) for section, ids in self.ids.items()}
+        self.input_types = {
+            _text(item.items.get("id")) or "": _text(item.items.get("type")) or ""
+            for _, item in _entries(document, "inputs")
+        }
 
     def check_all(self) -> None:
         for index, trigger in _entries(self.document, "triggers"):
@@ -293,6 +297,27 @@ class _References:
             self._condition_inputs(node.items["not"], join_path(path, "not"))
         if "input" in node.items:
             self._known(node.items["input"], join_path(path, "input"), "inputs", "input")
+            self._comparison(node, path)
+
+    def _comparison(self, leaf: YMap, path: str) -> None:
+        """A step condition's value must fit its input's declared type, or the comparison never holds."""
+        input_type = self.input_types.get(_text(leaf.items["input"]) or "")
+        op, value = _text(leaf.items.get("op")), leaf.items.get("value")
+        if input_type not in INPUT_TYPES or op is None or value is None:
+            return
+        if any((problem.line, problem.column) == (value.line, value.column) for problem in self.checker.problems):
+            return  # the value's shape is wrong already
+        misfit = comparison_misfit(op, input_type, plain_value(value))
+        if misfit is None:
+            return
+        surprise = surprise_hint(value) if isinstance(value, YScalar) else None
+        if input_type == "date" and isinstance(value, YScalar) and isinstance(value.value, str):
+            hint = "write the date without quotes (value: 2026-01-31): YAML reads it as a date, as the input holds"
+        else:
+            hint = surprise or f"compare with a value of type {input_type}, or with the operator that fits it"
+        self.checker.report(
+            value, join_path(path, "value"), "condition-type", f"{misfit}: the condition never holds", hint
+        )
 
     def _input_values(self, item: YMap, path: str) -> None:
         """Choices and defaults must fit the declared type; a list's items must be among the choices."""
@@ -305,19 +330,19 @@ class _References:
         if isinstance(choices, YSeq):
             allowed = [plain_value(choice) for choice in choices.items]
             for index, choice in enumerate(choices.items):
-                self._fits(choice, element_type, f"{join_path(path, 'choices')}[{index}]")
+                self._fits(choice, element_type, f"{join_path(path, 'choices')}[{index}]", "a choice")
         default = item.items.get("default")
         if default is None:
             return
         default_path = join_path(path, "default")
-        if not self._fits(default, type_name, default_path):
+        if not self._fits(default, type_name, default_path, "`default`"):
             return
         members: list[tuple[int | None, YNode]] = (
             list(enumerate(default.items)) if isinstance(default, YSeq) else [(None, default)]
         )
         for position, member in members:
             member_path = default_path if position is None else f"{default_path}[{position}]"
-            if position is not None and not self._fits(member, element_type, member_path):
+            if position is not None and not self._fits(member, element_type, member_path, "an item of `default`"):
                 continue
             if allowed is not None and isinstance(member, YScalar) and member.value not in allowed:
                 self.checker.report(
@@ -328,10 +353,19 @@ class _References:
                     "pick a listed choice",
                 )
 
-    def _fits(self, node: YNode, type_name: str, path: str) -> bool:
+    def _fits(self, node: YNode, type_name: str, path: str, what: str) -> bool:
         if fits_input_type(plain_value(node), type_name):
             return True
-        surprise = surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
+        if isinstance(node, YScalar) and node.value is None:
+            self.checker.report(
+                node,
+                path,
+                "input-default",
+                f"{what} is empty (null)",
+                f"write a value that fits the type {type_name}, or remove it",
+            )
+            return False
+        surprise = text_surprise(node, type_name)
         shown = node.raw if isinstance(node, YScalar) else plain_value(node)
         self.checker.report(
             node,
@@ -413,35 +447,16 @@ class _DependencyCycles:
                 pending.pop()
 
 
-def fits_input_type(value: Any, type_name: str) -> bool:
-    """Whether a plain value is acceptable for an input of the given declared type."""
-    if too_large(value):
-        return False  # beyond 2^53: the log could not record it when an incident starts with it
-    if type_name == "list":
-        return isinstance(value, list)
-    if type_name == "boolean":
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if type_name == "integer":
-        return isinstance(value, int)
-    if type_name == "number":
-        return isinstance(value, int | float)
-    if type_name == "date":
-        if isinstance(value, dt.date):
-            return True
-        try:
-            dt.date.fromisoformat(str(value))
-        except ValueError:
-            return False
-        return True
-    return isinstance(value, str)
+def text_surprise(node: YNode, type_name: str) -> str | None:
+    """For a value of a text input (a default, a scenario's input) that YAML 1.1 read as something else (`no` as
+    false): the hint that says so and to quote it."""
+    return surprise_hint(node) if isinstance(node, YScalar) and type_name == "string" else None
 
 
 def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) -> list[Problem]:
     """Unquoted yes/no/on/off/y/n values: YAML 1.1 readers (crisisctl's, for yes/no/on/off) take them for
     booleans, YAML 1.2 readers (editors checking the JSON Schema) for text. A value an error already reports is
-    left to that error."""
+    left to that error. Values under your own keys (`x-...`), which crisisctl ignores, are left alone."""
     reported = {(error.line, error.column) for error in errors}
     warnings = []
     # Paths as (parent, key) pairs, written out only for a value reported: most documents have none.
@@ -449,7 +464,9 @@ def yaml11_boolean_warnings(document: YMap, file: str, errors: list[Problem]) ->
     while pending:
         node, path = pending.pop()
         if isinstance(node, YMap):
-            pending.extend((value, (path, key)) for key, value in reversed(node.items.items()))
+            pending.extend(
+                (value, (path, key)) for key, value in reversed(node.items.items()) if not key.startswith("x-")
+            )
         elif isinstance(node, YSeq):
             pending.extend((item, (path, index)) for index, item in reversed(list(enumerate(node.items))))
         elif (
