@@ -20,7 +20,6 @@ from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
 from crisisctl.incident.inputs import parse_inputs
-from crisisctl.incident.outcomes import check_declared_value_stays_latest
 from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
 from crisisctl.incident.remedies import (
@@ -469,6 +468,8 @@ class IncidentService:
         measured again is recorded again; a baseline may be stated before the declaration."""
         before: list[StepView] = []
         count: list[int] = []
+
+        from crisisctl.incident.outcomes import check_declared_value_stays_latest  # not loaded by reading commands
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
             values = values_for(playbook)
