@@ -307,7 +307,7 @@ def set_command(
 
     Example: crisisctl set INC-7 affected_records=12614 --note 'reconciliation run 2'
     """
-    from crisisctl.incident.facts import value_text
+    from crisisctl.incident.describe import value_text
     from crisisctl.output.plain import print_json
     from crisisctl.timezones import shown
 

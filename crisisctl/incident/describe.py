@@ -1,12 +1,22 @@
-"""Events in words: one line saying what each recorded event means, for timelines, reports and exports."""
+"""Events and values in words: one line saying what each recorded event means, for timelines, reports and exports."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crisisctl.incident.facts import value_text
 from crisisctl.incident.links import link_words
 from crisisctl.incident.records import StoredEvent
+
+
+def value_text(value: Any) -> str:
+    """An input's value in words: lists comma-separated, true/false as written, no value as `not set`."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(value_text(item) for item in value) or "(none)"
+    return str(value)
 
 
 def _note(data: dict[str, Any]) -> str:

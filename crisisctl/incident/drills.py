@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.errors import LogError
-from crisisctl.incident.facts import value_text
+from crisisctl.incident.describe import value_text
 from crisisctl.incident.state import IncidentState, StepView, step_views, unfilled_required_roles
 from crisisctl.playbook.conditions import evaluate
 from crisisctl.playbook.model import Playbook

@@ -67,14 +67,3 @@ def applicable_since(when: Condition | None, history: Snapshots) -> dt.datetime 
         elif since is None:
             since = at
     return since
-
-
-def value_text(value: Any) -> str:
-    """An input's value in words: lists comma-separated, true/false as written, no value as `not set`."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(value_text(item) for item in value) or "(none)"
-    return str(value)

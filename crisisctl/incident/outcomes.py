@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisctl.errors import RefusedError, UsageError
-from crisisctl.incident.facts import in_stated_order, value_text
+from crisisctl.incident.describe import value_text
+from crisisctl.incident.facts import in_stated_order
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Input, Playbook
 from crisisctl.playbook.vocabulary import BASELINE_SUFFIX, OUTCOME_METRICS

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from crisisctl.errors import RefusedError, UsageError
-from crisisctl.incident.facts import value_text
+from crisisctl.incident.describe import value_text
 from crisisctl.incident.ids import unknown
 from crisisctl.incident.state import IncidentState, StepView, unmet_dependencies
 from crisisctl.playbook.model import Playbook, Step

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crisisctl.clock import parse_time
-from crisisctl.incident.describe import describe_event
+from crisisctl.incident.describe import describe_event, value_text
 from crisisctl.safetext import inert, inert_json
 from crisisctl.timezones import shown
 
@@ -109,8 +109,6 @@ def unfilled_text(required: bool) -> str:
 
 def input_rows(state: IncidentState, playbook: Playbook) -> list[tuple[str, ...]]:
     """Every declared input with its latest value (`not set` for one given no value yet)."""
-    from crisisctl.incident.facts import value_text
-
     return [(declared.id, value_text(state.inputs.get(declared.id))) for declared in playbook.inputs]
 
 
@@ -119,7 +117,7 @@ INPUT_CHANGE_COLUMNS = ("at", "who", "input", "change", "why")
 
 def input_change_rows(state: IncidentState) -> list[tuple[str, ...]]:
     """Each change of an input by stated time: when, who, which, old -> new, and the note (or the drill inject)."""
-    from crisisctl.incident.facts import in_stated_order, value_text
+    from crisisctl.incident.facts import in_stated_order
 
     return [
         (

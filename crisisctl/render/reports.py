@@ -20,8 +20,8 @@ from markupsafe import Markup
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
 from crisisctl.incident.cadence import notice_start
-from crisisctl.incident.describe import describe_event
-from crisisctl.incident.facts import in_stated_order, value_text
+from crisisctl.incident.describe import describe_event, value_text
+from crisisctl.incident.facts import in_stated_order
 from crisisctl.incident.links import Link
 from crisisctl.incident.metrics import IncidentMetrics, Kpi, measure
 from crisisctl.incident.outcomes import outcomes
