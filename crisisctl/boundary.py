@@ -14,13 +14,12 @@ if TYPE_CHECKING:
 _UNSHOWN = "crisisctl-unshown"
 
 
-class _WatchedDescriptor(io.RawIOBase):
-    """Writes to a file descriptor, remembering the error that made one fail (it never closes it)."""
+class _Descriptor(io.RawIOBase):
+    """Writes to a file descriptor it does not own (it never closes it)."""
 
     def __init__(self, descriptor: int) -> None:
         super().__init__()
         self.descriptor = descriptor
-        self.failure: OSError | None = None
 
     def writable(self) -> bool:
         return True
@@ -30,6 +29,12 @@ class _WatchedDescriptor(io.RawIOBase):
 
     def isatty(self) -> bool:
         return os.isatty(self.descriptor)
+
+
+class _WatchedDescriptor(_Descriptor):
+    """Remembers the error that made a write fail."""
+
+    failure: OSError | None = None
 
     def write(self, data: ReadableBuffer) -> int:
         try:
@@ -39,22 +44,9 @@ class _WatchedDescriptor(io.RawIOBase):
             raise
 
 
-class _LastResortDescriptor(io.RawIOBase):
-    """Writes to standard error's descriptor; a write that fails (the reader left: `2>&1 | head -1`) is dropped,
-    there being nowhere left to say so, and the exit status still tells what happened."""
-
-    def __init__(self, descriptor: int) -> None:
-        super().__init__()
-        self.descriptor = descriptor
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self.descriptor
-
-    def isatty(self) -> bool:
-        return os.isatty(self.descriptor)
+class _LastResortDescriptor(_Descriptor):
+    """Standard error's descriptor; a write that fails (the reader left: `2>&1 | head -1`) is dropped, there being
+    nowhere left to say so, and the exit status still tells what happened."""
 
     def write(self, data: ReadableBuffer) -> int:
         try:
