@@ -187,6 +187,8 @@ class _References:
     def __init__(self, document: YMap, checker: Checker) -> None:
         self.document = document
         self.checker = checker
+        # Where the format's checks already found a value's shape wrong, for lookups (thousands of conditions).
+        self.misshapen = {(problem.line, problem.column) for problem in checker.problems}
         # A section that is not a list has no usable ids (None): references to it are not checked,
         # since its own type error already says what is wrong.
         self.ids: dict[str, list[str] | None] = {
@@ -305,7 +307,7 @@ class _References:
         op, value = _text(leaf.items.get("op")), leaf.items.get("value")
         if input_type not in INPUT_TYPES or op is None or value is None:
             return
-        if any((problem.line, problem.column) == (value.line, value.column) for problem in self.checker.problems):
+        if (value.line, value.column) in self.misshapen:
             return  # the value's shape is wrong already
         misfit = comparison_misfit(op, input_type, plain_value(value))
         if misfit is None:
