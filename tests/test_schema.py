@@ -279,6 +279,7 @@ def test_schema_and_validator_agree_on_which_comparisons_can_work(source: str, o
         )
     else:
         text = base.replace("    due: 2h\n", f"    due: 2h\n    when: {leaf}\n", 1)
+    assert text != base, "the corpus base has the line the condition is put after"
     with tempfile.TemporaryDirectory() as folder:
         playbook = Path(folder) / "p.yaml"
         playbook.write_text(text, encoding="utf-8")
