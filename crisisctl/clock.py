@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Protocol
+
+from msgspec import Struct
 
 from crisisctl.errors import UsageError
 from crisisctl.playbook.durations import parse_duration
@@ -25,8 +26,7 @@ class SystemClock:
         return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class FixedClock:
+class FixedClock(Struct, frozen=True):
     """A clock that always says the same time."""
 
     instant: dt.datetime

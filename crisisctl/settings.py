@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from crisisctl.dsn import is_postgres, masked
 from crisisctl.errors import UsageError
@@ -123,8 +124,7 @@ def login_name() -> str:
         return os.environ.get("USER") or "unknown"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True, dict=True):  # dict=True: room for the cached_property
     """Resolved paths and actor for one command."""
 
     playbooks: Path

@@ -506,8 +506,9 @@ def test_a_drill_notice_with_its_own_marker_is_left_as_written(workspace: Worksp
 
 def test_the_lints_are_functions_of_a_playbook_that_find_their_own_positions(tmp_path: Path) -> None:
     """Other commands (readiness, drill test, playbook diff) call them with a model alone."""
-    import dataclasses
     import datetime as dt
+
+    from msgspec.structs import replace
 
     from crisisctl.playbook.catalog import find_playbook
     from crisisctl.playbook.timing import timing_findings
@@ -523,8 +524,8 @@ def test_the_lints_are_functions_of_a_playbook_that_find_their_own_positions(tmp
     assert finding.file == playbook.source
     assert notice_findings(playbook, [CORPUS / "templates", folder]) == []
     (notice,) = playbook.communications
-    unmarked_notice = dataclasses.replace(notice, template="lint/no-banner.md.j2")
-    unmarked = dataclasses.replace(playbook, communications=(unmarked_notice,))
+    unmarked_notice = replace(notice, template="lint/no-banner.md.j2")
+    unmarked = replace(playbook, communications=(unmarked_notice,))
     (banner,) = notice_findings(unmarked, [CORPUS / "templates"])
     assert (banner.rule, banner.line, banner.column) == ("drill-banner", 36, 15)
     assert banner.path == "communications[0].template"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, get_args, get_type_hints
 
 from conftest import Workspace
+from msgspec import Struct
 
 from crisisctl.output.payloads import LEFT_OUT, model_payload, payload_key
 from crisisctl.playbook import model
@@ -95,7 +95,9 @@ communications:
 
 
 MODEL_CLASSES: set[type[Any]] = {
-    value for value in vars(model).values() if isinstance(value, type) and dataclasses.is_dataclass(value)
+    value
+    for value in vars(model).values()
+    if isinstance(value, type) and issubclass(value, Struct) and value is not Struct
 }
 
 
@@ -107,7 +109,7 @@ def _show(ws: Workspace, text: str, playbook_id: str) -> dict[str, Any]:
 
 
 def _model_class(hint: Any) -> type[Any] | None:
-    """The model dataclass a field holds, alone or in a tuple (conditions are the format's own JSON)."""
+    """The model record a field holds, alone or in a tuple (conditions are the format's own JSON)."""
     for candidate in (hint, *get_args(hint)):
         if candidate in MODEL_CLASSES:
             return candidate
@@ -119,18 +121,18 @@ def _unreached(cls: type[Any], full: dict[str, Any], minimal: dict[str, Any], pa
     in the full playbook's payload is the default's: a field the file sets that never reaches the JSON."""
     problems = []
     hints = get_type_hints(cls)
-    for spec in dataclasses.fields(cls):
-        field_path = f"{path}.{spec.name}" if path else spec.name
+    with_default = cls.__struct_fields__[len(cls.__struct_fields__) - len(cls.__struct_defaults__) :]
+    for name in cls.__struct_fields__:
+        field_path = f"{path}.{name}" if path else name
         if field_path in LEFT_OUT:
             continue
-        key = payload_key(field_path, hints[spec.name])
+        key = payload_key(field_path, hints[name])
         if key not in full:
             problems.append(f"{field_path}: no `{key}` in the payload")
             continue
-        has_default = spec.default is not dataclasses.MISSING or spec.default_factory is not dataclasses.MISSING
-        if has_default and full[key] == minimal[key]:
+        if name in with_default and full[key] == minimal[key]:
             problems.append(f"{field_path}: `{key}` is {full[key]!r} whether the file sets it or not")
-        inner = _model_class(hints[spec.name])
+        inner = _model_class(hints[name])
         if inner is not None:
             full_value, minimal_value = full[key], minimal[key]
             if isinstance(full_value, list):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from crisisctl.authoring.scaffold import category_plan
 from crisisctl.blank import is_blank
@@ -17,8 +18,7 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp"})
 _REFUSED_FORMATS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
-@dataclass(frozen=True, slots=True)
-class PlaybookRequest:
+class PlaybookRequest(Struct, frozen=True):
     """What the author chose: the category, the playbook's id and title, and who owns it."""
 
     category: str

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from crisisctl.errors import RefusedError, UsageError
 
@@ -13,8 +14,7 @@ _SHOWN_NAMES = 10
 OVERWRITE_HINT = "pass --force to overwrite them, or choose another folder; nothing was written"
 
 
-@dataclass(frozen=True, slots=True)
-class NewFile:
+class NewFile(Struct, frozen=True):
     """A file to create: where it goes and its text."""
 
     path: Path

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 PLACEHOLDER_HOST = "YOUR-GIT-HOST"
 PLACEHOLDER_SOURCE = f"https://{PLACEHOLDER_HOST}/crisisctl"
@@ -13,8 +14,7 @@ _URL = re.compile(r"https://[A-Za-z0-9._~:/%+-]+")  # no `@`: no credentials, no
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
-@dataclass(frozen=True, slots=True)
-class CrisisctlSource:
+class CrisisctlSource(Struct, frozen=True):
     """The pip requirement for crisisctl, and whether it is real or a placeholder the team must replace."""
 
     requirement: str

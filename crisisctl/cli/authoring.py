@@ -3,7 +3,6 @@ given by flags."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +24,13 @@ def write_new_playbook(
 ) -> None:
     """`playbook new`: the request from the flags and, at a terminal, the author's answers; the files written, and
     what to do next."""
+    from msgspec.structs import replace
+
     from crisisctl.authoring.new import new_playbook
     from crisisctl.output.plain import print_json
     from crisisctl.safetext import inert
 
-    request = dataclasses.replace(_request(context, category, playbook_id, title, owner), locales=tuple(locales or ()))
+    request = replace(_request(context, category, playbook_id, title, owner), locales=tuple(locales or ()))
     written = new_playbook(request, context.settings.playbooks, context.settings.templates, context.today())
     if as_json:
         print_json(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from msgspec import Struct, field
 
 from crisisctl.boundary import Boundary
 from crisisctl.errors import UsageError
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
     from crisisctl.incident.state import IncidentState
 
 
-@dataclass
-class AppContext:
+class AppContext(Struct):
     """Settings, consoles and terminal facts; tests build their own."""
 
     settings: Settings

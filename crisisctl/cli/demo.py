@@ -3,8 +3,9 @@
 import datetime as dt
 import hashlib
 import tempfile
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from crisisctl.cli.context import AppContext
 from crisisctl.delivery.config import DeliveryConfig

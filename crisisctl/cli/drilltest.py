@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from crisisctl.cli.context import AppContext
 from crisisctl.errors import CrisisError, InvalidFileError, UsageError

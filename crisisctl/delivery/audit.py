@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.delivery.outbox import Outbox
 from crisisctl.incident import events as ev
 from crisisctl.incident.port import EventLog
 
 
-@dataclass(frozen=True)
-class DeliveryFindings:
+class DeliveryFindings(Struct, frozen=True):
     unsettled: list[dict[str, Any]]
     unknown_files: list[str]
 

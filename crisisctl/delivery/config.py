@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import os
 import re
 import ssl
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from crisisctl.errors import UsageError
 from crisisctl.settings import ENV_CONFIG, config_file
@@ -18,8 +19,7 @@ from crisisctl.settings import ENV_CONFIG, config_file
 SECURITY_MODES = ("starttls", "tls", "none")
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
+class SmtpSettings(Struct, frozen=True):
     host: str
     port: int = 587
     security: str = "starttls"
@@ -44,8 +44,7 @@ NOTIFY_KINDS = ("declared", "severity", "assigned", "approval", "due", "overdue"
 TARGET_CHANNELS = ("sms", "chat", "webhook")
 
 
-@dataclass(frozen=True)
-class NotifyTarget:
+class NotifyTarget(Struct, frozen=True):
     """A named notification target: an Apprise URL read from the environment when it is used, never stored."""
 
     name: str
@@ -63,8 +62,7 @@ class NotifyTarget:
         return url
 
 
-@dataclass(frozen=True)
-class DeliveryConfig:
+class DeliveryConfig(Struct, frozen=True):
     smtp: SmtpSettings | None = None
     recipients: dict[str, list[str]] = field(default_factory=dict)
     group_shared_outbox: bool = False  # outbox folders 2770 and files 0640, for a team sharing one machine
@@ -91,7 +89,7 @@ def load_config(path: Path | None = None) -> DeliveryConfig:
     targets, with_events = _targets(data.get("notify", {}), path)
     channels = _channels(data.get("channels", {}), targets, path)
     for name in set(channels.values()) - with_events:  # a customer channel tells the team only if it says so
-        targets[name] = dataclasses.replace(targets[name], kinds=())
+        targets[name] = replace(targets[name], kinds=())
     return DeliveryConfig(
         _smtp(data.get("smtp"), path),
         _recipients(data.get("recipients", {}), path),

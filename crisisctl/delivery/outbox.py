@@ -6,10 +6,11 @@ import datetime as dt
 import os
 import re
 import stat
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+
+from msgspec import Struct
 
 from crisisctl.errors import LogError, RefusedError
 from crisisctl.wholefile import write_whole
@@ -71,8 +72,7 @@ def build_email(
     return message
 
 
-@dataclass(frozen=True)
-class Outbox:
+class Outbox(Struct, frozen=True):
     """One log's outbox folder: private (0700 folders, 0600 files), or shared with the folder's group."""
 
     root: Path

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from crisisctl.clock import format_time
 from crisisctl.errors import RefusedError, UsageError
@@ -14,8 +15,7 @@ from crisisctl.playbook.durations import parse_duration
 ACTION_PREFIX = "action:"  # a note starting with it (any case) is an action item too
 
 
-@dataclass
-class ActionItem:
+class ActionItem(Struct):
     """One action item, as its events describe it."""
 
     id: str

@@ -4,14 +4,14 @@ next one due `every` after the last was sent, while the incident is open (or, wi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from crisisctl.incident.state import CommunicationRecord, Delivery, IncidentState, default_locale
 from crisisctl.playbook.model import Communication, Playbook
 
 
-@dataclass(frozen=True, slots=True)
-class Cadence:
+class Cadence(Struct, frozen=True):
     """Where a communication stands: updates sent so far, when the next send is due, and whether it is late."""
 
     sent: int

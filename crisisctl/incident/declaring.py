@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.errors import InvalidFileError, UsageError
 from crisisctl.incident import rules
@@ -25,8 +26,7 @@ from crisisctl.playbook.model import Input, Playbook
 AskInputs = Callable[[list[Input]], Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
-class PlaybookFolder:
+class PlaybookFolder(Struct, frozen=True):
     """Where playbooks are found, the day their dates are judged by, and how their templates are checked."""
 
     path: Path
@@ -38,8 +38,7 @@ class PlaybookFolder:
         return find_playbook(self.path, playbook_id, self.today, self.template_check)
 
 
-@dataclass(frozen=True)
-class DeclareRequest:
+class DeclareRequest(Struct, frozen=True):
     """What the person declaring stated: inputs as typed (NAME to text), roles (ROLE to person)."""
 
     playbook_id: str
@@ -51,8 +50,7 @@ class DeclareRequest:
     at: str | None = None
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(Struct, frozen=True):
     state: IncidentState
     warnings: list[str]  # people given a role who are not in the roster, each with a did-you-mean
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+
+from msgspec import Struct
 
 from crisisctl.clock import format_time
 from crisisctl.errors import LogError, RefusedError, UsageError
@@ -20,8 +21,7 @@ from crisisctl.processes import may_still_run, on_this_host, this_process
 Outcome = Literal["sent", "failed", "unknown"]
 
 
-@dataclass(frozen=True)
-class DispatchOrder:
+class DispatchOrder(Struct, frozen=True):
     """One delivery of one approved draft; everything needed to build the same message again."""
 
     delivery_id: str
@@ -32,8 +32,7 @@ class DispatchOrder:
     at: dt.datetime  # the stated send time: the message's Date, so a resend is byte for byte the same
 
 
-@dataclass(frozen=True)
-class DeliveryOutcome:
+class DeliveryOutcome(Struct, frozen=True):
     """What the channel said: sent, failed (nothing left), or unknown (it may have arrived)."""
 
     status: Outcome
@@ -57,8 +56,7 @@ class Courier(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Settlement:
+class Settlement(Struct, frozen=True):
     """How one delivery ended, as recorded (or, for `unknown`, still open)."""
 
     incident: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.errors import LogError
@@ -60,8 +61,7 @@ def signals_so_far(scenario: Scenario, elapsed: dt.timedelta) -> dict[str, objec
     return signals
 
 
-@dataclass(frozen=True, slots=True)
-class FiredInject:
+class FiredInject(Struct, frozen=True):
     """An inject whose facts were recorded, with the values it changed."""
 
     number: int  # counted from 1, in scenario order
@@ -132,8 +132,7 @@ def firing_triggers(playbook: Playbook, signals: dict[str, object]) -> list[str]
     return [trigger.id for trigger in playbook.triggers if evaluate(trigger.when, signals).holds]
 
 
-@dataclass(frozen=True, slots=True)
-class ExpectationResult:
+class ExpectationResult(Struct, frozen=True):
     kind: str  # "step" | "communication"
     target: str
     by: dt.timedelta
@@ -142,16 +141,14 @@ class ExpectationResult:
     due: bool  # its time has come: unmet and due is missed, unmet and not due is still open
 
 
-@dataclass(frozen=True, slots=True)
-class StepResult:
+class StepResult(Struct, frozen=True):
     step: str
     due: dt.timedelta  # the deadline, from the start of the drill
     done_at: dt.timedelta | None
     status: str  # "on-time" | "late" | "missed" | "pending" (not yet due) | "skipped" | "not-applicable"
 
 
-@dataclass(frozen=True, slots=True)
-class DrillScore:
+class DrillScore(Struct, frozen=True):
     score: int
     formula: str
     elapsed: dt.timedelta

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from crisisctl.blank import is_blank
 from crisisctl.errors import UsageError
@@ -19,8 +20,7 @@ MAX_LINK_CHARS = 2048
 _NOT_IN_URLS = frozenset('<>"`{}|\\^')  # never unencoded in a URL (RFC 3986); they would break out of markup
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(Struct, frozen=True):
     """A file attached to a note: what the log keeps (name, sha256, size) and the bytes kept beside it."""
 
     name: str

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.playbook.conditions import Condition, evaluate
 from crisisctl.playbook.model import Playbook
 
 
-@dataclass(frozen=True, slots=True)
-class InputChange:
+class InputChange(Struct, frozen=True):
     """One recorded change of an input: `crisisctl set`, or a drill inject that fired."""
 
     seq: int

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from crisisctl.errors import RefusedError
 
@@ -11,8 +12,7 @@ if TYPE_CHECKING:  # the roster's YAML machinery is loaded only by the commands 
     from crisisctl.playbook.roster import Roster
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(Struct, frozen=True):
     """The actor recorded on events; `unvouched_in` names the roster that lacks the signed-in database user."""
 
     actor: str

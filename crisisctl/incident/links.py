@@ -4,7 +4,8 @@ incident opened after the first closed, or simply related ones. A link is record
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 RELATIONS = ("handover", "follow-up", "related")
 # How each side reads its link: direction `to` is on the incident named first, `from` on the other one.
@@ -18,8 +19,7 @@ _WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(Struct, frozen=True):
     """One incident's link to another, as recorded on it."""
 
     incident: str

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
@@ -23,8 +24,7 @@ KPI_TITLES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class StepOutcome:
+class StepOutcome(Struct, frozen=True):
     """One step against its deadline.
 
     verdict: on-time, late, done (it had no deadline), skipped, not-applicable or not-done.
@@ -49,8 +49,7 @@ class StepOutcome:
         return self.verdict == "not-done" and self.late_by is not None
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseSpan:
+class PhaseSpan(Struct, frozen=True):
     """From the first work recorded on a phase's applicable steps to the last of them finishing."""
 
     phase: str
@@ -66,8 +65,7 @@ class PhaseSpan:
         return self.finished_at - self.started_at
 
 
-@dataclass(frozen=True, slots=True)
-class Kpi:
+class Kpi(Struct, frozen=True):
     """One measure: seconds (unit `seconds`), a fraction (`ratio`) or a figure as recorded (`value`)."""
 
     id: str
@@ -78,8 +76,7 @@ class Kpi:
     listed: bool
 
 
-@dataclass(frozen=True, slots=True)
-class IncidentMetrics:
+class IncidentMetrics(Struct, frozen=True):
     acknowledged_at: dt.datetime | None
     first_notice_at: dt.datetime | None
     time_to_acknowledge: dt.timedelta | None

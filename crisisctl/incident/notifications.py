@@ -4,7 +4,8 @@ names it once within its incident, so that however many `remind` runs see it, it
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from crisisctl.incident import events as ev
 from crisisctl.incident.cadence import cadence
@@ -16,8 +17,7 @@ DUE_SOON = dt.timedelta(minutes=15)
 _WAITING_STEP = ("pending", "in-progress", "blocked")
 
 
-@dataclass(frozen=True, slots=True)
-class Notification:
+class Notification(Struct, frozen=True):
     """One thing to tell: `kind` is one of crisisctl.delivery.config.NOTIFY_KINDS; `addressee` the person it is
     for (a role's holder), or None for the whole team."""
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from msgspec import Struct, field
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.errors import CrisisError
@@ -39,8 +40,7 @@ class Target(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class PostResult:
+class PostResult(Struct, frozen=True):
     """What a post came to: sent, failed (nothing arrived) or unknown (it may have arrived). `permanent`: the
     target refused it in a way trying again cannot mend (HTTP 4xx)."""
 
@@ -52,8 +52,7 @@ class PostResult:
 Post = Callable[[Target, str, str], PostResult]
 
 
-@dataclass(frozen=True, slots=True)
-class Told:
+class Told(Struct, frozen=True):
     """One notification to one target, and how it went: sent, failed (told again next run) or unknown."""
 
     incident: str
@@ -65,7 +64,7 @@ class Told:
     detail: str
 
     def as_record(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self.__struct_fields__}
 
 
 MAX_ATTEMPTS = 3  # failed posts of one notification to one target before it is given up
@@ -75,8 +74,7 @@ class _Taken(Exception):
     """Another run recorded this notification's intent first, or it is no longer due."""
 
 
-@dataclass
-class Standing:
+class Standing(Struct):
     """What the log says of one notification to one target."""
 
     status: str = "new"  # new, open (intent, no outcome yet), sent, failed, unknown

@@ -7,8 +7,9 @@ named like the metric holds the latest follow-up measurement, `<metric>_baseline
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.errors import RefusedError, UsageError
 from crisisctl.incident.describe import value_text
@@ -32,8 +33,7 @@ HIGHER_IS_BETTER = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
+class Measurement(Struct, frozen=True):
     """One recorded figure: the follow-up value or the baseline, when, by whom and why."""
 
     at: dt.datetime
@@ -44,8 +44,7 @@ class Measurement:
     seq: int  # 0: given at declaration
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     """One outcome metric of one incident: before (baseline), after (latest), and every measurement."""
 
     metric: str

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
+
+from msgspec import Struct, field
 
 from crisisctl.clock import format_time
 from crisisctl.errors import CrisisError, Problem
@@ -35,8 +36,7 @@ FACILITATOR = "facilitator"
 RESOLUTION = "a perfect team: every response step that applies done, every inject fired"
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(Struct, frozen=True):
     """An action the perfect team tried and the rules (or the templates) refused."""
 
     what: str  # "step stop-sales", "communication recall-notice (zh)"
@@ -44,8 +44,7 @@ class Refusal:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     """What a perfect team achieved: the drill's score, each expectation, and why the missed ones were missed."""
 
     incident: str
@@ -59,8 +58,7 @@ class Verdict:
         return all(result.met for result in self.expectations)
 
 
-@dataclass
-class ScenarioOutcome:
+class ScenarioOutcome(Struct):
     """One scenario's result: a verdict, or the reason it could not be played."""
 
     file: str

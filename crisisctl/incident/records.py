@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+
+class StoredEvent(Struct, frozen=True):
     """One recorded event, as it stands in the log."""
 
     seq: int
@@ -35,8 +35,7 @@ class StoredEvent:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class NewEvent:
+class NewEvent(Struct, frozen=True):
     """An event about to be appended."""
 
     incident: str
@@ -46,8 +45,7 @@ class NewEvent:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Verification:
+class Verification(Struct, frozen=True):
     """The outcome of re-deriving the chain."""
 
     ok: bool
@@ -58,8 +56,7 @@ class Verification:
     incident: str | None = None  # the incident whose line in the incident list is wrong
 
 
-@dataclass(frozen=True, slots=True)
-class IncidentRow:
+class IncidentRow(Struct, frozen=True):
     """One line of the incident list, kept in step with the events in the same transaction."""
 
     id: str
@@ -78,8 +75,7 @@ class IncidentRow:
 EventFacts = tuple[int, str, str, str, tuple[Any, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class IncidentListRule:
+class IncidentListRule(Struct, frozen=True):
     """How the incident list follows from the events, as the incident layer defines it: `row` turns one
     incident's events of `event_types` (oldest first, with the values of `data_fields`, JSON paths into their
     data) and the seq of its newest event into the line the list must hold (None: the events declare none)."""

@@ -7,8 +7,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.errors import RefusedError, UsageError
 from crisisctl.incident.ids import unknown
@@ -20,8 +21,7 @@ VALUE_UNITS = {"points": "points", "warranty-extension": "months"}
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
-@dataclass(frozen=True, slots=True)
-class Issuance:
+class Issuance(Struct, frozen=True):
     """One change of how many were issued."""
 
     at: dt.datetime
@@ -31,8 +31,7 @@ class Issuance:
     note: str
 
 
-@dataclass
-class Remedy:
+class Remedy(Struct):
     """One remedy, as its events describe it."""
 
     id: str

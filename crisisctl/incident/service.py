@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.blank import is_blank
 from crisisctl.clock import Clock, format_time, parse_at, parse_time
@@ -54,8 +55,7 @@ def playbook_data_json(text: str) -> str | None:
     return data_to_json(plain_value(document)) if document is not None else None
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(Struct, frozen=True):
     """What an incident lead states when declaring."""
 
     playbook: Playbook
@@ -607,8 +607,7 @@ class IncidentService:
         return self.record(incident_id, at, events_for)
 
 
-@dataclass(frozen=True)
-class FactsRecorded:
+class FactsRecorded(Struct, frozen=True):
     """The incident after a change of facts, and the steps the change made applicable or not applicable."""
 
     state: IncidentState
@@ -625,8 +624,7 @@ def switched_steps(before: list[StepView], after: list[StepView]) -> tuple[list[
     return on, off
 
 
-@dataclass(frozen=True)
-class RenderedDraft:
+class RenderedDraft(Struct, frozen=True):
     """A notice rendered by the caller: the service records it, it does not render."""
 
     text: str

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.clock import parse_time
 from crisisctl.incident import events as ev
@@ -17,8 +18,7 @@ from crisisctl.incident.remedies import Issuance, Remedy, remedy_from
 from crisisctl.playbook.model import Playbook, Step
 
 
-@dataclass
-class StepRecord:
+class StepRecord(Struct):
     """What the team recorded about one step."""
 
     status: str = "pending"
@@ -28,8 +28,7 @@ class StepRecord:
     forced: bool = False
 
 
-@dataclass
-class Draft:
+class Draft(Struct):
     """One rendered version of a communication in one locale."""
 
     text: str
@@ -41,16 +40,14 @@ class Draft:
     seq: int
 
 
-@dataclass
-class Approval:
+class Approval(Struct):
     role: str
     person: str
     at: dt.datetime
     draft_sha256: str
 
 
-@dataclass
-class Delivery:
+class Delivery(Struct):
     """A send attempt: where the text went, or why it did not."""
 
     at: dt.datetime
@@ -63,8 +60,7 @@ class Delivery:
     delivery_id: str = ""  # empty in logs written before deliveries carried an id
 
 
-@dataclass
-class Dispatch:
+class Dispatch(Struct):
     """A delivery that was started: recorded before the text left crisisctl, settled by its outcome."""
 
     delivery_id: str
@@ -77,8 +73,7 @@ class Dispatch:
     process: dict[str, Any] = field(default_factory=dict)  # who delivers: host, pid (crisisctl.processes)
 
 
-@dataclass
-class CommunicationRecord:
+class CommunicationRecord(Struct):
     """Drafts, approvals and deliveries of one communication in one locale."""
 
     draft: Draft | None = None
@@ -100,8 +95,7 @@ class CommunicationRecord:
         return next((d for d in self.dispatches.values() if d.delivery_id not in settled), None)
 
 
-@dataclass
-class IncidentState:
+class IncidentState(Struct):
     """Everything the events say about one incident."""
 
     id: str
@@ -314,8 +308,7 @@ def typed_inputs(state: IncidentState, playbook: Playbook) -> dict[str, Any]:
     return typed(state.inputs, playbook)
 
 
-@dataclass(frozen=True, slots=True)
-class StepView:
+class StepView(Struct, frozen=True):
     """A step as the team sees it now."""
 
     step: Step

@@ -6,8 +6,9 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.incident.metrics import IncidentMetrics, judged_steps
 from crisisctl.incident.outcomes import outcome
@@ -17,8 +18,7 @@ from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.vocabulary import OUTCOME_METRICS
 
 
-@dataclass(frozen=True, slots=True)
-class Measured:
+class Measured(Struct, frozen=True):
     """One incident with its figures."""
 
     state: IncidentState

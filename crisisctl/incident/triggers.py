@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.playbook.conditions import Comparison, evaluate, explain, names
 from crisisctl.playbook.model import Playbook, Trigger
 
 
-@dataclass(frozen=True, slots=True)
-class TriggerMatch:
+class TriggerMatch(Struct, frozen=True):
     playbook: Playbook
     trigger: Trigger
     severity: str | None
@@ -19,8 +19,7 @@ class TriggerMatch:
     fired_on: list[Comparison]  # the comparisons that made the trigger fire, with the values given
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(Struct, frozen=True):
     matches: list[TriggerMatch]
     missing_metrics: list[str]
     unusable_metrics: list[str]  # given, but not comparable (text or true/false where a number is needed)

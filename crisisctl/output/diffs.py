@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import MISSING, fields, is_dataclass
 from typing import Any
 
+from msgspec import Struct
 from rich.console import Group
 from rich.text import Text
 
@@ -43,11 +43,12 @@ def describe(change: Change) -> str:
 
 
 def _summary(section: str, entry: Any) -> str:
-    defaults = {spec.name: spec.default for spec in fields(entry)}
+    names, defaults = entry.__struct_fields__, entry.__struct_defaults__
+    default_of = dict(zip(names[len(names) - len(defaults) :], defaults, strict=True))
     parts = [
         f"{name} {_text(getattr(entry, name))}"
         for name in SUMMARY_FIELDS.get(section, ())
-        if defaults[name] is MISSING or meaning(getattr(entry, name), name) != meaning(defaults[name], name)
+        if name not in default_of or meaning(getattr(entry, name), name) != meaning(default_of[name], name)
     ]
     return f" ({', '.join(parts)})" if parts else ""
 
@@ -75,8 +76,8 @@ def _json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_json(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {spec.name: _json(getattr(value, spec.name)) for spec in fields(value)}
+    if isinstance(value, Struct):
+        return {name: _json(getattr(value, name)) for name in value.__struct_fields__}
     return value
 
 

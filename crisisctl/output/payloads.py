@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Any, get_args, get_type_hints
+
+from msgspec import Struct
 
 from crisisctl.playbook.conditions import AllOf, AnyOf, Comparison, Condition, Leaf, NotOf, Scaled
 from crisisctl.playbook.model import Playbook
@@ -58,16 +59,16 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def model_payload(item: Any, path: str = "") -> dict[str, Any]:
-    """Every field of a model dataclass as JSON, nested models too, in the model's field order.
+    """Every field of a model record as JSON, nested models too, in the model's field order.
 
     `path` is the item's field path from the playbook (`steps`, `review`), which renames go by.
     """
     hints = _hints(type(item))
     out: dict[str, Any] = {}
-    for spec in fields(item):
-        field_path = f"{path}.{spec.name}" if path else spec.name
+    for name in item.__struct_fields__:
+        field_path = f"{path}.{name}" if path else name
         if field_path not in LEFT_OUT:
-            out[payload_key(field_path, hints[spec.name])] = _value_payload(getattr(item, spec.name), field_path)
+            out[payload_key(field_path, hints[name])] = _value_payload(getattr(item, name), field_path)
     return out
 
 
@@ -80,7 +81,7 @@ def _value_payload(value: Any, path: str) -> Any:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_value_payload(entry, path) for entry in value]
-    if is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Struct):
         return model_payload(value, path)
     return value
 

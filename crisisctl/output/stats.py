@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from msgspec import Struct, field
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -20,8 +20,7 @@ FIGURES = (
 )
 
 
-@dataclass
-class Section:
+class Section(Struct):
     """One titled table of the report; `bars`, when given, holds a bar per row (value, largest), drawn last."""
 
     title: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.playbook.conditions import condition_from_data
 from crisisctl.playbook.durations import parse_duration
@@ -54,7 +55,7 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _given(cls: type[Any], item: dict[str, Any], **convert: Callable[[Any], Any]) -> dict[str, Any]:
+def _given(cls: type[Struct], item: dict[str, Any], **convert: Callable[[Any], Any]) -> dict[str, Any]:
     """The model's fields that `item` gives, converted; a field it leaves out keeps the model's default.
 
     Only the model declares defaults: a key the file leaves out is not passed at all.
@@ -63,14 +64,14 @@ def _given(cls: type[Any], item: dict[str, Any], **convert: Callable[[Any], Any]
     return {name: convert[name](value) if name in convert else value for name, value in item.items() if name in names}
 
 
-def _field_names(cls: type) -> frozenset[str]:
+def _field_names(cls: type[Struct]) -> frozenset[str]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(spec.name for spec in fields(cls))
+        names = _FIELD_NAMES[cls] = frozenset(cls.__struct_fields__)
     return names
 
 
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_NAMES: dict[type[Struct], frozenset[str]] = {}
 
 
 def _many(build: Callable[[dict[str, Any]], Any]) -> Callable[[list[dict[str, Any]]], tuple[Any, ...]]:

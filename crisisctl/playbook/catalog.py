@@ -7,8 +7,9 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from crisisctl.errors import CrisisError, InvalidFileError, Problem, UsageError
 from crisisctl.playbook.files import SCENARIO_FOLDER, discover, is_roster_file, is_scenario_file
@@ -24,8 +25,7 @@ TemplateCheck = Callable[[Sequence[TemplateUse], DeclaredNames | None, Path], li
 NoticeLint = Callable[[Playbook, Sequence[TemplateUse], Path], list[Problem]]
 
 
-@dataclass
-class CatalogReport:
+class CatalogReport(Struct):
     """Everything known about a set of playbook files after validation."""
 
     files: int = 0
@@ -206,8 +206,7 @@ def _check_templates(result: ValidatedPlaybook, path: Path, template_check: Temp
         result.valid = False
 
 
-@dataclass(frozen=True)
-class _Job:
+class _Job(Struct, frozen=True):
     """What each file of a set gets: the day reviews are judged by, the ids whose models are kept, the notice lint."""
 
     today: dt.date

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+from msgspec import Struct
 
 OPERATORS = (">", ">=", "<", "<=", "==", "!=", "in", "contains")
 
@@ -21,16 +22,14 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Scaled:
+class Scaled(Struct, frozen=True):
     """Another metric multiplied by a factor: a baseline such as three times normal."""
 
     metric: str
     times: float
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf:
+class Leaf(Struct, frozen=True):
     """Compare one metric (triggers) or input (steps) with a value."""
 
     source: str  # "metric" | "input"
@@ -39,26 +38,22 @@ class Leaf:
     value: Any  # scalar, tuple for `in`, or Scaled
 
 
-@dataclass(frozen=True, slots=True)
-class AllOf:
+class AllOf(Struct, frozen=True):
     items: tuple[Condition, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AnyOf:
+class AnyOf(Struct, frozen=True):
     items: tuple[Condition, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class NotOf:
+class NotOf(Struct, frozen=True):
     item: Condition
 
 
 Condition: TypeAlias = Leaf | AllOf | AnyOf | NotOf
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(Struct, frozen=True):
     """Whether a condition holds, which names it needed but did not get, and which it could not compare."""
 
     holds: bool
@@ -132,8 +127,7 @@ def _compare(leaf: Leaf, values: Mapping[str, Any]) -> tuple[Evaluation, Any]:
     return Evaluation(holds, frozenset(missing)), right
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(Struct, frozen=True):
     """One leaf as evaluated: the value given (None when missing), what it was compared with, whether it held."""
 
     leaf: Leaf

@@ -10,8 +10,9 @@ communications) the order is only the order they are shown in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.playbook.findings import Finding
 from crisisctl.playbook.meaning import as_used, meaning
@@ -38,8 +39,7 @@ FILE_KEYS = {("review", "last"): "last_reviewed", ("drill", "last"): "last_drill
 BOOKKEEPING = frozenset({("review", "last_reviewed"), ("drill", "last_drilled")})
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Struct, frozen=True):
     kind: str  # "added" | "removed" | "changed"
     section: str  # "step", "role", ... or "playbook" for top-level fields and the order of a section
     id: str  # the entry's id, the top-level field's name, or the section's key (`severities`) for its order
@@ -79,10 +79,10 @@ def _entry_changes(section: str, old: Sequence[Any], new: Sequence[Any]) -> list
 def _field_changes(section: str, name: str, old: Any, new: Any) -> list[Change]:
     """The fields of an entry or a top-level mapping whose meaning differs, each under the key the file gives it."""
     changes = []
-    for spec in fields(old):
-        before, after = getattr(old, spec.name), getattr(new, spec.name)
-        if spec.name != "id" and _differs(before, after, spec.name):
-            key = FILE_KEYS.get((name, spec.name), spec.name) if section == "playbook" else spec.name
+    for field in old.__struct_fields__:
+        before, after = getattr(old, field), getattr(new, field)
+        if field != "id" and _differs(before, after, field):
+            key = FILE_KEYS.get((name, field), field) if section == "playbook" else field
             changes.append(Change("changed", section, name, key, before, after))
     return changes
 

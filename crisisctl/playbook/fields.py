@@ -12,8 +12,9 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.blank import BLANK_CHARACTERS, is_blank
 from crisisctl.errors import Problem
@@ -110,8 +111,7 @@ class Kind:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class Text(Kind):
+class Text(Struct, Kind, frozen=True, dict=True):
     """A string, optionally matching a pattern or one of a set of words."""
 
     pattern: str | None = None
@@ -177,8 +177,7 @@ def _quote_hint(kind: Text) -> str:
     return f"write {kind.expected}"
 
 
-@dataclass(frozen=True)
-class Const(Kind):
+class Const(Struct, Kind, frozen=True):
     """Exactly one string."""
 
     value: str
@@ -201,8 +200,7 @@ class Const(Kind):
         return {"const": self.value}
 
 
-@dataclass(frozen=True)
-class Scalar(Kind):
+class Scalar(Struct, Kind, frozen=True):
     """A boolean, integer or number."""
 
     type_name: str  # "boolean" | "integer" | "number"
@@ -230,8 +228,7 @@ def _fits_scalar(type_name: str, value: Any) -> bool:
     return isinstance(value, int | float)
 
 
-@dataclass(frozen=True)
-class Date(Kind):
+class Date(Struct, Kind, frozen=True):
     """A calendar date YYYY-MM-DD, quoted or not."""
 
     def check(self, node: YNode, path: FieldPath, checker: Checker) -> bool:
@@ -254,8 +251,7 @@ class Date(Kind):
         return {"type": "string", "format": "date"}
 
 
-@dataclass(frozen=True)
-class AnyValue(Kind):
+class AnyValue(Struct, Kind, frozen=True):
     """A scalar or a list of scalars (defaults, condition values)."""
 
     allow_list: bool = True
@@ -275,8 +271,7 @@ class AnyValue(Kind):
         return {"anyOf": [scalar, {"type": "array", "items": scalar}]}
 
 
-@dataclass(frozen=True)
-class ListOf(Kind):
+class ListOf(Struct, Kind, frozen=True):
     """A list whose items are all of one kind."""
 
     item: Kind
@@ -307,8 +302,7 @@ class ListOf(Kind):
         return out
 
 
-@dataclass(frozen=True)
-class MapOf(Kind):
+class MapOf(Struct, Kind, frozen=True):
     """A mapping from free names to values of one kind."""
 
     key: Text
@@ -333,15 +327,13 @@ class MapOf(Kind):
         }
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Struct, frozen=True):
     kind: Kind
     required: bool = False
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Obj(Kind):
+class Obj(Struct, Kind, frozen=True, dict=True):
     """A mapping with a fixed set of keys; unknown keys are errors unless they start with x-."""
 
     name: str
@@ -404,8 +396,7 @@ class Obj(Kind):
         return out
 
 
-@dataclass(frozen=True)
-class Ref(Kind):
+class Ref(Struct, Kind, frozen=True):
     """A named definition, emitted once under $defs; `target` is filled in lazily for recursion."""
 
     name: str
@@ -418,8 +409,7 @@ class Ref(Kind):
         return {"$ref": f"#/$defs/{self.name}"}
 
 
-@dataclass(frozen=True)
-class Duration(Text):
+class Duration(Text, frozen=True):
     """A v1 duration, at most ten years."""
 
     pattern: str | None = DURATION_PATTERN

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     # readiness: drill-overdue | review-overdue | date-in-future | role-understaffed | no-roster | locale-missing |
     # invalid; playbook diff: version-lowered | version-not-bumped
     rule: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.numbers import MAX_EXACT_INTEGER
 from crisisctl.playbook.conditions import OPERATORS, ORDERING
@@ -65,8 +66,7 @@ SLUG_LIST = ListOf(SLUG)
 OPERATOR_QUOTES = quote_operator_hint(">")
 
 
-@dataclass(frozen=True)
-class ConditionKind(Kind):
+class ConditionKind(Struct, Kind, frozen=True):
     """A condition tree whose leaves read either metrics (triggers) or inputs (steps)."""
 
     source: str  # "metric" | "input"
@@ -314,8 +314,7 @@ INPUT_VALUE_SCHEMAS: dict[str, JsonSchema] = {
 }
 
 
-@dataclass(frozen=True)
-class InputKind(Obj):
+class InputKind(Obj, frozen=True):
     """An input: its `default` and `choices` fit its `type` (validate says so in _References, the schema here)."""
 
     def schema(self) -> JsonSchema:

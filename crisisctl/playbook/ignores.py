@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.rules import WARNING_RULES
@@ -21,8 +22,7 @@ UNIGNORABLE = "ignore-unknown-rule"
 IGNORABLE_RULES = WARNING_RULES - {UNIGNORABLE}
 
 
-@dataclass
-class Ignores:
+class Ignores(Struct):
     """The rules silenced on each line of one file."""
 
     by_line: dict[int, frozenset[str]] = field(default_factory=dict)

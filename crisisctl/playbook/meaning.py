@@ -12,9 +12,11 @@ model's default (`required: false` written out is the same). Beyond the model's 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any, TypeVar
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from crisisctl.playbook.conditions import AllOf, AnyOf, Leaf
 from crisisctl.playbook.model import Input
@@ -42,10 +44,10 @@ def _plain(value: Any) -> object:
         return ("leaf", value.source, value.name, value.op, compared)
     if isinstance(value, AllOf | AnyOf):
         return (type(value).__name__, frozenset(map(_plain, value.items)))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Struct):
         return (
             type(value).__name__,
-            tuple((spec.name, meaning(getattr(value, spec.name), spec.name)) for spec in dataclasses.fields(value)),
+            tuple((name, meaning(getattr(value, name), name)) for name in value.__struct_fields__),
         )
     if isinstance(value, list | tuple):
         return tuple(map(_plain, value))
@@ -55,7 +57,7 @@ def _plain(value: Any) -> object:
 def as_used(entry: Entry) -> Entry:
     """An entry as crisisctl uses it: a `date` input's default and choices as `YYYY-MM-DD` text, as in the log."""
     if isinstance(entry, Input) and entry.type == "date":
-        return dataclasses.replace(entry, default=_iso(entry.default), choices=tuple(map(_iso, entry.choices)))
+        return replace(entry, default=_iso(entry.default), choices=tuple(map(_iso, entry.choices)))
     return entry
 
 

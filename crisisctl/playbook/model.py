@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.playbook.conditions import Condition
 
 
-@dataclass(frozen=True, slots=True)
-class Severity:
+class Severity(Struct, frozen=True):
     id: str
     name: str
     description: str = ""
@@ -24,16 +24,14 @@ DEFAULT_SEVERITIES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(Struct, frozen=True):
     id: str
     when: Condition
     description: str = ""
     severity: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(Struct, frozen=True):
     id: str
     type: str
     prompt: str = ""
@@ -42,16 +40,14 @@ class Input:
     choices: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(Struct, frozen=True):
     id: str
     title: str
     responsibilities: tuple[str, ...] = ()
     required: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Struct, frozen=True):
     id: str
     title: str
     phase: str
@@ -69,8 +65,7 @@ class Step:
         return self.after == "resolved"
 
 
-@dataclass(frozen=True, slots=True)
-class Communication:
+class Communication(Struct, frozen=True):
     id: str
     title: str
     audience: str
@@ -84,22 +79,19 @@ class Communication:
     until: str = "resolved"  # updates are due while the incident is open ("resolved") or not closed ("closed")
 
 
-@dataclass(frozen=True, slots=True)
-class Postmortem:
+class Postmortem(Struct, frozen=True):
     template: str | None = None
     kpis: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Cadence:
+class Cadence(Struct, frozen=True):
     """How often a playbook is reviewed or drilled, and when it last was (`last_reviewed`, `last_drilled`)."""
 
     every: dt.timedelta | None = None
     last: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Playbook:
+class Playbook(Struct, frozen=True):
     id: str
     version: str
     title: str
@@ -118,7 +110,7 @@ class Playbook:
     postmortem: Postmortem = Postmortem()
     source: str = ""
     sha256: str = ""
-    text: str = field(default="", repr=False, compare=False)
+    text: str = ""  # the file as read; equal texts have equal sha256, which is compared first
 
     def role(self, role_id: str) -> Role | None:
         return next((role for role in self.roles if role.id == role_id), None)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import format_duration
@@ -19,8 +20,7 @@ from crisisctl.playbook.roster import Roster
 TRAINED_PER_ROLE = 2  # one person is a single point of failure: ill, on leave, or the one affected
 
 
-@dataclass
-class Readiness:
+class Readiness(Struct):
     playbook: str
     file: str
     last_drill: dt.datetime | None = None

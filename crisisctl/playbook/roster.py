@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.errors import InvalidFileError, Problem
 from crisisctl.playbook.fields import API_VERSION_HELP, Checker, Const, Field, ListOf, Obj, Text
@@ -49,8 +50,7 @@ def roster_json_schema() -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(Struct, frozen=True):
     id: str
     name: str
     email: str | None = None
@@ -60,8 +60,7 @@ class Person:
     roles: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Roster:
+class Roster(Struct, frozen=True):
     file: str
     people: tuple[Person, ...]
 
@@ -98,8 +97,7 @@ class Roster:
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class RoleUse:
+class RoleUse(Struct, frozen=True):
     """A role named in the roster, and where."""
 
     role: str
@@ -108,8 +106,7 @@ class RoleUse:
     path: str
 
 
-@dataclass
-class ValidatedRoster:
+class ValidatedRoster(Struct):
     file: str
     roster: Roster | None
     problems: list[Problem]

@@ -6,14 +6,14 @@ Texts may hold Markdown code spans (backticks); `plain()` gives them without.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 Level = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """A rule: what it is called, how grave, what is wrong, and how to put it right."""
 
     id: str

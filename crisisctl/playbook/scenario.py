@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import parse_duration
@@ -106,23 +107,20 @@ def scenario_json_schema() -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Inject:
+class Inject(Struct, frozen=True):
     at: dt.timedelta
     message: str
     signals: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)  # JSON-ready, as the log keeps input values
 
 
-@dataclass(frozen=True, slots=True)
-class Expectation:
+class Expectation(Struct, frozen=True):
     kind: str  # "step" | "communication"
     target: str
     by: dt.timedelta
 
 
-@dataclass(frozen=True, slots=True)
-class Scenario:
+class Scenario(Struct, frozen=True):
     id: str
     playbook: str
     title: str
@@ -132,11 +130,10 @@ class Scenario:
     expectations: tuple[Expectation, ...]
     source: str = ""
     sha256: str = ""
-    text: str = field(default="", repr=False, compare=False)
+    text: str = ""  # the file as read; equal texts have equal sha256, which is compared first
 
 
-@dataclass
-class ValidatedScenario:
+class ValidatedScenario(Struct):
     file: str
     scenario: Scenario | None
     problems: list[Problem]

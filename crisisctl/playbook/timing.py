@@ -9,7 +9,8 @@ can be finished. Only dues on the same clock are compared. These are warnings: a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.durations import format_duration
@@ -19,8 +20,7 @@ from crisisctl.playbook.model import Communication, Playbook, Step
 REGULATOR = "regulator"
 
 
-@dataclass(frozen=True, slots=True)
-class _Ready:
+class _Ready(Struct, frozen=True):
     """When the plan has a step done, and through which step it waits for that (None: its own due)."""
 
     due: dt.timedelta

@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from crisisctl.errors import Problem
 from crisisctl.playbook.build import build_playbook
@@ -41,8 +42,7 @@ from crisisctl.suggest import did_you_mean, listing
 _LIST_SECTIONS = ("severities", "triggers", "inputs", "roles", "steps", "communications")
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateUse:
+class TemplateUse(Struct, frozen=True):
     """A template named by a playbook, with the place that names it."""
 
     name: str
@@ -54,16 +54,14 @@ class TemplateUse:
     locales: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredNames:
+class DeclaredNames(Struct, frozen=True):
     """The input and role ids a playbook declares: what its templates may refer to."""
 
     inputs: frozenset[str]
     roles: frozenset[str]
 
 
-@dataclass
-class ValidatedPlaybook:
+class ValidatedPlaybook(Struct):
     """One file's outcome: the model when it is valid, every problem otherwise."""
 
     file: str

@@ -14,11 +14,11 @@ import gc
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TypeAlias
 
 import yaml
+from msgspec import Struct, field
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
@@ -59,8 +59,7 @@ _Loader: type = yaml.CSafeLoader if COMPOSES_IN_C else yaml.SafeLoader
 _SHORT = 64
 
 
-@dataclass(slots=True, eq=False)
-class YScalar:
+class YScalar(Struct, eq=False):
     """A scalar with the value YAML gave it and the text it was written as."""
 
     value: Any
@@ -70,8 +69,7 @@ class YScalar:
     plain: bool
 
 
-@dataclass(slots=True, eq=False)
-class YMap:
+class YMap(Struct, eq=False):
     """A mapping whose keys are always read as the text written."""
 
     line: int
@@ -80,8 +78,7 @@ class YMap:
     keys: dict[str, YScalar] = field(default_factory=dict)
 
 
-@dataclass(slots=True, eq=False)
-class YSeq:
+class YSeq(Struct, eq=False):
     """A sequence of located nodes."""
 
     line: int
@@ -92,8 +89,7 @@ class YSeq:
 YNode: TypeAlias = YScalar | YMap | YSeq
 
 
-@dataclass(slots=True)
-class LoadedYaml:
+class LoadedYaml(Struct):
     """The outcome of loading one file: a document (None if unusable) and its problems."""
 
     file: str

@@ -12,9 +12,11 @@ import functools
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from crisisctl.errors import Problem
 from crisisctl.incident.state import IncidentState
@@ -79,8 +81,7 @@ def notice_findings(
     return lint.findings
 
 
-@dataclass
-class _NoticeLint:
+class _NoticeLint(Struct):
     playbook: Playbook
     roots: list[Path]
     locator: Locator

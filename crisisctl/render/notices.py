@@ -8,12 +8,12 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError, TemplateNotFound, UndefinedError
 from jinja2.exceptions import SecurityError
+from msgspec import Struct
 
 from crisisctl.errors import RefusedError
 from crisisctl.render.environment import (
@@ -37,8 +37,7 @@ def localized_name(name: str, locale: str) -> str:
     return f"{folder}/{localized}" if folder else localized
 
 
-@dataclass(frozen=True, slots=True)
-class Rendered:
+class Rendered(Struct, frozen=True):
     text: str
     template: str
     template_sha256: str

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.incident.records import StoredEvent
 
@@ -76,8 +77,7 @@ _MACHINE_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Redaction:
+class Redaction(Struct, frozen=True):
     """A request to redact: the built-in rules, and the extra patterns configured in config.toml's [redact]."""
 
     patterns: tuple[re.Pattern[str], ...] = ()

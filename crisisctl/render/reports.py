@@ -10,12 +10,12 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from markupsafe import Markup
+from msgspec import Struct
 
 from crisisctl.clock import format_time, parse_time
 from crisisctl.incident import events as ev
@@ -52,8 +52,7 @@ UTF8_BOM = "\ufeff"
 LESSON_PREFIX = "lesson:"
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(Struct, frozen=True):
     """Rendered output, and what the caller tells the user about it."""
 
     text: str

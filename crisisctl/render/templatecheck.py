@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2 import TemplateSyntaxError, meta, nodes
+from msgspec import Struct
 
 from crisisctl.errors import Problem, UsageError
 from crisisctl.playbook.model import Playbook
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 MAX_TEMPLATE_BYTES = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class _Usage:
+class _Usage(Struct, frozen=True):
     """What one template file refers to, found once and reused for every playbook naming it."""
 
     syntax_error: tuple[int, str] | None
@@ -193,8 +192,7 @@ class TemplateChecker:
         return cached
 
 
-@dataclass(frozen=True, slots=True)
-class _UsePositions:
+class _UsePositions(Struct, frozen=True):
     """Positions of the `template:` fields, known from validation without reading the file again."""
 
     known: dict[str, tuple[int, int]]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from crisisctl.incident.port import EventLog
@@ -23,8 +24,7 @@ TABLES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass
-class Copied:
+class Copied(Struct):
     """How many rows of each table were copied, and the newest event's (seq, hash): the anchor to check."""
 
     rows: dict[str, int] = field(default_factory=dict)

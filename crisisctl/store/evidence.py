@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from crisisctl.errors import LogError
 from crisisctl.incident.port import EventLog
@@ -16,8 +17,7 @@ _FOLDER_MODE = 0o700
 _FILE_MODE = 0o600
 
 
-@dataclass(frozen=True)
-class EvidenceFolder:
+class EvidenceFolder(Struct, frozen=True):
     """`<log>.evidence/<INCIDENT>/<sha256>`: the log keeps name, digest and size; this folder keeps the bytes."""
 
     root: Path

@@ -30,7 +30,7 @@ def _by_incident(
 
 
 def _row_difference(listed: IncidentRow, expected: IncidentRow) -> str:
-    fields = [name for name in IncidentRow.__slots__ if getattr(listed, name) != getattr(expected, name)]
+    fields = [name for name in IncidentRow.__struct_fields__ if getattr(listed, name) != getattr(expected, name)]
     return ", ".join(
         f"{name} is {getattr(listed, name)!r}, the events say {getattr(expected, name)!r}" for name in fields
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import fields, is_dataclass
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import astuple
 
 from crisisctl.errors import CrisisError, LogError, RefusedError, UsageError
 from crisisctl.store.busy import LogBusyError
@@ -61,8 +63,8 @@ def encode(document: dict[str, Any]) -> bytes:
 
 def plain(value: Any) -> Any:
     """A record as the list of its fields; a time as ISO 8601."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return [getattr(value, field.name) for field in fields(value)]
+    if isinstance(value, Struct):
+        return list(astuple(value))
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot cross the agent's socket")
