@@ -19,6 +19,8 @@ def _visible(match: re.Match[str]) -> str:
 
 def inert(text: str, keep_newlines: bool = True) -> str:
     """Replace characters a terminal would act on with visible escapes."""
+    if text.isascii() and text.isprintable():
+        return text  # nothing to replace: most cells of a table
     text = _UNSAFE.sub(_visible, text)
     return text if keep_newlines else text.replace("\n", "\\n")
 

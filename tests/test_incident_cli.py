@@ -7,6 +7,7 @@ SQLite file: those run on SQLite alone.
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -236,6 +237,17 @@ def test_stated_times(ws: Workspace) -> None:
     assert code == 1 and "before" in err
     code, _, err = ws.run("note", incident, "x", "--at", "yesterday")
     assert code == 2 and "ISO 8601" in err
+
+
+def test_show_says_the_playbook_changed_only_when_its_text_did(ws: Workspace) -> None:
+    """A byte-order mark is not a change: the pinned text is the file's without it."""
+    path = ws.playbooks / "base.yaml"
+    path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    incident = declare(ws)
+    assert ws.json("show", incident)["playbook_changed_on_disk"] is False  # type: ignore[index]
+    assert "changed since declaration" not in ws.ok("show", incident)
+    path.write_bytes(path.read_bytes() + b"# reviewed on 2026-12-05\n")
+    assert ws.json("show", incident)["playbook_changed_on_disk"] is True  # type: ignore[index]
 
 
 def test_timeline_shape_and_actor(ws: Workspace) -> None:

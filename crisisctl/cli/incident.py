@@ -115,12 +115,12 @@ def show(ctx: typer.Context, incident: IncidentId, as_json: JsonFlag = False) ->
     """
     from crisisctl.incident.service import incident_now
     from crisisctl.output.plain import incident_plain, print_json
-    from crisisctl.playbook.files import file_sha256
+    from crisisctl.playbook.files import current_text
 
     context = app_context(ctx)
     state, playbook = context.service().load(incident)
-    on_disk = file_sha256(context.settings.playbooks, playbook.id)
-    moved_on = on_disk is not None and on_disk != playbook.sha256
+    on_disk = current_text(context.settings.playbooks, playbook.id)
+    moved_on = on_disk is not None and on_disk != playbook.text
     now = incident_now(state, context.now())
     if as_json:
         from crisisctl.output.incidents import incident_detail_payload

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
@@ -68,6 +67,8 @@ def read_attachment(path: Path) -> Attachment:
             f"--file {shown} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MiB",
             "attach an excerpt, or store the file elsewhere and add --link URL; nothing was recorded",
         )
+    import hashlib  # here, not at the top: commands that only read never load it
+
     return Attachment(os.fsdecode(path.name), hashlib.sha256(payload).hexdigest(), len(payload), payload)
 
 

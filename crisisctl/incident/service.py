@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -530,6 +529,8 @@ class IncidentService:
         drafted: list[RenderedDraft] = []
 
         def events_for(state: IncidentState, playbook: Playbook, when: dt.datetime) -> list[NewEvent]:
+            import hashlib  # here, not at the top: commands that only read never load it
+
             communication = comms.require_communication(playbook, communication_id)
             chosen = comms.resolve_locale(communication, locale)
             rendered = render(state, playbook, communication, chosen, when)

@@ -24,16 +24,24 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     Columns are aligned by display width, as a terminal shows them: a Chinese character takes two cells,
     a combining accent none.
     """
-    from rich.cells import cell_len
-
     cells = [[inert(str(cell), keep_newlines=False) for cell in row] for row in rows]
     table = [list(headers), *cells]
-    widths = [max(cell_len(row[index]) for row in table) for index in range(len(headers) - 1)]
+    measured = [[(cell, _width(cell)) for cell in row[:-1]] for row in table]
+    widths = [max(row[index][1] for row in measured) for index in range(len(headers) - 1)]
     lines = []
-    for row in table:
-        padded = [cell + " " * (width - cell_len(cell)) for cell, width in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    for row, full in zip(measured, table, strict=True):
+        padded = [cell + " " * (width - used) for (cell, used), width in zip(row, widths, strict=True)]
+        lines.append("  ".join([*padded, full[-1]]).rstrip())
     return "\n".join(lines)
+
+
+def _width(cell: str) -> int:
+    """Cells a terminal gives the text; printable ASCII is one cell a character, and most cells are."""
+    if cell.isascii() and cell.isprintable():
+        return len(cell)
+    from rich.cells import cell_len
+
+    return cell_len(cell)
 
 
 def print_json(payload: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from codecs import BOM_UTF8
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -63,14 +64,13 @@ def is_roster_file(path: Path) -> bool:
     return path.name == ROSTER_FILE and not is_scenario_file(path)
 
 
-def file_sha256(folder: Path, playbook_id: str) -> str | None:
-    """The sha256 of the file that now holds this playbook id, or None if none does.
+def current_text(folder: Path, playbook_id: str) -> str | None:
+    """The text of the file that now holds this playbook id, read as a playbook is (UTF-8, without a BOM),
+    or None if none does.
 
-    A text search for the top-level `id:` line, not a YAML parse: `show` asks this on every run.
+    A text search for the top-level `id:` line, not a YAML parse: `show` asks this on every run and compares
+    the text with the one the incident pinned, without hashing it.
     """
-    import hashlib
-    import re
-
     if not folder.is_dir():
         return None
     id_line = re.compile(rf"^id:[ \t]*([\"']?){re.escape(playbook_id)}\1[ \t]*(#.*)?$", re.MULTILINE)
@@ -79,7 +79,7 @@ def file_sha256(folder: Path, playbook_id: str) -> str | None:
         path for path in files if path.stem != playbook_id
     ]
     for path in ordered:
-        data = path.read_bytes()
-        if id_line.search(data.decode("utf-8", errors="replace")):
-            return hashlib.sha256(data).hexdigest()
+        text = path.read_bytes().removeprefix(BOM_UTF8).decode("utf-8", errors="replace")
+        if id_line.search(text):
+            return text
     return None

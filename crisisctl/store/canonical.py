@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from decimal import Decimal
@@ -78,5 +77,7 @@ def canonical_json(value: Any) -> str:
 
 def event_hash(fields: dict[str, Any]) -> str:
     """The chain hash of one event: sha256 over the canonical JSON of all its fields, prev_hash included."""
+    import hashlib  # the reference definition; the chain itself hashes in crisisctl.store.chain
+
     digest = hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
     return HASH_PREFIX + digest

@@ -7,9 +7,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from crisisctl.errors import LogError
 from crisisctl.incident.records import NewEvent, StoredEvent, Verification
-from crisisctl.store.canonical import HASH_PREFIX, canonical_json, parse_json
+from crisisctl.store.canonical import HASH_PREFIX, canonical_json
 
 GENESIS_HASH = HASH_PREFIX + "0" * 64
 
@@ -102,16 +101,3 @@ def verify_rows(rows: Iterable[EventRow], anchors: Iterable[tuple[int, str]] = (
             False, count, newest_anchor, anchor[0], f"event {anchor[0]} named by an anchor is missing (log cut short)"
         )
     return Verification(True, count, newest_anchor)
-
-
-def event_from_row(row: tuple[Any, ...]) -> StoredEvent:
-    """A stored event from its columns (seq, incident, at, recorded_at, type, actor, data, prev_hash, hash);
-    data that is not JSON is a damaged log, not a crash."""
-    try:
-        data = parse_json(row[6])
-    except ValueError:
-        raise LogError(
-            f"event {row[0]} of the log is damaged: its data is not JSON",
-            "run `crisisctl verify`, and restore the log from a backup",
-        ) from None
-    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], data, row[7], row[8])

@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crisisctl.incident.records import NewEvent, StoredEvent, Verification
-from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
 from crisisctl.store.clientids import ClientIds
-from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
+from crisisctl.store.rows import event_from_row
 
 _EVENT_COLUMNS = "seq, incident, at, recorded_at, type, actor, data, prev_hash, hash"
 
@@ -23,6 +22,8 @@ def append(
 ) -> list[StoredEvent]:
     """Append events after the newest one, chaining their hashes, each with its client id from `ids`
     (NULL without); the caller holds the write lock."""
+    from crisisctl.store.chain import GENESIS_HASH, link  # writes hash; reads need no hashlib
+
     last = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     linked = link(events, (last[0], last[1]) if last else (0, GENESIS_HASH), recorded_at, wall)
     client_ids = ids.take(len(linked)) if ids is not None else [None] * len(linked)
@@ -81,6 +82,8 @@ def _rows(connection: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
 
 def verify(connection: sqlite3.Connection, anchors: Iterable[tuple[int, str]] = ()) -> Verification:
     """The chain of every event in the log, checked against `anchors` ((seq, hash), oldest first)."""
+    from crisisctl.store.chain import verify_rows
+
     return verify_rows(_rows(connection), anchors)
 
 
@@ -95,6 +98,7 @@ def verify_snapshots(
     connection: sqlite3.Connection, derive_data: Callable[[str], str | None]
 ) -> tuple[int | None, str] | None:
     """The pinned playbooks' check (crisisctl.store.snapshots) on this log."""
+    from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
 
     def first_unpinned_declaration() -> int | None:
         row = connection.execute(

@@ -23,12 +23,13 @@ from crisisctl.incident.records import (
     Verification,
 )
 from crisisctl.store.canonical import parse_json
-from crisisctl.store.chain import GENESIS_HASH, event_from_row, link, verify_rows
+from crisisctl.store.chain import GENESIS_HASH, link, verify_rows
 from crisisctl.store.clientids import ClientIds
 from crisisctl.store.copying import TABLES
 from crisisctl.store.postgres import guards
 from crisisctl.store.postgres.connection import APPEND_LOCK, connect, transaction, translate
 from crisisctl.store.postgres.migrations import MIGRATIONS, current_version, foreign_tables, migrate
+from crisisctl.store.rows import event_from_row
 from crisisctl.store.snapshots import MODELS_SQL, SNAPSHOTS_SQL, snapshot_problem
 
 if TYPE_CHECKING:
