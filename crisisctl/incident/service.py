@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct
 
@@ -20,7 +20,6 @@ from crisisctl.incident.facts import InputChange
 from crisisctl.incident.identity import Identity
 from crisisctl.incident.ids import INCIDENT_PREFIX, UnknownIdError, normalise_incident_id, unknown_incident
 from crisisctl.incident.inputs import parse_inputs
-from crisisctl.incident.port import EventLog, LogTransaction
 from crisisctl.incident.records import IncidentRow, NewEvent
 from crisisctl.incident.remedies import (
     Remedy,
@@ -33,6 +32,9 @@ from crisisctl.incident.remedies import (
 from crisisctl.incident.state import Draft, IncidentState, StepView, apply_newer, fold, step_views
 from crisisctl.playbook.build import build_playbook, data_from_json, data_to_json
 from crisisctl.playbook.model import Communication, Playbook
+
+if TYPE_CHECKING:
+    from crisisctl.incident.port import EventLog, LogTransaction  # a Protocol: about 0.5 ms to create
 
 
 def pinned_playbook(text: str, sha256: str) -> Playbook:
