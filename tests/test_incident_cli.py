@@ -250,6 +250,16 @@ def test_show_says_the_playbook_changed_only_when_its_text_did(ws: Workspace) ->
     assert ws.json("show", incident)["playbook_changed_on_disk"] is True  # type: ignore[index]
 
 
+def test_show_sees_an_undecodable_byte_where_the_pinned_text_had_a_replacement_character(ws: Workspace) -> None:
+    """U+FFFD is valid text; a byte that is not UTF-8 in its place is a change (the file no longer even loads)."""
+    path = ws.playbooks / "base.yaml"
+    path.write_text(path.read_text().replace("title: Assess impact", "title: Assess impact \ufffd"))
+    incident = declare(ws)
+    assert ws.json("show", incident)["playbook_changed_on_disk"] is False  # type: ignore[index]
+    path.write_bytes(path.read_bytes().replace("\ufffd".encode(), b"\xff"))
+    assert ws.json("show", incident)["playbook_changed_on_disk"] is True  # type: ignore[index]
+
+
 def test_timeline_shape_and_actor(ws: Workspace) -> None:
     incident = declare(ws)
     ws.ok("--as", "scribe-sam", "note", incident, "hello")

@@ -79,7 +79,8 @@ def current_text(folder: Path, playbook_id: str) -> str | None:
         path for path in files if path.stem != playbook_id
     ]
     for path in ordered:
-        text = path.read_bytes().removeprefix(BOM_UTF8).decode("utf-8", errors="replace")
+        # An undecodable byte becomes a lone surrogate, which no pinned (valid UTF-8) text holds: a change.
+        text = path.read_bytes().removeprefix(BOM_UTF8).decode("utf-8", errors="surrogateescape")
         if id_line.search(text):
             return text
     return None
