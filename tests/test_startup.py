@@ -15,13 +15,12 @@ def test_no_module_of_crisisctl_uses_dataclasses() -> None:
     users = []
     for path in sorted((REPO / "crisisctl").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
             if "dataclasses" in names:
                 users.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert users == []
