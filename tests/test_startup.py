@@ -41,9 +41,9 @@ def test_reading_an_incident_loads_neither_hashlib_nor_rich_in_a_pipe(
         "print(sorted({'hashlib', 'rich', 'dataclasses'} & set(sys.modules)), file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=subprocess_env()
-    )
+    env = subprocess_env()
+    env.pop("COVERAGE_PROCESS_START", None)  # coverage, started in every child under CI, loads both itself
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert shows in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "[]"
