@@ -82,6 +82,7 @@ def main_options(
     """
     boundary = ctx.obj if isinstance(ctx.obj, Boundary) else None
     ctx.obj = AppContext.create(db=db, playbooks=playbooks, templates=templates, actor=actor, tz=tz, boundary=boundary)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         print(overview(), end="")
 

@@ -111,6 +111,13 @@ class AppContext(Struct):
             self._log = open_log(self.settings.db_target, self._committed, self._notice)
         return self._log
 
+    def close(self) -> None:
+        """Close the log, if the command opened it: a SQLite log checkpoints its write-ahead file into the
+        database file, a team log ends its session or leaves the agent."""
+        if self._log is not None:
+            log, self._log = self._log, None
+            log.close()
+
     def _committed(self) -> None:
         self.boundary.committed = True
 
