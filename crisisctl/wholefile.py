@@ -3,7 +3,6 @@ the evidence folder's copies."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -32,6 +31,8 @@ def write_whole(path: Path, payload: bytes, mode: int) -> None:
 
 def holds(path: Path, sha256: str) -> bool:
     """Whether the file is there with exactly the bytes whose digest was recorded."""
+    import hashlib  # here, not above: the agent's client writes with this module on every team-log command
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     except OSError:

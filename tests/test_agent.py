@@ -316,3 +316,23 @@ def test_the_agent_never_loads_modules_from_the_working_folder(ws: Workspace) ->
     wait_for_agent(ws)
     assert through_agent(ok(ws, "note", incident, "through an agent that ignored the planted module"))
     assert not marker.exists()
+
+
+def test_a_read_through_the_agent_loads_neither_psycopg_nor_openssl(ws: Workspace) -> None:
+    """The agent's socket is named with hashlib's own BLAKE2 and a read trusts the chain, so a read command on a
+    team log does not import hashlib, which loads OpenSSL (about 2 ms of every command)."""
+    incident = declared(ws)
+    wait_for_agent(ws)
+    probe = (
+        "import sys\nfrom crisisctl.entry import main\ncode = main(sys.argv[1:])\n"
+        "print(sorted({'hashlib', '_hashlib', 'psycopg'} & set(sys.modules)), file=sys.stderr)\nsys.exit(code)"
+    )
+    env = subprocess_env()
+    env.pop("COVERAGE_PROCESS_START", None)  # coverage, started in every child under CI, loads hashlib itself
+    child = subprocess.run(
+        [sys.executable, "-P", "-c", probe, *ws.args(), "show", incident],
+        capture_output=True, text=True, cwd=ws.root, env=env, timeout=60,
+    )  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    assert incident in child.stdout
+    assert child.stderr.strip().splitlines()[-1] == "[]"

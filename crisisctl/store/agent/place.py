@@ -3,8 +3,6 @@ how libpq connects (the PG* variables, HOME, the working folder) and for the cri
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import stat
 import sys
@@ -12,6 +10,11 @@ from pathlib import Path
 
 import crisisctl
 from crisisctl.wholefile import write_whole
+
+try:  # hashlib's own BLAKE2: importing hashlib loads OpenSSL as well, about 2 ms of every command on a team log
+    from _blake2 import blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b
 
 ENV_AGENT = "CRISISCTL_AGENT"  # "off": every command connects by itself
 ENV_IDLE = "CRISISCTL_AGENT_IDLE"  # seconds without a command before the agent ends
@@ -48,9 +51,9 @@ def private_folder() -> Path | None:
 
 
 def socket_path(folder: Path) -> Path | None:
-    """The agent for this environment and build; None when the working folder is gone. The name is an HMAC
-    under a random key of this user's (socket paths are world-readable in /proc/net/unix, and the environment
-    holds PGPASSWORD), so nobody else can test guesses against it."""
+    """The agent for this environment and build; None when the working folder is gone. The name is a keyed
+    BLAKE2b (a MAC by design) under a random key of this user's: socket paths are world-readable in
+    /proc/net/unix, and the environment holds PGPASSWORD, so nobody else can test guesses against it."""
     key = _name_key(folder)
     if key is None:
         return None
@@ -58,12 +61,12 @@ def socket_path(folder: Path) -> Path | None:
         here = os.getcwd()
     except OSError:
         return None
-    digest = hmac.new(key, digestmod=hashlib.sha256)
+    digest = blake2b(key=key, digest_size=12)
     for name in sorted(os.environ):
         if name.startswith(("PG", "CRISISCTL_")) or name == "HOME":
             digest.update(f"{name}={os.environ[name]}\0".encode(errors="surrogateescape"))
     digest.update(f"cwd={here}\0python={sys.prefix}\0build={build()}".encode(errors="surrogateescape"))
-    return folder / f"agent-{digest.hexdigest()[:24]}.sock"
+    return folder / f"agent-{digest.hexdigest()}.sock"
 
 
 def _name_key(folder: Path) -> bytes | None:
@@ -87,7 +90,7 @@ def _name_key(folder: Path) -> bytes | None:
 def build() -> str:
     """The version and the size and time of every module: an agent never serves a crisisctl other than the
     caller's, even in a working copy whose files change between commands."""
-    digest = hashlib.sha256(crisisctl.__version__.encode())
+    digest = blake2b(crisisctl.__version__.encode(), digest_size=8)
     pending = [_PACKAGE]
     while pending:
         with os.scandir(pending.pop()) as listing:
@@ -99,4 +102,4 @@ def build() -> str:
             elif entry.name.endswith(".py"):
                 status = entry.stat()
                 digest.update(f"{entry.path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
