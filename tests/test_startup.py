@@ -84,9 +84,10 @@ def test_running_a_command_in_a_callers_process_leaves_its_collector_alone(works
     and the thresholds stay theirs."""
     import gc
 
+    incident = declare(workspace)
     thresholds = gc.get_threshold()
     code, out, _ = workspace.run("incidents")
-    assert code == 0
+    assert code == 0 and incident in out
     assert gc.get_threshold() == thresholds
     assert gc.get_freeze_count() == 0
 
