@@ -27,6 +27,8 @@ def test_completion_offers_playbooks_incidents_steps_and_roles(workspace: Worksp
     assert complete(workspace, "assign INC-1 comm") == ["comms-lead"]
     assert complete(workspace, "comms draft INC-1 ") == ["customer-notice"]
     assert "drill" in complete(workspace, "dr")
+    # Each completion closed the log it read before its process ended: no -wal or -shm file is left behind.
+    assert sorted(path.name for path in workspace.db.parent.iterdir()) == [workspace.db.name]
 
 
 def test_no_arguments_shows_the_overview_by_task(workspace: Workspace) -> None:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, crisisctl
 
 from crisisctl.entry import main
 
@@ -40,3 +40,12 @@ def test_the_demo_shows_an_inject_setting_a_fact_that_switches_on_a_step(
     assert "inject +10h fired: the facts now say illness_reported=true" in out
     assert "so step handle-illness-reports applies from +10h, its deadline counted from then" in out
     assert re.search(r"handle-illness-reports\s+│ \+1d 10h\s+│ \+1d 4h\s+│ on-time", out), out
+
+
+def test_the_throw_away_log_is_left_as_one_whole_file(tmp_path: Path) -> None:
+    """The demo closes its log before the process ends (nothing is finalized at exit), so the file it names
+    holds the whole drill, without a write-ahead file beside it."""
+    result = crisisctl("drill", "demo", cwd=REPO, TMPDIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    [folder] = tmp_path.glob("crisisctl-demo-*")
+    assert sorted(path.name for path in folder.iterdir()) == ["demo.sqlite3", "demo.sqlite3.outbox"]

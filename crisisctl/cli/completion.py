@@ -1,6 +1,7 @@
 """Shell completion for ids: playbooks from the playbook folder; incidents, steps, roles, notices from the log."""
 
 import os
+from contextlib import closing
 from pathlib import Path
 
 import typer
@@ -31,7 +32,8 @@ def complete_incident(ctx: typer.Context, incomplete: str) -> list[str]:
     from crisisctl.store.opening import open_log
 
     try:
-        return _matching(open_log(_settings(ctx).db_target).incident_ids(), incomplete)
+        with closing(open_log(_settings(ctx).db_target)) as log:
+            return _matching(log.incident_ids(), incomplete)
     except CrisisError:
         return []
 
@@ -46,7 +48,8 @@ def _pinned_ids(ctx: typer.Context, kind: str) -> list[str]:
     if not incident:
         return []
     try:
-        _, playbook = IncidentService(open_log(_settings(ctx).db_target), SystemClock(), "").load(str(incident))
+        with closing(open_log(_settings(ctx).db_target)) as log:
+            _, playbook = IncidentService(log, SystemClock(), "").load(str(incident))
     except CrisisError:
         return []
     if kind == "step":

@@ -36,9 +36,16 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     folder = Path(tempfile.mkdtemp(prefix="crisisctl-demo-"))
     demo = AppContext(replace(context.settings, db_flag=str(folder / "demo.sqlite3"), actor_flag=FACILITATOR))
     demo.clock = context.get_clock()
+    try:
+        _play(context, demo, playbook_id, scenarios[0])
+    finally:
+        demo.close()  # the throw-away log stays for a look, as one file
+
+
+def _play(context: AppContext, demo: AppContext, playbook_id: str, scenario_file: Path) -> None:
     out = context.out
     out.print(f"Throw-away log: {demo.settings.db}", style="dim")
-    state = start_drill(demo.service(), demo.playbook_folder(), playbook_id, scenarios[0], 1.0)
+    state = start_drill(demo.service(), demo.playbook_folder(), playbook_id, scenario_file, 1.0)
     scenario = pinned_scenario(state)
     assert scenario is not None
     out.print(f"{state.id}: drill of {playbook_id} on '{scenario.title}'", style="bold")
@@ -94,4 +101,4 @@ def run_demo(context: AppContext, playbook_id: str) -> None:
     state, playbook = demo.service().load(state.id)
     now = incident_now(state, demo.now())
     out.print(drill_report_view(state, score_drill(state, playbook, pinned_scenario(state), now)))
-    out.print(f"Your turn: crisisctl drill start {playbook_id} --scenario {scenarios[0]}", style="dim")
+    out.print(f"Your turn: crisisctl drill start {playbook_id} --scenario {scenario_file}", style="dim")

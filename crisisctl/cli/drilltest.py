@@ -87,4 +87,6 @@ def _test_one(context: AppContext, path: Path, log: Path) -> ScenarioOutcome:
         outcome.error, outcome.problems = invalid.message, invalid.problems
     except CrisisError as error:
         outcome.error = error.message + (f" ({error.hint})" if error.hint else "")
+    finally:
+        drill.close()
     return outcome
