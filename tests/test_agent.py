@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -336,3 +337,46 @@ def test_a_read_through_the_agent_loads_neither_psycopg_nor_openssl(ws: Workspac
     assert child.returncode == 0, child.stderr
     assert incident in child.stdout
     assert child.stderr.strip().splitlines()[-1] == "[]"
+
+
+_NAME = (
+    "import sys\n"
+    "if sys.argv[2] == 'without-blake2':\n"
+    "    sys.modules['_blake2'] = None  # as on a Python built without it\n"
+    "from pathlib import Path\n"
+    "from crisisctl.store.agent import place\n"
+    "print(place.socket_path(Path(sys.argv[1])).name)\n"
+)
+
+
+def socket_name(folder: Path, key: bytes, build: str = "with-blake2") -> str:
+    """The name a command in `folder`'s parent would give its agent's socket under `key`, in a new process."""
+    (folder / "key").write_bytes(key)
+    child = subprocess.run(
+        [sys.executable, "-c", _NAME, str(folder), build],
+        capture_output=True, text=True, cwd=folder.parent, env=subprocess_env(), check=True, timeout=60,
+    )  # fmt: skip
+    return child.stdout.strip()
+
+
+def test_the_socket_name_is_a_mac_under_the_users_key(tmp_path: Path) -> None:
+    """Other users can list socket names (/proc/net/unix) but not read the key: without it, a name tells them
+    nothing of the environment it stands for (which may hold PGPASSWORD)."""
+    folder = tmp_path / "private"
+    folder.mkdir(mode=0o700)
+    first, second = bytes(range(32)), bytes(range(1, 33))
+    name = socket_name(folder, first)
+    assert re.fullmatch(r"agent-[0-9a-f]{24}\.sock", name), name
+    assert socket_name(folder, first) == name  # the same environment finds the same agent
+    assert socket_name(folder, second) != name
+
+
+def test_a_python_without_blake2_still_names_its_agent(tmp_path: Path) -> None:
+    """BLAKE2b comes from `_blake2`, which spares a command OpenSSL; without it, HMAC-SHA256 names the agent."""
+    folder = tmp_path / "private"
+    folder.mkdir(mode=0o700)
+    key = bytes(range(32))
+    name = socket_name(folder, key, "without-blake2")
+    assert re.fullmatch(r"agent-[0-9a-f]{24}\.sock", name), name
+    assert name != socket_name(folder, key)
+    assert socket_name(folder, bytes(range(1, 33)), "without-blake2") != name

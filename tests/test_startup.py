@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -93,11 +94,14 @@ def test_running_a_command_in_a_callers_process_leaves_its_collector_alone(works
 
 
 def test_a_command_closes_the_sqlite_log_it_wrote_before_it_ends(workspace: Workspace) -> None:
-    """Nothing is left for the interpreter to finalize at exit: the command closes the log itself, so SQLite
-    folds its write-ahead file into the database file and removes it (a copy of the one file holds every event)."""
-    incident = declare(workspace)
-    result = crisisctl(*workspace.args(), "note", incident, "closed behind us")
-    assert result.returncode == 0, result.stderr
+    """What a command made is frozen at exit, so no finalizer closes the log for it: the command closes it
+    itself, and SQLite folds its write-ahead file into the database file (a copy of the one file holds every
+    event). Both commands run in processes of their own, as a user's do."""
+    declared = crisisctl(*workspace.args(), "declare", "base", "--input", "affected_customers=1200", "--json")
+    assert declared.returncode == 0, declared.stderr
+    incident = json.loads(declared.stdout)["id"]
+    noted = crisisctl(*workspace.args(), "note", incident, "closed behind us")
+    assert noted.returncode == 0, noted.stderr
     log = Path(workspace.target)
     assert log.is_file()
     assert sorted(path.name for path in log.parent.iterdir()) == [log.name]

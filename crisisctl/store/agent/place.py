@@ -7,14 +7,17 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import crisisctl
 from crisisctl.wholefile import write_whole
 
-try:  # hashlib's own BLAKE2: importing hashlib loads OpenSSL as well, about 2 ms of every command on a team log
-    from _blake2 import blake2b
-except ImportError:  # a Python built without it
-    from hashlib import blake2b
+if TYPE_CHECKING:
+
+    class Digest(Protocol):
+        def update(self, data: bytes, /) -> None: ...
+        def hexdigest(self) -> str: ...
+
 
 ENV_AGENT = "CRISISCTL_AGENT"  # "off": every command connects by itself
 ENV_IDLE = "CRISISCTL_AGENT_IDLE"  # seconds without a command before the agent ends
@@ -51,9 +54,9 @@ def private_folder() -> Path | None:
 
 
 def socket_path(folder: Path) -> Path | None:
-    """The agent for this environment and build; None when the working folder is gone. The name is a keyed
-    BLAKE2b (a MAC by design) under a random key of this user's: socket paths are world-readable in
-    /proc/net/unix, and the environment holds PGPASSWORD, so nobody else can test guesses against it."""
+    """The agent for this environment and build; None when the working folder is gone. The name is a MAC
+    (`_digest`) under a random key of this user's: socket paths are world-readable in /proc/net/unix, and the
+    environment holds PGPASSWORD, so nobody else can test guesses against it."""
     key = _name_key(folder)
     if key is None:
         return None
@@ -61,12 +64,12 @@ def socket_path(folder: Path) -> Path | None:
         here = os.getcwd()
     except OSError:
         return None
-    digest = blake2b(key=key, digest_size=12)
+    digest = _digest(key)
     for name in sorted(os.environ):
         if name.startswith(("PG", "CRISISCTL_")) or name == "HOME":
             digest.update(f"{name}={os.environ[name]}\0".encode(errors="surrogateescape"))
     digest.update(f"cwd={here}\0python={sys.prefix}\0build={build()}".encode(errors="surrogateescape"))
-    return folder / f"agent-{digest.hexdigest()}.sock"
+    return folder / f"agent-{digest.hexdigest()[:24]}.sock"
 
 
 def _name_key(folder: Path) -> bytes | None:
@@ -90,7 +93,8 @@ def _name_key(folder: Path) -> bytes | None:
 def build() -> str:
     """The version and the size and time of every module: an agent never serves a crisisctl other than the
     caller's, even in a working copy whose files change between commands."""
-    digest = blake2b(crisisctl.__version__.encode(), digest_size=8)
+    digest = _digest(b"")
+    digest.update(crisisctl.__version__.encode())
     pending = [_PACKAGE]
     while pending:
         with os.scandir(pending.pop()) as listing:
@@ -102,4 +106,17 @@ def build() -> str:
             elif entry.name.endswith(".py"):
                 status = entry.stat()
                 digest.update(f"{entry.path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
+    return digest.hexdigest()[:16]
+
+
+def _digest(key: bytes) -> Digest:
+    """Keyed BLAKE2b (a MAC by design; unkeyed for an empty key) from `_blake2`, the module hashlib itself takes
+    it from: importing hashlib loads OpenSSL as well, about 2 ms of every command on a team log. A Python built
+    without `_blake2` has no BLAKE2 in hashlib either, and gets HMAC-SHA256."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:
+        import hmac
+
+        return hmac.new(key, digestmod="sha256")
+    return blake2b(key=key, digest_size=12)
