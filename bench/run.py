@@ -149,6 +149,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         Target(max_ms=5000, max_mib=MAX_MIB),  # 5 s per million events
         max_runs=5,
     ),
+    # Every incident's figures: each of the 100,000 incidents is read and measured. No target yet; watched for
+    # memory, which grew with the log (2.1 GiB until 2026-12-05).
+    Benchmark("crisisctl stats --json (big log)", (*BIG_LOG, "stats", "--json"), Target(), max_runs=3),
     # The report log: two resolved incidents, of 1,000 and 10,000 events (bench/reportlog.py); read only.
     postmortem_row("md", 1_000, Target(max_ratio=1.3, relative_to=HELP.name, max_mib=MAX_MIB)),
     postmortem_row("html", 1_000, Target(max_ratio=1.3, relative_to=HELP.name, max_mib=MAX_MIB)),

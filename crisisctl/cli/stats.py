@@ -56,9 +56,9 @@ def stats_command(
     measured = []
     for row in chosen:
         state, playbook = service.load(row.id)
-        measured.append(Measured(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
+        measured.append(Measured.of(state, playbook, measure(state, playbook, incident_now(state, context.now()))))
     report = stats_report(measured, drills=drills, since=first_day)
-    report["action_items"] = action_counts((i for m in measured for i in m.state.actions.values()), context.now())
+    report["action_items"] = action_counts((item for m in measured for item in m.actions), context.now())
     if html is not None:
         from crisisctl.cli.outfile import write_private
         from crisisctl.render.statsreport import render_stats_html

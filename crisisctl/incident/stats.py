@@ -10,20 +10,51 @@ from typing import Any
 
 from msgspec import Struct
 
+from crisisctl.incident.actions import ActionItem
 from crisisctl.incident.metrics import IncidentMetrics, judged_steps
-from crisisctl.incident.outcomes import outcome
-from crisisctl.incident.remedies import remedy_totals
+from crisisctl.incident.outcomes import Outcome, outcome
+from crisisctl.incident.remedies import Remedy, remedy_totals
 from crisisctl.incident.state import IncidentState
 from crisisctl.playbook.model import Playbook
 from crisisctl.playbook.vocabulary import OUTCOME_METRICS
 
 
 class Measured(Struct, frozen=True):
-    """One incident with its figures."""
+    """One incident's figures and what they are grouped by. Not the incident's state, which holds every event:
+    kept for each of 100,000 incidents, the states took 2.1 GiB."""
 
-    state: IncidentState
-    playbook: Playbook
-    metrics: IncidentMetrics
+    playbook: str
+    category: str
+    peak_severity: str
+    month: str  # of the stated declaration, YYYY-MM
+    resolved: bool
+    time_to_acknowledge: dt.timedelta | None
+    time_to_first_notice: dt.timedelta | None
+    time_to_resolve: dt.timedelta | None
+    steps_judged: int  # steps with a deadline that came due, and how many of them were done on time
+    steps_on_time: int
+    outcomes: tuple[Outcome, ...]  # one per OUTCOME_METRICS, in its order
+    remedies: tuple[Remedy, ...]
+    actions: tuple[ActionItem, ...]
+
+    @classmethod
+    def of(cls, state: IncidentState, playbook: Playbook, metrics: IncidentMetrics) -> Measured:
+        judged = judged_steps(metrics.steps)
+        return cls(
+            playbook=playbook.id,
+            category=playbook.category,
+            peak_severity=peak_severity(state, playbook),
+            month=state.declared_at.strftime("%Y-%m"),
+            resolved=state.resolved_at is not None,
+            time_to_acknowledge=metrics.time_to_acknowledge,
+            time_to_first_notice=metrics.time_to_first_notice,
+            time_to_resolve=metrics.time_to_resolve,
+            steps_judged=len(judged),
+            steps_on_time=sum(step.verdict == "on-time" for step in judged),
+            outcomes=tuple(outcome(state, playbook, metric) for metric in OUTCOME_METRICS),
+            remedies=tuple(state.remedies.values()),
+            actions=tuple(state.actions.values()),
+        )
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -46,17 +77,16 @@ def _spread(values: Iterable[float | None]) -> dict[str, float | None]:
 
 def summarise(measured: Sequence[Measured]) -> dict[str, Any]:
     """The figures for one group of incidents; times in seconds from the stated declaration, None without data."""
-    judged = [outcome for item in measured for outcome in judged_steps(item.metrics.steps)]
-    on_time = sum(outcome.verdict == "on-time" for outcome in judged)
+    judged = sum(m.steps_judged for m in measured)
     return {
         "incidents": len(measured),
-        "time_to_acknowledge_s": _spread(_seconds(m.metrics.time_to_acknowledge) for m in measured),
-        "time_to_first_notice_s": _spread(_seconds(m.metrics.time_to_first_notice) for m in measured),
-        "time_to_resolve_s": _spread(_seconds(m.metrics.time_to_resolve) for m in measured),
-        "steps_on_time_ratio": on_time / len(judged) if judged else None,
-        "resolved": sum(m.state.resolved_at is not None for m in measured),
+        "time_to_acknowledge_s": _spread(_seconds(m.time_to_acknowledge) for m in measured),
+        "time_to_first_notice_s": _spread(_seconds(m.time_to_first_notice) for m in measured),
+        "time_to_resolve_s": _spread(_seconds(m.time_to_resolve) for m in measured),
+        "steps_on_time_ratio": sum(m.steps_on_time for m in measured) / judged if judged else None,
+        "resolved": sum(m.resolved for m in measured),
         "outcomes": outcome_figures(measured),
-        "remedies": remedy_totals(remedy for m in measured for remedy in m.state.remedies.values()),
+        "remedies": remedy_totals(remedy for m in measured for remedy in m.remedies),
     }
 
 
@@ -69,9 +99,8 @@ def outcome_figures(measured: Sequence[Measured]) -> dict[str, dict[str, Any]]:
     incidents compared (those with both) the mean baseline, the mean latest figure and the mean change: the
     three over the same incidents, so that the change is the difference of the other two."""
     figures = {}
-    for metric in OUTCOME_METRICS:
-        found = [outcome(m.state, m.playbook, metric) for m in measured]
-        found = [item for item in found if item.measurements]
+    for index, metric in enumerate(OUTCOME_METRICS):
+        found = [m.outcomes[index] for m in measured if m.outcomes[index].measurements]
         compared = [item for item in found if item.change is not None]
         figures[metric] = {
             "incidents_measured": len(found),
@@ -103,8 +132,8 @@ def stats_report(measured: Sequence[Measured], *, drills: bool, since: dt.date |
         **summarise(measured),
         "drills": drills,
         "since": since.isoformat() if since else None,
-        "by_playbook": _grouped(measured, "playbook", lambda m: m.playbook.id),
-        "by_category": _grouped(measured, "category", lambda m: m.playbook.category),
-        "by_severity": _grouped(measured, "severity", lambda m: peak_severity(m.state, m.playbook)),
-        "by_month": _grouped(measured, "month", lambda m: m.state.declared_at.strftime("%Y-%m")),
+        "by_playbook": _grouped(measured, "playbook", lambda m: m.playbook),
+        "by_category": _grouped(measured, "category", lambda m: m.category),
+        "by_severity": _grouped(measured, "severity", lambda m: m.peak_severity),
+        "by_month": _grouped(measured, "month", lambda m: m.month),
     }
