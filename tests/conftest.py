@@ -69,6 +69,14 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def unmeasured_env(**extra: str) -> dict[str, str]:
+    """subprocess_env without coverage, which CI starts in every child: for a child whose imports a test
+    inspects (coverage loads hashlib, dataclasses and more itself, and collects garbage on its own)."""
+    env = subprocess_env(**extra)
+    env.pop("COVERAGE_PROCESS_START", None)
+    return env
+
+
 def crisisctl(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """The real command in a child process; undecodable output bytes kept as surrogates."""
     return subprocess.run(

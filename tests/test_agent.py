@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, subprocess_env
+from conftest import Workspace, subprocess_env, unmeasured_env
 
 # A command in a child process that says on its last line of standard error whether it imported psycopg; run with
 # -P, as the `crisisctl` script runs, so that the working folder is not on the module path.
@@ -328,11 +328,9 @@ def test_a_read_through_the_agent_loads_neither_psycopg_nor_openssl(ws: Workspac
         "import sys\nfrom crisisctl.entry import main\ncode = main(sys.argv[1:])\n"
         "print(sorted({'hashlib', '_hashlib', 'psycopg'} & set(sys.modules)), file=sys.stderr)\nsys.exit(code)"
     )
-    env = subprocess_env()
-    env.pop("COVERAGE_PROCESS_START", None)  # coverage, started in every child under CI, loads hashlib itself
     child = subprocess.run(
         [sys.executable, "-P", "-c", probe, *ws.args(), "show", incident],
-        capture_output=True, text=True, cwd=ws.root, env=env, timeout=60,
+        capture_output=True, text=True, cwd=ws.root, env=unmeasured_env(), timeout=60,
     )  # fmt: skip
     assert child.returncode == 0, child.stderr
     assert incident in child.stdout

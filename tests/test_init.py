@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import subprocess_env
+from conftest import subprocess_env, unmeasured_env
 from packaging.requirements import Requirement
 from realtools import CONSUMERS, node_package_file, program
 
@@ -69,9 +69,7 @@ def files_in(root: Path) -> set[str]:
 def build_env() -> dict[str, str]:
     """The environment pip builds in: not measured by coverage (CI), as the build imports a copy of crisisctl's
     sources from a temporary folder that is gone before the coverage report is made."""
-    env = subprocess_env(PIP_DISABLE_PIP_VERSION_CHECK="1")
-    env.pop("COVERAGE_PROCESS_START", None)
-    return env
+    return unmeasured_env(PIP_DISABLE_PIP_VERSION_CHECK="1")
 
 
 def build_wheel(source: str, into: Path) -> Path:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Workspace, crisisctl, declare, subprocess_env
+from conftest import REPO, Workspace, crisisctl, declare, unmeasured_env
 
 
 def test_no_module_of_crisisctl_uses_dataclasses() -> None:
@@ -43,18 +43,12 @@ def test_reading_an_incident_loads_neither_hashlib_nor_rich_in_a_pipe(
         "print(sorted({'hashlib', 'rich', 'dataclasses'} & set(sys.modules)), file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    env = subprocess_env()
-    env.pop("COVERAGE_PROCESS_START", None)  # coverage, started in every child under CI, loads both itself
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=unmeasured_env()
+    )
     assert result.returncode == 0, result.stderr
     assert shows in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "[]"
-
-
-def _probe_env() -> dict[str, str]:
-    env = subprocess_env()
-    env.pop("COVERAGE_PROCESS_START", None)  # coverage, started in every child under CI, collects on its own
-    return env
 
 
 def test_a_read_command_in_its_own_process_runs_without_a_collection_and_freezes_what_it_made(
@@ -62,7 +56,7 @@ def test_a_read_command_in_its_own_process_runs_without_a_collection_and_freezes
 ) -> None:
     """Start-up makes some 30,000 objects and few cycles: the cyclic collector is held back while a command runs
     (it walked them ~45 times, about 4 ms), and at exit what is left is frozen, so that the interpreter's last
-    collections skip it (about 12 ms)."""
+    collections skip it (about 13 ms)."""
     incident = declare(workspace)
     probe = (
         "import gc, sys\n"
@@ -74,7 +68,9 @@ def test_a_read_command_in_its_own_process_runs_without_a_collection_and_freezes
         "print(collections, gc.get_freeze_count() > 0, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=_probe_env())
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=unmeasured_env()
+    )
     assert result.returncode == 0, result.stderr
     assert incident in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "[] True"
