@@ -228,7 +228,9 @@ def test_pip_builds_crisisctl_from_the_pinned_git_requirement_the_workflow_insta
     commit = head.stdout.strip()
     host = "https://git.example.com/crisisctl"
     pinned = source_from({"url": host, "vcs_info": {"vcs": "git", "commit_id": commit}}, __version__)
-    requirement = pinned.requirement.replace(host, REPO.as_uri())
+    # With a host: pip before 24 (packaging before 22) refuses a git+file URL without one, and git reads
+    # file://localhost/PATH as the local repository.
+    requirement = pinned.requirement.replace(host, REPO.as_uri().replace("file://", "file://localhost", 1))
     with zipfile.ZipFile(build_wheel(requirement, tmp_path)) as archive:
         names = set(archive.namelist())
     assert {"crisisctl/scaffolds/common.yaml", "crisisctl/samples/playbooks/data-leak.yaml"} <= names
